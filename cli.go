@@ -1,0 +1,204 @@
+package main
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/gowrk/gowrk/loadgen"
+	"github.com/gowrk/gowrk/report"
+	"github.com/spf13/pflag"
+)
+
+// errHelp asks for the usage text.
+var errHelp = errors.New("help requested")
+
+// options is the parsed command line.
+type options struct {
+	cfg      loadgen.Config
+	latency  bool
+	uLatency bool
+	format   string
+	output   string
+	version  bool
+}
+
+// Defaults, as in wrk.
+const (
+	defaultThreads     = 2
+	defaultConnections = 10
+	defaultDuration    = 10 * time.Second
+	defaultTimeout     = 2 * time.Second
+)
+
+func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("gowrk", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = false
+	p.threads, p.conns = defaultThreads, defaultConnections
+	p.duration, o.cfg.Timeout = defaultDuration, defaultTimeout
+	fs.VarP(metricValue{&p.threads}, "threads", "t", "OS threads that run the load; connections are grouped over them")
+	fs.VarP(metricValue{&p.conns}, "connections", "c", "TCP connections to keep open (>= threads)")
+	fs.VarP(durationValue{&p.duration, &p.durationSet}, "duration", "d", "duration of the run (10s, 2m, 1h; a bare number is seconds)")
+	fs.VarP(metricValue{&o.cfg.Requests}, "requests", "n", "stop after N requests have ended in total (with -d, whichever comes first)")
+	fs.VarP(rateValue{&o.cfg.Rate}, "rate", "R", "constant rate: total requests per second over all connections (wrk2); 0.5, 1000, 10k")
+	fs.StringArrayVarP(&p.headers, "header", "H", nil, `request header "Name: value" (repeatable; may override Host, User-Agent...)`)
+	fs.StringVarP(&p.method, "method", "m", "", "request method (default GET, or POST with a body)")
+	fs.StringVarP(&p.body, "body", "b", "", "request body")
+	fs.StringVar(&p.bodyFile, "body-file", "", "read the request body from this file")
+	fs.VarP(durationValue{&o.cfg.Timeout, nil}, "timeout", "T", "request timeout, from the moment a request is sent")
+	fs.BoolVarP(&o.latency, "latency", "L", false, "print the latency distribution")
+	fs.BoolVarP(&o.uLatency, "u_latency", "U", false, "print the uncorrected latency (service time) distribution too (wrk2)")
+	fs.StringVarP(&o.format, "format", "f", "text", "report format: "+strings.Join(report.Names(), ", "))
+	fs.StringVarP(&o.output, "output", "o", "", "write the report to this file instead of stdout (csv appends)")
+	fs.BoolVarP(&p.insecure, "insecure", "k", false, "do not verify the server's TLS certificate")
+	fs.BoolVarP(&o.version, "version", "v", false, "print the version and exit")
+	fs.BoolP("help", "h", false, "print this help and exit")
+	return fs
+}
+
+// parsed holds flag values before they become a Config.
+type parsed struct {
+	threads, conns uint64
+	duration       time.Duration
+	durationSet    bool
+	headers        []string
+	method, body   string
+	bodyFile       string
+	insecure       bool
+}
+
+func usage() string {
+	var o options
+	var p parsed
+	fs := newFlagSet(&o, &p)
+	return "Usage: gowrk [flags] URL\n\n" + fs.FlagUsages() +
+		"\nNumbers take SI suffixes (1k, 1M, 1G); durations take units (500ms, 2s, 2m, 2h).\n"
+}
+
+// parseArgs turns the command line into options. Every error names the
+// flag or value at fault and what is allowed.
+func parseArgs(args []string) (*options, error) {
+	o := &options{}
+	p := &parsed{}
+	fs := newFlagSet(o, p)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return nil, errHelp
+		}
+		return nil, err
+	}
+	if h, _ := fs.GetBool("help"); h {
+		return nil, errHelp
+	}
+	if o.version {
+		return o, nil
+	}
+	if _, ok := report.Lookup(o.format); !ok {
+		return nil, fmt.Errorf("--format %q: want one of %s", o.format, strings.Join(report.Names(), ", "))
+	}
+	switch fs.NArg() {
+	case 0:
+		return nil, errors.New("missing URL: usage is gowrk [flags] URL, e.g. gowrk -t2 -c10 -d10s http://127.0.0.1:8080/")
+	case 1:
+	default:
+		return nil, fmt.Errorf("one URL expected, got %d arguments: %q", fs.NArg(), fs.Args())
+	}
+	u, err := parseURL(fs.Arg(0))
+	if err != nil {
+		return nil, err
+	}
+	if p.threads > 10000 {
+		return nil, fmt.Errorf("--threads %d: at most 10000", p.threads)
+	}
+	if p.conns > 10_000_000 {
+		return nil, fmt.Errorf("--connections %d: at most 10M", p.conns)
+	}
+	cfg := &o.cfg
+	cfg.Threads, cfg.Connections = int(p.threads), int(p.conns)
+	cfg.Duration = p.duration
+	if cfg.Requests > 0 && !p.durationSet {
+		cfg.Duration = 0 // -n alone: no time limit
+	}
+	t := &cfg.Target
+	t.URL = u
+	if t.Headers, err = parseHeaders(p.headers); err != nil {
+		return nil, err
+	}
+	if t.Body, err = readBody(p, fs.Changed("body")); err != nil {
+		return nil, err
+	}
+	t.Method = strings.ToUpper(p.method)
+	if t.Method == "" {
+		t.Method = "GET"
+		if len(t.Body) > 0 {
+			t.Method = "POST"
+		}
+	}
+	if strings.ContainsAny(t.Method, " \t\r\n:/") {
+		return nil, fmt.Errorf("--method %q: want a method name such as GET, POST, PUT", p.method)
+	}
+	if p.insecure {
+		t.TLS = &tls.Config{InsecureSkipVerify: true}
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func parseURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("invalid URL %q: %v", s, errors.Unwrap(err))
+	}
+	switch u.Scheme {
+	case "http", "https":
+	case "":
+		return nil, fmt.Errorf("invalid URL %q: missing scheme; want http:// or https://", s)
+	default:
+		return nil, fmt.Errorf("invalid URL %q: scheme %q is not supported; want http:// or https://", s, u.Scheme)
+	}
+	if u.Hostname() == "" {
+		return nil, fmt.Errorf("invalid URL %q: missing host", s)
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	return u, nil
+}
+
+func parseHeaders(lines []string) ([]loadgen.Header, error) {
+	hs := make([]loadgen.Header, 0, len(lines))
+	for _, l := range lines {
+		name, value, ok := strings.Cut(l, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") || strings.ContainsAny(value, "\r\n") {
+			return nil, fmt.Errorf("--header %q: want \"Name: value\"", l)
+		}
+		hs = append(hs, loadgen.Header{Name: name, Value: strings.TrimSpace(value)})
+	}
+	return hs, nil
+}
+
+func readBody(p *parsed, bodySet bool) ([]byte, error) {
+	if bodySet && p.bodyFile != "" {
+		return nil, errors.New("--body and --body-file: give one of them, not both")
+	}
+	if p.bodyFile == "" {
+		if p.body == "" {
+			return nil, nil
+		}
+		return []byte(p.body), nil
+	}
+	b, err := os.ReadFile(p.bodyFile)
+	if err != nil {
+		return nil, fmt.Errorf("--body-file %q: cannot read it: %v", p.bodyFile, errors.Unwrap(err))
+	}
+	return b, nil
+}

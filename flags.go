@@ -1,0 +1,108 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// metricValue is a whole number with an optional SI suffix (1k, 1M, 1G), as
+// wrk's scan_metric reads it. It implements pflag.Value.
+type metricValue struct{ n *uint64 }
+
+func (v metricValue) String() string { return strconv.FormatUint(*v.n, 10) }
+func (v metricValue) Type() string   { return "N" }
+func (v metricValue) Set(s string) error {
+	f, err := parseSI(s)
+	if err != nil {
+		return err
+	}
+	if f != math.Trunc(f) || f < 1 || f > 1e12 {
+		return fmt.Errorf("want a positive whole number such as 100, 10k or 1M")
+	}
+	*v.n = uint64(f)
+	return nil
+}
+
+// rateValue is a positive number of requests per second with an optional SI
+// suffix; fractions are allowed (0.5, 2.5k).
+type rateValue struct{ r *float64 }
+
+func (v rateValue) String() string { return strconv.FormatFloat(*v.r, 'g', -1, 64) }
+func (v rateValue) Type() string   { return "N" }
+func (v rateValue) Set(s string) error {
+	f, err := parseSI(s)
+	if err != nil {
+		return err
+	}
+	if !(f > 0) || math.IsInf(f, 0) || f > 1e9 {
+		return fmt.Errorf("want a positive number of requests per second such as 0.5, 1000 or 10k")
+	}
+	*v.r = f
+	return nil
+}
+
+// parseSI reads a number with an optional k, M or G suffix (case-insensitive
+// k; M and G also accepted in lower case, as wrk does).
+func parseSI(s string) (float64, error) {
+	mult := 1.0
+	t := strings.TrimSpace(s)
+	if t != "" {
+		switch t[len(t)-1] {
+		case 'k', 'K':
+			mult = 1e3
+		case 'm', 'M':
+			mult = 1e6
+		case 'g', 'G':
+			mult = 1e9
+		}
+		if mult != 1 {
+			t = t[:len(t)-1]
+		}
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("%q is not a number (SI suffixes k, M, G allowed)", s)
+	}
+	return f * mult, nil
+}
+
+// durationValue is a time span: a bare number means seconds (wrk), or a
+// number with a unit (500ms, 2s, 2m, 2h, or any Go duration like 1m30s).
+type durationValue struct {
+	d   *time.Duration
+	set *bool
+}
+
+func (v durationValue) String() string { return v.d.String() }
+func (v durationValue) Type() string   { return "T" }
+func (v durationValue) Set(s string) error {
+	d, err := parseDuration(s)
+	if err != nil {
+		return err
+	}
+	*v.d = d
+	if v.set != nil {
+		*v.set = true
+	}
+	return nil
+}
+
+func parseDuration(s string) (time.Duration, error) {
+	t := strings.TrimSpace(s)
+	var d time.Duration
+	if f, err := strconv.ParseFloat(t, 64); err == nil {
+		if f > 1e9 || f < 0 {
+			return 0, fmt.Errorf("%q is out of range", s)
+		}
+		d = time.Duration(f * float64(time.Second))
+	} else if d, err = time.ParseDuration(t); err != nil {
+		return 0, fmt.Errorf("%q is not a duration (use 500ms, 10s, 2m, 1h or a number of seconds)", s)
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("%q: must be positive", s)
+	}
+	return d, nil
+}

@@ -1,0 +1,90 @@
+package loadgen
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Config describes one load run. It is a plain value: fill it, call Validate,
+// hand it to Run. Run does not modify it.
+type Config struct {
+	// Threads is the number of thread groups (wrk's -t). Each group owns one
+	// Recorder; connections are spread evenly over the groups, the remainder
+	// going to the first groups.
+	Threads int
+	// Connections is the number of connections held open (wrk's -c).
+	Connections int
+	// Duration bounds the run; 0 means no time limit (then Requests must be set).
+	Duration time.Duration
+	// Requests, when > 0, stops the run after that many requests have ended
+	// (a response or an error) over all connections. Each connection gets an
+	// equal share, the remainder to the first connections.
+	Requests uint64
+	// Rate, when > 0, is the total requests per second over all connections
+	// (wrk2's -R). 0 means closed loop: each connection sends its next request
+	// as soon as the previous response has been read (wrk).
+	Rate float64
+	// Timeout bounds each request, from the moment it is sent.
+	Timeout time.Duration
+	// Target is the request every connection sends.
+	Target Target
+}
+
+// Validate checks cfg and returns an error naming the flag at fault.
+func (c *Config) Validate() error {
+	checks := []func() error{
+		func() error { return positive("--threads", c.Threads) },
+		func() error { return positive("--connections", c.Connections) },
+		func() error {
+			if c.Connections < c.Threads {
+				return fmt.Errorf("--connections %d is less than --threads %d: every thread needs at least one connection", c.Connections, c.Threads)
+			}
+			return nil
+		},
+		func() error {
+			if c.Duration < 0 {
+				return fmt.Errorf("--duration %s: must be positive", c.Duration)
+			}
+			if c.Duration == 0 && c.Requests == 0 {
+				return errors.New("--duration or --requests: one of them must bound the run")
+			}
+			return nil
+		},
+		func() error {
+			if c.Timeout <= 0 {
+				return fmt.Errorf("--timeout %s: must be positive", c.Timeout)
+			}
+			return nil
+		},
+		func() error {
+			if c.Rate < 0 || c.Rate != c.Rate {
+				return fmt.Errorf("--rate %v: must be a positive number of requests per second", c.Rate)
+			}
+			return nil
+		},
+	}
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func positive(flag string, n int) error {
+	if n <= 0 {
+		return fmt.Errorf("%s %d: must be a positive whole number", flag, n)
+	}
+	return nil
+}
+
+// split returns how many of total items group i of n gets: an even share,
+// the remainder going to the first groups. Nothing is dropped.
+func split(total uint64, n, i int) uint64 {
+	share := total / uint64(n)
+	if uint64(i) < total%uint64(n) {
+		share++
+	}
+	return share
+}

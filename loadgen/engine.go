@@ -1,0 +1,77 @@
+package loadgen
+
+import (
+	"context"
+	"time"
+)
+
+// An Engine opens connections of one protocol to one Target. It is safe for
+// concurrent use by all workers.
+type Engine interface {
+	// Dial opens one connection. A failure is counted as a connect error,
+	// unless it is a *FatalError, which ends the run before it starts (the
+	// first connection is dialled before any other).
+	Dial(ctx context.Context) (Conn, error)
+}
+
+// A Conn is one client connection, used by one worker goroutine at a time.
+type Conn interface {
+	// Do sends the target request and reads the whole response, giving up at
+	// deadline. It fills res. An error means the connection is unusable; it
+	// should be a *ClassError naming the phase (read or write) that failed.
+	// Do must not allocate in the steady state.
+	Do(deadline time.Time, res *Response) error
+	// Close releases the connection. It is safe to call more than once.
+	Close() error
+	// Interrupt makes a Do in progress (or the next one) return promptly. It
+	// may be called from any goroutine, concurrently with Do.
+	Interrupt()
+}
+
+// Response is what a Conn reports about one exchange.
+type Response struct {
+	// Status is the HTTP status code.
+	Status int
+	// BytesIn and BytesOut count what crossed the connection for this
+	// exchange, on the wire (headers included; TLS records for https).
+	BytesIn, BytesOut int64
+	// Close says the server asked to close the connection; the worker redials.
+	Close bool
+}
+
+// ErrorClass is the wrk taxonomy of a failed request.
+type ErrorClass uint8
+
+// The error classes. Connect errors happen before a request is sent; the
+// others end a request that was sent.
+const (
+	ClassConnect ErrorClass = iota + 1
+	ClassRead
+	ClassWrite
+	ClassTimeout
+)
+
+var classNames = [...]string{"", "connect", "read", "write", "timeout"}
+
+func (c ErrorClass) String() string {
+	if int(c) < len(classNames) {
+		return classNames[c]
+	}
+	return "unknown"
+}
+
+// ClassError is an error of a known class, returned by Conn.Do.
+type ClassError struct {
+	Class ErrorClass
+	Err   error
+}
+
+func (e *ClassError) Error() string { return e.Class.String() + ": " + e.Err.Error() }
+func (e *ClassError) Unwrap() error { return e.Err }
+
+// FatalError marks a Dial failure that no retry can fix (an untrusted
+// certificate, say): Run returns it instead of starting the load.
+type FatalError struct{ Err error }
+
+func (e *FatalError) Error() string { return e.Err.Error() }
+func (e *FatalError) Unwrap() error { return e.Err }

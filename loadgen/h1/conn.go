@@ -1,0 +1,204 @@
+package h1
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"github.com/gowrk/gowrk/loadgen"
+	"github.com/valyala/fasthttp"
+)
+
+// Conn is one HTTP/1.1 connection. Do is called by one goroutine at a time;
+// Interrupt and Close may be called from any goroutine.
+type Conn struct {
+	nc          net.Conn      // what requests are written to (TLS or counter)
+	counter     *countingConn // the TCP connection, counting wire bytes
+	br          *bufio.Reader
+	request     []byte
+	head        bool
+	hdr         fasthttp.ResponseHeader
+	interrupted atomic.Bool
+}
+
+var _ loadgen.Conn = (*Conn)(nil)
+
+var (
+	errInterrupted = errors.New("interrupted")
+	errNoBody      = errors.New("connection closed before the response body was complete")
+	errBadChunk    = errors.New("malformed chunked encoding")
+)
+
+// Do implements loadgen.Conn.
+func (c *Conn) Do(deadline time.Time, res *loadgen.Response) error {
+	in0, out0 := c.counter.in, c.counter.out
+	err := c.exchange(deadline, res)
+	res.BytesIn = c.counter.in - in0
+	res.BytesOut = c.counter.out - out0
+	return err
+}
+
+func (c *Conn) exchange(deadline time.Time, res *loadgen.Response) error {
+	if err := c.nc.SetDeadline(deadline); err != nil {
+		return &loadgen.ClassError{Class: loadgen.ClassWrite, Err: err}
+	}
+	if c.interrupted.Load() {
+		return &loadgen.ClassError{Class: loadgen.ClassRead, Err: errInterrupted}
+	}
+	if _, err := c.nc.Write(c.request); err != nil {
+		return classify(loadgen.ClassWrite, err)
+	}
+	status, err := c.readHeader()
+	if err != nil {
+		return classify(loadgen.ClassRead, err)
+	}
+	res.Status = status
+	res.Close = c.hdr.ConnectionClose()
+	if c.head || status == 204 || status == 304 {
+		return nil
+	}
+	switch n := c.hdr.ContentLength(); {
+	case n >= 0:
+		if _, err := c.br.Discard(n); err != nil {
+			return classify(loadgen.ClassRead, eofMeansShort(err))
+		}
+	case n == -1:
+		if err := c.discardChunked(); err != nil {
+			return classify(loadgen.ClassRead, err)
+		}
+	default: // identity: the body runs to the end of the connection
+		res.Close = true
+		if _, err := c.br.WriteTo(io.Discard); err != nil {
+			return classify(loadgen.ClassRead, err)
+		}
+	}
+	return nil
+}
+
+// readHeader reads the final response header, skipping 1xx interim ones.
+func (c *Conn) readHeader() (int, error) {
+	for {
+		if err := c.hdr.Read(c.br); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return 0, err
+		}
+		s := c.hdr.StatusCode()
+		if s >= 200 || s == 101 || s < 100 {
+			return s, nil
+		}
+	}
+}
+
+// discardChunked reads and drops a chunked body and its trailer.
+func (c *Conn) discardChunked() error {
+	for {
+		line, err := c.br.ReadSlice('\n')
+		if err != nil {
+			return eofMeansShort(err)
+		}
+		size, ok := chunkSize(line)
+		if !ok {
+			return errBadChunk
+		}
+		if size == 0 {
+			return c.discardTrailer()
+		}
+		if _, err := c.br.Discard(int(size)); err != nil {
+			return eofMeansShort(err)
+		}
+		crlf, err := c.br.Peek(2)
+		if err != nil {
+			return eofMeansShort(err)
+		}
+		if crlf[0] != '\r' || crlf[1] != '\n' {
+			return errBadChunk
+		}
+		c.br.Discard(2)
+	}
+}
+
+func (c *Conn) discardTrailer() error {
+	for {
+		line, err := c.br.ReadSlice('\n')
+		if err != nil {
+			return eofMeansShort(err)
+		}
+		if len(line) <= 2 && (len(line) == 1 || line[0] == '\r') {
+			return nil
+		}
+	}
+}
+
+// chunkSize parses the hex size at the start of a chunk line.
+func chunkSize(line []byte) (int64, bool) {
+	var n int64
+	digits := 0
+	for _, b := range line {
+		var d int64
+		switch {
+		case b >= '0' && b <= '9':
+			d = int64(b - '0')
+		case b >= 'a' && b <= 'f':
+			d = int64(b-'a') + 10
+		case b >= 'A' && b <= 'F':
+			d = int64(b-'A') + 10
+		default:
+			ok := digits > 0 && (b == ';' || b == '\r' || b == '\n' || b == ' ' || b == '\t')
+			return n, ok
+		}
+		if digits++; digits > 15 {
+			return 0, false
+		}
+		n = n<<4 | d
+	}
+	return 0, false
+}
+
+func eofMeansShort(err error) error {
+	if err == io.EOF {
+		return errNoBody
+	}
+	return err
+}
+
+// classify turns an I/O error into a ClassError, recognising timeouts.
+func classify(class loadgen.ErrorClass, err error) error {
+	var ne net.Error
+	if errors.Is(err, fasthttp.ErrTimeout) || (errors.As(err, &ne) && ne.Timeout()) {
+		class = loadgen.ClassTimeout
+	}
+	return &loadgen.ClassError{Class: class, Err: err}
+}
+
+// Interrupt implements loadgen.Conn.
+func (c *Conn) Interrupt() {
+	c.interrupted.Store(true)
+	c.nc.SetDeadline(time.Unix(1, 0))
+}
+
+// Close implements loadgen.Conn.
+func (c *Conn) Close() error { return c.nc.Close() }
+
+// countingConn counts the bytes that cross a connection. It is used by one
+// goroutine at a time (the Conn's worker), so its counters are plain fields.
+type countingConn struct {
+	net.Conn
+	in, out int64
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.in += int64(n)
+	return n, err
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.out += int64(n)
+	return n, err
+}

@@ -1,0 +1,147 @@
+// Package h1 is gowrk's HTTP/1.1 engine. Each Conn owns one TCP (or TLS)
+// connection and sends the same request bytes, built once by fasthttp, over
+// it; responses are parsed in place with fasthttp's ResponseHeader and their
+// bodies are discarded as they are read, so memory stays bounded whatever the
+// body size and nothing is allocated per request.
+package h1
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/gowrk/gowrk/loadgen"
+	"github.com/valyala/fasthttp"
+)
+
+// ReadBufferSize is the per-connection read buffer; a response header block
+// must fit in it (wrk's RECVBUF is the same size).
+const ReadBufferSize = 8192
+
+// Engine dials HTTP/1.1 connections to one target. It is safe for
+// concurrent use.
+type Engine struct {
+	addr    string      // resolved ip:port
+	tls     *tls.Config // nil for http
+	request []byte      // the request bytes, shared read-only by all conns
+	head    bool        // HEAD: responses carry no body
+	dialer  net.Dialer
+	timeout time.Duration
+}
+
+var _ loadgen.Engine = (*Engine)(nil)
+
+// New builds the request bytes of t and resolves its host once (as wrk
+// does). dialTimeout bounds each dial and TLS handshake.
+func New(ctx context.Context, t loadgen.Target, dialTimeout time.Duration) (*Engine, error) {
+	req, err := BuildRequest(t)
+	if err != nil {
+		return nil, err
+	}
+	addr, err := resolve(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{addr: addr, request: req, head: strings.EqualFold(t.Method, "HEAD"), timeout: dialTimeout}
+	e.dialer.Timeout = dialTimeout
+	if t.URL.Scheme == "https" {
+		e.tls = tlsConfig(t)
+	}
+	return e, nil
+}
+
+// BuildRequest returns the bytes of t's request as sent on the wire.
+func BuildRequest(t loadgen.Target) ([]byte, error) {
+	var req fasthttp.Request
+	req.Header.DisableNormalizing()
+	req.SetRequestURI(t.URL.String())
+	req.Header.SetMethod(t.Method)
+	for _, h := range t.Headers {
+		if strings.EqualFold(h.Name, "Host") {
+			req.Header.SetHost(h.Value)
+			req.UseHostHeader = true
+			continue
+		}
+		req.Header.Add(h.Name, h.Value)
+	}
+	if len(t.Body) > 0 {
+		req.SetBody(t.Body)
+	}
+	var buf bytes.Buffer
+	bw := bufio.NewWriter(&buf)
+	if err := req.Write(bw); err != nil {
+		return nil, fmt.Errorf("building the request: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func resolve(ctx context.Context, t loadgen.Target) (string, error) {
+	host, port := t.URL.Hostname(), t.URL.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[t.URL.Scheme]
+	}
+	if net.ParseIP(host) != nil {
+		return net.JoinHostPort(host, port), nil
+	}
+	addrs, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+	if err != nil {
+		return "", fmt.Errorf("cannot resolve host %q: %w", host, err)
+	}
+	if len(addrs) == 0 {
+		return "", fmt.Errorf("cannot resolve host %q: no addresses", host)
+	}
+	return net.JoinHostPort(addrs[0].IP.String(), port), nil
+}
+
+func tlsConfig(t loadgen.Target) *tls.Config {
+	c := &tls.Config{}
+	if t.TLS != nil {
+		c = t.TLS.Clone()
+	}
+	if c.ServerName == "" {
+		c.ServerName = t.URL.Hostname()
+	}
+	c.NextProtos = []string{"http/1.1"}
+	return c
+}
+
+// Dial implements loadgen.Engine. An untrusted certificate is a
+// *loadgen.FatalError: no retry can fix it.
+func (e *Engine) Dial(ctx context.Context) (loadgen.Conn, error) {
+	raw, err := e.dialer.DialContext(ctx, "tcp", e.addr)
+	if err != nil {
+		return nil, err
+	}
+	c := &Conn{counter: &countingConn{Conn: raw}, request: e.request, head: e.head}
+	c.nc = c.counter
+	if e.tls != nil {
+		tc := tls.Client(c.counter, e.tls)
+		hctx, cancel := context.WithTimeout(ctx, e.timeout)
+		err := tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			raw.Close()
+			return nil, tlsError(e.tls.ServerName, err)
+		}
+		c.nc = tc
+	}
+	c.br = bufio.NewReaderSize(c.nc, ReadBufferSize)
+	return c, nil
+}
+
+func tlsError(name string, err error) error {
+	var cv *tls.CertificateVerificationError
+	if errors.As(err, &cv) {
+		return &loadgen.FatalError{Err: fmt.Errorf("TLS certificate of %s is not trusted (%v); use -k/--insecure to skip verification", name, cv.Err)}
+	}
+	return fmt.Errorf("TLS handshake: %w", err)
+}

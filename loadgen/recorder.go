@@ -1,0 +1,230 @@
+package loadgen
+
+import (
+	"errors"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Histogram geometry shared by every latency histogram: microseconds from
+// 1 µs to 1 hour at 3 significant digits (about 190 KB each). A value above
+// the range is recorded as the maximum and counted in Counts.Clipped.
+const (
+	HistLowest  = 1
+	HistHighest = int64(time.Hour / time.Microsecond)
+	HistSigFigs = 3
+)
+
+// NewHistogram returns an empty histogram of gowrk's geometry.
+func NewHistogram() *hdrhistogram.Histogram {
+	return hdrhistogram.New(HistLowest, HistHighest, HistSigFigs)
+}
+
+const (
+	// batchSize is how many samples a worker keeps before flushing.
+	batchSize = 64
+	// flushEvery bounds how stale a worker's batch may get, so that the
+	// Req/Sec sampler sees recent counts.
+	flushEvery = 20 * time.Millisecond
+	// rateSampleEvery is wrk's RECORD_INTERVAL_MS: how often each thread's
+	// requests per second are sampled for the Req/Sec statistics.
+	rateSampleEvery = 100 * time.Millisecond
+	// maxErrorMessages is how many distinct error messages are kept.
+	maxErrorMessages = 5
+)
+
+// Counts are the counters of a run. Every request sent is accounted for:
+// Sent = Completed + Read + Write + Timeout + InFlight.
+type Counts struct {
+	// Sent counts requests whose first byte was handed to the connection.
+	Sent uint64 `json:"sent"`
+	// Completed counts whole responses read, whatever their status.
+	Completed uint64 `json:"completed"`
+	// InFlight counts requests sent but neither answered nor failed when the
+	// run stopped.
+	InFlight uint64 `json:"in_flight_at_stop"`
+	// Connect counts failed dials (no request was sent on them).
+	Connect uint64 `json:"connect"`
+	// Read, Write and Timeout count requests that failed in that phase.
+	Read    uint64 `json:"read"`
+	Write   uint64 `json:"write"`
+	Timeout uint64 `json:"timeout"`
+	// Status counts responses with status >= 400 (wrk's "Non-2xx or 3xx").
+	Status uint64 `json:"status"`
+	// BytesRead and BytesWritten count bytes on the wire.
+	BytesRead    uint64 `json:"bytes_read"`
+	BytesWritten uint64 `json:"bytes_written"`
+	// LatencyExcluded counts ended requests that are not in the latency
+	// histogram: failed requests, and in closed-loop mode timed-out ones.
+	LatencyExcluded uint64 `json:"latency_excluded"`
+	// Clipped counts latency values above HistHighest, recorded as HistHighest.
+	Clipped uint64 `json:"clipped"`
+}
+
+// Errors is the number of requests (and dials) that failed.
+func (c *Counts) Errors() uint64 { return c.Connect + c.Read + c.Write + c.Timeout }
+
+func (c *Counts) add(o *Counts) {
+	c.Sent += o.Sent
+	c.Completed += o.Completed
+	c.InFlight += o.InFlight
+	c.Connect += o.Connect
+	c.Read += o.Read
+	c.Write += o.Write
+	c.Timeout += o.Timeout
+	c.Status += o.Status
+	c.BytesRead += o.BytesRead
+	c.BytesWritten += o.BytesWritten
+	c.LatencyExcluded += o.LatencyExcluded
+	c.Clipped += o.Clipped
+}
+
+// ErrorMessage is one distinct error text and how often it was seen.
+type ErrorMessage struct {
+	Class   string `json:"class"`
+	Message string `json:"message"`
+	Count   uint64 `json:"count"`
+}
+
+// sample is one ended request as a worker saw it. Times are microseconds.
+type sample struct {
+	latency int64 // from due (closed loop: from send) to end; <0: not recorded
+	service int64 // from send to end; <0: not recorded
+	lag     int64 // send lag, from due to send; <0: not scheduled
+	timer   int64 // lateness of the send timer when the connection was idle; <0: none
+	status  int32 // HTTP status; 0 when the request failed
+}
+
+// maxStatus bounds the status codes counted one by one; others count as 0.
+const maxStatus = 1000
+
+// Recorder holds the histograms and counters of one thread group. Its
+// workers flush batches into it under mu; the group's rate sampler reads it
+// under mu. It is never shared between groups.
+type Recorder struct {
+	mu       sync.Mutex
+	latency  *hdrhistogram.Histogram // corrected: end - due
+	service  *hdrhistogram.Histogram // uncorrected: end - send
+	lag      *hdrhistogram.Histogram // send - due (constant rate only)
+	timerLag *hdrhistogram.Histogram // timer lateness while idle (constant rate only)
+	reqRate  *hdrhistogram.Histogram // Req/Sec samples of this group
+	counts   Counts
+	status   [maxStatus]uint64
+	messages []ErrorMessage
+	// completed at the last rate sample, and when that was.
+	sampledCompleted uint64
+	sampledAt        time.Time
+}
+
+func newRecorder(start time.Time) *Recorder {
+	return &Recorder{
+		latency:   NewHistogram(),
+		service:   NewHistogram(),
+		lag:       NewHistogram(),
+		timerLag:  NewHistogram(),
+		reqRate:   hdrhistogram.New(1, 1<<40, HistSigFigs),
+		sampledAt: start,
+	}
+}
+
+// flush records a worker's batch and counter deltas. The caller's slices and
+// counts are reset.
+func (r *Recorder) flush(batch []sample, delta *Counts) {
+	r.mu.Lock()
+	for i := range batch {
+		s := &batch[i]
+		if s.latency >= 0 {
+			r.record(r.latency, s.latency)
+		}
+		if s.service >= 0 {
+			r.record(r.service, s.service)
+		}
+		if s.lag >= 0 {
+			r.record(r.lag, s.lag)
+		}
+		if s.timer >= 0 {
+			r.record(r.timerLag, s.timer)
+		}
+		if s.status > 0 {
+			st := s.status
+			if st >= maxStatus {
+				st = 0
+			}
+			r.status[st]++
+		}
+	}
+	r.counts.add(delta)
+	r.mu.Unlock()
+	*delta = Counts{}
+}
+
+// record adds v to h, clipping and counting values out of range.
+func (r *Recorder) record(h *hdrhistogram.Histogram, v int64) {
+	if v < 0 {
+		v = 0
+	}
+	if v > HistHighest {
+		v = HistHighest
+		r.counts.Clipped++
+	}
+	_ = h.RecordValue(v) // in range by construction
+}
+
+// sampleRate records this group's requests per second since the last sample,
+// as wrk's record_rate does: only when requests were completed.
+func (r *Recorder) sampleRate(now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := r.counts.Completed - r.sampledCompleted
+	if n == 0 {
+		return
+	}
+	el := now.Sub(r.sampledAt)
+	if el <= 0 {
+		return
+	}
+	_ = r.reqRate.RecordValue(int64(float64(n) / el.Seconds()))
+	r.sampledCompleted = r.counts.Completed
+	r.sampledAt = now
+}
+
+// noteError keeps the first few distinct error messages.
+func (r *Recorder) noteError(class ErrorClass, err error) {
+	msg := errorText(err)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range r.messages {
+		if r.messages[i].Message == msg && r.messages[i].Class == class.String() {
+			r.messages[i].Count++
+			return
+		}
+	}
+	if len(r.messages) < maxErrorMessages {
+		r.messages = append(r.messages, ErrorMessage{Class: class.String(), Message: msg, Count: 1})
+	}
+}
+
+// errorText strips addresses and ports from network errors so that the same
+// failure on different connections reads the same.
+func errorText(err error) string {
+	var ce *ClassError
+	if errors.As(err, &ce) {
+		err = ce.Err
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return "i/o timeout"
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		var sys *os.SyscallError
+		if errors.As(op.Err, &sys) {
+			return op.Op + ": " + sys.Err.Error()
+		}
+		return op.Op + ": " + op.Err.Error()
+	}
+	return err.Error()
+}

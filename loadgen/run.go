@@ -1,0 +1,175 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Run executes the load described by cfg with eng and returns what it
+// measured. It returns early with an error only when cfg is invalid or the
+// first dial fails with a *FatalError; a target that refuses every connection
+// still yields a Result (with connect errors counted).
+//
+// Cancelling ctx stops the run: requests in progress are counted as in
+// flight and the Result is marked Interrupted. Run returns within
+// cfg.Duration + cfg.Timeout (plus scheduling slack) whatever the server does.
+func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	first, err := eng.Dial(ctx)
+	var fatal *FatalError
+	if errors.As(err, &fatal) {
+		return nil, fatal
+	}
+
+	start := time.Now()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var end time.Time
+	if cfg.Duration > 0 {
+		end = start.Add(cfg.Duration)
+		var c2 context.CancelFunc
+		runCtx, c2 = context.WithDeadline(runCtx, end)
+		defer c2()
+	}
+
+	recs := make([]*Recorder, cfg.Threads)
+	workers := make([]*worker, 0, cfg.Connections)
+	idx := 0
+	for t := range recs {
+		recs[t] = newRecorder(start)
+		for range split(uint64(cfg.Connections), cfg.Threads, t) {
+			w := &worker{
+				rec:             recs[t],
+				eng:             eng,
+				sched:           schedulerFor(&cfg, idx, cfg.Connections),
+				timeout:         cfg.Timeout,
+				start:           start,
+				end:             end,
+				excludeTimeouts: cfg.Rate <= 0,
+			}
+			if cfg.Requests > 0 {
+				w.quota = split(cfg.Requests, cfg.Connections, idx)
+				if w.quota == 0 {
+					continue // fewer requests than connections
+				}
+			}
+			workers = append(workers, w)
+			idx++
+		}
+	}
+	if len(workers) > 0 && err == nil {
+		workers[0].conn = first
+	} else if first != nil {
+		first.Close()
+	}
+
+	var wg sync.WaitGroup
+	for _, w := range workers {
+		wg.Add(1)
+		go func() { defer wg.Done(); w.run(runCtx) }()
+	}
+	allDone := make(chan struct{})
+	go func() { wg.Wait(); close(allDone) }()
+	stopSampling := sampleRates(recs, allDone)
+
+	select {
+	case <-allDone:
+	case <-runCtx.Done():
+		for _, w := range workers {
+			w.interrupt()
+		}
+		<-allDone
+	}
+	interrupted := ctx.Err() != nil && (end.IsZero() || time.Now().Before(end))
+	if cfg.Requests == 0 && !interrupted && !end.IsZero() {
+		// Under a rate schedule the last request may end before the
+		// deadline; the run still spans its whole duration (wrk2).
+		if wait := time.Until(end); wait > 0 {
+			time.Sleep(wait)
+		}
+	}
+	stopSampling()
+	done := time.Now()
+	res := merge(recs)
+	res.Config = cfg
+	res.Start, res.End = start, done
+	res.Duration = done.Sub(start)
+	res.Interrupted = interrupted
+	return res, nil
+}
+
+// sampleRates samples every recorder's requests per second every
+// rateSampleEvery until stop is called or done is closed.
+func sampleRates(recs []*Recorder, done <-chan struct{}) (stop func()) {
+	quit := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(rateSampleEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case now := <-tick.C:
+				for _, r := range recs {
+					r.sampleRate(now)
+				}
+			case <-done:
+				return
+			case <-quit:
+				return
+			}
+		}
+	}()
+	return func() { close(quit); <-finished }
+}
+
+// merge combines the recorders into one Result (wrk2's hdr_add).
+func merge(recs []*Recorder) *Result {
+	res := &Result{
+		Latency:     NewHistogram(),
+		Service:     NewHistogram(),
+		SendLag:     NewHistogram(),
+		TimerLag:    NewHistogram(),
+		ReqRate:     hdrhistogram.New(1, 1<<40, HistSigFigs),
+		StatusCodes: map[int]uint64{},
+	}
+	for _, r := range recs {
+		r.mu.Lock()
+		res.Latency.Merge(r.latency)
+		res.Service.Merge(r.service)
+		res.SendLag.Merge(r.lag)
+		res.TimerLag.Merge(r.timerLag)
+		res.ReqRate.Merge(r.reqRate)
+		res.Counts.add(&r.counts)
+		for code, n := range r.status {
+			if n > 0 {
+				res.StatusCodes[code] += n
+			}
+		}
+		res.ErrorMessages = mergeMessages(res.ErrorMessages, r.messages)
+		r.mu.Unlock()
+	}
+	return res
+}
+
+func mergeMessages(into, from []ErrorMessage) []ErrorMessage {
+next:
+	for _, m := range from {
+		for i := range into {
+			if into[i].Class == m.Class && into[i].Message == m.Message {
+				into[i].Count += m.Count
+				continue next
+			}
+		}
+		if len(into) < maxErrorMessages {
+			into = append(into, m)
+		}
+	}
+	return into
+}

@@ -1,0 +1,54 @@
+package loadgen
+
+import (
+	"math"
+	"time"
+)
+
+// A Scheduler says when request n (counting from 0) of one connection is due,
+// as an offset from the start of the run. It is a pure function.
+type Scheduler interface {
+	// Due returns the offset at which request n should be sent, and false
+	// for a closed loop, where a request is due as soon as the connection is
+	// free.
+	Due(n uint64) (offset time.Duration, scheduled bool)
+}
+
+// ClosedLoop sends each request as soon as the previous one has completed (wrk).
+type ClosedLoop struct{}
+
+// Due implements Scheduler.
+func (ClosedLoop) Due(uint64) (time.Duration, bool) { return 0, false }
+
+// ConstantRate sends requests at a fixed rate per connection (wrk2): request n
+// is due at (n + Phase) / PerConn seconds after the start. Phase in [0, 1)
+// staggers the connections so that together they send evenly spaced requests
+// instead of bursts of one request per connection.
+type ConstantRate struct {
+	// PerConn is this connection's share of the rate, in requests per second.
+	PerConn float64
+	// Phase is this connection's offset, in units of its own interval.
+	Phase float64
+}
+
+// Due implements Scheduler.
+func (s ConstantRate) Due(n uint64) (time.Duration, bool) {
+	sec := (float64(n) + s.Phase) / s.PerConn
+	if sec >= math.MaxInt64/float64(time.Second) {
+		return math.MaxInt64, true
+	}
+	return time.Duration(sec * float64(time.Second)), true
+}
+
+// schedulerFor returns the scheduler of connection i of n under cfg.
+func schedulerFor(cfg *Config, i, n int) Scheduler {
+	if cfg.Rate <= 0 {
+		return ClosedLoop{}
+	}
+	return ConstantRate{PerConn: cfg.Rate / float64(n), Phase: float64(i) / float64(n)}
+}
+
+var (
+	_ Scheduler = ClosedLoop{}
+	_ Scheduler = ConstantRate{}
+)

@@ -1,0 +1,208 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// worker drives one connection: it waits for each request's due time, sends
+// it, and records the outcome into its own batch. Only the worker goroutine
+// touches its fields, except mu/stopped/conn, which interrupt also uses.
+type worker struct {
+	rec     *Recorder
+	eng     Engine
+	sched   Scheduler
+	quota   uint64 // requests this worker may end; 0 = no limit
+	timeout time.Duration
+	start   time.Time // start of the run
+	end     time.Time // end of the run; zero for none
+	// excludeTimeouts leaves timed-out requests out of the latency histogram
+	// (closed loop, as wrk does); under a schedule they are recorded.
+	excludeTimeouts bool
+
+	mu      sync.Mutex
+	stopped bool
+	conn    Conn
+	stop    atomic.Bool // set once by interrupt; read by the worker
+
+	batch     []sample
+	delta     Counts
+	lastFlush time.Time
+	timer     *time.Timer
+}
+
+func (w *worker) run(ctx context.Context) {
+	w.batch = make([]sample, 0, batchSize)
+	w.lastFlush = w.start
+	defer w.finish()
+	var res Response
+	for n := uint64(0); w.quota == 0 || n < w.quota; n++ {
+		if w.stop.Load() {
+			return
+		}
+		offset, scheduled := w.sched.Due(n)
+		due := w.start.Add(offset)
+		timerLate := int64(-1)
+		if !scheduled {
+			due = time.Now()
+		}
+		if !w.end.IsZero() && !due.Before(w.end) {
+			return
+		}
+		if scheduled {
+			if wait := time.Until(due); wait > 0 {
+				if !w.sleep(ctx, wait) {
+					return
+				}
+				timerLate = micros(time.Since(due))
+			}
+		}
+		if w.current() == nil && !w.dial(ctx) {
+			continue // a connect error ends this attempt
+		}
+		send := time.Now()
+		if !scheduled {
+			due = send
+		}
+		deadline, own := send.Add(w.timeout), true
+		if !w.end.IsZero() && w.end.Before(deadline) {
+			deadline, own = w.end, false
+		}
+		w.delta.Sent++
+		err := w.conn.Do(deadline, &res)
+		done := time.Now()
+		w.delta.BytesRead += uint64(res.BytesIn)
+		w.delta.BytesWritten += uint64(res.BytesOut)
+		if err != nil {
+			if !w.failed(err, due, done, own) {
+				return
+			}
+		} else {
+			w.delta.Completed++
+			if res.Status >= 400 {
+				w.delta.Status++
+			}
+			s := sample{latency: micros(done.Sub(due)), service: micros(done.Sub(send)), lag: -1, timer: timerLate, status: int32(res.Status)}
+			if scheduled {
+				s.lag = micros(send.Sub(due))
+			}
+			w.batch = append(w.batch, s)
+			if res.Close {
+				w.closeConn()
+			}
+		}
+		if len(w.batch) == cap(w.batch) || done.Sub(w.lastFlush) >= flushEvery {
+			w.rec.flush(w.batch, &w.delta)
+			w.batch = w.batch[:0]
+			w.lastFlush = done
+		}
+	}
+}
+
+// failed accounts for a request that ended in err and closes the connection.
+// It returns false when the run is over: the request was cut off by the stop,
+// not by a fault, and counts as in flight.
+func (w *worker) failed(err error, due, done time.Time, ownDeadline bool) bool {
+	w.closeConn()
+	class := ClassRead
+	var ce *ClassError
+	if errors.As(err, &ce) {
+		class = ce.Class
+	}
+	if w.stop.Load() || (class == ClassTimeout && !ownDeadline) {
+		w.delta.InFlight++
+		return false
+	}
+	switch class {
+	case ClassWrite:
+		w.delta.Write++
+	case ClassTimeout:
+		w.delta.Timeout++
+	default:
+		w.delta.Read++
+	}
+	if class == ClassTimeout && !w.excludeTimeouts {
+		w.batch = append(w.batch, sample{latency: micros(done.Sub(due)), service: -1, lag: -1, timer: -1})
+	} else {
+		w.delta.LatencyExcluded++
+	}
+	w.rec.noteError(class, err)
+	return true
+}
+
+// sleep waits for d or until the run is interrupted; false means interrupted.
+func (w *worker) sleep(ctx context.Context, d time.Duration) bool {
+	if w.timer == nil {
+		w.timer = time.NewTimer(d)
+	} else {
+		w.timer.Reset(d)
+	}
+	select {
+	case <-w.timer.C:
+		return true
+	case <-ctx.Done():
+		w.timer.Stop()
+		return false
+	}
+}
+
+// dial opens the connection; false means it failed (counted) or the run
+// was interrupted meanwhile.
+func (w *worker) dial(ctx context.Context) bool {
+	c, err := w.eng.Dial(ctx)
+	if err != nil {
+		if w.stop.Load() || ctx.Err() != nil {
+			return false
+		}
+		w.delta.Connect++
+		w.rec.noteError(ClassConnect, err)
+		return false
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stopped {
+		c.Close()
+		return false
+	}
+	w.conn = c
+	return true
+}
+
+func (w *worker) current() Conn {
+	// Only the worker writes conn; reading it without the lock is safe here.
+	return w.conn
+}
+
+func (w *worker) closeConn() {
+	w.mu.Lock()
+	c := w.conn
+	w.conn = nil
+	w.mu.Unlock()
+	if c != nil {
+		c.Close()
+	}
+}
+
+// interrupt stops the worker from another goroutine: a request in progress
+// returns at once and counts as in flight.
+func (w *worker) interrupt() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.stopped = true
+	w.stop.Store(true)
+	if w.conn != nil {
+		w.conn.Interrupt()
+	}
+}
+
+func (w *worker) finish() {
+	w.closeConn()
+	w.rec.flush(w.batch, &w.delta)
+	w.batch = w.batch[:0]
+}
+
+// micros converts d to whole microseconds.
+func micros(d time.Duration) int64 { return int64(d / time.Microsecond) }

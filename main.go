@@ -1,0 +1,120 @@
+// Command gowrk is a wrk-style HTTP load generator: wrk's command line and
+// report, wrk2's constant-rate mode with latency free of coordinated
+// omission, exact HdrHistogram percentiles, and JSON and CSV reports.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/gowrk/gowrk/loadgen"
+	"github.com/gowrk/gowrk/loadgen/h1"
+	"github.com/gowrk/gowrk/report"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitFailed   = 1 // the run could not start, or no request completed
+	exitBadInput = 2
+)
+
+// run is gowrk without the process: it parses args, runs the load and
+// writes the report to stdout (or --output); warnings go to stderr. It
+// returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	opts, err := parseArgs(args)
+	if errors.Is(err, errHelp) {
+		fmt.Fprint(stdout, usage())
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "gowrk: %v\n", err)
+		return exitBadInput
+	}
+	if opts.version {
+		fmt.Fprintf(stdout, "gowrk %s %s\n", getVersion(), runtime.Version())
+		return exitOK
+	}
+	format, _ := report.Lookup(opts.format)
+	out, closeOut, noHeader, err := openOutput(opts, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "gowrk: --output: %v\n", err)
+		return exitBadInput
+	}
+	defer closeOut()
+
+	eng, err := h1.New(ctx, opts.cfg.Target, opts.cfg.Timeout)
+	if err != nil {
+		fmt.Fprintf(stderr, "gowrk: %v\n", err)
+		return exitFailed
+	}
+	prev := runtime.GOMAXPROCS(opts.cfg.Threads)
+	res, err := loadgen.Run(ctx, opts.cfg, eng)
+	runtime.GOMAXPROCS(prev)
+	if err != nil {
+		fmt.Fprintf(stderr, "gowrk: %v\n", err)
+		return exitFailed
+	}
+	for _, w := range []string{res.RateVerdict(), res.TroubleHint()} {
+		if w != "" {
+			fmt.Fprintf(stderr, "gowrk: warning: %s\n", w)
+		}
+	}
+	ro := report.Options{Latency: opts.latency, ServiceTime: opts.uLatency, NoHeader: noHeader, Version: getVersion(), Protocol: "http/1.1"}
+	if err := format(out, res, ro); err != nil {
+		fmt.Fprintf(stderr, "gowrk: writing the report: %v\n", err)
+		return exitFailed
+	}
+	if res.Counts.Completed == 0 {
+		return exitFailed
+	}
+	return exitOK
+}
+
+// openOutput returns where the report goes. A CSV report appended to an
+// existing, non-empty file gets no second header line.
+func openOutput(o *options, stdout io.Writer) (w io.Writer, closeFn func(), noHeader bool, err error) {
+	if o.output == "" || o.output == "-" {
+		return stdout, func() {}, false, nil
+	}
+	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if o.format == "csv" {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+		if st, err := os.Stat(o.output); err == nil && st.Size() > 0 {
+			noHeader = true
+		}
+	}
+	f, err := os.OpenFile(o.output, flags, 0o644)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return f, func() { f.Close() }, noHeader, nil
+}
+
+func getVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}

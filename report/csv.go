@@ -1,0 +1,81 @@
+package report
+
+import (
+	"encoding/csv"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gowrk/gowrk/loadgen"
+)
+
+// csvColumns are the CSV report's columns, in order: the JSON report's
+// summary fields, flattened (units in the names, as in JSON).
+var csvColumns = func() []string {
+	cols := []string{
+		"start", "end", "url", "method", "protocol", "threads", "connections", "duration_us", "rate_target",
+		"interrupted", "requests", "requests_per_sec", "bytes_read", "bytes_written", "bytes_read_per_sec",
+		"sent", "in_flight_at_stop", "latency_excluded",
+		"errors_connect", "errors_read", "errors_write", "errors_timeout", "errors_status",
+		"latency_min_us", "latency_mean_us", "latency_stdev_us", "latency_max_us",
+	}
+	for _, p := range Percentiles {
+		cols = append(cols, "latency_p"+percentileKey(p)+"_us")
+	}
+	cols = append(cols, "service_time_mean_us", "service_time_p50_us", "service_time_p99_us", "service_time_max_us",
+		"rate_achieved", "max_send_lag_us", "status_codes")
+	return cols
+}()
+
+// CSV writes a header line (unless o.NoHeader) and one row for r.
+func CSV(w io.Writer, r *loadgen.Result, o Options) error {
+	cw := csv.NewWriter(w)
+	if !o.NoHeader {
+		if err := cw.Write(csvColumns); err != nil {
+			return err
+		}
+	}
+	cfg, c := &r.Config, &r.Counts
+	lat, svc := summarize(r.Latency), summarize(r.Service)
+	u := strconv.FormatUint
+	i := func(v int64) string { return strconv.FormatInt(v, 10) }
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+	row := []string{
+		r.Start.UTC().Format(time.RFC3339Nano), r.End.UTC().Format(time.RFC3339Nano), cfg.Target.URL.String(), cfg.Target.Method,
+		o.Protocol, strconv.Itoa(cfg.Threads), strconv.Itoa(cfg.Connections), i(cfg.Duration.Microseconds()), f(cfg.Rate),
+		strconv.FormatBool(r.Interrupted), u(c.Completed, 10), f(r.RequestsPerSec()), u(c.BytesRead, 10), u(c.BytesWritten, 10),
+		f(r.BytesReadPerSec()), u(c.Sent, 10), u(c.InFlight, 10), u(c.LatencyExcluded, 10),
+		u(c.Connect, 10), u(c.Read, 10), u(c.Write, 10), u(c.Timeout, 10), u(c.Status, 10),
+		i(lat.Min), f(lat.Mean), f(lat.Stdev), i(lat.Max),
+	}
+	for _, p := range Percentiles {
+		row = append(row, i(r.Latency.ValueAtQuantile(p)))
+	}
+	achieved := ""
+	if cfg.Rate > 0 {
+		achieved = f(r.RequestsPerSec())
+	}
+	row = append(row, f(svc.Mean), i(r.Service.ValueAtQuantile(50)), i(r.Service.ValueAtQuantile(99)), i(svc.Max),
+		achieved, i(r.SendLag.Max()), statusCodes(r.StatusCodes))
+	if err := cw.Write(row); err != nil {
+		return err
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// statusCodes renders the counts as "200=9990;503=10", codes ascending.
+func statusCodes(m map[int]uint64) string {
+	codes := make([]int, 0, len(m))
+	for code := range m {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes)
+	parts := make([]string, len(codes))
+	for k, code := range codes {
+		parts[k] = strconv.Itoa(code) + "=" + strconv.FormatUint(m[code], 10)
+	}
+	return strings.Join(parts, ";")
+}

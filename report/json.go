@@ -1,0 +1,189 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+	"strconv"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/gowrk/gowrk/loadgen"
+)
+
+// SchemaVersion is the version of the JSON report's layout. Fields are only
+// added within a version; renaming or removing one bumps it.
+const SchemaVersion = 1
+
+// jsonReport is the JSON report. Every field name carries its unit; the
+// README documents each one.
+type jsonReport struct {
+	SchemaVersion      int                    `json:"schema_version"`
+	Tool               string                 `json:"tool"`
+	Version            string                 `json:"version"`
+	Config             jsonConfig             `json:"config"`
+	Start              string                 `json:"start"`
+	End                string                 `json:"end"`
+	Interrupted        bool                   `json:"interrupted"`
+	Requests           uint64                 `json:"requests"`
+	DurationUs         int64                  `json:"duration_us"`
+	RequestsPerSec     float64                `json:"requests_per_sec"`
+	BytesRead          uint64                 `json:"bytes_read"`
+	BytesWritten       uint64                 `json:"bytes_written"`
+	BytesReadPerSec    float64                `json:"bytes_read_per_sec"`
+	BytesWrittenPerSec float64                `json:"bytes_written_per_sec"`
+	Sent               uint64                 `json:"sent"`
+	InFlightAtStop     uint64                 `json:"in_flight_at_stop"`
+	LatencyExcluded    uint64                 `json:"latency_excluded"`
+	LatencyClipped     uint64                 `json:"latency_clipped"`
+	Errors             jsonErrors             `json:"errors"`
+	ErrorMessages      []loadgen.ErrorMessage `json:"error_messages"`
+	StatusCodes        map[string]uint64      `json:"status_codes"`
+	Latency            jsonDist               `json:"latency"`
+	ServiceTime        jsonDist               `json:"service_time"`
+	SendLag            jsonDist               `json:"send_lag"`
+	ThreadReqPerSec    jsonThreadRate         `json:"thread_requests_per_sec"`
+	Rate               *jsonRate              `json:"rate"`
+	Warnings           []string               `json:"warnings"`
+}
+
+type jsonConfig struct {
+	URL         string   `json:"url"`
+	Method      string   `json:"method"`
+	Headers     []string `json:"headers"`
+	BodyBytes   int      `json:"body_bytes"`
+	Protocol    string   `json:"protocol"`
+	Threads     int      `json:"threads"`
+	Connections int      `json:"connections"`
+	DurationUs  int64    `json:"duration_us"`
+	Requests    uint64   `json:"requests"`
+	RatePerSec  float64  `json:"rate_per_sec"`
+	TimeoutUs   int64    `json:"timeout_us"`
+	TLSInsecure bool     `json:"tls_insecure"`
+}
+
+type jsonErrors struct {
+	Connect uint64 `json:"connect"`
+	Read    uint64 `json:"read"`
+	Write   uint64 `json:"write"`
+	Timeout uint64 `json:"timeout"`
+	Status  uint64 `json:"status"`
+}
+
+type jsonDist struct {
+	Count         int64            `json:"count"`
+	MinUs         int64            `json:"min_us"`
+	MeanUs        float64          `json:"mean_us"`
+	StdevUs       float64          `json:"stdev_us"`
+	MaxUs         int64            `json:"max_us"`
+	WithinStdev   float64          `json:"within_stdev_pct"`
+	PercentilesUs map[string]int64 `json:"percentiles_us"`
+	Histogram     string           `json:"histogram"`
+}
+
+type jsonThreadRate struct {
+	Samples     int64   `json:"samples"`
+	Mean        float64 `json:"mean"`
+	Stdev       float64 `json:"stdev"`
+	Max         int64   `json:"max"`
+	WithinStdev float64 `json:"within_stdev_pct"`
+}
+
+type jsonRate struct {
+	Target        float64 `json:"target"`
+	Achieved      float64 `json:"achieved"`
+	MaxSendLagUs  int64   `json:"max_send_lag_us"`
+	TimerLagP99Us int64   `json:"timer_lag_p99_us"`
+	Verdict       string  `json:"verdict"`
+}
+
+// JSON writes the report as one JSON object followed by a newline.
+func JSON(w io.Writer, r *loadgen.Result, o Options) error {
+	rep, err := buildJSON(r, o)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
+}
+
+func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
+	cfg := &r.Config
+	c := &r.Counts
+	rep := &jsonReport{
+		SchemaVersion: SchemaVersion,
+		Tool:          "gowrk",
+		Version:       o.Version,
+		Config: jsonConfig{
+			URL: cfg.Target.URL.String(), Method: cfg.Target.Method, Headers: headerLines(cfg.Target.Headers),
+			BodyBytes: len(cfg.Target.Body), Protocol: o.Protocol, Threads: cfg.Threads, Connections: cfg.Connections,
+			DurationUs: cfg.Duration.Microseconds(), Requests: cfg.Requests, RatePerSec: cfg.Rate,
+			TimeoutUs: cfg.Timeout.Microseconds(), TLSInsecure: cfg.Target.TLS != nil && cfg.Target.TLS.InsecureSkipVerify,
+		},
+		Start:              r.Start.UTC().Format(time.RFC3339Nano),
+		End:                r.End.UTC().Format(time.RFC3339Nano),
+		Interrupted:        r.Interrupted,
+		Requests:           c.Completed,
+		DurationUs:         r.Duration.Microseconds(),
+		RequestsPerSec:     r.RequestsPerSec(),
+		BytesRead:          c.BytesRead,
+		BytesWritten:       c.BytesWritten,
+		BytesReadPerSec:    r.BytesReadPerSec(),
+		BytesWrittenPerSec: r.BytesWrittenPerSec(),
+		Sent:               c.Sent,
+		InFlightAtStop:     c.InFlight,
+		LatencyExcluded:    c.LatencyExcluded,
+		LatencyClipped:     c.Clipped,
+		Errors:             jsonErrors{c.Connect, c.Read, c.Write, c.Timeout, c.Status},
+		ErrorMessages:      r.ErrorMessages,
+		StatusCodes:        map[string]uint64{},
+		Warnings:           []string{},
+	}
+	if rep.ErrorMessages == nil {
+		rep.ErrorMessages = []loadgen.ErrorMessage{}
+	}
+	if rep.Config.Headers == nil {
+		rep.Config.Headers = []string{}
+	}
+	for code, n := range r.StatusCodes {
+		rep.StatusCodes[strconv.Itoa(code)] = n
+	}
+	var err error
+	for _, d := range []struct {
+		into *jsonDist
+		h    *hdrhistogram.Histogram
+	}{{&rep.Latency, r.Latency}, {&rep.ServiceTime, r.Service}, {&rep.SendLag, r.SendLag}} {
+		if *d.into, err = dist(d.h); err != nil {
+			return nil, err
+		}
+	}
+	rs := summarize(r.ReqRate)
+	rep.ThreadReqPerSec = jsonThreadRate{rs.Count, rs.Mean, rs.Stdev, rs.Max, rs.WithinStdev}
+	if cfg.Rate > 0 {
+		rep.Rate = &jsonRate{
+			Target: cfg.Rate, Achieved: r.RequestsPerSec(), MaxSendLagUs: r.SendLag.Max(),
+			TimerLagP99Us: r.TimerLag.ValueAtQuantile(99), Verdict: r.RateVerdict(),
+		}
+	}
+	for _, s := range []string{r.RateVerdict(), r.TroubleHint()} {
+		if s != "" {
+			rep.Warnings = append(rep.Warnings, s)
+		}
+	}
+	return rep, nil
+}
+
+func dist(h *hdrhistogram.Histogram) (jsonDist, error) {
+	s := summarize(h)
+	d := jsonDist{Count: s.Count, MinUs: s.Min, MeanUs: s.Mean, StdevUs: s.Stdev, MaxUs: s.Max,
+		WithinStdev: s.WithinStdev, PercentilesUs: map[string]int64{}}
+	for _, p := range Percentiles {
+		d.PercentilesUs[percentileKey(p)] = h.ValueAtQuantile(p)
+	}
+	enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return d, err
+	}
+	d.Histogram = string(enc)
+	return d, nil
+}

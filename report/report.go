@@ -1,0 +1,95 @@
+// Package report renders a *loadgen.Result. Every format is a Func over the
+// same Result; nothing here knows about engines or the network.
+//
+// Formats: "text" (wrk's layout, plus wrk2's percentile tail under
+// Options.Latency), "json" (one object, schema_version 1, documented in the
+// README) and "csv" (a header line and one row per run).
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/gowrk/gowrk/loadgen"
+)
+
+// Options select optional parts of a report.
+type Options struct {
+	// Latency prints the latency distribution (wrk's --latency).
+	Latency bool
+	// ServiceTime prints the uncorrected (service time) distribution too
+	// (wrk2's -U).
+	ServiceTime bool
+	// NoHeader leaves out the CSV header line (appending to a file).
+	NoHeader bool
+	// Version is gowrk's version, recorded in the JSON report.
+	Version string
+	// Protocol names the protocol spoken, e.g. "http/1.1".
+	Protocol string
+}
+
+// Func writes one rendering of r to w.
+type Func func(w io.Writer, r *loadgen.Result, o Options) error
+
+var formats = map[string]Func{
+	"text": Text,
+	"json": JSON,
+	"csv":  CSV,
+}
+
+// Lookup returns the format called name.
+func Lookup(name string) (Func, bool) {
+	f, ok := formats[name]
+	return f, ok
+}
+
+// Names lists the format names, sorted.
+func Names() []string {
+	names := make([]string, 0, len(formats))
+	for n := range formats {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Percentiles are the percentiles every report lists (wrk2's tail).
+var Percentiles = []float64{50, 75, 90, 99, 99.9, 99.99, 99.999}
+
+// percentileKey names a percentile as the JSON report does: "99.9".
+func percentileKey(p float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.3f", p), "0"), ".")
+}
+
+// sensitive reports whether a header's value must never be printed.
+func sensitive(name string) bool {
+	n := strings.ToLower(name)
+	switch n {
+	case "authorization", "proxy-authorization", "cookie", "set-cookie":
+		return true
+	}
+	for _, s := range []string{"token", "secret", "password", "api-key", "apikey", "session"} {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Redacted is what a sensitive header's value is replaced with.
+const Redacted = "REDACTED"
+
+// headerLines returns the target's headers as "Name: value", redacted.
+func headerLines(hs []loadgen.Header) []string {
+	out := make([]string, 0, len(hs))
+	for _, h := range hs {
+		v := h.Value
+		if sensitive(h.Name) {
+			v = Redacted
+		}
+		out = append(out, h.Name+": "+v)
+	}
+	return out
+}

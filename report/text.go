@@ -1,0 +1,115 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/gowrk/gowrk/loadgen"
+)
+
+// Text writes wrk's report, line for line, so that scripts that parse wrk's
+// output keep working. gowrk's own lines (accounting, rate, hints) follow
+// wrk's last line.
+func Text(w io.Writer, r *loadgen.Result, o Options) error {
+	b := bufio.NewWriter(w)
+	cfg := &r.Config
+	runFor := cfg.Duration
+	if runFor == 0 {
+		runFor = r.Duration
+	}
+	fmt.Fprintf(b, "Running %s test @ %s\n", formatTimeS(math.Round(runFor.Seconds())), cfg.Target.URL)
+	fmt.Fprintf(b, "  %d threads and %d connections\n", cfg.Threads, cfg.Connections)
+	fmt.Fprintf(b, "  Thread Stats%6s%11s%8s%12s\n", "Avg", "Stdev", "Max", "+/- Stdev")
+	statsRow(b, "Latency", summarize(r.Latency), formatTimeUs)
+	statsRow(b, "Req/Sec", summarize(r.ReqRate), formatMetric)
+	if o.Latency {
+		fmt.Fprintf(b, "  Latency Distribution\n")
+		for _, p := range []float64{50, 75, 90, 99} {
+			fmt.Fprintf(b, "%7.0f%%%s\n", p, padUnits(formatTimeUs(float64(r.Latency.ValueAtQuantile(p))), 10))
+		}
+		hdrBlock(b, r.Latency, "Recorded Latency")
+	}
+	if o.ServiceTime {
+		hdrBlock(b, r.Service, "Uncorrected Latency (measured without taking delayed starts into account)")
+	}
+	c := &r.Counts
+	fmt.Fprintf(b, "  %d requests in %s, %sB read\n", c.Completed, formatTimeUs(float64(r.Duration.Microseconds())), formatBinary(float64(c.BytesRead)))
+	if c.Connect+c.Read+c.Write+c.Timeout > 0 {
+		fmt.Fprintf(b, "  Socket errors: connect %d, read %d, write %d, timeout %d\n", c.Connect, c.Read, c.Write, c.Timeout)
+	}
+	if c.Status > 0 {
+		fmt.Fprintf(b, "  Non-2xx or 3xx responses: %d\n", c.Status)
+	}
+	fmt.Fprintf(b, "Requests/sec: %9.2f\n", r.RequestsPerSec())
+	fmt.Fprintf(b, "Transfer/sec: %10sB\n", formatBinary(r.BytesReadPerSec()))
+	extraLines(b, r)
+	return b.Flush()
+}
+
+func statsRow(b *bufio.Writer, name string, s summary, f func(float64) string) {
+	fmt.Fprintf(b, "    %-10s%s%s%s%8.2f%%\n", name, padUnits(f(s.Mean), 8), padUnits(f(s.Stdev), 10), padUnits(f(float64(s.Max)), 9), s.WithinStdev)
+}
+
+// hdrBlock prints wrk2's percentile tail and detailed spectrum.
+func hdrBlock(b *bufio.Writer, h *hdrhistogram.Histogram, what string) {
+	fmt.Fprintf(b, "  Latency Distribution (HdrHistogram - %s)\n", what)
+	for _, p := range append(Percentiles, 100) {
+		fmt.Fprintf(b, "%7.3f%%%s\n", p, padUnits(formatTimeUs(float64(h.ValueAtQuantile(p))), 10))
+	}
+	fmt.Fprintf(b, "\n  Detailed Percentile spectrum:\n")
+	spectrum(b, h)
+	fmt.Fprintf(b, "----------------------------------------------------------\n")
+}
+
+// spectrum prints the histogram in HdrHistogram's classic percentile format,
+// values in milliseconds, as wrk2 does.
+func spectrum(b *bufio.Writer, h *hdrhistogram.Histogram) {
+	fmt.Fprintf(b, "%12s %12s %12s %12s\n\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)")
+	if h.TotalCount() > 0 {
+		for _, br := range h.CumulativeDistributionWithTicks(5) {
+			q := br.Quantile / 100
+			inv := fmt.Sprintf("%12.2f", 1/(1-q))
+			if q >= 1 {
+				inv = fmt.Sprintf("%12s", "inf")
+			}
+			fmt.Fprintf(b, "%12.3f %12.6f %12d %s\n", float64(br.ValueAt)/1000, q, br.Count, inv)
+		}
+	}
+	fmt.Fprintf(b, "#[Mean    = %12.3f, StdDeviation   = %12.3f]\n", h.Mean()/1000, h.StdDev()/1000)
+	fmt.Fprintf(b, "#[Max     = %12.3f, Total count    = %12d]\n", float64(h.Max())/1000, h.TotalCount())
+}
+
+// extraLines prints what wrk does not: accounting of requests left out of
+// the figures, the rate verdict and the hint for troubled runs.
+func extraLines(b *bufio.Writer, r *loadgen.Result) {
+	c := &r.Counts
+	if r.Interrupted {
+		fmt.Fprintf(b, "Interrupted after %s: figures cover the run so far.\n", r.Duration.Round(time.Millisecond))
+	}
+	if c.InFlight > 0 {
+		fmt.Fprintf(b, "In flight at stop: %d (sent, neither answered nor failed when the run ended)\n", c.InFlight)
+	}
+	if c.LatencyExcluded > 0 {
+		fmt.Fprintf(b, "Latency excludes: %d failed or timed-out requests\n", c.LatencyExcluded)
+	}
+	if c.Clipped > 0 {
+		fmt.Fprintf(b, "Latency clipped: %d values above 1h recorded as 1h\n", c.Clipped)
+	}
+	if r.Config.Rate > 0 {
+		fmt.Fprintf(b, "Rate: target %.2f/s, achieved %.2f/s, max send lag %s\n",
+			r.Config.Rate, r.RequestsPerSec(), formatTimeUs(float64(r.SendLag.Max())))
+		if r.Counts.Timeout > 0 {
+			fmt.Fprintf(b, "Latency includes: %d timed-out requests, each at its time waited (at least %s)\n", c.Timeout, r.Config.Timeout)
+		}
+	}
+	if v := r.RateVerdict(); v != "" {
+		fmt.Fprintf(b, "Warning: %s\n", v)
+	}
+	if h := r.TroubleHint(); h != "" {
+		fmt.Fprintf(b, "Warning: %s\n", h)
+	}
+}
