@@ -60,12 +60,14 @@ func New(ctx context.Context, t loadgen.Target, dialTimeout time.Duration) (*Eng
 func BuildRequest(t loadgen.Target) ([]byte, error) {
 	var req fasthttp.Request
 	req.Header.DisableNormalizing()
-	req.SetRequestURI(t.URL.String())
+	// The request line carries the origin form (path and query) and the
+	// Host header the URL's host, unless a -H Host: overrides it.
+	req.Header.SetRequestURI(t.URL.RequestURI())
+	req.Header.SetHost(t.URL.Host)
 	req.Header.SetMethod(t.Method)
 	for _, h := range t.Headers {
 		if strings.EqualFold(h.Name, "Host") {
 			req.Header.SetHost(h.Value)
-			req.UseHostHeader = true
 			continue
 		}
 		req.Header.Add(h.Name, h.Value)

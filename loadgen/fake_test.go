@@ -1,0 +1,56 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"os"
+	"sync/atomic"
+	"time"
+)
+
+// fakeEngine serves every request in-process after a fixed service time,
+// with an optional stall: requests that arrive in [stallFrom, stallTo) are
+// answered at stallTo. Inside a synctest bubble its clock is exact.
+type fakeEngine struct {
+	service            time.Duration
+	stallFrom, stallTo time.Time
+	never              bool // never answer: every request times out
+	requests           atomic.Int64
+}
+
+func (e *fakeEngine) Dial(ctx context.Context) (Conn, error) { return &fakeConn{e: e}, nil }
+
+type fakeConn struct {
+	e           *fakeEngine
+	interrupted atomic.Bool
+	stop        chan struct{}
+}
+
+func (c *fakeConn) Do(deadline time.Time, res *Response) error {
+	c.e.requests.Add(1)
+	now := time.Now()
+	ready := now.Add(c.e.service)
+	if !now.Before(c.e.stallFrom) && now.Before(c.e.stallTo) {
+		ready = c.e.stallTo.Add(c.e.service)
+	}
+	if c.e.never || ready.After(deadline) {
+		time.Sleep(time.Until(deadline))
+		return &ClassError{Class: ClassTimeout, Err: os.ErrDeadlineExceeded}
+	}
+	time.Sleep(time.Until(ready))
+	if c.interrupted.Load() {
+		return &ClassError{Class: ClassRead, Err: errors.New("interrupted")}
+	}
+	res.Status, res.BytesIn, res.BytesOut = 200, 100, 50
+	return nil
+}
+
+func (c *fakeConn) Close() error { return nil }
+func (c *fakeConn) Interrupt()   { c.interrupted.Store(true) }
+
+func fakeConfig() Config {
+	u, _ := url.Parse("http://fake.test/")
+	return Config{Threads: 2, Connections: 20, Duration: 4 * time.Second, Timeout: 2 * time.Second,
+		Target: Target{URL: u, Method: "GET"}}
+}

@@ -1,0 +1,265 @@
+// Package testserver is a loopback HTTP/1.1 server for gowrk's tests. It is
+// raw TCP so that every byte it sends is known and so that it can misbehave
+// on purpose: delay, stall, close, reset, never answer. It counts what it
+// serves, which is the truth the tests compare gowrk's figures with.
+package testserver
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/textproto"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Behaviour says how the server answers request n (counting from 1, over
+// all connections) on a connection.
+type Behaviour struct {
+	// Delay is slept before answering (a known service time).
+	Delay time.Duration
+	// Status is the status code; 200 if zero. StatusFor overrides it.
+	Status    int
+	StatusFor func(n int64) int
+	// Body is the response body; "ok" if nil.
+	Body []byte
+	// Chunked sends the body with chunked encoding.
+	Chunked bool
+	// CloseAfter answers with "Connection: close" and closes.
+	CloseAfter bool
+	// Reset closes the connection with a TCP reset instead of answering.
+	Reset bool
+	// Never reads requests but never answers.
+	Never bool
+	// StallAt/StallFor: requests that arrive in [StallAt, StallAt+StallFor)
+	// after Start are not answered before StallAt+StallFor, as if the
+	// process were suspended.
+	StallAt, StallFor time.Duration
+}
+
+// Server is a running test server. Close it when done.
+type Server struct {
+	ln    net.Listener
+	b     Behaviour
+	start time.Time
+	// Requests counts requests read (complete request heads); Responses
+	// counts responses written in full; Conns counts accepted connections.
+	Requests, Responses, Conns atomic.Int64
+	// BytesIn and BytesOut count the bytes of requests read and responses written.
+	BytesIn, BytesOut atomic.Int64
+	mu                sync.Mutex
+	service           []time.Duration // measured time from request read to response written
+	conns             map[net.Conn]struct{}
+	wg                sync.WaitGroup
+	closed            atomic.Bool
+	perSec            []int64 // requests read per second since Start
+}
+
+// Start starts a server on 127.0.0.1 with behaviour b.
+func Start(b Behaviour) (*Server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{ln: ln, b: b, start: time.Now(), conns: map[net.Conn]struct{}{}}
+	s.wg.Add(1)
+	go s.accept()
+	return s, nil
+}
+
+// URL is the server's base URL.
+func (s *Server) URL() string { return "http://" + s.ln.Addr().String() + "/" }
+
+// Addr is the listening address.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Close stops the server and waits for its connections to end.
+func (s *Server) Close() {
+	s.closed.Store(true)
+	s.ln.Close()
+	s.mu.Lock()
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+}
+
+// ServiceTimes returns the measured service times, sorted.
+func (s *Server) ServiceTimes() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := slices.Clone(s.service)
+	slices.Sort(out)
+	return out
+}
+
+// PerSecond returns how many requests were read in each second since Start.
+func (s *Server) PerSecond() []int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.perSec)
+}
+
+func (s *Server) accept() {
+	defer s.wg.Done()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.Conns.Add(1)
+		s.mu.Lock()
+		s.conns[c] = struct{}{}
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go s.serve(c)
+	}
+}
+
+func (s *Server) serve(c net.Conn) {
+	defer s.wg.Done()
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+		c.Close()
+	}()
+	br := bufio.NewReader(c)
+	tp := textproto.NewReader(br)
+	for {
+		head, n, err := readRequest(br, tp)
+		if err != nil {
+			return
+		}
+		got := time.Now()
+		num := s.Requests.Add(1)
+		s.BytesIn.Add(int64(n))
+		s.countSecond(got)
+		if s.b.Never {
+			continue
+		}
+		if s.b.Reset {
+			if tc, ok := c.(*net.TCPConn); ok {
+				tc.SetLinger(0)
+			}
+			return
+		}
+		s.wait(got)
+		resp := s.response(num, head)
+		if _, err := c.Write(resp); err != nil {
+			return
+		}
+		s.Responses.Add(1)
+		s.BytesOut.Add(int64(len(resp)))
+		s.mu.Lock()
+		s.service = append(s.service, time.Since(got))
+		s.mu.Unlock()
+		if s.b.CloseAfter {
+			return
+		}
+	}
+}
+
+func (s *Server) countSecond(t time.Time) {
+	sec := int(t.Sub(s.start) / time.Second)
+	s.mu.Lock()
+	for len(s.perSec) <= sec {
+		s.perSec = append(s.perSec, 0)
+	}
+	s.perSec[sec]++
+	s.mu.Unlock()
+}
+
+// wait applies the delay and the stall.
+func (s *Server) wait(got time.Time) {
+	if s.b.StallFor > 0 {
+		from, to := s.start.Add(s.b.StallAt), s.start.Add(s.b.StallAt+s.b.StallFor)
+		if !got.Before(from) && got.Before(to) {
+			time.Sleep(time.Until(to))
+		}
+	}
+	if s.b.Delay > 0 {
+		time.Sleep(s.b.Delay)
+	}
+}
+
+// requestHead is what the server keeps of a request.
+type requestHead struct {
+	method string
+	header textproto.MIMEHeader
+}
+
+// readRequest reads one request and its body; n is its size in bytes.
+func readRequest(br *bufio.Reader, tp *textproto.Reader) (requestHead, int, error) {
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return requestHead{}, 0, err
+	}
+	n := len(line)
+	var h requestHead
+	h.method, _, _ = strings.Cut(line, " ")
+	var raw bytes.Buffer
+	for {
+		l, err := br.ReadString('\n')
+		if err != nil {
+			return h, 0, err
+		}
+		n += len(l)
+		raw.WriteString(l)
+		if l == "\r\n" || l == "\n" {
+			break
+		}
+	}
+	h.header, _ = textproto.NewReader(bufio.NewReader(&raw)).ReadMIMEHeader()
+	if cl, _ := strconv.Atoi(h.header.Get("Content-Length")); cl > 0 {
+		m, err := io.CopyN(io.Discard, br, int64(cl))
+		n += int(m)
+		if err != nil {
+			return h, 0, err
+		}
+	}
+	_ = tp
+	return h, n, nil
+}
+
+func (s *Server) response(num int64, head requestHead) []byte {
+	status := s.b.Status
+	if s.b.StatusFor != nil {
+		status = s.b.StatusFor(num)
+	}
+	if status == 0 {
+		status = 200
+	}
+	body := s.b.Body
+	if body == nil {
+		body = []byte("ok")
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "HTTP/1.1 %d Status\r\nContent-Type: text/plain\r\n", status)
+	if s.b.CloseAfter {
+		b.WriteString("Connection: close\r\n")
+	}
+	if s.b.Chunked {
+		b.WriteString("Transfer-Encoding: chunked\r\n\r\n")
+		if head.method != "HEAD" {
+			for i := 0; i < len(body); i += 3 {
+				chunk := body[i:min(i+3, len(body))]
+				fmt.Fprintf(&b, "%x;ext=1\r\n%s\r\n", len(chunk), chunk)
+			}
+			b.WriteString("0\r\nX-Trailer: 1\r\n\r\n")
+		}
+		return b.Bytes()
+	}
+	fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n", len(body))
+	if head.method != "HEAD" {
+		b.Write(body)
+	}
+	return b.Bytes()
+}
