@@ -153,6 +153,9 @@ func parseArgs(args []string) (*options, error) {
 }
 
 func parseURL(s string) (*url.URL, error) {
+	if !strings.Contains(s, "://") {
+		return nil, fmt.Errorf("invalid URL %q: missing scheme; want http:// or https://", s)
+	}
 	u, err := url.Parse(s)
 	if err != nil {
 		return nil, fmt.Errorf("invalid URL %q: %v", s, errors.Unwrap(err))

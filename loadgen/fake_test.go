@@ -54,3 +54,17 @@ func fakeConfig() Config {
 	return Config{Threads: 2, Connections: 20, Duration: 4 * time.Second, Timeout: 2 * time.Second,
 		Target: Target{URL: u, Method: "GET"}}
 }
+
+// instantEngine answers at once and allocates nothing.
+type instantEngine struct{}
+
+func (instantEngine) Dial(context.Context) (Conn, error) { return instantConn{}, nil }
+
+type instantConn struct{}
+
+func (instantConn) Do(_ time.Time, res *Response) error {
+	res.Status, res.BytesIn, res.BytesOut = 200, 10, 10
+	return nil
+}
+func (instantConn) Close() error { return nil }
+func (instantConn) Interrupt()   {}

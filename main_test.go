@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gowrk/gowrk/loadgen/testserver"
+)
+
+func gowrk(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func server(t *testing.T, b testserver.Behaviour) *testserver.Server {
+	t.Helper()
+	s, err := testserver.Start(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// TestBadInput: one clear line on stderr naming the flag or value, exit 2,
+// nothing on stdout.
+func TestBadInput(t *testing.T) {
+	body := filepath.Join(t.TempDir(), "missing")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "missing URL"},
+		{[]string{"127.0.0.1:8080"}, "missing scheme"},
+		{[]string{"ftp://127.0.0.1/"}, `scheme "ftp" is not supported`},
+		{[]string{"http://"}, "missing host"},
+		{[]string{"http://[::1"}, "invalid URL"},
+		{[]string{"--bogus", "http://127.0.0.1/"}, "unknown flag: --bogus"},
+		{[]string{"-t4", "-c2", "http://127.0.0.1/"}, "--connections 2 is less than --threads 4"},
+		{[]string{"-c0", "http://127.0.0.1/"}, "--connections"},
+		{[]string{"-c", "-5", "http://127.0.0.1/"}, "--connections"},
+		{[]string{"-t", "x", "http://127.0.0.1/"}, "--threads"},
+		{[]string{"-d", "0", "http://127.0.0.1/"}, "--duration"},
+		{[]string{"-d", "-1s", "http://127.0.0.1/"}, "--duration"},
+		{[]string{"-d", "soon", "http://127.0.0.1/"}, "--duration"},
+		{[]string{"--timeout", "0s", "http://127.0.0.1/"}, "--timeout"},
+		{[]string{"-R", "0", "http://127.0.0.1/"}, "--rate"},
+		{[]string{"-R", "fast", "http://127.0.0.1/"}, "--rate"},
+		{[]string{"-n", "1.5", "http://127.0.0.1/"}, "--requests"},
+		{[]string{"-H", "NoColon", "http://127.0.0.1/"}, "--header"},
+		{[]string{"-f", "xml", "http://127.0.0.1/"}, `--format "xml"`},
+		{[]string{"--body-file", body, "http://127.0.0.1/"}, "--body-file"},
+		{[]string{"-b", "x", "--body-file", body, "http://127.0.0.1/"}, "--body and --body-file"},
+		{[]string{"-m", "GE T", "http://127.0.0.1/"}, "--method"},
+		{[]string{"http://127.0.0.1/", "http://127.0.0.2/"}, "one URL expected"},
+	} {
+		code, out, errs := gowrk(t, tc.args...)
+		if code != 2 || out != "" || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") != 1 || strings.Contains(errs, "goroutine") {
+			t.Errorf("gowrk %q = exit %d, stdout %q, stderr %q; want exit 2 and one line containing %q", tc.args, code, out, errs, tc.want)
+		}
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	if code, out, _ := gowrk(t, "--help"); code != 0 || !strings.Contains(out, "--connections") {
+		t.Errorf("--help: exit %d, %q", code, out)
+	}
+	if code, out, _ := gowrk(t, "-v"); code != 0 || !strings.HasPrefix(out, "gowrk ") {
+		t.Errorf("-v: exit %d, %q", code, out)
+	}
+}
+
+// TestTextReport: wrk's layout, and -n exact against the server's count.
+func TestTextReport(t *testing.T) {
+	s := server(t, testserver.Behaviour{})
+	code, out, errs := gowrk(t, "-t1", "-c2", "-n", "500", "--latency", s.URL())
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"Running ", "  1 threads and 2 connections", "  Thread Stats   Avg      Stdev     Max   +/- Stdev",
+		"    Latency ", "    Req/Sec ", "  Latency Distribution\n     50%", "  500 requests in ", "Requests/sec: ", "Transfer/sec: ",
+		"Latency Distribution (HdrHistogram - Recorded Latency)", "Detailed Percentile spectrum"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	if n := s.Requests.Load(); n != 500 {
+		t.Errorf("server counted %d requests, want 500", n)
+	}
+}
+
+// TestJSONReport: the fixed fields are there and agree with the server.
+func TestJSONReport(t *testing.T) {
+	s := server(t, testserver.Behaviour{StatusFor: func(n int64) int {
+		if n%10 == 0 {
+			return 500
+		}
+		return 200
+	}})
+	code, out, errs := gowrk(t, "-t2", "-c4", "-n", "1000", "-f", "json", "-H", "Authorization: Bearer topsecret", s.URL())
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc struct {
+		SchemaVersion int               `json:"schema_version"`
+		Requests      uint64            `json:"requests"`
+		DurationUs    int64             `json:"duration_us"`
+		BytesRead     int64             `json:"bytes_read"`
+		Errors        map[string]uint64 `json:"errors"`
+		StatusCodes   map[string]uint64 `json:"status_codes"`
+		Latency       struct {
+			MinUs, MaxUs  int64
+			PercentilesUs map[string]int64 `json:"percentiles_us"`
+			Histogram     string           `json:"histogram"`
+		} `json:"latency"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v:\n%s", err, out)
+	}
+	s.Close()
+	if doc.SchemaVersion != 1 || doc.Requests != 1000 || doc.StatusCodes["200"] != 900 || doc.StatusCodes["500"] != 100 || doc.Errors["status"] != 100 {
+		t.Errorf("json: %+v", doc)
+	}
+	if doc.BytesRead != s.BytesOut.Load() {
+		t.Errorf("bytes_read %d, server wrote %d", doc.BytesRead, s.BytesOut.Load())
+	}
+	for _, k := range []string{"50", "75", "90", "99", "99.9", "99.99", "99.999"} {
+		if _, ok := doc.Latency.PercentilesUs[k]; !ok {
+			t.Errorf("percentiles_us lacks %q", k)
+		}
+	}
+	if strings.Contains(out, "topsecret") {
+		t.Error("JSON report prints the Authorization value")
+	}
+}
+
+// TestCSVAppend: -o to an existing CSV file appends a row, no second header.
+func TestCSVAppend(t *testing.T) {
+	s := server(t, testserver.Behaviour{})
+	path := filepath.Join(t.TempDir(), "runs.csv")
+	for range 2 {
+		if code, out, errs := gowrk(t, "-t1", "-c1", "-n", "10", "-f", "csv", "-o", path, s.URL()); code != 0 || out != "" {
+			t.Fatalf("exit %d, stdout %q, stderr %s", code, out, errs)
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[0][0] != "start" || rows[1][10] != "10" || rows[2][10] != "10" {
+		t.Errorf("rows: %q", rows)
+	}
+}
+
+// TestAllConnectionsFail: a report with the connect errors, exit 1.
+func TestAllConnectionsFail(t *testing.T) {
+	s := server(t, testserver.Behaviour{})
+	addr := s.URL()
+	s.Close()
+	code, out, errs := gowrk(t, "-t1", "-c2", "-d", "300ms", addr)
+	if code != 1 || !strings.Contains(out, "Socket errors: connect ") || !strings.Contains(errs, "connection attempts failed") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", code, out, errs)
+	}
+}
+
+// TestTimeoutHint: a server slower than the timeout gets the plain-words
+// line that explains the timeouts, and the run ends on time.
+func TestTimeoutHint(t *testing.T) {
+	s := server(t, testserver.Behaviour{Delay: 700 * time.Millisecond})
+	began := time.Now()
+	code, out, _ := gowrk(t, "-t1", "-c10", "-d", "1s", "--timeout", "200ms", s.URL())
+	if el := time.Since(began); el > 1200*time.Millisecond+time.Second {
+		t.Errorf("run took %s", el)
+	}
+	if code != 1 || !strings.Contains(out, "requests timed out after 200ms") || !strings.Contains(out, "try --timeout 30s or fewer connections") {
+		t.Errorf("exit %d, report:\n%s", code, out)
+	}
+}
+
+// TestTLS: an untrusted certificate stops the run with a line naming -k;
+// with -k the run goes through.
+func TestTLS(t *testing.T) {
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake gowrk refuses is expected
+	ts.StartTLS()
+	defer ts.Close()
+	code, out, errs := gowrk(t, "-t1", "-c1", "-n", "5", ts.URL+"/")
+	if code != 1 || out != "" || !strings.Contains(errs, "not trusted") || !strings.Contains(errs, "-k/--insecure") {
+		t.Errorf("untrusted: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	code, out, errs = gowrk(t, "-k", "-t1", "-c1", "-n", "5", ts.URL+"/")
+	if code != 0 || !strings.Contains(out, "5 requests in") {
+		t.Errorf("-k: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
+func TestUnresolvableHost(t *testing.T) {
+	code, out, errs := gowrk(t, "-d1s", "http://no-such-host.invalid/")
+	if code != 1 || out != "" || !strings.Contains(errs, "cannot resolve host") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
