@@ -1,0 +1,212 @@
+package main
+
+// Tests against real servers from Debian: nginx (nginx-light) and a FastAPI
+// app under uvicorn (python3-fastapi, python3-uvicorn). .ci/run installs
+// them; on a machine without them these tests skip and say what to install.
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func waitListening(t *testing.T, addr string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("nothing listens on %s after %s", addr, within)
+}
+
+// startProcess runs cmd in a process group of its own, its output in a log
+// file that the test prints if it fails, and kills the whole group (nginx's
+// workers too) when the test ends.
+func startProcess(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	logf, err := os.CreateTemp(t.TempDir(), "server-*.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cmd.Wait()
+		logf.Close()
+		if t.Failed() {
+			b, _ := os.ReadFile(logf.Name())
+			t.Logf("%s output:\n%s", cmd.Path, b)
+		}
+	})
+}
+
+// startNginx starts nginx on loopback with one worker, a keep-alive
+// "Hello, World!" location and stub_status; it returns both ports.
+func startNginx(t *testing.T) (port, statusPort int) {
+	t.Helper()
+	bin, err := exec.LookPath("nginx")
+	if err != nil {
+		if _, err = os.Stat("/usr/sbin/nginx"); err != nil {
+			t.Skip("nginx is not installed (apt-get install nginx-light); .ci/run installs it")
+		}
+		bin = "/usr/sbin/nginx"
+	}
+	dir := t.TempDir()
+	port, statusPort = freePort(t), freePort(t)
+	conf := fmt.Sprintf(`daemon off;
+master_process on;
+worker_processes 1;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path %[1]s/body;
+  proxy_temp_path %[1]s/proxy;
+  fastcgi_temp_path %[1]s/fastcgi;
+  uwsgi_temp_path %[1]s/uwsgi;
+  scgi_temp_path %[1]s/scgi;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:%[2]d;
+    location / { default_type text/plain; return 200 "Hello, World!"; }
+  }
+  server {
+    listen 127.0.0.1:%[3]d;
+    location / { stub_status; }
+  }
+}
+`, dir, port, statusPort)
+	path := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	startProcess(t, exec.Command(bin, "-c", path, "-p", dir, "-e", filepath.Join(dir, "error.log")))
+	waitListening(t, fmt.Sprintf("127.0.0.1:%d", port), 10*time.Second)
+	waitListening(t, fmt.Sprintf("127.0.0.1:%d", statusPort), 10*time.Second)
+	return port, statusPort
+}
+
+// nginxRequests reads stub_status's request counter (which counts the
+// stub_status request itself).
+func nginxRequests(t *testing.T, statusPort int) int64 {
+	t.Helper()
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", statusPort))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		// " 4 4 120 " follows the "server accepts handled requests" line.
+		if strings.HasPrefix(sc.Text(), "server accepts") && sc.Scan() {
+			f := strings.Fields(sc.Text())
+			n, err := strconv.ParseInt(f[len(f)-1], 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatal("no request counter in stub_status")
+	return 0
+}
+
+// TestNginx: gowrk's request count is nginx's own.
+func TestNginx(t *testing.T) {
+	port, statusPort := startNginx(t)
+	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
+	t.Run("requests", func(t *testing.T) {
+		before := nginxRequests(t, statusPort)
+		code, out, errs := gowrk(t, "-t2", "-c20", "-n", "20000", "-f", "json", url)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		served := nginxRequests(t, statusPort) - before - 1
+		if !strings.Contains(out, `"requests": 20000,`) || served != 20000 {
+			t.Errorf("nginx served %d requests; gowrk's report: %s", served, out[:min(len(out), 600)])
+		}
+	})
+	t.Run("duration", func(t *testing.T) {
+		before := nginxRequests(t, statusPort)
+		code, out, errs := gowrk(t, "-t2", "-c20", "-d", "2s", "-f", "csv", url)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		served := nginxRequests(t, statusPort) - before - 1
+		rows := strings.Split(strings.TrimSpace(out), "\n")
+		cols, vals := strings.Split(rows[0], ","), strings.Split(rows[1], ",")
+		get := func(name string) int64 {
+			for i, c := range cols {
+				if c == name {
+					n, _ := strconv.ParseInt(vals[i], 10, 64)
+					return n
+				}
+			}
+			t.Fatalf("no column %s", name)
+			return 0
+		}
+		completed, inFlight := get("requests"), get("in_flight_at_stop")
+		// nginx counts a request when it has read it: the completed ones,
+		// and any of those cut off by the stop that had reached it.
+		if served < completed || served > completed+inFlight || completed == 0 {
+			t.Errorf("nginx served %d; gowrk completed %d with %d in flight", served, completed, inFlight)
+		}
+	})
+}
+
+// TestFastAPISync1: a sync FastAPI endpoint that sleeps 1 s serves about
+// 40 requests/s (its thread pool); with 200 connections most requests time
+// out, and the report says so in plain words (the case wrk leaves opaque).
+func TestFastAPISync1(t *testing.T) {
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import fastapi, uvicorn").Run(); err != nil {
+		t.Skip("FastAPI and uvicorn are not installed (apt-get install python3-fastapi python3-uvicorn); .ci/run installs them")
+	}
+	port := freePort(t)
+	cmd := exec.Command(py, "-m", "uvicorn", "fastapi_app:app", "--app-dir", "testdata",
+		"--host", "127.0.0.1", "--port", strconv.Itoa(port), "--log-level", "warning", "--no-access-log")
+	startProcess(t, cmd)
+	waitListening(t, fmt.Sprintf("127.0.0.1:%d", port), 30*time.Second)
+	began := time.Now()
+	code, out, errs := gowrk(t, "-t2", "-c200", "-d", "4s", "--timeout", "2s", fmt.Sprintf("http://127.0.0.1:%d/sync_1", port))
+	if el := time.Since(began); el > 7*time.Second {
+		t.Errorf("run took %s, want at most duration + timeout + 1s", el)
+	}
+	t.Logf("exit %d\n%s%s", code, out, errs)
+	for _, want := range []string{"Socket errors: connect 0, read 0, write 0, timeout ", "requests timed out after 2s; the latency figures cover the ", "try --timeout 30s or fewer connections"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if !strings.Contains(errs, "timed out after 2s") {
+		t.Errorf("stderr lacks the warning: %q", errs)
+	}
+}
