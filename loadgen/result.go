@@ -33,9 +33,21 @@ type Result struct {
 	// TimerLag is how late the send timer fired for requests whose connection
 	// was idle before they were due: the generator's own lateness.
 	TimerLag *hdrhistogram.Histogram
+	// CPU is the CPU time (user + system) gowrk's process used during the
+	// run; 0 where it is not measured.
+	CPU time.Duration
 	// ReqRate holds the per-thread requests-per-second samples (wrk's Req/Sec),
 	// one every 100 ms per thread.
 	ReqRate *hdrhistogram.Histogram
+}
+
+// CPUBusy is the share of the threads' available CPU time that gowrk used:
+// 1 means every thread was busy all the time.
+func (r *Result) CPUBusy() float64 {
+	if r.Duration <= 0 || r.Config.Threads <= 0 {
+		return 0
+	}
+	return r.CPU.Seconds() / (r.Duration.Seconds() * float64(r.Config.Threads))
 }
 
 // Seconds is the run's duration in seconds.
@@ -64,6 +76,9 @@ const (
 	// TimerLagLimit: a p99 timer lateness above this means the generator
 	// itself fell behind its schedule (CPU saturated or descheduled).
 	TimerLagLimit = 10 * time.Millisecond
+	// CPUSaturated: gowrk using more than this share of its threads' CPU
+	// time means the generator itself may be the bottleneck.
+	CPUSaturated = 0.9
 	// TroubleShare: errors above this share of ended requests get a hint line.
 	TroubleShare = 0.10
 )
@@ -84,6 +99,10 @@ func (r *Result) RateVerdict() string {
 	}
 	if achieved >= RateShortfall*target {
 		return ""
+	}
+	if busy := r.CPUBusy(); busy > CPUSaturated {
+		return fmt.Sprintf("achieved %.1f of %.0f requests/s: gowrk's CPU is saturated (%.0f%% of %d threads busy), so it, not only the server, limits the rate; use more --threads (and cores), or run the server on other cores",
+			achieved, target, 100*busy, r.Config.Threads)
 	}
 	meanSvc := time.Duration(r.Service.Mean()) * time.Microsecond
 	need := int(target*meanSvc.Seconds()*1.5) + 1
@@ -111,8 +130,12 @@ func (r *Result) TroubleHint() string {
 		return ""
 	}
 	if c.Timeout > 0 && float64(c.Timeout) >= TroubleShare*float64(ended) {
-		return fmt.Sprintf("%d of %d requests timed out after %s; the latency figures cover the %d that completed; the server answered about %.0f requests/s with %d connections waiting; try --timeout %s or fewer connections",
-			c.Timeout, ended, r.Config.Timeout, c.Completed, r.RequestsPerSec(), r.Config.Connections, suggestTimeout(r.Config.Timeout))
+		cover := fmt.Sprintf("the latency figures cover the %d that completed", c.Completed)
+		if r.Config.Rate > 0 {
+			cover = "the corrected latency figures include them at the time they waited"
+		}
+		return fmt.Sprintf("%d of %d requests timed out after %s; %s; the server answered about %.0f requests/s with %d connections waiting; try --timeout %s or fewer connections",
+			c.Timeout, ended, r.Config.Timeout, cover, r.RequestsPerSec(), r.Config.Connections, suggestTimeout(r.Config.Timeout))
 	}
 	if bad := c.Read + c.Write; float64(bad) >= TroubleShare*float64(ended) {
 		return fmt.Sprintf("%d of %d requests failed with read or write errors (%s); the server closed or reset connections under load",

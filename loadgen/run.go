@@ -27,6 +27,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 		return nil, fatal
 	}
 
+	cpu0 := processCPU()
 	start := time.Now()
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -101,6 +102,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	res.Start, res.End = start, done
 	res.Duration = done.Sub(start)
 	res.Interrupted = interrupted
+	res.CPU = processCPU() - cpu0
 	return res, nil
 }
 

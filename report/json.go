@@ -31,6 +31,7 @@ type jsonReport struct {
 	BytesWritten       uint64                 `json:"bytes_written"`
 	BytesReadPerSec    float64                `json:"bytes_read_per_sec"`
 	BytesWrittenPerSec float64                `json:"bytes_written_per_sec"`
+	CPUUs              int64                  `json:"cpu_us"`
 	Sent               uint64                 `json:"sent"`
 	InFlightAtStop     uint64                 `json:"in_flight_at_stop"`
 	LatencyExcluded    uint64                 `json:"latency_excluded"`
@@ -130,6 +131,7 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 		BytesWritten:       c.BytesWritten,
 		BytesReadPerSec:    r.BytesReadPerSec(),
 		BytesWrittenPerSec: r.BytesWrittenPerSec(),
+		CPUUs:              r.CPU.Microseconds(),
 		Sent:               c.Sent,
 		InFlightAtStop:     c.InFlight,
 		LatencyExcluded:    c.LatencyExcluded,

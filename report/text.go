@@ -100,8 +100,8 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 		fmt.Fprintf(b, "Latency clipped: %d values above 1h recorded as 1h\n", c.Clipped)
 	}
 	if r.Config.Rate > 0 {
-		fmt.Fprintf(b, "Rate: target %.2f/s, achieved %.2f/s, max send lag %s\n",
-			r.Config.Rate, r.RequestsPerSec(), formatTimeUs(float64(r.SendLag.Max())))
+		fmt.Fprintf(b, "Rate: target %.2f/s, achieved %.2f/s, max send lag %s, gowrk CPU %.0f%% of %d threads\n",
+			r.Config.Rate, r.RequestsPerSec(), formatTimeUs(float64(r.SendLag.Max())), 100*r.CPUBusy(), r.Config.Threads)
 		if r.Counts.Timeout > 0 {
 			fmt.Fprintf(b, "Latency includes: %d timed-out requests, each at its time waited (at least %s)\n", c.Timeout, r.Config.Timeout)
 		}
