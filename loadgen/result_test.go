@@ -32,7 +32,7 @@ func TestVerdictsAndHints(t *testing.T) {
 		{"too few connections", mk(100, 500, Counts{}, 200_000, 0, 0), "too few connections", ""},
 		{"server too slow", mk(100, 500, Counts{}, 5_000, 0, 0), "server could not keep up", ""},
 		{"generator timer late", mk(100, 1000, Counts{}, 100, 50_000, 0), "fell behind its own schedule", ""},
-		{"generator CPU saturated", mk(100, 500, Counts{}, 5_000, 0, 19 * time.Second), "CPU is saturated", ""},
+		{"generator CPU saturated", mk(100, 500, Counts{}, 5_000, 0, 19*time.Second), "CPU is saturated", ""},
 		{"timeouts", mk(0, 40, Counts{Timeout: 1120}, 100, 0, 0), "", "1120 of 1160 requests timed out after 2s; the latency figures cover the 40 that completed"},
 		{"timeouts under -R", mk(100, 40, Counts{Timeout: 1120}, 100, 0, 0), "server could not keep up", "include them at the time they waited"},
 		{"few timeouts", mk(0, 1000, Counts{Timeout: 10}, 100, 0, 0), "", ""},
