@@ -78,7 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "gowrk: warning: %s\n", w)
 		}
 	}
-	ro := report.Options{Latency: opts.latency, ServiceTime: opts.uLatency, NoHeader: noHeader, Version: getVersion(), Protocol: "http/1.1"}
+	ro := report.Options{Latency: opts.latency, ServiceTime: opts.uLatency, NoHeader: noHeader, Version: getVersion()}
 	if err := format(out, res, ro); err != nil {
 		fmt.Fprintf(stderr, "gowrk: writing the report: %v\n", err)
 		return exitFailed

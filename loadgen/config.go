@@ -15,6 +15,10 @@ type Config struct {
 	Threads int
 	// Connections is the number of connections held open (wrk's -c).
 	Connections int
+	// Streams is the number of requests each connection carries at once
+	// (HTTP/2 streams; h2load's -m). 0 or 1 for HTTP/1.1. Each stream slot
+	// has its own worker, its share of -n and of the rate.
+	Streams int
 	// Duration bounds the run; 0 means no time limit (then Requests must be set).
 	Duration time.Duration
 	// Requests, when > 0, stops the run after that many requests have ended
@@ -36,6 +40,12 @@ func (c *Config) Validate() error {
 	checks := []func() error{
 		func() error { return positive("--threads", c.Threads) },
 		func() error { return positive("--connections", c.Connections) },
+		func() error {
+			if c.Streams < 0 {
+				return fmt.Errorf("--streams %d: must be a positive whole number", c.Streams)
+			}
+			return nil
+		},
 		func() error {
 			if c.Connections < c.Threads {
 				return fmt.Errorf("--connections %d is less than --threads %d: every thread needs at least one connection", c.Connections, c.Threads)
@@ -87,4 +97,17 @@ func split(total uint64, n, i int) uint64 {
 		share++
 	}
 	return share
+}
+
+// slots is the number of concurrent requests: connections x streams.
+func (c *Config) slots() int {
+	if c.Streams > 1 {
+		return c.Connections * c.Streams
+	}
+	return c.Connections
+}
+
+// streams is the number of stream slots per connection (at least 1).
+func (c *Config) streams() int {
+	return max(c.Streams, 1)
 }

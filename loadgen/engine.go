@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -26,6 +27,29 @@ type Conn interface {
 	// Interrupt makes a Do in progress (or the next one) return promptly. It
 	// may be called from any goroutine, concurrently with Do.
 	Interrupt()
+	// Usable reports whether the connection can carry more requests after Do
+	// returned an error: false for HTTP/1.1 (the stream is the connection),
+	// true after an HTTP/2 stream error on a healthy connection.
+	Usable() bool
+}
+
+// ErrNotSent is returned by Conn.Do when the connection could not take the
+// request at all (an HTTP/2 connection that received GOAWAY): nothing was
+// sent, so the worker redials and sends it again without counting it.
+var ErrNotSent = errors.New("connection cannot take new requests")
+
+// ConnInfo describes what a connection negotiated.
+type ConnInfo struct {
+	// Protocol is the protocol spoken: "http/1.1", "h2" or "h2c".
+	Protocol string `json:"protocol"`
+	// TLSVersion and CipherSuite are empty without TLS.
+	TLSVersion  string `json:"tls_version,omitempty"`
+	CipherSuite string `json:"tls_cipher_suite,omitempty"`
+}
+
+// An Informer is a Conn that can say what it negotiated.
+type Informer interface {
+	Info() ConnInfo
 }
 
 // Response is what a Conn reports about one exchange.
@@ -43,15 +67,20 @@ type Response struct {
 type ErrorClass uint8
 
 // The error classes. Connect errors happen before a request is sent; the
-// others end a request that was sent.
+// others end a request that was sent. GoAway, Reset and Protocol are
+// HTTP/2's: the server's GOAWAY ended the stream, the server reset the stream
+// (RST_STREAM, refused stream included), or either side found a protocol error.
 const (
 	ClassConnect ErrorClass = iota + 1
 	ClassRead
 	ClassWrite
 	ClassTimeout
+	ClassGoAway
+	ClassReset
+	ClassProtocol
 )
 
-var classNames = [...]string{"", "connect", "read", "write", "timeout"}
+var classNames = [...]string{"", "connect", "read", "write", "timeout", "goaway", "reset", "protocol"}
 
 func (c ErrorClass) String() string {
 	if int(c) < len(classNames) {

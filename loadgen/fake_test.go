@@ -48,6 +48,7 @@ func (c *fakeConn) Do(deadline time.Time, res *Response) error {
 
 func (c *fakeConn) Close() error { return nil }
 func (c *fakeConn) Interrupt()   { c.interrupted.Store(true) }
+func (c *fakeConn) Usable() bool { return false }
 
 func fakeConfig() Config {
 	u, _ := url.Parse("http://fake.test/")
@@ -68,3 +69,4 @@ func (instantConn) Do(_ time.Time, res *Response) error {
 }
 func (instantConn) Close() error { return nil }
 func (instantConn) Interrupt()   {}
+func (instantConn) Usable() bool { return false }

@@ -38,7 +38,7 @@ const (
 )
 
 // Counts are the counters of a run. Every request sent is accounted for:
-// Sent = Completed + Read + Write + Timeout + InFlight.
+// Sent = Completed + Read + Write + Timeout + GoAway + Reset + Protocol + InFlight.
 type Counts struct {
 	// Sent counts requests whose first byte was handed to the connection.
 	Sent uint64 `json:"sent"`
@@ -53,6 +53,11 @@ type Counts struct {
 	Read    uint64 `json:"read"`
 	Write   uint64 `json:"write"`
 	Timeout uint64 `json:"timeout"`
+	// GoAway, Reset and Protocol count HTTP/2 requests that failed because
+	// of a GOAWAY, an RST_STREAM, or a protocol error.
+	GoAway   uint64 `json:"goaway"`
+	Reset    uint64 `json:"reset"`
+	Protocol uint64 `json:"protocol"`
 	// Status counts responses with status >= 400 (wrk's "Non-2xx or 3xx").
 	Status uint64 `json:"status"`
 	// BytesRead and BytesWritten count bytes on the wire.
@@ -66,7 +71,32 @@ type Counts struct {
 }
 
 // Errors is the number of requests (and dials) that failed.
-func (c *Counts) Errors() uint64 { return c.Connect + c.Read + c.Write + c.Timeout }
+func (c *Counts) Errors() uint64 { return c.Connect + c.Failed() }
+
+// Failed is the number of requests that were sent and failed.
+func (c *Counts) Failed() uint64 {
+	return c.Read + c.Write + c.Timeout + c.GoAway + c.Reset + c.Protocol
+}
+
+// count adds one failed request of class.
+func (c *Counts) count(class ErrorClass) {
+	switch class {
+	case ClassConnect:
+		c.Connect++
+	case ClassWrite:
+		c.Write++
+	case ClassTimeout:
+		c.Timeout++
+	case ClassGoAway:
+		c.GoAway++
+	case ClassReset:
+		c.Reset++
+	case ClassProtocol:
+		c.Protocol++
+	default:
+		c.Read++
+	}
+}
 
 func (c *Counts) add(o *Counts) {
 	c.Sent += o.Sent
@@ -76,6 +106,9 @@ func (c *Counts) add(o *Counts) {
 	c.Read += o.Read
 	c.Write += o.Write
 	c.Timeout += o.Timeout
+	c.GoAway += o.GoAway
+	c.Reset += o.Reset
+	c.Protocol += o.Protocol
 	c.Status += o.Status
 	c.BytesRead += o.BytesRead
 	c.BytesWritten += o.BytesWritten

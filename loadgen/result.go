@@ -33,6 +33,8 @@ type Result struct {
 	// TimerLag is how late the send timer fired for requests whose connection
 	// was idle before they were due: the generator's own lateness.
 	TimerLag *hdrhistogram.Histogram
+	// Conn is what the first connection negotiated (protocol, TLS).
+	Conn ConnInfo
 	// CPU is the CPU time (user + system) gowrk's process used during the
 	// run; 0 where it is not measured.
 	CPU time.Duration
@@ -106,12 +108,12 @@ func (r *Result) RateVerdict() string {
 	}
 	meanSvc := time.Duration(r.Service.Mean()) * time.Microsecond
 	need := int(target*meanSvc.Seconds()*1.5) + 1
-	if r.Counts.Timeout+r.Counts.Read+r.Counts.Write+r.Counts.Connect > 0 && r.Counts.Completed == 0 {
+	if r.Counts.Errors() > 0 && r.Counts.Completed == 0 {
 		return fmt.Sprintf("achieved %.1f of %.0f requests/s: no request completed (%d errors); check the target", achieved, target, r.Counts.Errors())
 	}
-	if need > r.Config.Connections {
-		return fmt.Sprintf("achieved %.1f of %.0f requests/s: too few connections for rate x latency (%.0f/s x %s mean service time needs about %d; have %d); try -c %d",
-			achieved, target, target, meanSvc, need, r.Config.Connections, need)
+	if slots := r.Config.slots(); need > slots {
+		return fmt.Sprintf("achieved %.1f of %.0f requests/s: too few connections for rate x latency (%.0f/s x %s mean service time needs about %d concurrent requests; have %d); try -c %d",
+			achieved, target, target, meanSvc, need, slots, (need+r.Config.streams()-1)/r.Config.streams())
 	}
 	return fmt.Sprintf("achieved %.1f of %.0f requests/s: the server could not keep up (mean service time %s, max send lag %s); the latency figures include the wait",
 		achieved, target, meanSvc, time.Duration(r.SendLag.Max())*time.Microsecond)
@@ -121,7 +123,7 @@ func (r *Result) RateVerdict() string {
 // large share of the requests: what happened and what to try. "" otherwise.
 func (r *Result) TroubleHint() string {
 	c := &r.Counts
-	ended := c.Completed + c.Read + c.Write + c.Timeout
+	ended := c.Completed + c.Failed()
 	if ended == 0 {
 		if c.Connect > 0 {
 			return fmt.Sprintf("all %d connection attempts failed (%s); check that the server is listening at %s",
@@ -137,8 +139,8 @@ func (r *Result) TroubleHint() string {
 		return fmt.Sprintf("%d of %d requests timed out after %s; %s; the server answered about %.0f requests/s with %d connections waiting; try --timeout %s or fewer connections",
 			c.Timeout, ended, r.Config.Timeout, cover, r.RequestsPerSec(), r.Config.Connections, suggestTimeout(r.Config.Timeout))
 	}
-	if bad := c.Read + c.Write; float64(bad) >= TroubleShare*float64(ended) {
-		return fmt.Sprintf("%d of %d requests failed with read or write errors (%s); the server closed or reset connections under load",
+	if bad := c.Failed() - c.Timeout; float64(bad) >= TroubleShare*float64(ended) {
+		return fmt.Sprintf("%d of %d requests failed with read, write or HTTP/2 errors (%s); the server closed or reset connections or streams under load",
 			bad, ended, r.firstMessage(""))
 	}
 	return ""

@@ -36,7 +36,7 @@ func TestVerdictsAndHints(t *testing.T) {
 		{"timeouts", mk(0, 40, Counts{Timeout: 1120}, 100, 0, 0), "", "1120 of 1160 requests timed out after 2s; the latency figures cover the 40 that completed"},
 		{"timeouts under -R", mk(100, 40, Counts{Timeout: 1120}, 100, 0, 0), "server could not keep up", "include them at the time they waited"},
 		{"few timeouts", mk(0, 1000, Counts{Timeout: 10}, 100, 0, 0), "", ""},
-		{"resets", mk(0, 100, Counts{Read: 100}, 100, 0, 0), "", "100 of 200 requests failed with read or write errors"},
+		{"resets", mk(0, 100, Counts{Read: 100}, 100, 0, 0), "", "100 of 200 requests failed with read, write or HTTP/2 errors"},
 		{"refused", mk(0, 0, Counts{Connect: 99}, 100, 0, 0), "", "all 99 connection attempts failed"},
 	} {
 		if v := tc.r.RateVerdict(); (tc.verdict == "") != (v == "") || !contains(v, tc.verdict) {

@@ -40,34 +40,37 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	}
 
 	recs := make([]*Recorder, cfg.Threads)
-	workers := make([]*worker, 0, cfg.Connections)
-	idx := 0
+	links := make([]*link, 0, cfg.Connections)
+	workers := make([]*worker, 0, cfg.slots())
+	slots, streams := cfg.slots(), cfg.streams()
+	slot := 0
 	for t := range recs {
 		recs[t] = newRecorder(start)
 		for range split(uint64(cfg.Connections), cfg.Threads, t) {
-			w := &worker{
-				rec:             recs[t],
-				eng:             eng,
-				sched:           schedulerFor(&cfg, idx, cfg.Connections),
-				timeout:         cfg.Timeout,
-				start:           start,
-				end:             end,
-				excludeTimeouts: cfg.Rate <= 0,
-			}
-			if cfg.Requests > 0 {
-				w.quota = split(cfg.Requests, cfg.Connections, idx)
-				if w.quota == 0 {
-					continue // fewer requests than connections
+			l := &link{eng: eng}
+			links = append(links, l)
+			for range streams {
+				w := &worker{
+					rec:             recs[t],
+					link:            l,
+					sched:           schedulerFor(&cfg, slot, slots),
+					timeout:         cfg.Timeout,
+					start:           start,
+					end:             end,
+					excludeTimeouts: cfg.Rate <= 0,
+				}
+				if cfg.Requests > 0 {
+					w.quota = split(cfg.Requests, slots, slot)
+				}
+				slot++
+				if cfg.Requests == 0 || w.quota > 0 {
+					workers = append(workers, w)
 				}
 			}
-			workers = append(workers, w)
-			idx++
 		}
 	}
-	if len(workers) > 0 && err == nil {
-		workers[0].conn = first
-	} else if first != nil {
-		first.Close()
+	if err == nil {
+		links[0].set(first)
 	}
 
 	var wg sync.WaitGroup
@@ -83,9 +86,15 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	case <-allDone:
 	case <-runCtx.Done():
 		for _, w := range workers {
-			w.interrupt()
+			w.stop.Store(true)
+		}
+		for _, l := range links {
+			l.interrupt()
 		}
 		<-allDone
+	}
+	for _, l := range links {
+		l.close()
 	}
 	interrupted := ctx.Err() != nil && (end.IsZero() || time.Now().Before(end))
 	if cfg.Requests == 0 && !interrupted && !end.IsZero() {
@@ -103,6 +112,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	res.Duration = done.Sub(start)
 	res.Interrupted = interrupted
 	res.CPU = processCPU() - cpu0
+	res.Conn = connInfo(first, eng)
 	return res, nil
 }
 
@@ -174,4 +184,15 @@ next:
 		}
 	}
 	return into
+}
+
+// connInfo says what the first connection negotiated.
+func connInfo(c Conn, eng Engine) ConnInfo {
+	if in, ok := c.(Informer); ok && c != nil {
+		return in.Info()
+	}
+	if in, ok := eng.(Informer); ok {
+		return in.Info()
+	}
+	return ConnInfo{}
 }

@@ -3,17 +3,17 @@ package loadgen
 import (
 	"context"
 	"errors"
-	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// worker drives one connection: it waits for each request's due time, sends
-// it, and records the outcome into its own batch. Only the worker goroutine
-// touches its fields, except mu/stopped/conn, which interrupt also uses.
+// worker drives one stream slot of a connection (the whole connection for
+// HTTP/1.1): it waits for each request's due time, sends it, and records the
+// outcome into its own batch. Only the worker goroutine touches its fields,
+// except stop, which interrupt sets.
 type worker struct {
 	rec     *Recorder
-	eng     Engine
+	link    *link
 	sched   Scheduler
 	quota   uint64 // requests this worker may end; 0 = no limit
 	timeout time.Duration
@@ -23,10 +23,9 @@ type worker struct {
 	// (closed loop, as wrk does); under a schedule they are recorded.
 	excludeTimeouts bool
 
-	mu      sync.Mutex
-	stopped bool
-	conn    Conn
-	stop    atomic.Bool // set once by interrupt; read by the worker
+	conn  Conn        // the link's connection as this worker last got it
+	fresh bool        // conn has carried no request of this worker yet
+	stop  atomic.Bool // set once by interrupt; read by the worker
 
 	batch     []sample
 	delta     Counts
@@ -60,7 +59,7 @@ func (w *worker) run(ctx context.Context) {
 				timerLate = micros(time.Since(due))
 			}
 		}
-		if w.current() == nil && !w.dial(ctx) {
+		if w.conn == nil && !w.dial(ctx) {
 			continue // a connect error ends this attempt
 		}
 		send := time.Now()
@@ -76,6 +75,23 @@ func (w *worker) run(ctx context.Context) {
 		done := time.Now()
 		w.delta.BytesRead += uint64(res.BytesIn)
 		w.delta.BytesWritten += uint64(res.BytesOut)
+		if err == ErrNotSent {
+			// The connection could not take the request (an HTTP/2 GOAWAY):
+			// nothing was sent. Redial and send it on the new connection,
+			// unless the connection was new: then count a connect error, so
+			// that a server that refuses every connection cannot loop us.
+			w.delta.Sent--
+			fresh := w.fresh
+			w.dropConn()
+			if fresh {
+				w.delta.Connect++
+				w.rec.noteError(ClassConnect, err)
+			} else {
+				n--
+			}
+			continue
+		}
+		w.fresh = false
 		if err != nil {
 			if !w.failed(err, due, done, own) {
 				return
@@ -91,7 +107,7 @@ func (w *worker) run(ctx context.Context) {
 			}
 			w.batch = append(w.batch, s)
 			if res.Close {
-				w.closeConn()
+				w.dropConn()
 			}
 		}
 		if len(w.batch) == cap(w.batch) || done.Sub(w.lastFlush) >= flushEvery {
@@ -102,11 +118,14 @@ func (w *worker) run(ctx context.Context) {
 	}
 }
 
-// failed accounts for a request that ended in err and closes the connection.
-// It returns false when the run is over: the request was cut off by the stop,
+// failed accounts for a request that ended in err and drops the connection
+// unless the engine says it is still usable (an HTTP/2 stream error). It
+// returns false when the run is over: the request was cut off by the stop,
 // not by a fault, and counts as in flight.
 func (w *worker) failed(err error, due, done time.Time, ownDeadline bool) bool {
-	w.closeConn()
+	if !w.conn.Usable() {
+		w.dropConn()
+	}
 	class := ClassRead
 	var ce *ClassError
 	if errors.As(err, &ce) {
@@ -116,14 +135,7 @@ func (w *worker) failed(err error, due, done time.Time, ownDeadline bool) bool {
 		w.delta.InFlight++
 		return false
 	}
-	switch class {
-	case ClassWrite:
-		w.delta.Write++
-	case ClassTimeout:
-		w.delta.Timeout++
-	default:
-		w.delta.Read++
-	}
+	w.delta.count(class)
 	if class == ClassTimeout && !w.excludeTimeouts {
 		w.batch = append(w.batch, sample{latency: micros(done.Sub(due)), service: -1, lag: -1, timer: -1})
 	} else {
@@ -149,10 +161,10 @@ func (w *worker) sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// dial opens the connection; false means it failed (counted) or the run
-// was interrupted meanwhile.
+// dial gets the link's connection, dialling it if needed; false means the
+// dial failed (counted) or the run was interrupted meanwhile.
 func (w *worker) dial(ctx context.Context) bool {
-	c, err := w.eng.Dial(ctx)
+	c, err := w.link.get(ctx)
 	if err != nil {
 		if w.stop.Load() || ctx.Err() != nil {
 			return false
@@ -161,45 +173,18 @@ func (w *worker) dial(ctx context.Context) bool {
 		w.rec.noteError(ClassConnect, err)
 		return false
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.stopped {
-		c.Close()
-		return false
-	}
-	w.conn = c
+	w.conn, w.fresh = c, true
 	return true
 }
 
-func (w *worker) current() Conn {
-	// Only the worker writes conn; reading it without the lock is safe here.
-	return w.conn
-}
-
-func (w *worker) closeConn() {
-	w.mu.Lock()
-	c := w.conn
-	w.conn = nil
-	w.mu.Unlock()
-	if c != nil {
-		c.Close()
-	}
-}
-
-// interrupt stops the worker from another goroutine: a request in progress
-// returns at once and counts as in flight.
-func (w *worker) interrupt() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.stopped = true
-	w.stop.Store(true)
+func (w *worker) dropConn() {
 	if w.conn != nil {
-		w.conn.Interrupt()
+		w.link.drop(w.conn)
+		w.conn = nil
 	}
 }
 
 func (w *worker) finish() {
-	w.closeConn()
 	w.rec.flush(w.batch, &w.delta)
 	w.batch = w.batch[:0]
 }

@@ -19,6 +19,7 @@ var csvColumns = func() []string {
 		"interrupted", "requests", "requests_per_sec", "bytes_read", "bytes_written", "bytes_read_per_sec",
 		"sent", "in_flight_at_stop", "latency_excluded",
 		"errors_connect", "errors_read", "errors_write", "errors_timeout", "errors_status",
+		"errors_goaway", "errors_reset", "errors_protocol", "streams", "tls_version",
 		"latency_min_us", "latency_mean_us", "latency_stdev_us", "latency_max_us",
 	}
 	for _, p := range Percentiles {
@@ -44,10 +45,11 @@ func CSV(w io.Writer, r *loadgen.Result, o Options) error {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
 	row := []string{
 		r.Start.UTC().Format(time.RFC3339Nano), r.End.UTC().Format(time.RFC3339Nano), cfg.Target.URL.String(), cfg.Target.Method,
-		o.Protocol, strconv.Itoa(cfg.Threads), strconv.Itoa(cfg.Connections), i(cfg.Duration.Microseconds()), f(cfg.Rate),
+		r.Conn.Protocol, strconv.Itoa(cfg.Threads), strconv.Itoa(cfg.Connections), i(cfg.Duration.Microseconds()), f(cfg.Rate),
 		strconv.FormatBool(r.Interrupted), u(c.Completed, 10), f(r.RequestsPerSec()), u(c.BytesRead, 10), u(c.BytesWritten, 10),
 		f(r.BytesReadPerSec()), u(c.Sent, 10), u(c.InFlight, 10), u(c.LatencyExcluded, 10),
 		u(c.Connect, 10), u(c.Read, 10), u(c.Write, 10), u(c.Timeout, 10), u(c.Status, 10),
+		u(c.GoAway, 10), u(c.Reset, 10), u(c.Protocol, 10), strconv.Itoa(max(cfg.Streams, 1)), r.Conn.TLSVersion,
 		i(lat.Min), f(lat.Mean), f(lat.Stdev), i(lat.Max),
 	}
 	for _, p := range Percentiles {

@@ -36,6 +36,7 @@ type jsonReport struct {
 	InFlightAtStop     uint64                 `json:"in_flight_at_stop"`
 	LatencyExcluded    uint64                 `json:"latency_excluded"`
 	LatencyClipped     uint64                 `json:"latency_clipped"`
+	TLS                *jsonTLS               `json:"tls"`
 	Errors             jsonErrors             `json:"errors"`
 	ErrorMessages      []loadgen.ErrorMessage `json:"error_messages"`
 	StatusCodes        map[string]uint64      `json:"status_codes"`
@@ -55,6 +56,7 @@ type jsonConfig struct {
 	Protocol    string   `json:"protocol"`
 	Threads     int      `json:"threads"`
 	Connections int      `json:"connections"`
+	Streams     int      `json:"streams"`
 	DurationUs  int64    `json:"duration_us"`
 	Requests    uint64   `json:"requests"`
 	RatePerSec  float64  `json:"rate_per_sec"`
@@ -63,11 +65,19 @@ type jsonConfig struct {
 }
 
 type jsonErrors struct {
-	Connect uint64 `json:"connect"`
-	Read    uint64 `json:"read"`
-	Write   uint64 `json:"write"`
-	Timeout uint64 `json:"timeout"`
-	Status  uint64 `json:"status"`
+	Connect  uint64 `json:"connect"`
+	Read     uint64 `json:"read"`
+	Write    uint64 `json:"write"`
+	Timeout  uint64 `json:"timeout"`
+	Status   uint64 `json:"status"`
+	GoAway   uint64 `json:"goaway"`
+	Reset    uint64 `json:"reset"`
+	Protocol uint64 `json:"protocol"`
+}
+
+type jsonTLS struct {
+	Version     string `json:"version"`
+	CipherSuite string `json:"cipher_suite"`
 }
 
 type jsonDist struct {
@@ -117,7 +127,7 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 		Version:       o.Version,
 		Config: jsonConfig{
 			URL: cfg.Target.URL.String(), Method: cfg.Target.Method, Headers: headerLines(cfg.Target.Headers),
-			BodyBytes: len(cfg.Target.Body), Protocol: o.Protocol, Threads: cfg.Threads, Connections: cfg.Connections,
+			BodyBytes: len(cfg.Target.Body), Protocol: r.Conn.Protocol, Threads: cfg.Threads, Connections: cfg.Connections, Streams: max(cfg.Streams, 1),
 			DurationUs: cfg.Duration.Microseconds(), Requests: cfg.Requests, RatePerSec: cfg.Rate,
 			TimeoutUs: cfg.Timeout.Microseconds(), TLSInsecure: cfg.Target.TLS != nil && cfg.Target.TLS.InsecureSkipVerify,
 		},
@@ -136,10 +146,13 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 		InFlightAtStop:     c.InFlight,
 		LatencyExcluded:    c.LatencyExcluded,
 		LatencyClipped:     c.Clipped,
-		Errors:             jsonErrors{c.Connect, c.Read, c.Write, c.Timeout, c.Status},
+		Errors:             jsonErrors{c.Connect, c.Read, c.Write, c.Timeout, c.Status, c.GoAway, c.Reset, c.Protocol},
 		ErrorMessages:      r.ErrorMessages,
 		StatusCodes:        map[string]uint64{},
 		Warnings:           []string{},
+	}
+	if r.Conn.TLSVersion != "" {
+		rep.TLS = &jsonTLS{Version: r.Conn.TLSVersion, CipherSuite: r.Conn.CipherSuite}
 	}
 	if rep.ErrorMessages == nil {
 		rep.ErrorMessages = []loadgen.ErrorMessage{}

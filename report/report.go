@@ -26,8 +26,6 @@ type Options struct {
 	NoHeader bool
 	// Version is gowrk's version, recorded in the JSON report.
 	Version string
-	// Protocol names the protocol spoken, e.g. "http/1.1".
-	Protocol string
 }
 
 // Func writes one rendering of r to w.

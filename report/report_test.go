@@ -26,7 +26,7 @@ func fixedResult(rate float64) *loadgen.Result {
 	r := &loadgen.Result{
 		Config: loadgen.Config{Threads: 2, Connections: 10, Duration: 10 * time.Second, Timeout: 2 * time.Second, Rate: rate,
 			Target: loadgen.Target{URL: u, Method: "GET", Headers: []loadgen.Header{{Name: "Authorization", Value: "Bearer s3cret"}, {Name: "X-Trace", Value: "1"}}}},
-		CPU: 7 * time.Second, Start: start, End: start.Add(10*time.Second + 20*time.Millisecond), Duration: 10*time.Second + 20*time.Millisecond,
+		CPU: 7 * time.Second, Conn: loadgen.ConnInfo{Protocol: "http/1.1"}, Start: start, End: start.Add(10*time.Second + 20*time.Millisecond), Duration: 10*time.Second + 20*time.Millisecond,
 		Counts: loadgen.Counts{Sent: 1012, Completed: 1000, InFlight: 2, Read: 3, Timeout: 7, Status: 10,
 			BytesRead: 123456, BytesWritten: 45678, LatencyExcluded: 10},
 		StatusCodes:   map[int]uint64{200: 990, 503: 10},
@@ -57,10 +57,10 @@ func TestGolden(t *testing.T) {
 		{"text", "text", 0, Options{}},
 		{"text_latency", "text", 0, Options{Latency: true}},
 		{"text_rate", "text", 100, Options{Latency: true, ServiceTime: true}},
-		{"json", "json", 0, Options{Version: "v0.0.0-test", Protocol: "http/1.1"}},
-		{"json_rate", "json", 100, Options{Version: "v0.0.0-test", Protocol: "http/1.1"}},
-		{"csv", "csv", 0, Options{Protocol: "http/1.1"}},
-		{"csv_append", "csv", 0, Options{Protocol: "http/1.1", NoHeader: true}},
+		{"json", "json", 0, Options{Version: "v0.0.0-test"}},
+		{"json_rate", "json", 100, Options{Version: "v0.0.0-test"}},
+		{"csv", "csv", 0, Options{}},
+		{"csv_append", "csv", 0, Options{NoHeader: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, ok := Lookup(tc.format)

@@ -22,7 +22,11 @@ func Text(w io.Writer, r *loadgen.Result, o Options) error {
 		runFor = r.Duration
 	}
 	fmt.Fprintf(b, "Running %s test @ %s\n", formatTimeS(math.Round(runFor.Seconds())), cfg.Target.URL)
-	fmt.Fprintf(b, "  %d threads and %d connections\n", cfg.Threads, cfg.Connections)
+	if cfg.Streams > 1 {
+		fmt.Fprintf(b, "  %d threads and %d connections, %d streams each\n", cfg.Threads, cfg.Connections, cfg.Streams)
+	} else {
+		fmt.Fprintf(b, "  %d threads and %d connections\n", cfg.Threads, cfg.Connections)
+	}
 	fmt.Fprintf(b, "  Thread Stats%6s%11s%8s%12s\n", "Avg", "Stdev", "Max", "+/- Stdev")
 	statsRow(b, "Latency", summarize(r.Latency), formatTimeUs)
 	statsRow(b, "Req/Sec", summarize(r.ReqRate), formatMetric)
@@ -43,6 +47,9 @@ func Text(w io.Writer, r *loadgen.Result, o Options) error {
 	}
 	if c.Status > 0 {
 		fmt.Fprintf(b, "  Non-2xx or 3xx responses: %d\n", c.Status)
+	}
+	if c.GoAway+c.Reset+c.Protocol > 0 {
+		fmt.Fprintf(b, "  HTTP/2 errors: goaway %d, reset %d, protocol %d\n", c.GoAway, c.Reset, c.Protocol)
 	}
 	fmt.Fprintf(b, "Requests/sec: %9.2f\n", r.RequestsPerSec())
 	fmt.Fprintf(b, "Transfer/sec: %10sB\n", formatBinary(r.BytesReadPerSec()))
@@ -92,6 +99,9 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 	}
 	if c.InFlight > 0 {
 		fmt.Fprintf(b, "In flight at stop: %d (sent, neither answered nor failed when the run ended)\n", c.InFlight)
+	}
+	for _, m := range r.ErrorMessages {
+		fmt.Fprintf(b, "Error: %s: %s (%d)\n", m.Class, m.Message, m.Count)
 	}
 	if c.LatencyExcluded > 0 {
 		fmt.Fprintf(b, "Latency excludes: %d failed or timed-out requests\n", c.LatencyExcluded)

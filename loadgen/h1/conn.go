@@ -2,6 +2,7 @@ package h1
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -179,6 +180,21 @@ func classify(class loadgen.ErrorClass, err error) error {
 func (c *Conn) Interrupt() {
 	c.interrupted.Store(true)
 	c.nc.SetDeadline(time.Unix(1, 0))
+}
+
+// Usable implements loadgen.Conn: after an error an HTTP/1.1 connection is
+// in an unknown state (a response may still be on its way) and is dropped.
+func (c *Conn) Usable() bool { return false }
+
+// Info implements loadgen.Informer.
+func (c *Conn) Info() loadgen.ConnInfo {
+	info := loadgen.ConnInfo{Protocol: "http/1.1"}
+	if tc, ok := c.nc.(*tls.Conn); ok {
+		st := tc.ConnectionState()
+		info.TLSVersion = tls.VersionName(st.Version)
+		info.CipherSuite = tls.CipherSuiteName(st.CipherSuite)
+	}
+	return info
 }
 
 // Close implements loadgen.Conn.
