@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,7 @@ var errHelp = errors.New("help requested")
 // options is the parsed command line.
 type options struct {
 	cfg      loadgen.Config
+	http2    bool
 	latency  bool
 	uLatency bool
 	format   string
@@ -56,7 +58,15 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.BoolVarP(&o.uLatency, "u_latency", "U", false, "print the uncorrected latency (service time) distribution too (wrk2)")
 	fs.StringVarP(&o.format, "format", "f", "text", "report format: "+strings.Join(report.Names(), ", "))
 	fs.StringVarP(&o.output, "output", "o", "", "write the report to this file instead of stdout (csv appends)")
+	fs.BoolVar(&o.http2, "http2", false, "speak HTTP/2: h2c (prior knowledge) for http://, TLS with ALPN h2 for https://")
+	fs.BoolVar(&p.h2c, "h2c", false, "speak HTTP/2 over cleartext with prior knowledge (http:// URLs; same as --http2 there)")
+	fs.VarP(metricValue{&p.streams}, "streams", "", "concurrent HTTP/2 streams per connection (h2load's -m); concurrency is connections x streams")
 	fs.BoolVarP(&p.insecure, "insecure", "k", false, "do not verify the server's TLS certificate")
+	fs.StringVar(&p.cacert, "cacert", "", "trust the CA certificates in this PEM file (instead of the system's)")
+	fs.StringVar(&p.cert, "cert", "", "client certificate (PEM) to present; needs --key")
+	fs.StringVar(&p.key, "key", "", "private key (PEM) of --cert")
+	fs.StringVar(&p.sni, "sni", "", "TLS server name to send (and verify), instead of the URL's host")
+	fs.StringVar(&p.tlsMin, "tls-min", "", "lowest TLS version to accept: 1.2 or 1.3")
 	fs.BoolVarP(&o.version, "version", "v", false, "print the version and exit")
 	fs.BoolP("help", "h", false, "print this help and exit")
 	return fs
@@ -71,6 +81,11 @@ type parsed struct {
 	method, body   string
 	bodyFile       string
 	insecure       bool
+	h2c            bool
+	streams        uint64
+	cacert, cert   string
+	key, sni       string
+	tlsMin         string
 }
 
 func usage() string {
@@ -143,8 +158,11 @@ func parseArgs(args []string) (*options, error) {
 	if strings.ContainsAny(t.Method, " \t\r\n:/") {
 		return nil, fmt.Errorf("--method %q: want a method name such as GET, POST, PUT", p.method)
 	}
-	if p.insecure {
-		t.TLS = &tls.Config{InsecureSkipVerify: true}
+	if err := protocolOptions(o, p); err != nil {
+		return nil, err
+	}
+	if t.TLS, err = tlsOptions(p, u.Scheme == "https"); err != nil {
+		return nil, err
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -204,4 +222,67 @@ func readBody(p *parsed, bodySet bool) ([]byte, error) {
 		return nil, fmt.Errorf("--body-file %q: cannot read it: %v", p.bodyFile, errors.Unwrap(err))
 	}
 	return b, nil
+}
+
+// protocolOptions checks --http2, --h2c and --streams.
+func protocolOptions(o *options, p *parsed) error {
+	if p.h2c {
+		if o.cfg.Target.URL.Scheme == "https" {
+			return errors.New("--h2c is HTTP/2 over cleartext and needs an http:// URL; for https:// use --http2")
+		}
+		o.http2 = true
+	}
+	if p.streams > 0 {
+		if !o.http2 && p.streams > 1 {
+			return fmt.Errorf("--streams %d needs --http2: an HTTP/1.1 connection carries one request at a time", p.streams)
+		}
+		if p.streams > 100_000 {
+			return fmt.Errorf("--streams %d: at most 100000", p.streams)
+		}
+		o.cfg.Streams = int(p.streams)
+	}
+	return nil
+}
+
+// tlsOptions builds the TLS client configuration from -k, --cacert,
+// --cert/--key, --sni and --tls-min; nil when none is given.
+func tlsOptions(p *parsed, https bool) (*tls.Config, error) {
+	given := p.insecure || p.cacert != "" || p.cert != "" || p.key != "" || p.sni != "" || p.tlsMin != ""
+	if !given {
+		return nil, nil
+	}
+	if !https {
+		return nil, errors.New("-k, --cacert, --cert, --key, --sni and --tls-min apply to https:// URLs only")
+	}
+	c := &tls.Config{InsecureSkipVerify: p.insecure, ServerName: p.sni}
+	if p.cacert != "" {
+		pem, err := os.ReadFile(p.cacert)
+		if err != nil {
+			return nil, fmt.Errorf("--cacert %q: cannot read it: %v", p.cacert, errors.Unwrap(err))
+		}
+		c.RootCAs = x509.NewCertPool()
+		if !c.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--cacert %q: no PEM certificate in it", p.cacert)
+		}
+	}
+	if (p.cert == "") != (p.key == "") {
+		return nil, errors.New("--cert and --key: give both, the certificate and its private key")
+	}
+	if p.cert != "" {
+		pair, err := tls.LoadX509KeyPair(p.cert, p.key)
+		if err != nil {
+			return nil, fmt.Errorf("--cert %q / --key %q: %v", p.cert, p.key, err)
+		}
+		c.Certificates = []tls.Certificate{pair}
+	}
+	switch p.tlsMin {
+	case "":
+	case "1.2":
+		c.MinVersion = tls.VersionTLS12
+	case "1.3":
+		c.MinVersion = tls.VersionTLS13
+	default:
+		return nil, fmt.Errorf("--tls-min %q: want 1.2 or 1.3", p.tlsMin)
+	}
+	return c, nil
 }

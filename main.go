@@ -16,6 +16,7 @@ import (
 
 	"github.com/gowrk/gowrk/loadgen"
 	"github.com/gowrk/gowrk/loadgen/h1"
+	"github.com/gowrk/gowrk/loadgen/h2"
 	"github.com/gowrk/gowrk/report"
 )
 
@@ -61,7 +62,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer closeOut()
 
-	eng, err := h1.New(ctx, opts.cfg.Target, opts.cfg.Timeout)
+	var eng loadgen.Engine
+	if opts.http2 {
+		eng, err = h2.New(ctx, opts.cfg.Target, opts.cfg.Timeout)
+	} else {
+		eng, err = h1.New(ctx, opts.cfg.Target, opts.cfg.Timeout)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "gowrk: %v\n", err)
 		return exitFailed

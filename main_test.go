@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"log"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -66,6 +68,13 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-b", "x", "--body-file", body, "http://127.0.0.1/"}, "--body and --body-file"},
 		{[]string{"-m", "GE T", "http://127.0.0.1/"}, "--method"},
 		{[]string{"http://127.0.0.1/", "http://127.0.0.2/"}, "one URL expected"},
+		{[]string{"--h2c", "https://127.0.0.1/"}, "--h2c is HTTP/2 over cleartext"},
+		{[]string{"--streams", "4", "http://127.0.0.1/"}, "--streams 4 needs --http2"},
+		{[]string{"--http2", "--streams", "0", "http://127.0.0.1/"}, "--streams"},
+		{[]string{"-k", "http://127.0.0.1/"}, "apply to https:// URLs only"},
+		{[]string{"--tls-min", "1.1", "https://127.0.0.1/"}, `--tls-min "1.1": want 1.2 or 1.3`},
+		{[]string{"--cert", "c.pem", "https://127.0.0.1/"}, "--cert and --key"},
+		{[]string{"--cacert", body, "https://127.0.0.1/"}, "--cacert"},
 	} {
 		code, out, errs := gowrk(t, tc.args...)
 		if code != 2 || out != "" || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") != 1 || strings.Contains(errs, "goroutine") {
@@ -209,6 +218,38 @@ func TestTLS(t *testing.T) {
 	code, out, errs = gowrk(t, "-k", "-t1", "-c1", "-n", "5", ts.URL+"/")
 	if code != 0 || !strings.Contains(out, "5 requests in") {
 		t.Errorf("-k: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
+// TestHTTP2CLI: --http2 with --cacert and --streams over TLS; the JSON
+// report records the protocol and TLS version spoken.
+func TestHTTP2CLI(t *testing.T) {
+	var requests atomic.Int64
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Write([]byte("ok"))
+	}))
+	ts.EnableHTTP2 = true
+	ts.StartTLS()
+	defer ts.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := gowrk(t, "--http2", "--cacert", ca, "--tls-min", "1.3", "-t1", "-c2", "--streams", "5", "-n", "300", "-f", "json", ts.URL+"/")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc struct {
+		Requests uint64
+		Config   struct{ Protocol string }
+		TLS      struct{ Version string }
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Requests != 300 || requests.Load() != 300 || doc.Config.Protocol != "h2" || doc.TLS.Version != "TLS 1.3" {
+		t.Errorf("report %+v, server counted %d", doc, requests.Load())
 	}
 }
 

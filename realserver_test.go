@@ -6,7 +6,14 @@ package main
 
 import (
 	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -67,9 +74,16 @@ func startProcess(t *testing.T, cmd *exec.Cmd) {
 	})
 }
 
+// nginxPorts are the ports of the test's nginx: HTTP/1.1, h2c, HTTP/2 over
+// TLS (certificate in certFile, for 127.0.0.1) and stub_status.
+type nginxPorts struct {
+	h1, h2c, tls, status int
+	certFile             string
+}
+
 // startNginx starts nginx on loopback with one worker, a keep-alive
-// "Hello, World!" location and stub_status; it returns both ports.
-func startNginx(t *testing.T) (port, statusPort int) {
+// "Hello, World!" location on HTTP/1.1, h2c and TLS, and stub_status.
+func startNginx(t *testing.T) nginxPorts {
 	t.Helper()
 	bin, err := exec.LookPath("nginx")
 	if err != nil {
@@ -79,7 +93,10 @@ func startNginx(t *testing.T) (port, statusPort int) {
 		bin = "/usr/sbin/nginx"
 	}
 	dir := t.TempDir()
-	port, statusPort = freePort(t), freePort(t)
+	p := nginxPorts{h1: freePort(t), h2c: freePort(t), tls: freePort(t), status: freePort(t)}
+	p.certFile = filepath.Join(dir, "cert.pem")
+	keyFile := filepath.Join(dir, "key.pem")
+	writeSelfSigned(t, p.certFile, keyFile)
 	conf := fmt.Sprintf(`daemon off;
 master_process on;
 worker_processes 1;
@@ -96,29 +113,73 @@ http {
   keepalive_requests 1000000;
   server {
     listen 127.0.0.1:%[2]d;
+    listen 127.0.0.1:%[3]d http2;
+    listen 127.0.0.1:%[4]d ssl http2;
+    ssl_certificate %[6]s;
+    ssl_certificate_key %[7]s;
     location / { default_type text/plain; return 200 "Hello, World!"; }
   }
   server {
-    listen 127.0.0.1:%[3]d;
+    listen 127.0.0.1:%[5]d;
     location / { stub_status; }
   }
 }
-`, dir, port, statusPort)
+`, dir, p.h1, p.h2c, p.tls, p.status, p.certFile, keyFile)
 	path := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	startProcess(t, exec.Command(bin, "-c", path, "-p", dir, "-e", filepath.Join(dir, "error.log")))
-	waitListening(t, fmt.Sprintf("127.0.0.1:%d", port), 10*time.Second)
-	waitListening(t, fmt.Sprintf("127.0.0.1:%d", statusPort), 10*time.Second)
-	return port, statusPort
+	for _, port := range []int{p.h1, p.h2c, p.tls, p.status} {
+		waitListening(t, fmt.Sprintf("127.0.0.1:%d", port), 10*time.Second)
+	}
+	return p
+}
+
+// writeSelfSigned writes a self-signed certificate for 127.0.0.1 and
+// localhost, and its key, as PEM files.
+func writeSelfSigned(t *testing.T, certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "gowrk test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true, IsCA: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // nginxRequests reads stub_status's request counter (which counts the
 // stub_status request itself).
 func nginxRequests(t *testing.T, statusPort int) int64 {
+	_, requests := nginxCounters(t, statusPort)
+	return requests
+}
+
+// nginxCounters reads stub_status's accepted connections and requests; each
+// read opens one connection and makes one request of its own.
+func nginxCounters(t *testing.T, statusPort int) (accepts, requests int64) {
 	t.Helper()
-	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", statusPort))
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/", statusPort))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,32 +189,48 @@ func nginxRequests(t *testing.T, statusPort int) int64 {
 		// " 4 4 120 " follows the "server accepts handled requests" line.
 		if strings.HasPrefix(sc.Text(), "server accepts") && sc.Scan() {
 			f := strings.Fields(sc.Text())
-			n, err := strconv.ParseInt(f[len(f)-1], 10, 64)
-			if err != nil {
-				t.Fatal(err)
+			a, err1 := strconv.ParseInt(f[0], 10, 64)
+			r, err2 := strconv.ParseInt(f[len(f)-1], 10, 64)
+			if err1 != nil || err2 != nil {
+				t.Fatalf("stub_status %q", sc.Text())
 			}
-			return n
+			return a, r
 		}
 	}
-	t.Fatal("no request counter in stub_status")
-	return 0
+	t.Fatal("no counters in stub_status")
+	return 0, 0
 }
 
-// TestNginx: gowrk's request count is nginx's own.
+// TestNginx: gowrk's request count is nginx's own, over HTTP/1.1, h2c and
+// HTTP/2 over TLS; and under --http2 exactly -c connections are opened.
 func TestNginx(t *testing.T) {
-	port, statusPort := startNginx(t)
-	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
-	t.Run("requests", func(t *testing.T) {
-		before := nginxRequests(t, statusPort)
-		code, out, errs := gowrk(t, "-t2", "-c20", "-n", "20000", "-f", "json", url)
-		if code != 0 {
-			t.Fatalf("exit %d: %s", code, errs)
-		}
-		served := nginxRequests(t, statusPort) - before - 1
-		if !strings.Contains(out, `"requests": 20000,`) || served != 20000 {
-			t.Errorf("nginx served %d requests; gowrk's report: %s", served, out[:min(len(out), 600)])
-		}
-	})
+	p := startNginx(t)
+	statusPort := p.status
+	url := fmt.Sprintf("http://127.0.0.1:%d/", p.h1)
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"http/1.1", []string{url}},
+		{"h2c", []string{"--h2c", "--streams", "10", fmt.Sprintf("http://127.0.0.1:%d/", p.h2c)}},
+		{"h2-tls", []string{"--http2", "--streams", "10", "--cacert", p.certFile, fmt.Sprintf("https://127.0.0.1:%d/", p.tls)}},
+		{"http/1.1-tls", []string{"--cacert", p.certFile, fmt.Sprintf("https://localhost:%d/", p.tls)}},
+	} {
+		t.Run("requests "+tc.name, func(t *testing.T) {
+			acc0, req0 := nginxCounters(t, statusPort)
+			code, out, errs := gowrk(t, append([]string{"-t2", "-c20", "-n", "20000", "-f", "json"}, tc.args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			acc1, req1 := nginxCounters(t, statusPort)
+			if served := req1 - req0 - 1; !strings.Contains(out, `"requests": 20000,`) || served != 20000 {
+				t.Errorf("nginx served %d requests; gowrk's report: %s", served, out[:min(len(out), 600)])
+			}
+			if conns := acc1 - acc0 - 1; conns != 20 {
+				t.Errorf("nginx accepted %d connections, want exactly -c 20", conns)
+			}
+		})
+	}
 	t.Run("duration", func(t *testing.T) {
 		before := nginxRequests(t, statusPort)
 		code, out, errs := gowrk(t, "-t2", "-c20", "-d", "2s", "-f", "csv", url)

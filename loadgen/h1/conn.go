@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gowrk/gowrk/loadgen"
+	"github.com/gowrk/gowrk/loadgen/netdial"
 	"github.com/valyala/fasthttp"
 )
 
@@ -17,6 +18,7 @@ import (
 // Interrupt and Close may be called from any goroutine.
 type Conn struct {
 	nc          net.Conn      // what requests are written to (TLS or counter)
+	tls         *tls.Conn     // nil without TLS
 	counter     *countingConn // the TCP connection, counting wire bytes
 	br          *bufio.Reader
 	request     []byte
@@ -187,15 +189,7 @@ func (c *Conn) Interrupt() {
 func (c *Conn) Usable() bool { return false }
 
 // Info implements loadgen.Informer.
-func (c *Conn) Info() loadgen.ConnInfo {
-	info := loadgen.ConnInfo{Protocol: "http/1.1"}
-	if tc, ok := c.nc.(*tls.Conn); ok {
-		st := tc.ConnectionState()
-		info.TLSVersion = tls.VersionName(st.Version)
-		info.CipherSuite = tls.CipherSuiteName(st.CipherSuite)
-	}
-	return info
-}
+func (c *Conn) Info() loadgen.ConnInfo { return netdial.Info("http/1.1", c.tls) }
 
 // Close implements loadgen.Conn.
 func (c *Conn) Close() error { return c.nc.Close() }

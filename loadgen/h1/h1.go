@@ -10,13 +10,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"net"
 	"strings"
 	"time"
 
 	"github.com/gowrk/gowrk/loadgen"
+	"github.com/gowrk/gowrk/loadgen/netdial"
 	"github.com/valyala/fasthttp"
 )
 
@@ -44,14 +44,14 @@ func New(ctx context.Context, t loadgen.Target, dialTimeout time.Duration) (*Eng
 	if err != nil {
 		return nil, err
 	}
-	addr, err := resolve(ctx, t)
+	addr, err := netdial.Resolve(ctx, t.URL)
 	if err != nil {
 		return nil, err
 	}
 	e := &Engine{addr: addr, request: req, head: strings.EqualFold(t.Method, "HEAD"), timeout: dialTimeout}
 	e.dialer.Timeout = dialTimeout
 	if t.URL.Scheme == "https" {
-		e.tls = tlsConfig(t)
+		e.tls = netdial.TLSConfig(t, "http/1.1")
 	}
 	return e, nil
 }
@@ -86,36 +86,6 @@ func BuildRequest(t loadgen.Target) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func resolve(ctx context.Context, t loadgen.Target) (string, error) {
-	host, port := t.URL.Hostname(), t.URL.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[t.URL.Scheme]
-	}
-	if net.ParseIP(host) != nil {
-		return net.JoinHostPort(host, port), nil
-	}
-	addrs, err := net.DefaultResolver.LookupIPAddr(ctx, host)
-	if err != nil {
-		return "", fmt.Errorf("cannot resolve host %q: %w", host, err)
-	}
-	if len(addrs) == 0 {
-		return "", fmt.Errorf("cannot resolve host %q: no addresses", host)
-	}
-	return net.JoinHostPort(addrs[0].IP.String(), port), nil
-}
-
-func tlsConfig(t loadgen.Target) *tls.Config {
-	c := &tls.Config{}
-	if t.TLS != nil {
-		c = t.TLS.Clone()
-	}
-	if c.ServerName == "" {
-		c.ServerName = t.URL.Hostname()
-	}
-	c.NextProtos = []string{"http/1.1"}
-	return c
-}
-
 // Dial implements loadgen.Engine. An untrusted certificate is a
 // *loadgen.FatalError: no retry can fix it.
 func (e *Engine) Dial(ctx context.Context) (loadgen.Conn, error) {
@@ -126,24 +96,15 @@ func (e *Engine) Dial(ctx context.Context) (loadgen.Conn, error) {
 	c := &Conn{counter: &countingConn{Conn: raw}, request: e.request, head: e.head}
 	c.nc = c.counter
 	if e.tls != nil {
-		tc := tls.Client(c.counter, e.tls)
 		hctx, cancel := context.WithTimeout(ctx, e.timeout)
-		err := tc.HandshakeContext(hctx)
+		tc, err := netdial.Handshake(hctx, c.counter, e.tls)
 		cancel()
 		if err != nil {
 			raw.Close()
-			return nil, tlsError(e.tls.ServerName, err)
+			return nil, err
 		}
-		c.nc = tc
+		c.nc, c.tls = tc, tc
 	}
 	c.br = bufio.NewReaderSize(c.nc, ReadBufferSize)
 	return c, nil
-}
-
-func tlsError(name string, err error) error {
-	var cv *tls.CertificateVerificationError
-	if errors.As(err, &cv) {
-		return &loadgen.FatalError{Err: fmt.Errorf("TLS certificate of %s is not trusted (%v); use -k/--insecure to skip verification", name, cv.Err)}
-	}
-	return fmt.Errorf("TLS handshake: %w", err)
 }

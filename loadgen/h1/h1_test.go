@@ -46,25 +46,8 @@ func runLoad(t *testing.T, cfg loadgen.Config) *loadgen.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkAccounting(t, res)
+	testserver.CheckAccounting(t, res)
 	return res
-}
-
-// checkAccounting asserts that every request sent is accounted for.
-func checkAccounting(t *testing.T, r *loadgen.Result) {
-	t.Helper()
-	c := r.Counts
-	if got := c.Completed + c.Read + c.Write + c.Timeout + c.InFlight; got != c.Sent {
-		t.Errorf("sent %d != completed %d + read %d + write %d + timeout %d + in flight %d",
-			c.Sent, c.Completed, c.Read, c.Write, c.Timeout, c.InFlight)
-	}
-	var statuses uint64
-	for _, n := range r.StatusCodes {
-		statuses += n
-	}
-	if statuses != c.Completed {
-		t.Errorf("status code counts sum to %d, completed %d", statuses, c.Completed)
-	}
 }
 
 // TestCountsMatchServer: what gowrk counts is what the server served, to
@@ -273,7 +256,7 @@ func TestInterrupt(t *testing.T) {
 	if el := time.Since(began); el > 5*time.Second {
 		t.Errorf("interrupted run took %s", el)
 	}
-	checkAccounting(t, res)
+	testserver.CheckAccounting(t, res)
 	if !res.Interrupted || res.Counts.InFlight != 4 {
 		t.Errorf("interrupted %v, in flight %d (want 4)", res.Interrupted, res.Counts.InFlight)
 	}

@@ -1,0 +1,147 @@
+package testserver
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+)
+
+// H2Behaviour says how the raw HTTP/2 (h2c, prior knowledge) server misbehaves.
+type H2Behaviour struct {
+	// GoAwayAfter sends GOAWAY after answering that many streams on a
+	// connection, then closes it once the client has; 0: never.
+	GoAwayAfter int
+	// ResetEvery answers every n-th stream (over all connections) with
+	// RST_STREAM(INTERNAL_ERROR) instead of a response; 0: never.
+	ResetEvery int
+	// MaxStreams is advertised as SETTINGS_MAX_CONCURRENT_STREAMS; 0: unlimited.
+	MaxStreams uint32
+	// Delay is slept before answering each stream (streams are answered in
+	// order of arrival, one at a time per connection).
+	Delay time.Duration
+}
+
+// H2Server is a raw HTTP/2 server on loopback, written with http2.Framer so
+// that it can send exactly the frames a test needs.
+type H2Server struct {
+	ln net.Listener
+	b  H2Behaviour
+	// Streams counts streams opened; Answered those answered with 200;
+	// Resets those reset; Conns connections accepted; GoAways GOAWAYs sent.
+	Streams, Answered, Resets, Conns, GoAways atomic.Int64
+	wg                                        sync.WaitGroup
+	mu                                        sync.Mutex
+	conns                                     map[net.Conn]struct{}
+}
+
+// StartH2 starts a raw HTTP/2 server on 127.0.0.1.
+func StartH2(b H2Behaviour) (*H2Server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s := &H2Server{ln: ln, b: b, conns: map[net.Conn]struct{}{}}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.Conns.Add(1)
+			s.mu.Lock()
+			s.conns[c] = struct{}{}
+			s.mu.Unlock()
+			s.wg.Add(1)
+			go s.serve(c)
+		}
+	}()
+	return s, nil
+}
+
+// URL is the server's base URL.
+func (s *H2Server) URL() string { return "http://" + s.ln.Addr().String() + "/" }
+
+// Close stops the server and waits for its connections to end.
+func (s *H2Server) Close() {
+	s.ln.Close()
+	s.mu.Lock()
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+}
+
+func (s *H2Server) serve(c net.Conn) {
+	defer s.wg.Done()
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+		c.Close()
+	}()
+	preface := make([]byte, len(http2.ClientPreface))
+	if _, err := io.ReadFull(c, preface); err != nil || string(preface) != http2.ClientPreface {
+		return
+	}
+	fr := http2.NewFramer(c, c)
+	var settings []http2.Setting
+	if s.b.MaxStreams > 0 {
+		settings = append(settings, http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: s.b.MaxStreams})
+	}
+	if fr.WriteSettings(settings...) != nil {
+		return
+	}
+	var hbuf bytes.Buffer
+	enc := hpack.NewEncoder(&hbuf)
+	answered, goneAway := 0, false
+	for {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			return
+		}
+		switch f := f.(type) {
+		case *http2.SettingsFrame:
+			if !f.IsAck() {
+				fr.WriteSettingsAck()
+			}
+		case *http2.PingFrame:
+			if !f.IsAck() {
+				fr.WritePing(true, f.Data)
+			}
+		case *http2.HeadersFrame:
+			if goneAway {
+				continue // above the GOAWAY's last stream: not processed
+			}
+			n := s.Streams.Add(1)
+			if s.b.Delay > 0 {
+				time.Sleep(s.b.Delay)
+			}
+			if s.b.ResetEvery > 0 && n%int64(s.b.ResetEvery) == 0 {
+				s.Resets.Add(1)
+				fr.WriteRSTStream(f.StreamID, http2.ErrCodeInternal)
+				continue
+			}
+			hbuf.Reset()
+			enc.WriteField(hpack.HeaderField{Name: ":status", Value: "200"})
+			enc.WriteField(hpack.HeaderField{Name: "content-length", Value: "2"})
+			fr.WriteHeaders(http2.HeadersFrameParam{StreamID: f.StreamID, BlockFragment: hbuf.Bytes(), EndHeaders: true})
+			fr.WriteData(f.StreamID, true, []byte("ok"))
+			s.Answered.Add(1)
+			answered++
+			if s.b.GoAwayAfter > 0 && answered == s.b.GoAwayAfter {
+				fr.WriteGoAway(f.StreamID, http2.ErrCodeNo, nil)
+				s.GoAways.Add(1)
+				goneAway = true
+			}
+		}
+	}
+}
