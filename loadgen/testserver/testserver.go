@@ -37,6 +37,19 @@ type Behaviour struct {
 	Reset bool
 	// Never reads requests but never answers.
 	Never bool
+	// Raw, when set, is written verbatim as the response (malformed
+	// responses); CutAfter > 0 writes only that many bytes of the response,
+	// then closes (a response cut short); Linger0 closes with a reset.
+	Raw      []byte
+	CutAfter int
+	Linger0  bool
+	// Drip writes the response one byte every Drip.
+	Drip time.Duration
+	// NoRead accepts connections but never reads from them.
+	NoRead bool
+	// LargeBody, when > 0, sends a body of that many bytes, written from a
+	// small reused buffer (no memory cost on the server side).
+	LargeBody int64
 	// StallAt/StallFor: requests that arrive in [StallAt, StallAt+StallFor)
 	// after Start are not answered before StallAt+StallFor, as if the
 	// process were suspended.
@@ -45,7 +58,8 @@ type Behaviour struct {
 
 // Server is a running test server. Close it when done.
 type Server struct {
-	ln    net.Listener
+	ln    net.Listener // guarded by mu
+	addr  string
 	b     Behaviour
 	start time.Time
 	// Requests counts requests read (complete request heads); Responses
@@ -67,28 +81,50 @@ func Start(b Behaviour) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{ln: ln, b: b, start: time.Now(), conns: map[net.Conn]struct{}{}}
+	s := &Server{ln: ln, addr: ln.Addr().String(), b: b, start: time.Now(), conns: map[net.Conn]struct{}{}}
 	s.wg.Add(1)
-	go s.accept()
+	go s.accept(ln)
 	return s, nil
 }
 
 // URL is the server's base URL.
-func (s *Server) URL() string { return "http://" + s.ln.Addr().String() + "/" }
+func (s *Server) URL() string { return "http://" + s.addr + "/" }
 
 // Addr is the listening address.
-func (s *Server) Addr() string { return s.ln.Addr().String() }
+func (s *Server) Addr() string { return s.addr }
 
 // Close stops the server and waits for its connections to end.
 func (s *Server) Close() {
 	s.closed.Store(true)
-	s.ln.Close()
+	s.drop()
+	s.wg.Wait()
+}
+
+// drop closes the listener and every connection.
+func (s *Server) drop() {
 	s.mu.Lock()
+	s.ln.Close()
 	for c := range s.conns {
 		c.Close()
 	}
 	s.mu.Unlock()
-	s.wg.Wait()
+}
+
+// Restart simulates a server restart: every connection is closed, nothing
+// listens for down, then the server listens again on the same address.
+func (s *Server) Restart(down time.Duration) error {
+	s.drop()
+	time.Sleep(down)
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.ln = ln
+	s.mu.Unlock()
+	s.wg.Add(1)
+	go s.accept(ln)
+	return nil
 }
 
 // ServiceTimes returns the measured service times, sorted.
@@ -107,10 +143,10 @@ func (s *Server) PerSecond() []int64 {
 	return slices.Clone(s.perSec)
 }
 
-func (s *Server) accept() {
+func (s *Server) accept(ln net.Listener) {
 	defer s.wg.Done()
 	for {
-		c, err := s.ln.Accept()
+		c, err := ln.Accept()
 		if err != nil {
 			return
 		}
@@ -131,6 +167,12 @@ func (s *Server) serve(c net.Conn) {
 		s.mu.Unlock()
 		c.Close()
 	}()
+	if s.b.NoRead {
+		for !s.closed.Load() {
+			time.Sleep(20 * time.Millisecond) // let the client's bytes pile up
+		}
+		return
+	}
 	br := bufio.NewReader(c)
 	tp := textproto.NewReader(br)
 	for {
@@ -153,8 +195,21 @@ func (s *Server) serve(c net.Conn) {
 		}
 		s.wait(got)
 		resp := s.response(num, head)
-		if _, err := c.Write(resp); err != nil {
+		if s.b.Linger0 || s.b.CutAfter > 0 {
+			if tc, ok := c.(*net.TCPConn); ok && s.b.Linger0 {
+				tc.SetLinger(0)
+			}
+			c.Write(resp[:min(s.b.CutAfter, len(resp))])
 			return
+		}
+		if err := s.write(c, resp); err != nil {
+			return
+		}
+		if s.b.LargeBody > 0 {
+			if err := writeZeros(c, s.b.LargeBody); err != nil {
+				return
+			}
+			s.BytesOut.Add(s.b.LargeBody)
 		}
 		s.Responses.Add(1)
 		s.BytesOut.Add(int64(len(resp)))
@@ -165,6 +220,33 @@ func (s *Server) serve(c net.Conn) {
 			return
 		}
 	}
+}
+
+// write sends resp, byte by byte under Drip.
+func (s *Server) write(c net.Conn, resp []byte) error {
+	if s.b.Drip == 0 {
+		_, err := c.Write(resp)
+		return err
+	}
+	for i := range resp {
+		if _, err := c.Write(resp[i : i+1]); err != nil {
+			return err
+		}
+		time.Sleep(s.b.Drip)
+	}
+	return nil
+}
+
+func writeZeros(w io.Writer, n int64) error {
+	buf := make([]byte, 64<<10)
+	for n > 0 {
+		k, err := w.Write(buf[:min(int64(len(buf)), n)])
+		if err != nil {
+			return err
+		}
+		n -= int64(k)
+	}
+	return nil
 }
 
 func (s *Server) countSecond(t time.Time) {
@@ -237,6 +319,9 @@ func (s *Server) response(num int64, head requestHead) []byte {
 	if status == 0 {
 		status = 200
 	}
+	if s.b.Raw != nil {
+		return s.b.Raw
+	}
 	body := s.b.Body
 	if body == nil {
 		body = []byte("ok")
@@ -255,6 +340,10 @@ func (s *Server) response(num int64, head requestHead) []byte {
 			}
 			b.WriteString("0\r\nX-Trailer: 1\r\n\r\n")
 		}
+		return b.Bytes()
+	}
+	if s.b.LargeBody > 0 {
+		fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n", s.b.LargeBody)
 		return b.Bytes()
 	}
 	fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n", len(body))

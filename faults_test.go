@@ -1,0 +1,208 @@
+package main
+
+// The fault-injection suite: each case points gowrk at a server that fails
+// in one way and checks, through the command line and the JSON report, that
+// the run ends on time, every request sent is accounted for, the failure
+// lands in the right class, and the exit code is what the README says.
+
+import (
+	"encoding/json"
+	"net"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gowrk/gowrk/loadgen/testserver"
+)
+
+// jsonRun is the part of the JSON report the fault checks read.
+type jsonRun struct {
+	Requests       uint64                            `json:"requests"`
+	Sent           uint64                            `json:"sent"`
+	InFlight       uint64                            `json:"in_flight_at_stop"`
+	BytesRead      uint64                            `json:"bytes_read"`
+	Errors         map[string]uint64                 `json:"errors"`
+	ErrorMessages  []struct{ Class, Message string } `json:"error_messages"`
+	LatencyExclude uint64                            `json:"latency_excluded"`
+}
+
+// faultRun runs gowrk with args (plus -f json), checks the time bound and
+// the accounting, and returns the report and exit code.
+func faultRun(t *testing.T, bound time.Duration, args ...string) (jsonRun, int) {
+	t.Helper()
+	began := time.Now()
+	code, out, errs := gowrk(t, append([]string{"-f", "json"}, args...)...)
+	if el := time.Since(began); el > bound {
+		t.Errorf("run took %s, want at most %s (duration + timeout + 1s)", el, bound)
+	}
+	if strings.Contains(errs, "panic") || strings.Contains(errs, "goroutine ") {
+		t.Fatalf("stderr: %s", errs)
+	}
+	var r jsonRun
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("exit %d, no JSON report (%v): %q %q", code, err, out, errs)
+	}
+	e := r.Errors
+	if failed := e["read"] + e["write"] + e["timeout"] + e["goaway"] + e["reset"] + e["protocol"]; r.Sent != r.Requests+failed+r.InFlight {
+		t.Errorf("sent %d != requests %d + failed %d + in flight %d", r.Sent, r.Requests, failed, r.InFlight)
+	}
+	return r, code
+}
+
+func closedPortURL(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "http://" + addr + "/"
+}
+
+// TestFaultsHTTP1: every HTTP/1.1 fault, one row each.
+func TestFaultsHTTP1(t *testing.T) {
+	raw := func(s string) testserver.Behaviour { return testserver.Behaviour{Raw: []byte(s)} }
+	cut := func(s string) testserver.Behaviour { return testserver.Behaviour{Raw: []byte(s), CutAfter: len(s)} }
+	for _, tc := range []struct {
+		name  string
+		b     *testserver.Behaviour // nil: a closed port
+		args  []string
+		class string // the error class that must be counted
+		exit  int
+	}{
+		{"refused", nil, nil, "connect", 1},
+		{"reset mid-response", &testserver.Behaviour{CutAfter: 20, Linger0: true}, nil, "read", 1},
+		{"cut short then closed", &testserver.Behaviour{CutAfter: 30}, nil, "read", 1},
+		{"malformed status line", ptr(cut("HTTP/1.1 abc OK\r\n\r\n")), nil, "read", 1},
+		{"malformed headers", ptr(cut("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n")), nil, "read", 1},
+		{"invalid chunked encoding", ptr(cut("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")), nil, "read", 1},
+		{"content-length beyond the body, then close", ptr(cut("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort")), nil, "read", 1},
+		{"content-length beyond the body, kept open", ptr(raw("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort")), nil, "timeout", 1},
+		{"slow drip", &testserver.Behaviour{Drip: 100 * time.Millisecond}, nil, "timeout", 1},
+		{"never answers", &testserver.Behaviour{Never: true}, nil, "timeout", 1},
+		{"accepts but never reads", &testserver.Behaviour{NoRead: true}, []string{"-b", strings.Repeat("x", 8<<20)}, "timeout", 1},
+		{"connection close on every response", &testserver.Behaviour{CloseAfter: true}, nil, "", 0},
+		{"TLS handshake on a plain server", &testserver.Behaviour{}, []string{"https"}, "connect", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url := closedPortURL(t)
+			var s *testserver.Server
+			if tc.b != nil {
+				s = server(t, *tc.b)
+				url = s.URL()
+			}
+			args := []string{"-t1", "-c4", "-d", "1s", "--timeout", "300ms"}
+			for i := 0; i < len(tc.args); i++ {
+				if tc.args[i] == "https" {
+					url = strings.Replace(url, "http://", "https://", 1)
+					args = append(args, "-k")
+					continue
+				}
+				args = append(args, tc.args[i])
+			}
+			r, code := faultRun(t, 2300*time.Millisecond, append(args, url)...)
+			if code != tc.exit {
+				t.Errorf("exit %d, want %d", code, tc.exit)
+			}
+			if tc.class != "" && r.Errors[tc.class] == 0 {
+				t.Errorf("no %s error counted: %+v %v", tc.class, r.Errors, r.ErrorMessages)
+			}
+			if tc.class == "" && (r.Requests == 0 || r.Errors["read"]+r.Errors["connect"]+r.Errors["timeout"] != 0) {
+				t.Errorf("requests %d, errors %+v", r.Requests, r.Errors)
+			}
+			if tc.class != "" && tc.class != "connect" && len(r.ErrorMessages) == 0 {
+				t.Error("no error message kept")
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestFaultServerRestart: the server goes away for 300 ms mid-run and comes
+// back on the same port; connections come back and the run carries on.
+func TestFaultServerRestart(t *testing.T) {
+	s := server(t, testserver.Behaviour{})
+	go func() {
+		time.Sleep(500 * time.Millisecond)
+		if err := s.Restart(300 * time.Millisecond); err != nil {
+			t.Error(err)
+		}
+	}()
+	r, code := faultRun(t, 4*time.Second, "-t1", "-c4", "-d", "2s", s.URL())
+	if code != 0 || r.Requests == 0 {
+		t.Fatalf("exit %d, requests %d", code, r.Requests)
+	}
+	if s.Conns.Load() < 8 {
+		t.Errorf("server accepted %d connections; the 4 must have come back after the restart", s.Conns.Load())
+	}
+	if r.Errors["connect"]+r.Errors["read"] == 0 {
+		t.Errorf("the restart left no error: %+v", r.Errors)
+	}
+}
+
+// TestFaultLargeBody: 1 GiB per response is counted to the byte and read
+// through a fixed buffer: the run allocates far less than one body.
+func TestFaultLargeBody(t *testing.T) {
+	const size = 1 << 30
+	s := server(t, testserver.Behaviour{LargeBody: size})
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	r, code := faultRun(t, 60*time.Second, "-t1", "-c1", "-n", "2", "--timeout", "30s", s.URL())
+	runtime.ReadMemStats(&after)
+	s.Close()
+	if code != 0 || r.Requests != 2 {
+		t.Fatalf("exit %d, requests %d, errors %+v", code, r.Requests, r.Errors)
+	}
+	if r.BytesRead != uint64(s.BytesOut.Load()) || r.BytesRead < 2*size {
+		t.Errorf("bytes read %d, server wrote %d", r.BytesRead, s.BytesOut.Load())
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
+		t.Errorf("the run allocated %d MiB for 2 GiB of bodies; bodies must not be buffered", alloc>>20)
+	}
+}
+
+// TestFaultsHTTP2: HTTP/2 faults from the raw Framer server and a closed port.
+func TestFaultsHTTP2(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		b     *testserver.H2Behaviour
+		class string
+		exit  int
+	}{
+		{"refused", nil, "connect", 1},
+		{"goaway mid-run", &testserver.H2Behaviour{GoAwayAfter: 50}, "", 0},
+		{"rst_stream", &testserver.H2Behaviour{ResetEvery: 3}, "reset", 0},
+		{"max streams below --streams", &testserver.H2Behaviour{MaxStreams: 2}, "", 0},
+		{"never answers in time", &testserver.H2Behaviour{Delay: 500 * time.Millisecond}, "timeout", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url := closedPortURL(t)
+			if tc.b != nil {
+				s, err := testserver.StartH2(*tc.b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(s.Close)
+				url = s.URL()
+			}
+			r, code := faultRun(t, 2300*time.Millisecond, "--h2c", "--streams", "4", "-t1", "-c2", "-d", "1s", "--timeout", "300ms", url)
+			if code != tc.exit {
+				t.Errorf("exit %d, want %d (errors %+v)", code, tc.exit, r.Errors)
+			}
+			if tc.class != "" && r.Errors[tc.class] == 0 {
+				t.Errorf("no %s error counted: %+v", tc.class, r.Errors)
+			}
+			if tc.class == "" {
+				var total uint64
+				for _, n := range r.Errors {
+					total += n
+				}
+				if r.Requests == 0 || total != 0 {
+					t.Errorf("requests %d, errors %+v %v", r.Requests, r.Errors, r.ErrorMessages)
+				}
+			}
+		})
+	}
+}
