@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -145,6 +146,7 @@ func parseArgs(args []string) (*options, error) {
 	if t.Headers, err = parseHeaders(p.headers); err != nil {
 		return nil, err
 	}
+	t.Headers = userinfoHeader(u, t.Headers)
 	if t.Body, err = readBody(p, fs.Changed("body")); err != nil {
 		return nil, err
 	}
@@ -194,13 +196,37 @@ func parseURL(s string) (*url.URL, error) {
 	return u, nil
 }
 
+// userinfoHeader turns credentials in the URL (http://user:pass@host/) into
+// a Basic Authorization header, as curl does, and removes them from the URL
+// so that no report prints them. An explicit -H Authorization wins.
+func userinfoHeader(u *url.URL, hs []loadgen.Header) []loadgen.Header {
+	if u.User == nil {
+		return hs
+	}
+	pass, _ := u.User.Password()
+	cred := base64.StdEncoding.EncodeToString([]byte(u.User.Username() + ":" + pass))
+	u.User = nil
+	for _, h := range hs {
+		if strings.EqualFold(h.Name, "Authorization") {
+			return hs
+		}
+	}
+	return append(hs, loadgen.Header{Name: "Authorization", Value: "Basic " + cred})
+}
+
 func parseHeaders(lines []string) ([]loadgen.Header, error) {
 	hs := make([]loadgen.Header, 0, len(lines))
 	for _, l := range lines {
 		name, value, ok := strings.Cut(l, ":")
 		name = strings.TrimSpace(name)
 		if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") || strings.ContainsAny(value, "\r\n") {
-			return nil, fmt.Errorf("--header %q: want \"Name: value\"", l)
+			// Name only: the value may be a secret (a token without its colon).
+			first, _, _ := strings.Cut(strings.TrimSpace(l), " ")
+			first, _, _ = strings.Cut(first, ":")
+			if len(first) > 40 {
+				first = first[:40]
+			}
+			return nil, fmt.Errorf("--header starting %q: want \"Name: value\" (value not shown)", first)
 		}
 		hs = append(hs, loadgen.Header{Name: name, Value: strings.TrimSpace(value)})
 	}

@@ -54,6 +54,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "gowrk %s %s\n", getVersion(), runtime.Version())
 		return exitOK
 	}
+	if err := ensureFDs(opts.cfg.Connections, processRlimit); err != nil {
+		fmt.Fprintf(stderr, "gowrk: %v\n", err)
+		return exitFailed
+	}
 	format, _ := report.Lookup(opts.format)
 	out, closeOut, noHeader, err := openOutput(opts, stdout)
 	if err != nil {

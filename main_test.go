@@ -63,6 +63,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-R", "fast", "http://127.0.0.1/"}, "--rate"},
 		{[]string{"-n", "1.5", "http://127.0.0.1/"}, "--requests"},
 		{[]string{"-H", "NoColon", "http://127.0.0.1/"}, "--header"},
+		{[]string{"-H", "Authorization Bearer s3cr3t-token", "http://127.0.0.1/"}, `--header starting "Authorization"`},
 		{[]string{"-f", "xml", "http://127.0.0.1/"}, `--format "xml"`},
 		{[]string{"--body-file", body, "http://127.0.0.1/"}, "--body-file"},
 		{[]string{"-b", "x", "--body-file", body, "http://127.0.0.1/"}, "--body and --body-file"},
@@ -77,7 +78,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--cacert", body, "https://127.0.0.1/"}, "--cacert"},
 	} {
 		code, out, errs := gowrk(t, tc.args...)
-		if code != 2 || out != "" || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") != 1 || strings.Contains(errs, "goroutine") {
+		if code != 2 || out != "" || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") != 1 || strings.Contains(errs, "goroutine") || strings.Contains(errs, "s3cr3t") {
 			t.Errorf("gowrk %q = exit %d, stdout %q, stderr %q; want exit 2 and one line containing %q", tc.args, code, out, errs, tc.want)
 		}
 	}
@@ -250,6 +251,35 @@ func TestHTTP2CLI(t *testing.T) {
 	}
 	if doc.Requests != 300 || requests.Load() != 300 || doc.Config.Protocol != "h2" || doc.TLS.Version != "TLS 1.3" {
 		t.Errorf("report %+v, server counted %d", doc, requests.Load())
+	}
+}
+
+// TestSecretsNotPrinted: credentials in the URL and sensitive headers are
+// sent to the server but appear in no report.
+func TestSecretsNotPrinted(t *testing.T) {
+	var auth, cookie atomic.Value
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth.Store(r.Header.Get("Authorization"))
+		cookie.Store(r.Header.Get("Cookie"))
+	}))
+	defer ts.Close()
+	u := strings.Replace(ts.URL, "http://", "http://alice:pa55word@", 1) + "/"
+	for _, format := range []string{"text", "json", "csv"} {
+		code, out, errs := gowrk(t, "-t1", "-c1", "-n", "3", "-f", format, "-H", "Cookie: session=c00kie", "-H", "X-Api-Token: t0ken", u)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		for _, secret := range []string{"pa55word", "c00kie", "t0ken", "YWxpY2U6cGE1NXdvcmQ="} {
+			if strings.Contains(out+errs, secret) {
+				t.Errorf("%s report prints %q", format, secret)
+			}
+		}
+	}
+	if got := auth.Load(); got != "Basic YWxpY2U6cGE1NXdvcmQ=" {
+		t.Errorf("server got Authorization %q, want Basic alice:pa55word", got)
+	}
+	if got := cookie.Load(); got != "session=c00kie" {
+		t.Errorf("server got Cookie %q", got)
 	}
 }
 

@@ -78,9 +78,11 @@ const (
 	ClassGoAway
 	ClassReset
 	ClassProtocol
+	// ClassPorts is a dial that failed for want of an ephemeral port.
+	ClassPorts
 )
 
-var classNames = [...]string{"", "connect", "read", "write", "timeout", "goaway", "reset", "protocol"}
+var classNames = [...]string{"", "connect", "read", "write", "timeout", "goaway", "reset", "protocol", "ports"}
 
 func (c ErrorClass) String() string {
 	if int(c) < len(classNames) {

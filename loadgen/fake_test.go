@@ -70,3 +70,8 @@ func (instantConn) Do(_ time.Time, res *Response) error {
 func (instantConn) Close() error { return nil }
 func (instantConn) Interrupt()   {}
 func (instantConn) Usable() bool { return false }
+
+// refusingEngine fails every dial with err.
+type refusingEngine struct{ err error }
+
+func (e refusingEngine) Dial(context.Context) (Conn, error) { return nil, e.err }

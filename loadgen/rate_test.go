@@ -2,6 +2,9 @@ package loadgen
 
 import (
 	"context"
+	"net"
+	"os"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -141,6 +144,24 @@ func TestClosedLoopFixedService(t *testing.T) {
 		// Req/Sec: 10 samples per thread, each about 10000/s.
 		if m := res.ReqRate.Mean(); m < 9000 || m > 11000 {
 			t.Errorf("Req/Sec mean %.0f, want about 10000", m)
+		}
+	})
+}
+
+// TestPortsExhausted: dials failing with EADDRNOTAVAIL are their own class.
+func TestPortsExhausted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := fakeConfig()
+		cfg.Duration, cfg.Requests = 0, 50
+		res, err := Run(context.Background(), cfg, refusingEngine{&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.EADDRNOTAVAIL)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := res.Counts; c.Ports != 50 || c.Connect != 0 || c.Sent != 0 {
+			t.Errorf("counts %+v, want 50 ports errors", c)
+		}
+		if h := res.TroubleHint(); !contains(h, "ephemeral ports") {
+			t.Errorf("hint %q", h)
 		}
 	})
 }

@@ -47,8 +47,11 @@ type Counts struct {
 	// InFlight counts requests sent but neither answered nor failed when the
 	// run stopped.
 	InFlight uint64 `json:"in_flight_at_stop"`
-	// Connect counts failed dials (no request was sent on them).
+	// Connect counts failed dials (no request was sent on them). Ports
+	// counts those that failed because the machine had no ephemeral port
+	// left (EADDRNOTAVAIL); they are not in Connect.
 	Connect uint64 `json:"connect"`
+	Ports   uint64 `json:"ports"`
 	// Read, Write and Timeout count requests that failed in that phase.
 	Read    uint64 `json:"read"`
 	Write   uint64 `json:"write"`
@@ -71,7 +74,7 @@ type Counts struct {
 }
 
 // Errors is the number of requests (and dials) that failed.
-func (c *Counts) Errors() uint64 { return c.Connect + c.Failed() }
+func (c *Counts) Errors() uint64 { return c.Connect + c.Ports + c.Failed() }
 
 // Failed is the number of requests that were sent and failed.
 func (c *Counts) Failed() uint64 {
@@ -83,6 +86,8 @@ func (c *Counts) count(class ErrorClass) {
 	switch class {
 	case ClassConnect:
 		c.Connect++
+	case ClassPorts:
+		c.Ports++
 	case ClassWrite:
 		c.Write++
 	case ClassTimeout:
@@ -103,6 +108,7 @@ func (c *Counts) add(o *Counts) {
 	c.Completed += o.Completed
 	c.InFlight += o.InFlight
 	c.Connect += o.Connect
+	c.Ports += o.Ports
 	c.Read += o.Read
 	c.Write += o.Write
 	c.Timeout += o.Timeout

@@ -123,6 +123,10 @@ func (r *Result) RateVerdict() string {
 // large share of the requests: what happened and what to try. "" otherwise.
 func (r *Result) TroubleHint() string {
 	c := &r.Counts
+	if c.Ports > 0 {
+		return fmt.Sprintf("%d connection attempts failed because this machine ran out of ephemeral ports (EADDRNOTAVAIL): the server closes connections and they wait in TIME_WAIT; let the server keep connections alive, widen net.ipv4.ip_local_port_range, or set net.ipv4.tcp_tw_reuse=1",
+			c.Ports)
+	}
 	ended := c.Completed + c.Failed()
 	if ended == 0 {
 		if c.Connect > 0 {

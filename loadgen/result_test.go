@@ -38,6 +38,7 @@ func TestVerdictsAndHints(t *testing.T) {
 		{"few timeouts", mk(0, 1000, Counts{Timeout: 10}, 100, 0, 0), "", ""},
 		{"resets", mk(0, 100, Counts{Read: 100}, 100, 0, 0), "", "100 of 200 requests failed with read, write or HTTP/2 errors"},
 		{"refused", mk(0, 0, Counts{Connect: 99}, 100, 0, 0), "", "all 99 connection attempts failed"},
+		{"ports exhausted", mk(0, 500, Counts{Ports: 7}, 100, 0, 0), "", "7 connection attempts failed because this machine ran out of ephemeral ports"},
 	} {
 		if v := tc.r.RateVerdict(); (tc.verdict == "") != (v == "") || !contains(v, tc.verdict) {
 			t.Errorf("%s: RateVerdict() = %q, want %q", tc.name, v, tc.verdict)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -169,8 +170,12 @@ func (w *worker) dial(ctx context.Context) bool {
 		if w.stop.Load() || ctx.Err() != nil {
 			return false
 		}
-		w.delta.Connect++
-		w.rec.noteError(ClassConnect, err)
+		class := ClassConnect
+		if errors.Is(err, syscall.EADDRNOTAVAIL) {
+			class = ClassPorts
+		}
+		w.delta.count(class)
+		w.rec.noteError(class, err)
 		return false
 	}
 	w.conn, w.fresh = c, true

@@ -66,6 +66,7 @@ type jsonConfig struct {
 
 type jsonErrors struct {
 	Connect  uint64 `json:"connect"`
+	Ports    uint64 `json:"ports"`
 	Read     uint64 `json:"read"`
 	Write    uint64 `json:"write"`
 	Timeout  uint64 `json:"timeout"`
@@ -146,7 +147,7 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 		InFlightAtStop:     c.InFlight,
 		LatencyExcluded:    c.LatencyExcluded,
 		LatencyClipped:     c.Clipped,
-		Errors:             jsonErrors{c.Connect, c.Read, c.Write, c.Timeout, c.Status, c.GoAway, c.Reset, c.Protocol},
+		Errors:             jsonErrors{c.Connect, c.Ports, c.Read, c.Write, c.Timeout, c.Status, c.GoAway, c.Reset, c.Protocol},
 		ErrorMessages:      r.ErrorMessages,
 		StatusCodes:        map[string]uint64{},
 		Warnings:           []string{},
