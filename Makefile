@@ -2,7 +2,10 @@ GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: build test vet bench fmt-check check clean
+.PHONY: build test vet bench fuzz-smoke fmt-check check clean
+
+# FUZZTIME is how long each fuzz target runs in fuzz-smoke.
+FUZZTIME ?= 20s
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o gowrk .
@@ -19,10 +22,16 @@ test: vet
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+# fuzz-smoke runs every fuzz target briefly (CI does, after test).
+fuzz-smoke:
+	@for t in FuzzFlagValues FuzzHeaders FuzzURL FuzzArgs; do \
+		echo "fuzz $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) . || exit 1; done
+	$(GO) test -run '^$$' -fuzz '^FuzzResponse$$' -fuzztime $(FUZZTIME) ./loadgen/h1/
+
 fmt-check:
 	@test -z "$$(gofmt -l .)" || (gofmt -l .; echo "gofmt needed"; exit 1)
 
-check: fmt-check test
+check: fmt-check test fuzz-smoke
 
 clean:
 	rm -f gowrk

@@ -33,6 +33,7 @@ var (
 	errInterrupted = errors.New("interrupted")
 	errNoBody      = errors.New("connection closed before the response body was complete")
 	errBadChunk    = errors.New("malformed chunked encoding")
+	errBadStatus   = errors.New("malformed status code")
 )
 
 // Do implements loadgen.Conn.
@@ -91,7 +92,10 @@ func (c *Conn) readHeader() (int, error) {
 			return 0, err
 		}
 		s := c.hdr.StatusCode()
-		if s >= 200 || s == 101 || s < 100 {
+		if s < 100 || s > 999 {
+			return 0, errBadStatus
+		}
+		if s >= 200 || s == 101 {
 			return s, nil
 		}
 	}
