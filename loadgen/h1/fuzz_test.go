@@ -39,8 +39,9 @@ func FuzzResponse(f *testing.F) {
 		defer c.Close()
 		var res loadgen.Response
 		began := time.Now()
-		err := c.Do(time.Now().Add(2*time.Second), &res)
-		if time.Since(began) > 3*time.Second {
+		err := c.Do(time.Now().Add(time.Second), &res)
+		// Generous: the fuzzer runs a worker per core on a 2-core machine.
+		if time.Since(began) > 5*time.Second {
 			t.Fatalf("Do took %s", time.Since(began))
 		}
 		if res.BytesIn > int64(len(payload)) {
