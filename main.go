@@ -83,10 +83,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gowrk: %v\n", err)
 		return exitFailed
 	}
-	for _, w := range []string{res.RateVerdict(), res.TroubleHint()} {
-		if w != "" {
-			fmt.Fprintf(stderr, "gowrk: warning: %s\n", w)
-		}
+	for _, w := range res.Warnings() {
+		fmt.Fprintf(stderr, "gowrk: warning: %s\n", w)
 	}
 	ro := report.Options{Latency: opts.latency, ServiceTime: opts.uLatency, NoHeader: noHeader, Version: getVersion()}
 	if err := format(out, res, ro); err != nil {

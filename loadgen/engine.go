@@ -45,6 +45,9 @@ type ConnInfo struct {
 	// TLSVersion and CipherSuite are empty without TLS.
 	TLSVersion  string `json:"tls_version,omitempty"`
 	CipherSuite string `json:"tls_cipher_suite,omitempty"`
+	// MaxStreams is the server's SETTINGS_MAX_CONCURRENT_STREAMS under
+	// HTTP/2; 0 when unknown or unlimited.
+	MaxStreams uint32 `json:"max_streams,omitempty"`
 }
 
 // An Informer is a Conn that can say what it negotiated.

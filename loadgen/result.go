@@ -119,6 +119,28 @@ func (r *Result) RateVerdict() string {
 		achieved, target, meanSvc, time.Duration(r.SendLag.Max())*time.Microsecond)
 }
 
+// StreamsHint says when the server allows fewer concurrent streams per
+// connection than --streams asked for; "" otherwise.
+func (r *Result) StreamsHint() string {
+	m := r.Conn.MaxStreams
+	if m == 0 || r.Config.Streams <= int(m) {
+		return ""
+	}
+	return fmt.Sprintf("the server allows %d concurrent streams per connection (SETTINGS_MAX_CONCURRENT_STREAMS), fewer than --streams %d: the other requests waited on their connection, so concurrency was %d, not %d; use --streams %d and more connections",
+		m, r.Config.Streams, r.Config.Connections*int(m), r.Config.slots(), m)
+}
+
+// Warnings are every one-line verdict and hint about the run, in order.
+func (r *Result) Warnings() []string {
+	var out []string
+	for _, w := range []string{r.RateVerdict(), r.StreamsHint(), r.TroubleHint()} {
+		if w != "" {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
 // TroubleHint explains, in one line, a run where timeouts or errors were a
 // large share of the requests: what happened and what to try. "" otherwise.
 func (r *Result) TroubleHint() string {

@@ -181,11 +181,7 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 			TimerLagP99Us: r.TimerLag.ValueAtQuantile(99), Verdict: r.RateVerdict(),
 		}
 	}
-	for _, s := range []string{r.RateVerdict(), r.TroubleHint()} {
-		if s != "" {
-			rep.Warnings = append(rep.Warnings, s)
-		}
-	}
+	rep.Warnings = append(rep.Warnings, r.Warnings()...)
 	return rep, nil
 }
 

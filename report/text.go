@@ -116,10 +116,7 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 			fmt.Fprintf(b, "Latency includes: %d timed-out requests, each at its time waited (at least %s)\n", c.Timeout, r.Config.Timeout)
 		}
 	}
-	if v := r.RateVerdict(); v != "" {
-		fmt.Fprintf(b, "Warning: %s\n", v)
-	}
-	if h := r.TroubleHint(); h != "" {
-		fmt.Fprintf(b, "Warning: %s\n", h)
+	for _, w := range r.Warnings() {
+		fmt.Fprintf(b, "Warning: %s\n", w)
 	}
 }

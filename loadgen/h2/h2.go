@@ -99,16 +99,17 @@ func (e *Engine) Dial(ctx context.Context) (loadgen.Conn, error) {
 		raw.Close()
 		return nil, err
 	}
-	if !e.tls {
-		// With prior knowledge nothing has been negotiated yet: a PING
-		// answered proves the server speaks h2c.
-		if err := cc.Ping(hctx); err != nil {
-			cc.Close()
-			if ctx.Err() != nil {
-				return nil, err
-			}
-			return nil, &loadgen.FatalError{Err: fmt.Errorf("%s does not speak HTTP/2 over cleartext (h2c with prior knowledge): %v; drop --http2/--h2c to use HTTP/1.1, or use https:// for HTTP/2 over TLS", e.target.URL.Host, err)}
+	// A PING answered proves the server speaks HTTP/2 (with prior
+	// knowledge nothing was negotiated) and that its SETTINGS have arrived.
+	if err := cc.Ping(hctx); err != nil {
+		cc.Close()
+		if ctx.Err() != nil || e.tls {
+			return nil, err
 		}
+		return nil, &loadgen.FatalError{Err: fmt.Errorf("%s does not speak HTTP/2 over cleartext (h2c with prior knowledge): %v; drop --http2/--h2c to use HTTP/1.1, or use https:// for HTTP/2 over TLS", e.target.URL.Host, err)}
+	}
+	if m := cc.State().MaxConcurrentStreams; m < 1<<31-1 {
+		c.info.MaxStreams = m
 	}
 	c.cc = cc
 	c.base, c.cancel = context.WithCancel(context.Background())

@@ -239,6 +239,9 @@ func TestMaxConcurrentStreams(t *testing.T) {
 	if res.Counts.Completed != 200 || res.Counts.Errors() != 0 {
 		t.Errorf("counts %+v, messages %v", res.Counts, res.ErrorMessages)
 	}
+	if res.Conn.MaxStreams != 2 || !strings.Contains(res.StreamsHint(), "allows 2 concurrent streams") {
+		t.Errorf("max streams %d, hint %q", res.Conn.MaxStreams, res.StreamsHint())
+	}
 }
 
 // TestConstantRate: -R with streams holds the rate, as the server counts it.
