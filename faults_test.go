@@ -7,7 +7,6 @@ package main
 
 import (
 	"encoding/json"
-	"net"
 	"runtime"
 	"strings"
 	"testing"
@@ -50,16 +49,6 @@ func faultRun(t *testing.T, bound time.Duration, args ...string) (jsonRun, int) 
 	return r, code
 }
 
-func closedPortURL(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr + "/"
-}
-
 // TestFaultsHTTP1: every HTTP/1.1 fault, one row each.
 func TestFaultsHTTP1(t *testing.T) {
 	raw := func(s string) testserver.Behaviour { return testserver.Behaviour{Raw: []byte(s)} }
@@ -86,7 +75,7 @@ func TestFaultsHTTP1(t *testing.T) {
 		{"TLS handshake on a plain server", &testserver.Behaviour{}, []string{"https"}, "connect", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			url := closedPortURL(t)
+			url := testserver.ClosedPortURL(t)
 			var s *testserver.Server
 			if tc.b != nil {
 				s = server(t, *tc.b)
@@ -178,7 +167,7 @@ func TestFaultsHTTP2(t *testing.T) {
 		{"never answers in time", &testserver.H2Behaviour{Delay: 500 * time.Millisecond}, "timeout", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			url := closedPortURL(t)
+			url := testserver.ClosedPortURL(t)
 			if tc.b != nil {
 				s, err := testserver.StartH2(*tc.b)
 				if err != nil {

@@ -27,15 +27,8 @@ func gowrk(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
-func server(t *testing.T, b testserver.Behaviour) *testserver.Server {
-	t.Helper()
-	s, err := testserver.Start(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
-}
+// server starts a test server and stops it when the test ends.
+var server = testserver.StartT
 
 // TestBadInput: one clear line on stderr naming the flag or value, exit 2,
 // nothing on stdout.

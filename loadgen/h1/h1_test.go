@@ -2,7 +2,6 @@ package h1_test
 
 import (
 	"context"
-	"net"
 	"net/url"
 	"strings"
 	"testing"
@@ -14,15 +13,7 @@ import (
 )
 
 // start starts a test server and stops it when the test ends.
-func start(t *testing.T, b testserver.Behaviour) *testserver.Server {
-	t.Helper()
-	s, err := testserver.Start(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
-}
+var start = testserver.StartT
 
 func config(t *testing.T, rawURL string) loadgen.Config {
 	t.Helper()
@@ -181,15 +172,6 @@ func TestBodies(t *testing.T) {
 
 // TestErrors: each failure lands in its class, and the run ends on time.
 func TestErrors(t *testing.T) {
-	closedPort := func() string {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		ln.Close()
-		return "http://" + addr + "/"
-	}
 	for _, tc := range []struct {
 		name  string
 		b     *testserver.Behaviour
@@ -217,7 +199,7 @@ func TestErrors(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			target := closedPort()
+			target := testserver.ClosedPortURL(t)
 			if tc.b != nil {
 				target = start(t, *tc.b).URL()
 			}

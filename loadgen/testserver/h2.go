@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"io"
 	"net"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,64 +29,23 @@ type H2Behaviour struct {
 // H2Server is a raw HTTP/2 server on loopback, written with http2.Framer so
 // that it can send exactly the frames a test needs.
 type H2Server struct {
-	ln net.Listener
-	b  H2Behaviour
+	listener
+	b H2Behaviour
 	// Streams counts streams opened; Answered those answered with 200;
-	// Resets those reset; Conns connections accepted; GoAways GOAWAYs sent.
-	Streams, Answered, Resets, Conns, GoAways atomic.Int64
-	wg                                        sync.WaitGroup
-	mu                                        sync.Mutex
-	conns                                     map[net.Conn]struct{}
+	// Resets those reset; GoAways GOAWAYs sent.
+	Streams, Answered, Resets, GoAways atomic.Int64
 }
 
 // StartH2 starts a raw HTTP/2 server on 127.0.0.1.
 func StartH2(b H2Behaviour) (*H2Server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	s := &H2Server{b: b}
+	if err := s.listen("127.0.0.1:0", s.serve); err != nil {
 		return nil, err
 	}
-	s := &H2Server{ln: ln, b: b, conns: map[net.Conn]struct{}{}}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s.Conns.Add(1)
-			s.mu.Lock()
-			s.conns[c] = struct{}{}
-			s.mu.Unlock()
-			s.wg.Add(1)
-			go s.serve(c)
-		}
-	}()
 	return s, nil
 }
 
-// URL is the server's base URL.
-func (s *H2Server) URL() string { return "http://" + s.ln.Addr().String() + "/" }
-
-// Close stops the server and waits for its connections to end.
-func (s *H2Server) Close() {
-	s.ln.Close()
-	s.mu.Lock()
-	for c := range s.conns {
-		c.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
-}
-
 func (s *H2Server) serve(c net.Conn) {
-	defer s.wg.Done()
-	defer func() {
-		s.mu.Lock()
-		delete(s.conns, c)
-		s.mu.Unlock()
-		c.Close()
-	}()
 	preface := make([]byte, len(http2.ClientPreface))
 	if _, err := io.ReadFull(c, preface); err != nil || string(preface) != http2.ClientPreface {
 		return

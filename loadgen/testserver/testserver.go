@@ -58,73 +58,26 @@ type Behaviour struct {
 
 // Server is a running test server. Close it when done.
 type Server struct {
-	ln    net.Listener // guarded by mu
-	addr  string
+	listener
 	b     Behaviour
 	start time.Time
 	// Requests counts requests read (complete request heads); Responses
-	// counts responses written in full; Conns counts accepted connections.
-	Requests, Responses, Conns atomic.Int64
+	// counts responses written in full.
+	Requests, Responses atomic.Int64
 	// BytesIn and BytesOut count the bytes of requests read and responses written.
 	BytesIn, BytesOut atomic.Int64
 	mu                sync.Mutex
 	service           []time.Duration // measured time from request read to response written
-	conns             map[net.Conn]struct{}
-	wg                sync.WaitGroup
-	closed            atomic.Bool
-	perSec            []int64 // requests read per second since Start
+	perSec            []int64         // requests read per second since Start
 }
 
 // Start starts a server on 127.0.0.1 with behaviour b.
 func Start(b Behaviour) (*Server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	s := &Server{b: b, start: time.Now()}
+	if err := s.listen("127.0.0.1:0", s.serve); err != nil {
 		return nil, err
 	}
-	s := &Server{ln: ln, addr: ln.Addr().String(), b: b, start: time.Now(), conns: map[net.Conn]struct{}{}}
-	s.wg.Add(1)
-	go s.accept(ln)
 	return s, nil
-}
-
-// URL is the server's base URL.
-func (s *Server) URL() string { return "http://" + s.addr + "/" }
-
-// Addr is the listening address.
-func (s *Server) Addr() string { return s.addr }
-
-// Close stops the server and waits for its connections to end.
-func (s *Server) Close() {
-	s.closed.Store(true)
-	s.drop()
-	s.wg.Wait()
-}
-
-// drop closes the listener and every connection.
-func (s *Server) drop() {
-	s.mu.Lock()
-	s.ln.Close()
-	for c := range s.conns {
-		c.Close()
-	}
-	s.mu.Unlock()
-}
-
-// Restart simulates a server restart: every connection is closed, nothing
-// listens for down, then the server listens again on the same address.
-func (s *Server) Restart(down time.Duration) error {
-	s.drop()
-	time.Sleep(down)
-	ln, err := net.Listen("tcp", s.addr)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	s.ln = ln
-	s.mu.Unlock()
-	s.wg.Add(1)
-	go s.accept(ln)
-	return nil
 }
 
 // ServiceTimes returns the measured service times, sorted.
@@ -143,30 +96,7 @@ func (s *Server) PerSecond() []int64 {
 	return slices.Clone(s.perSec)
 }
 
-func (s *Server) accept(ln net.Listener) {
-	defer s.wg.Done()
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		s.Conns.Add(1)
-		s.mu.Lock()
-		s.conns[c] = struct{}{}
-		s.mu.Unlock()
-		s.wg.Add(1)
-		go s.serve(c)
-	}
-}
-
 func (s *Server) serve(c net.Conn) {
-	defer s.wg.Done()
-	defer func() {
-		s.mu.Lock()
-		delete(s.conns, c)
-		s.mu.Unlock()
-		c.Close()
-	}()
 	if s.b.NoRead {
 		for !s.closed.Load() {
 			time.Sleep(20 * time.Millisecond) // let the client's bytes pile up

@@ -1,0 +1,96 @@
+package testserver
+
+import (
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// listener accepts connections on a loopback address and serves each on a
+// goroutine of its own, keeping track of them so that Close and Restart can
+// end them all. Both test servers embed it.
+type listener struct {
+	// Conns counts connections accepted.
+	Conns  atomic.Int64
+	addr   string
+	handle func(net.Conn)
+	connMu sync.Mutex
+	ln     net.Listener // guarded by connMu
+	conns  map[net.Conn]struct{}
+	wg     sync.WaitGroup
+	closed atomic.Bool
+}
+
+// listen starts accepting on addr ("127.0.0.1:0" for a free port).
+func (l *listener) listen(addr string, handle func(net.Conn)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	l.connMu.Lock()
+	l.addr, l.handle, l.ln = ln.Addr().String(), handle, ln
+	if l.conns == nil {
+		l.conns = map[net.Conn]struct{}{}
+	}
+	l.connMu.Unlock()
+	l.wg.Add(1)
+	go l.accept(ln)
+	return nil
+}
+
+func (l *listener) accept(ln net.Listener) {
+	defer l.wg.Done()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		l.Conns.Add(1)
+		l.connMu.Lock()
+		l.conns[c] = struct{}{}
+		l.connMu.Unlock()
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			defer func() {
+				l.connMu.Lock()
+				delete(l.conns, c)
+				l.connMu.Unlock()
+				c.Close()
+			}()
+			l.handle(c)
+		}()
+	}
+}
+
+// URL is the server's base URL.
+func (l *listener) URL() string { return "http://" + l.addr + "/" }
+
+// Addr is the listening address.
+func (l *listener) Addr() string { return l.addr }
+
+// Close stops the server and waits for its connections to end.
+func (l *listener) Close() {
+	l.closed.Store(true)
+	l.drop()
+	l.wg.Wait()
+}
+
+// drop closes the listener and every connection.
+func (l *listener) drop() {
+	l.connMu.Lock()
+	l.ln.Close()
+	for c := range l.conns {
+		c.Close()
+	}
+	l.connMu.Unlock()
+}
+
+// Restart simulates a server restart: every connection is closed, nothing
+// listens for down, then the server listens again on the same address.
+func (l *listener) Restart(down time.Duration) error {
+	l.drop()
+	time.Sleep(down)
+	return l.listen(l.addr, l.handle)
+}
