@@ -84,6 +84,9 @@ func (w *worker) run(ctx context.Context) {
 			w.delta.Sent--
 			fresh := w.fresh
 			w.dropConn()
+			if w.stop.Load() {
+				return // the run ended: nothing was sent, nothing to count
+			}
 			if fresh {
 				w.delta.Connect++
 				w.rec.noteError(ClassConnect, err)
