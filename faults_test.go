@@ -165,6 +165,7 @@ func TestFaultsHTTP2(t *testing.T) {
 		{"rst_stream", &testserver.H2Behaviour{ResetEvery: 3}, "reset", 0},
 		{"max streams below --streams", &testserver.H2Behaviour{MaxStreams: 2}, "", 0},
 		{"never answers in time", &testserver.H2Behaviour{Delay: 500 * time.Millisecond}, "timeout", 1},
+		{"connection reset mid-stream", &testserver.H2Behaviour{DropAfter: 20}, "read", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url := testserver.ClosedPortURL(t)
@@ -193,5 +194,31 @@ func TestFaultsHTTP2(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFaultServerRestartHTTP2: the HTTP/2 server goes away mid-run and comes
+// back; connections come back and the run carries on.
+func TestFaultServerRestartHTTP2(t *testing.T) {
+	s, err := testserver.StartH2(testserver.H2Behaviour{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	go func() {
+		time.Sleep(500 * time.Millisecond)
+		if err := s.Restart(300 * time.Millisecond); err != nil {
+			t.Error(err)
+		}
+	}()
+	r, code := faultRun(t, 4*time.Second, "--h2c", "--streams", "4", "-t1", "-c2", "-d", "2s", s.URL())
+	if code != 0 || r.Requests == 0 {
+		t.Fatalf("exit %d, requests %d", code, r.Requests)
+	}
+	if s.Conns.Load() < 4 {
+		t.Errorf("server accepted %d connections; the 2 must have come back after the restart", s.Conns.Load())
+	}
+	if r.Errors["connect"]+r.Errors["read"] == 0 {
+		t.Errorf("the restart left no error: %+v", r.Errors)
 	}
 }

@@ -21,6 +21,9 @@ type H2Behaviour struct {
 	ResetEvery int
 	// MaxStreams is advertised as SETTINGS_MAX_CONCURRENT_STREAMS; 0: unlimited.
 	MaxStreams uint32
+	// DropAfter closes the TCP connection abruptly (no GOAWAY) after that
+	// many streams were opened on it, leaving the last unanswered; 0: never.
+	DropAfter int
 	// Delay is slept before answering each stream (streams are answered in
 	// order of arrival, one at a time per connection).
 	Delay time.Duration
@@ -60,7 +63,7 @@ func (s *H2Server) serve(c net.Conn) {
 	}
 	var hbuf bytes.Buffer
 	enc := hpack.NewEncoder(&hbuf)
-	answered, goneAway := 0, false
+	answered, opened, goneAway := 0, 0, false
 	for {
 		f, err := fr.ReadFrame()
 		if err != nil {
@@ -80,6 +83,13 @@ func (s *H2Server) serve(c net.Conn) {
 				continue // above the GOAWAY's last stream: not processed
 			}
 			n := s.Streams.Add(1)
+			opened++
+			if s.b.DropAfter > 0 && opened == s.b.DropAfter {
+				if tc, ok := c.(*net.TCPConn); ok {
+					tc.SetLinger(0)
+				}
+				return
+			}
 			if s.b.Delay > 0 {
 				time.Sleep(s.b.Delay)
 			}
