@@ -104,6 +104,7 @@ type jsonRate struct {
 	Target        float64 `json:"target"`
 	Achieved      float64 `json:"achieved"`
 	MaxSendLagUs  int64   `json:"max_send_lag_us"`
+	TimerLagP50Us int64   `json:"timer_lag_p50_us"`
 	TimerLagP99Us int64   `json:"timer_lag_p99_us"`
 	Verdict       string  `json:"verdict"`
 }
@@ -178,7 +179,7 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 	if cfg.Rate > 0 {
 		rep.Rate = &jsonRate{
 			Target: cfg.Rate, Achieved: r.RequestsPerSec(), MaxSendLagUs: r.SendLag.Max(),
-			TimerLagP99Us: r.TimerLag.ValueAtQuantile(99), Verdict: r.RateVerdict(),
+			TimerLagP50Us: r.TimerLag.ValueAtQuantile(50), TimerLagP99Us: r.TimerLag.ValueAtQuantile(99), Verdict: r.RateVerdict(),
 		}
 	}
 	rep.Warnings = append(rep.Warnings, r.Warnings()...)

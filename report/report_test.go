@@ -39,6 +39,7 @@ func fixedResult(rate float64) *loadgen.Result {
 		r.Service.RecordValue(i * 100)
 		if rate > 0 {
 			r.SendLag.RecordValue(i * 10)
+			r.TimerLag.RecordValue(i)
 		}
 	}
 	for i := int64(0); i < 200; i++ {

@@ -112,6 +112,10 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 	if r.Config.Rate > 0 {
 		fmt.Fprintf(b, "Rate: target %.2f/s, achieved %.2f/s, max send lag %s, gowrk CPU %.0f%% of %d threads\n",
 			r.Config.Rate, r.RequestsPerSec(), formatTimeUs(float64(r.SendLag.Max())), 100*r.CPUBusy(), r.Config.Threads)
+		if r.TimerLag.TotalCount() > 0 {
+			fmt.Fprintf(b, "Timer lateness: p50 %s, p99 %s (gowrk's own wake-up delay for idle connections; part of the latency above)\n",
+				formatTimeUs(float64(r.TimerLag.ValueAtQuantile(50))), formatTimeUs(float64(r.TimerLag.ValueAtQuantile(99))))
+		}
 		if r.Counts.Timeout > 0 {
 			fmt.Fprintf(b, "Latency includes: %d timed-out requests, each at its time waited (at least %s)\n", c.Timeout, r.Config.Timeout)
 		}
