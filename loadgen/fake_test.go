@@ -24,7 +24,6 @@ func (e *fakeEngine) Dial(ctx context.Context) (Conn, error) { return &fakeConn{
 type fakeConn struct {
 	e           *fakeEngine
 	interrupted atomic.Bool
-	stop        chan struct{}
 }
 
 func (c *fakeConn) Do(deadline time.Time, res *Response) error {

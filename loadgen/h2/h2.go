@@ -6,6 +6,11 @@
 // Unlike the HTTP/1.1 engine this one allocates per request (x/net builds a
 // request, a stream and its buffers each time); a leaner engine on
 // http2.Framer and hpack can replace it behind the same loadgen.Engine.
+//
+// x/net marks its client Transport deprecated in favour of net/http's (from
+// Go 1.27 it wraps net/http's implementation). The migration that keeps
+// gowrk owning each TCP connection is net/http's Transport.NewClientConn with
+// a DialContext that returns the counting connection.
 package h2
 
 import (
