@@ -21,7 +21,7 @@ func Text(w io.Writer, r *loadgen.Result, o Options) error {
 	if runFor == 0 {
 		runFor = r.Duration
 	}
-	fmt.Fprintf(b, "Running %s test @ %s\n", formatTimeS(math.Round(runFor.Seconds())), cfg.Target.URL)
+	fmt.Fprintf(b, "Running %s test @ %s\n", formatRunFor(runFor), cfg.Target.URL)
 	if cfg.Streams > 1 {
 		fmt.Fprintf(b, "  %d threads and %d connections, %d streams each\n", cfg.Threads, cfg.Connections, cfg.Streams)
 	} else {
@@ -55,6 +55,15 @@ func Text(w io.Writer, r *loadgen.Result, o Options) error {
 	fmt.Fprintf(b, "Transfer/sec: %10sB\n", formatBinary(r.BytesReadPerSec()))
 	extraLines(b, r)
 	return b.Flush()
+}
+
+// formatRunFor formats the run's length as wrk does ("30s", "2m"), or as a
+// Go duration when it is not whole seconds ("300ms", "1.5s").
+func formatRunFor(d time.Duration) string {
+	if d%time.Second != 0 {
+		return d.String()
+	}
+	return formatTimeS(math.Round(d.Seconds()))
 }
 
 func statsRow(b *bufio.Writer, name string, s summary, f func(float64) string) {

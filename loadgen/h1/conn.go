@@ -31,7 +31,7 @@ var _ loadgen.Conn = (*Conn)(nil)
 
 var (
 	errInterrupted = errors.New("interrupted")
-	errNoBody      = errors.New("connection closed before the response body was complete")
+	errNoBody      = errors.New("connection closed before the response was complete")
 	errBadChunk    = errors.New("malformed chunked encoding")
 	errBadStatus   = errors.New("malformed status code")
 )
@@ -85,6 +85,11 @@ func (c *Conn) exchange(deadline time.Time, res *loadgen.Response) error {
 // readHeader reads the final response header, skipping 1xx interim ones.
 func (c *Conn) readHeader() (int, error) {
 	for {
+		// fasthttp reports any failure on the first byte as EOF; peeking
+		// first keeps the real cause (a TLS alert, a reset, a timeout).
+		if _, err := c.br.Peek(1); err != nil {
+			return 0, eofMeansShort(err)
+		}
 		if err := c.hdr.Read(c.br); err != nil {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
