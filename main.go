@@ -76,6 +76,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gowrk: %v\n", err)
 		return exitFailed
 	}
+	if isTerminal(stderr) {
+		fmt.Fprintf(stderr, "gowrk: running against %s (Ctrl-C stops early and prints the report so far)\n", opts.cfg.Target.URL)
+	}
 	prev := runtime.GOMAXPROCS(opts.cfg.Threads)
 	res, err := loadgen.Run(ctx, opts.cfg, eng)
 	runtime.GOMAXPROCS(prev)
@@ -125,4 +128,15 @@ func getVersion() string {
 		return bi.Main.Version
 	}
 	return "dev"
+}
+
+// isTerminal reports whether w is a terminal (a character device), where a
+// person is watching and a start line helps; pipes and files get none.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
