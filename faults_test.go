@@ -109,28 +109,6 @@ func TestFaultsHTTP1(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-// TestFaultServerRestart: the server goes away for 300 ms mid-run and comes
-// back on the same port; connections come back and the run carries on.
-func TestFaultServerRestart(t *testing.T) {
-	s := server(t, testserver.Behaviour{})
-	go func() {
-		time.Sleep(500 * time.Millisecond)
-		if err := s.Restart(300 * time.Millisecond); err != nil {
-			t.Error(err)
-		}
-	}()
-	r, code := faultRun(t, 4*time.Second, "-t1", "-c4", "-d", "2s", s.URL())
-	if code != 0 || r.Requests == 0 {
-		t.Fatalf("exit %d, requests %d", code, r.Requests)
-	}
-	if s.Conns.Load() < 8 {
-		t.Errorf("server accepted %d connections; the 4 must have come back after the restart", s.Conns.Load())
-	}
-	if r.Errors["connect"]+r.Errors["read"] == 0 {
-		t.Errorf("the restart left no error: %+v", r.Errors)
-	}
-}
-
 // TestFaultLargeBody: 1 GiB per response is counted to the byte and read
 // through a fixed buffer: the run allocates far less than one body.
 func TestFaultLargeBody(t *testing.T) {
@@ -197,28 +175,52 @@ func TestFaultsHTTP2(t *testing.T) {
 	}
 }
 
-// TestFaultServerRestartHTTP2: the HTTP/2 server goes away mid-run and comes
-// back; connections come back and the run carries on.
-func TestFaultServerRestartHTTP2(t *testing.T) {
-	s, err := testserver.StartH2(testserver.H2Behaviour{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	go func() {
-		time.Sleep(500 * time.Millisecond)
-		if err := s.Restart(300 * time.Millisecond); err != nil {
-			t.Error(err)
-		}
-	}()
-	r, code := faultRun(t, 4*time.Second, "--h2c", "--streams", "4", "-t1", "-c2", "-d", "2s", s.URL())
-	if code != 0 || r.Requests == 0 {
-		t.Fatalf("exit %d, requests %d", code, r.Requests)
-	}
-	if s.Conns.Load() < 4 {
-		t.Errorf("server accepted %d connections; the 2 must have come back after the restart", s.Conns.Load())
-	}
-	if r.Errors["connect"]+r.Errors["read"] == 0 {
-		t.Errorf("the restart left no error: %+v", r.Errors)
+// restartable is either test server: both embed the listener that restarts.
+type restartable interface {
+	URL() string
+	Restart(down time.Duration) error
+	Accepted() int64
+}
+
+// TestFaultServerRestart: the server goes away for 300 ms mid-run and comes
+// back on the same port; connections come back and the run carries on, for
+// HTTP/1.1 and HTTP/2 alike.
+func TestFaultServerRestart(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		start func(t *testing.T) restartable
+		args  []string
+		conns int64 // connections before the restart
+	}{
+		{"http/1.1", func(t *testing.T) restartable { return server(t, testserver.Behaviour{}) }, nil, 4},
+		{"h2c", func(t *testing.T) restartable {
+			s, err := testserver.StartH2(testserver.H2Behaviour{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(s.Close)
+			return s
+		}, []string{"--h2c", "--streams", "4"}, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tc.start(t)
+			go func() {
+				time.Sleep(500 * time.Millisecond)
+				if err := s.Restart(300 * time.Millisecond); err != nil {
+					t.Error(err)
+				}
+			}()
+			args := append(append([]string{}, tc.args...), "-t1", "-c4", "-d", "2s", s.URL())
+			r, code := faultRun(t, 4*time.Second, args...)
+			if code != 0 || r.Requests == 0 {
+				t.Fatalf("exit %d, requests %d", code, r.Requests)
+			}
+			if n := s.Accepted(); n < 2*tc.conns {
+				t.Errorf("server accepted %d connections; the %d must have come back after the restart", n, tc.conns)
+			}
+			if r.Errors["connect"]+r.Errors["read"] == 0 {
+				t.Errorf("the restart left no error: %+v", r.Errors)
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -89,7 +90,7 @@ func TestRateTooFewConnections(t *testing.T) {
 		if got := res.RequestsPerSec(); got < 190 || got > 201 {
 			t.Errorf("achieved %.1f/s, want about 200", got)
 		}
-		if v := res.RateVerdict(); !contains(v, "too few connections") {
+		if v := res.RateVerdict(); !strings.Contains(v, "too few connections") {
 			t.Errorf("verdict %q, want too few connections", v)
 		}
 	})
@@ -160,7 +161,7 @@ func TestPortsExhausted(t *testing.T) {
 		if c := res.Counts; c.Ports != 50 || c.Connect != 0 || c.Sent != 0 {
 			t.Errorf("counts %+v, want 50 ports errors", c)
 		}
-		if h := res.TroubleHint(); !contains(h, "ephemeral ports") {
+		if h := res.TroubleHint(); !strings.Contains(h, "ephemeral ports") {
 			t.Errorf("hint %q", h)
 		}
 	})

@@ -233,18 +233,25 @@ func (r *Recorder) sampleRate(now time.Time) {
 
 // noteError keeps the first few distinct error messages.
 func (r *Recorder) noteError(class ErrorClass, err error) {
-	msg := errorText(err)
+	m := ErrorMessage{Class: class.String(), Message: errorText(err), Count: 1}
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	for i := range r.messages {
-		if r.messages[i].Message == msg && r.messages[i].Class == class.String() {
-			r.messages[i].Count++
-			return
+	r.messages = addMessage(r.messages, m)
+	r.mu.Unlock()
+}
+
+// addMessage counts m into list: onto the same class and text if present,
+// else as a new entry while fewer than maxErrorMessages are kept.
+func addMessage(list []ErrorMessage, m ErrorMessage) []ErrorMessage {
+	for i := range list {
+		if list[i].Class == m.Class && list[i].Message == m.Message {
+			list[i].Count += m.Count
+			return list
 		}
 	}
-	if len(r.messages) < maxErrorMessages {
-		r.messages = append(r.messages, ErrorMessage{Class: class.String(), Message: msg, Count: 1})
+	if len(list) < maxErrorMessages {
+		list = append(list, m)
 	}
+	return list
 }
 
 // errorText strips addresses and ports from network errors so that the same

@@ -52,9 +52,6 @@ func (r *Result) CPUBusy() float64 {
 	return r.CPU.Seconds() / (r.Duration.Seconds() * float64(r.Config.Threads))
 }
 
-// Seconds is the run's duration in seconds.
-func (r *Result) Seconds() float64 { return r.Duration.Seconds() }
-
 // RequestsPerSec is completed responses per second (wrk's Requests/sec).
 func (r *Result) RequestsPerSec() float64 { return perSec(r.Counts.Completed, r.Duration) }
 

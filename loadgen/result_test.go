@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -40,10 +41,10 @@ func TestVerdictsAndHints(t *testing.T) {
 		{"refused", mk(0, 0, Counts{Connect: 99}, 100, 0, 0), "", "all 99 connection attempts failed"},
 		{"ports exhausted", mk(0, 500, Counts{Ports: 7}, 100, 0, 0), "", "7 connection attempts failed because this machine ran out of ephemeral ports"},
 	} {
-		if v := tc.r.RateVerdict(); (tc.verdict == "") != (v == "") || !contains(v, tc.verdict) {
+		if v := tc.r.RateVerdict(); (tc.verdict == "") != (v == "") || !strings.Contains(v, tc.verdict) {
 			t.Errorf("%s: RateVerdict() = %q, want %q", tc.name, v, tc.verdict)
 		}
-		if h := tc.r.TroubleHint(); (tc.hint == "") != (h == "") || !contains(h, tc.hint) {
+		if h := tc.r.TroubleHint(); (tc.hint == "") != (h == "") || !strings.Contains(h, tc.hint) {
 			t.Errorf("%s: TroubleHint() = %q, want %q", tc.name, h, tc.hint)
 		}
 	}

@@ -51,13 +51,12 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 			links = append(links, l)
 			for range streams {
 				w := &worker{
-					rec:             recs[t],
-					link:            l,
-					sched:           schedulerFor(&cfg, slot, slots),
-					timeout:         cfg.Timeout,
-					start:           start,
-					end:             end,
-					excludeTimeouts: cfg.Rate <= 0,
+					rec:     recs[t],
+					link:    l,
+					sched:   schedulerFor(&cfg, slot, slots),
+					timeout: cfg.Timeout,
+					start:   start,
+					end:     end,
 				}
 				if cfg.Requests > 0 {
 					w.quota = split(cfg.Requests, slots, slot)
@@ -112,7 +111,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	res.Duration = done.Sub(start)
 	res.Interrupted = interrupted
 	res.CPU = processCPU() - cpu0
-	res.Conn = connInfo(first, eng)
+	res.Conn = connInfo(first)
 	return res, nil
 }
 
@@ -164,34 +163,17 @@ func merge(recs []*Recorder) *Result {
 				res.StatusCodes[code] += n
 			}
 		}
-		res.ErrorMessages = mergeMessages(res.ErrorMessages, r.messages)
+		for _, m := range r.messages {
+			res.ErrorMessages = addMessage(res.ErrorMessages, m)
+		}
 		r.mu.Unlock()
 	}
 	return res
 }
 
-func mergeMessages(into, from []ErrorMessage) []ErrorMessage {
-next:
-	for _, m := range from {
-		for i := range into {
-			if into[i].Class == m.Class && into[i].Message == m.Message {
-				into[i].Count += m.Count
-				continue next
-			}
-		}
-		if len(into) < maxErrorMessages {
-			into = append(into, m)
-		}
-	}
-	return into
-}
-
 // connInfo says what the first connection negotiated.
-func connInfo(c Conn, eng Engine) ConnInfo {
-	if in, ok := c.(Informer); ok && c != nil {
-		return in.Info()
-	}
-	if in, ok := eng.(Informer); ok {
+func connInfo(c Conn) ConnInfo {
+	if in, ok := c.(Informer); ok {
 		return in.Info()
 	}
 	return ConnInfo{}

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -103,12 +104,8 @@ func TestValidate(t *testing.T) {
 		c := ok
 		tc.modify(&c)
 		err := c.Validate()
-		if (err == nil) != (tc.want == "") || (err != nil && !contains(err.Error(), tc.want)) {
+		if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("%s: Validate() = %v, want error containing %q", tc.name, err, tc.want)
 		}
 	}
-}
-
-func contains(s, sub string) bool {
-	return len(sub) == 0 || (len(s) >= len(sub) && (s[:len(sub)] == sub || contains(s[1:], sub)))
 }

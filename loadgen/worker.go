@@ -20,9 +20,6 @@ type worker struct {
 	timeout time.Duration
 	start   time.Time // start of the run
 	end     time.Time // end of the run; zero for none
-	// excludeTimeouts leaves timed-out requests out of the latency histogram
-	// (closed loop, as wrk does); under a schedule they are recorded.
-	excludeTimeouts bool
 
 	conn  Conn        // the link's connection as this worker last got it
 	fresh bool        // conn has carried no request of this worker yet
@@ -43,27 +40,32 @@ func (w *worker) run(ctx context.Context) {
 		if w.stop.Load() {
 			return
 		}
+		// One clock read per phase: now is the send time unless a sleep or
+		// a dial comes first.
 		offset, scheduled := w.sched.Due(n)
-		due := w.start.Add(offset)
-		timerLate := int64(-1)
-		if !scheduled {
-			due = time.Now()
+		now := time.Now()
+		due := now
+		if scheduled {
+			due = w.start.Add(offset)
 		}
 		if !w.end.IsZero() && !due.Before(w.end) {
 			return
 		}
-		if scheduled {
-			if wait := time.Until(due); wait > 0 {
-				if !w.sleep(ctx, wait) {
-					return
-				}
-				timerLate = micros(time.Since(due))
+		timerLate := int64(-1)
+		if wait := due.Sub(now); scheduled && wait > 0 {
+			if !w.sleep(ctx, wait) {
+				return
 			}
+			now = time.Now()
+			timerLate = micros(now.Sub(due))
 		}
-		if w.conn == nil && !w.dial(ctx) {
-			continue // a connect error ends this attempt
+		if w.conn == nil {
+			if !w.dial(ctx) {
+				continue // a connect error ends this attempt
+			}
+			now = time.Now()
 		}
-		send := time.Now()
+		send := now
 		if !scheduled {
 			due = send
 		}
@@ -97,7 +99,7 @@ func (w *worker) run(ctx context.Context) {
 		}
 		w.fresh = false
 		if err != nil {
-			if !w.failed(err, due, done, own) {
+			if !w.failed(err, due, done, own, scheduled) {
 				return
 			}
 		} else {
@@ -123,10 +125,12 @@ func (w *worker) run(ctx context.Context) {
 }
 
 // failed accounts for a request that ended in err and drops the connection
-// unless the engine says it is still usable (an HTTP/2 stream error). It
-// returns false when the run is over: the request was cut off by the stop,
-// not by a fault, and counts as in flight.
-func (w *worker) failed(err error, due, done time.Time, ownDeadline bool) bool {
+// unless the engine says it is still usable (an HTTP/2 stream error). A
+// timed-out request is in the latency histogram only under a schedule
+// (closed loop leaves it out, as wrk does). It returns false when the run is
+// over: the request was cut off by the stop, not by a fault, and counts as
+// in flight.
+func (w *worker) failed(err error, due, done time.Time, ownDeadline, scheduled bool) bool {
 	if !w.conn.Usable() {
 		w.dropConn()
 	}
@@ -140,7 +144,7 @@ func (w *worker) failed(err error, due, done time.Time, ownDeadline bool) bool {
 		return false
 	}
 	w.delta.count(class)
-	if class == ClassTimeout && !w.excludeTimeouts {
+	if class == ClassTimeout && scheduled {
 		w.batch = append(w.batch, sample{latency: micros(done.Sub(due)), service: -1, lag: -1, timer: -1})
 	} else {
 		w.delta.LatencyExcluded++

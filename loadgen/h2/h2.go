@@ -147,11 +147,7 @@ func (c *Conn) Do(deadline time.Time, res *loadgen.Response) error {
 	}
 	ctx, cancel := context.WithDeadline(c.base, deadline)
 	defer cancel()
-	req, err := c.request(ctx)
-	if err != nil {
-		return &loadgen.ClassError{Class: loadgen.ClassWrite, Err: err}
-	}
-	resp, err := c.cc.RoundTrip(req)
+	resp, err := c.cc.RoundTrip(c.request(ctx))
 	if err == nil {
 		_, err = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
@@ -167,7 +163,7 @@ func (c *Conn) Do(deadline time.Time, res *loadgen.Response) error {
 	return nil
 }
 
-func (c *Conn) request(ctx context.Context) (*http.Request, error) {
+func (c *Conn) request(ctx context.Context) *http.Request {
 	t := &c.e.target
 	req := &http.Request{Method: t.Method, URL: t.URL, Header: c.e.header, Host: c.e.host, Proto: "HTTP/2.0", ProtoMajor: 2}
 	if len(t.Body) > 0 {
@@ -176,7 +172,7 @@ func (c *Conn) request(ctx context.Context) (*http.Request, error) {
 	} else {
 		req.Body = http.NoBody
 	}
-	return req.WithContext(ctx), nil
+	return req.WithContext(ctx)
 }
 
 // classify sorts an HTTP/2 failure into gowrk's error classes.

@@ -64,6 +64,9 @@ func (l *listener) accept(ln net.Listener) {
 	}
 }
 
+// Accepted is how many connections the server has accepted.
+func (l *listener) Accepted() int64 { return l.Conns.Load() }
+
 // URL is the server's base URL.
 func (l *listener) URL() string { return "http://" + l.addr + "/" }
 

@@ -68,7 +68,6 @@ type Server struct {
 	BytesIn, BytesOut atomic.Int64
 	mu                sync.Mutex
 	service           []time.Duration // measured time from request read to response written
-	perSec            []int64         // requests read per second since Start
 }
 
 // Start starts a server on 127.0.0.1 with behaviour b.
@@ -89,13 +88,6 @@ func (s *Server) ServiceTimes() []time.Duration {
 	return out
 }
 
-// PerSecond returns how many requests were read in each second since Start.
-func (s *Server) PerSecond() []int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.perSec)
-}
-
 func (s *Server) serve(c net.Conn) {
 	if s.b.NoRead {
 		for !s.closed.Load() {
@@ -104,16 +96,14 @@ func (s *Server) serve(c net.Conn) {
 		return
 	}
 	br := bufio.NewReader(c)
-	tp := textproto.NewReader(br)
 	for {
-		head, n, err := readRequest(br, tp)
+		head, n, err := readRequest(br)
 		if err != nil {
 			return
 		}
 		got := time.Now()
 		num := s.Requests.Add(1)
 		s.BytesIn.Add(int64(n))
-		s.countSecond(got)
 		if s.b.Never {
 			continue
 		}
@@ -179,16 +169,6 @@ func writeZeros(w io.Writer, n int64) error {
 	return nil
 }
 
-func (s *Server) countSecond(t time.Time) {
-	sec := int(t.Sub(s.start) / time.Second)
-	s.mu.Lock()
-	for len(s.perSec) <= sec {
-		s.perSec = append(s.perSec, 0)
-	}
-	s.perSec[sec]++
-	s.mu.Unlock()
-}
-
 // wait applies the delay and the stall.
 func (s *Server) wait(got time.Time) {
 	if s.b.StallFor > 0 {
@@ -209,7 +189,7 @@ type requestHead struct {
 }
 
 // readRequest reads one request and its body; n is its size in bytes.
-func readRequest(br *bufio.Reader, tp *textproto.Reader) (requestHead, int, error) {
+func readRequest(br *bufio.Reader) (requestHead, int, error) {
 	line, err := br.ReadString('\n')
 	if err != nil {
 		return requestHead{}, 0, err
@@ -237,7 +217,6 @@ func readRequest(br *bufio.Reader, tp *textproto.Reader) (requestHead, int, erro
 			return h, 0, err
 		}
 	}
-	_ = tp
 	return h, n, nil
 }
 
