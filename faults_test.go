@@ -98,7 +98,7 @@ func TestFaultsHTTP1(t *testing.T) {
 				t.Errorf("no %s error counted: %+v %v", tc.class, r.Errors, r.ErrorMessages)
 			}
 			if tc.class == "" && (r.Requests == 0 || r.Errors["read"]+r.Errors["connect"]+r.Errors["timeout"] != 0) {
-				t.Errorf("requests %d, errors %+v", r.Requests, r.Errors)
+				t.Errorf("requests %d, errors %+v %v", r.Requests, r.Errors, r.ErrorMessages)
 			}
 			if tc.class != "" && tc.class != "connect" && len(r.ErrorMessages) == 0 {
 				t.Error("no error message kept")

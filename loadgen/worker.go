@@ -174,7 +174,10 @@ func (w *worker) sleep(ctx context.Context, d time.Duration) bool {
 func (w *worker) dial(ctx context.Context) bool {
 	c, err := w.link.get(ctx)
 	if err != nil {
-		if w.stop.Load() || ctx.Err() != nil {
+		// A dial cut off by the end of the run is the end, not a fault. The
+		// dialler uses the run's deadline directly, so the dial can fail
+		// just before the context reports itself done: check the clock too.
+		if w.stop.Load() || ctx.Err() != nil || (!w.end.IsZero() && !time.Now().Before(w.end)) {
 			return false
 		}
 		class := ClassConnect
