@@ -1,6 +1,7 @@
 package h1_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -77,7 +78,11 @@ func TestRateAccuracy(t *testing.T) {
 		if got := res.RequestsPerSec(); got < 0.99*rate || got > 1.01*rate {
 			t.Errorf("-R %v: gowrk reports %.1f/s", rate, got)
 		}
-		if v := res.RateVerdict(); v != "" {
+		// The rate was achieved, so no verdict may claim a shortfall. A
+		// verdict that gowrk's own timer ran late is allowed: on a shared
+		// 2-core CI machine it can be true, and TestVerdictsAndHints covers
+		// its logic deterministically.
+		if v := res.RateVerdict(); strings.Contains(v, "achieved") {
 			t.Errorf("-R %v: verdict %q", rate, v)
 		}
 	}
