@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,24 +51,24 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.VarP(durationValue{&p.duration, &p.durationSet}, "duration", "d", "duration of the run (10s, 2m, 1h; a bare number is seconds)")
 	fs.VarP(metricValue{&o.cfg.Requests}, "requests", "n", "stop after N requests have ended in total (with -d, whichever comes first)")
 	fs.VarP(rateValue{&o.cfg.Rate}, "rate", "R", "constant rate: total requests per second over all connections (wrk2); 0.5, 1000, 10k")
-	fs.StringArrayVarP(&p.headers, "header", "H", nil, `request header "Name: value" (repeatable; may override Host, User-Agent...)`)
-	fs.StringVarP(&p.method, "method", "m", "", "request method (default GET, or POST with a body)")
-	fs.StringVarP(&p.body, "body", "b", "", "request body")
-	fs.StringVar(&p.bodyFile, "body-file", "", "read the request body from this file")
+	fs.StringArrayVarP(&p.headers, "header", "H", nil, "request header `\"Name: value\"` (repeatable; may override Host, User-Agent...)")
+	fs.StringVarP(&p.method, "method", "m", "", "request `METHOD`, sent as given (default GET, or POST with a body)")
+	fs.StringVarP(&p.body, "body", "b", "", "request body `TEXT`")
+	fs.StringVar(&p.bodyFile, "body-file", "", "read the request body from `FILE`")
 	fs.VarP(durationValue{&o.cfg.Timeout, nil}, "timeout", "T", "request timeout, from the moment a request is sent")
 	fs.BoolVarP(&o.latency, "latency", "L", false, "print the latency distribution")
 	fs.BoolVarP(&o.uLatency, "u_latency", "U", false, "print the uncorrected latency (service time) distribution too (wrk2)")
-	fs.StringVarP(&o.format, "format", "f", "text", "report format: "+strings.Join(report.Names(), ", "))
-	fs.StringVarP(&o.output, "output", "o", "", "write the report to this file instead of stdout (csv appends)")
+	fs.StringVarP(&o.format, "format", "f", "text", "report `FORMAT`: "+strings.Join(report.Names(), ", "))
+	fs.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` instead of stdout (csv appends)")
 	fs.BoolVar(&o.http2, "http2", false, "speak HTTP/2: h2c (prior knowledge) for http://, TLS with ALPN h2 for https://")
 	fs.BoolVar(&p.h2c, "h2c", false, "speak HTTP/2 over cleartext with prior knowledge (http:// URLs; same as --http2 there)")
 	fs.VarP(metricValue{&p.streams}, "streams", "", "concurrent HTTP/2 streams per connection (h2load's -m); concurrency is connections x streams")
 	fs.BoolVarP(&p.insecure, "insecure", "k", false, "do not verify the server's TLS certificate")
-	fs.StringVar(&p.cacert, "cacert", "", "trust the CA certificates in this PEM file (instead of the system's)")
-	fs.StringVar(&p.cert, "cert", "", "client certificate (PEM) to present; needs --key")
-	fs.StringVar(&p.key, "key", "", "private key (PEM) of --cert")
-	fs.StringVar(&p.sni, "sni", "", "TLS server name to send (and verify), instead of the URL's host")
-	fs.StringVar(&p.tlsMin, "tls-min", "", "lowest TLS version to accept: 1.2 or 1.3")
+	fs.StringVar(&p.cacert, "cacert", "", "trust the CA certificates in this PEM `FILE` (instead of the system's)")
+	fs.StringVar(&p.cert, "cert", "", "client certificate PEM `FILE` to present; needs --key")
+	fs.StringVar(&p.key, "key", "", "private key PEM `FILE` of --cert")
+	fs.StringVar(&p.sni, "sni", "", "TLS server `NAME` to send (and verify), instead of the URL's host")
+	fs.StringVar(&p.tlsMin, "tls-min", "", "lowest TLS `VERSION` to accept: 1.2 or 1.3")
 	fs.BoolVarP(&o.version, "version", "v", false, "print the version and exit")
 	fs.BoolP("help", "h", false, "print this help and exit")
 	return fs
@@ -93,8 +94,38 @@ func usage() string {
 	var o options
 	var p parsed
 	fs := newFlagSet(&o, &p)
-	return "Usage: gowrk [flags] URL\n\n" + fs.FlagUsages() +
-		"\nNumbers take SI suffixes (1k, 1M, 1G); durations take units (500ms, 2s, 2m, 2h).\n"
+	return "Usage: gowrk [flags] URL\n       gowrk serve [flags]   (a built-in target; gowrk serve --help)\n\n" + flagUsages(fs) +
+		"\nNumbers take SI suffixes (1k, 1M, 1G); durations take units (500ms, 2s, 2m, 2h).\n" +
+		"Exit codes: 0 a run with a report (Ctrl-C included), 1 the run failed or no request completed, 2 bad usage.\n"
+}
+
+// flagUsages lists fs's flags with their value names (N, T, FILE...),
+// boolean flags with none: pflag's own listing shows Go type names
+// ("stringArray") and "[=true|false]", which mean nothing to a user.
+func flagUsages(fs *pflag.FlagSet) string {
+	type row struct{ left, usage string }
+	var rows []row
+	width := 0
+	fs.VisitAll(func(f *pflag.Flag) {
+		left := "      --" + f.Name
+		if f.Shorthand != "" {
+			left = "  -" + f.Shorthand + ", --" + f.Name
+		}
+		name, text := pflag.UnquoteUsage(f)
+		if f.Value.Type() != "bool" && name != "" {
+			left += " " + name
+		}
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "[]" {
+			text += " (default " + f.DefValue + ")"
+		}
+		rows = append(rows, row{left, text})
+		width = max(width, len(left))
+	})
+	var b strings.Builder
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%-*s   %s\n", width, r.left, r.usage)
+	}
+	return b.String()
 }
 
 // parseArgs turns the command line into options. Every error names the
@@ -118,12 +149,8 @@ func parseArgs(args []string) (*options, error) {
 	if _, ok := report.Lookup(o.format); !ok {
 		return nil, fmt.Errorf("--format %q: want one of %s", o.format, strings.Join(report.Names(), ", "))
 	}
-	switch fs.NArg() {
-	case 0:
-		return nil, errors.New("missing URL: usage is gowrk [flags] URL, e.g. gowrk -t2 -c10 -d10s http://127.0.0.1:8080/")
-	case 1:
-	default:
-		return nil, fmt.Errorf("one URL expected, got %d arguments: %q", fs.NArg(), fs.Args())
+	if err := oneURL(fs.Args()); err != nil {
+		return nil, err
 	}
 	u, err := parseURL(fs.Arg(0))
 	if err != nil {
@@ -138,6 +165,9 @@ func parseArgs(args []string) (*options, error) {
 	cfg := &o.cfg
 	cfg.Threads, cfg.Connections = int(p.threads), int(p.conns)
 	cfg.Duration = p.duration
+	if p.durationSet && p.duration < minDuration {
+		return nil, fmt.Errorf("--duration %s: at least %s (a shorter run measures nothing)", p.duration, minDuration)
+	}
 	if cfg.Requests > 0 && !p.durationSet {
 		cfg.Duration = 0 // -n alone: no time limit
 	}
@@ -150,7 +180,8 @@ func parseArgs(args []string) (*options, error) {
 	if t.Body, err = readBody(p, fs.Changed("body")); err != nil {
 		return nil, err
 	}
-	t.Method = strings.ToUpper(p.method)
+	// Methods are case-sensitive (RFC 9110): send what was given.
+	t.Method = p.method
 	if t.Method == "" {
 		t.Method = "GET"
 		if len(t.Body) > 0 {
@@ -172,23 +203,58 @@ func parseArgs(args []string) (*options, error) {
 	return o, nil
 }
 
+// minDuration is the shortest -d: below it a run ends before its first
+// connection is up.
+const minDuration = 10 * time.Millisecond
+
+// oneURL checks that exactly one argument, the URL, is left after the
+// flags. The extra arguments are not echoed: an unquoted -H value splits
+// into words, and the words may be a token. Only the first one is named,
+// and only when it looks like a URL.
+func oneURL(args []string) error {
+	switch len(args) {
+	case 0:
+		return errors.New("missing URL: usage is gowrk [flags] URL, e.g. gowrk -t2 -c10 -d10s http://127.0.0.1:8080/")
+	case 1:
+		return nil
+	}
+	for _, a := range args {
+		if a == "true" || a == "false" {
+			return fmt.Errorf("one URL expected, got %d arguments, one of them %q: a boolean flag takes no separate value (write -L, or --latency=false)", len(args), a)
+		}
+	}
+	first := "not shown"
+	if strings.Contains(args[0], "://") {
+		first = fmt.Sprintf("%q", report.RedactURLText(args[0]))
+	}
+	return fmt.Errorf("one URL expected, got %d arguments (the first: %s); quote a -H value that has spaces: -H 'Name: value'", len(args), first)
+}
+
 func parseURL(s string) (*url.URL, error) {
+	shown := report.RedactURLText(s) // never a password in a message
 	if !strings.Contains(s, "://") {
-		return nil, fmt.Errorf("invalid URL %q: missing scheme; want http:// or https://", s)
+		return nil, fmt.Errorf("invalid URL %q: missing scheme; want http:// or https://", shown)
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return nil, fmt.Errorf("invalid URL %q: %v", s, errors.Unwrap(err))
+		return nil, fmt.Errorf("invalid URL %q: %s", shown, report.RedactURLText(errors.Unwrap(err).Error()))
 	}
 	switch u.Scheme {
 	case "http", "https":
 	case "":
-		return nil, fmt.Errorf("invalid URL %q: missing scheme; want http:// or https://", s)
+		return nil, fmt.Errorf("invalid URL %q: missing scheme; want http:// or https://", shown)
 	default:
-		return nil, fmt.Errorf("invalid URL %q: scheme %q is not supported; want http:// or https://", s, u.Scheme)
+		return nil, fmt.Errorf("invalid URL %q: scheme %q is not supported; want http:// or https://", shown, u.Scheme)
 	}
 	if u.Hostname() == "" {
-		return nil, fmt.Errorf("invalid URL %q: missing host", s)
+		return nil, fmt.Errorf("invalid URL %q: missing host", shown)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("invalid URL %q: port %s; want 1 to 65535", shown, p)
+		}
+	} else if strings.HasSuffix(u.Host, ":") {
+		return nil, fmt.Errorf("invalid URL %q: empty port; want 1 to 65535, or no colon for the scheme's default", shown)
 	}
 	if u.Path == "" {
 		u.Path = "/"
@@ -228,7 +294,11 @@ func parseHeaders(lines []string) ([]loadgen.Header, error) {
 			}
 			return nil, fmt.Errorf("--header starting %q: want \"Name: value\" (value not shown)", first)
 		}
-		hs = append(hs, loadgen.Header{Name: name, Value: strings.TrimSpace(value)})
+		value = strings.TrimSpace(value)
+		if value == "" && strings.EqualFold(name, "Host") {
+			return nil, errors.New("--header \"Host:\" has no value: want -H 'Host: name[:port]'")
+		}
+		hs = append(hs, loadgen.Header{Name: name, Value: value})
 	}
 	return hs, nil
 }

@@ -20,6 +20,9 @@ func (v metricValue) Set(s string) error {
 		return err
 	}
 	if f != math.Trunc(f) || f < 1 || f > 1e12 {
+		if f == math.Trunc(f) && f > 1e12 {
+			return fmt.Errorf("%q is above the limit: at most 1e12 (1000G)", s)
+		}
 		return fmt.Errorf("want a positive whole number such as 100, 10k or 1M")
 	}
 	*v.n = uint64(f)
@@ -38,6 +41,9 @@ func (v rateValue) Set(s string) error {
 		return err
 	}
 	if !(f > 0) || math.IsInf(f, 0) || f > 1e9 {
+		if f > 1e9 {
+			return fmt.Errorf("%q is above the limit: at most 1e9 (1G) requests per second", s)
+		}
 		return fmt.Errorf("want a positive number of requests per second such as 0.5, 1000 or 10k")
 	}
 	*v.r = f

@@ -41,6 +41,9 @@ const (
 // writes the report to stdout (or --output); warnings go to stderr. It
 // returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "serve" {
+		return runServe(ctx, args[1:], stdout, stderr)
+	}
 	opts, err := parseArgs(args)
 	if errors.Is(err, errHelp) {
 		fmt.Fprint(stdout, usage())
@@ -77,7 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	if isTerminal(stderr) {
-		fmt.Fprintf(stderr, "gowrk: running against %s (Ctrl-C stops early and prints the report so far)\n", opts.cfg.Target.URL)
+		fmt.Fprintf(stderr, "gowrk: running against %s (Ctrl-C stops early and prints the report so far)\n", report.RedactURL(opts.cfg.Target.URL))
 	}
 	prev := runtime.GOMAXPROCS(opts.cfg.Threads)
 	res, err := loadgen.Run(ctx, opts.cfg, eng)
@@ -124,10 +127,33 @@ func getVersion() string {
 	if version != "" {
 		return version
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
-	return "dev"
+	// A plain go build in a checkout stamps the VCS state: use the commit.
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if rev == "" {
+		return "dev"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if modified == "true" {
+		rev += "-dirty"
+	}
+	return "dev-" + rev
 }
 
 // isTerminal reports whether w is a terminal (a character device), where a

@@ -44,7 +44,7 @@ func CSV(w io.Writer, r *loadgen.Result, o Options) error {
 	i := func(v int64) string { return strconv.FormatInt(v, 10) }
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
 	row := []string{
-		r.Start.UTC().Format(time.RFC3339Nano), r.End.UTC().Format(time.RFC3339Nano), cfg.Target.URL.String(), cfg.Target.Method,
+		r.Start.UTC().Format(time.RFC3339Nano), r.End.UTC().Format(time.RFC3339Nano), RedactURL(cfg.Target.URL), cfg.Target.Method,
 		r.Conn.Protocol, strconv.Itoa(cfg.Threads), strconv.Itoa(cfg.Connections), i(cfg.Duration.Microseconds()), f(cfg.Rate),
 		strconv.FormatBool(r.Interrupted), u(c.Completed, 10), f(r.RequestsPerSec()), u(c.BytesRead, 10), u(c.BytesWritten, 10),
 		f(r.BytesReadPerSec()), u(c.Sent, 10), u(c.InFlight, 10), u(c.LatencyExcluded, 10),

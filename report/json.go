@@ -128,7 +128,7 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 		Tool:          "gowrk",
 		Version:       o.Version,
 		Config: jsonConfig{
-			URL: cfg.Target.URL.String(), Method: cfg.Target.Method, Headers: headerLines(cfg.Target.Headers),
+			URL: RedactURL(cfg.Target.URL), Method: cfg.Target.Method, Headers: headerLines(cfg.Target.Headers),
 			BodyBytes: len(cfg.Target.Body), Protocol: r.Conn.Protocol, Threads: cfg.Threads, Connections: cfg.Connections, Streams: max(cfg.Streams, 1),
 			DurationUs: cfg.Duration.Microseconds(), Requests: cfg.Requests, RatePerSec: cfg.Rate,
 			TimeoutUs: cfg.Timeout.Microseconds(), TLSInsecure: cfg.Target.TLS != nil && cfg.Target.TLS.InsecureSkipVerify,

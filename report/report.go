@@ -60,34 +60,3 @@ var Percentiles = []float64{50, 75, 90, 99, 99.9, 99.99, 99.999}
 func percentileKey(p float64) string {
 	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.3f", p), "0"), ".")
 }
-
-// sensitive reports whether a header's value must never be printed.
-func sensitive(name string) bool {
-	n := strings.ToLower(name)
-	switch n {
-	case "authorization", "proxy-authorization", "cookie", "set-cookie":
-		return true
-	}
-	for _, s := range []string{"token", "secret", "password", "api-key", "apikey", "session"} {
-		if strings.Contains(n, s) {
-			return true
-		}
-	}
-	return false
-}
-
-// Redacted is what a sensitive header's value is replaced with.
-const Redacted = "REDACTED"
-
-// headerLines returns the target's headers as "Name: value", redacted.
-func headerLines(hs []loadgen.Header) []string {
-	out := make([]string, 0, len(hs))
-	for _, h := range hs {
-		v := h.Value
-		if sensitive(h.Name) {
-			v = Redacted
-		}
-		out = append(out, h.Name+": "+v)
-	}
-	return out
-}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -12,16 +13,13 @@ import (
 )
 
 // Text writes wrk's report, line for line, so that scripts that parse wrk's
-// output keep working. gowrk's own lines (accounting, rate, hints) follow
-// wrk's last line.
+// output keep working. gowrk's own lines (protocol, accounting, rate, hints)
+// come between wrk's error lines and its last two lines (Requests/sec,
+// Transfer/sec), which stay last.
 func Text(w io.Writer, r *loadgen.Result, o Options) error {
 	b := bufio.NewWriter(w)
 	cfg := &r.Config
-	runFor := cfg.Duration
-	if runFor == 0 {
-		runFor = r.Duration
-	}
-	fmt.Fprintf(b, "Running %s test @ %s\n", formatRunFor(runFor), cfg.Target.URL)
+	fmt.Fprintf(b, "Running %s test @ %s\n", runWhat(cfg, r.Duration), RedactURL(cfg.Target.URL))
 	if cfg.Streams > 1 {
 		fmt.Fprintf(b, "  %d threads and %d connections, %d streams each\n", cfg.Threads, cfg.Connections, cfg.Streams)
 	} else {
@@ -51,17 +49,35 @@ func Text(w io.Writer, r *loadgen.Result, o Options) error {
 	if c.GoAway+c.Reset+c.Protocol > 0 {
 		fmt.Fprintf(b, "  HTTP/2 errors: goaway %d, reset %d, protocol %d\n", c.GoAway, c.Reset, c.Protocol)
 	}
+	extraLines(b, r)
+	// wrk's last two lines stay last, for the scripts that read them.
 	fmt.Fprintf(b, "Requests/sec: %9.2f\n", r.RequestsPerSec())
 	fmt.Fprintf(b, "Transfer/sec: %10sB\n", formatBinary(r.BytesReadPerSec()))
-	extraLines(b, r)
 	return b.Flush()
 }
 
-// formatRunFor formats the run's length as wrk does ("30s", "2m"), or as a
-// Go duration when it is not whole seconds ("300ms", "1.5s").
+// runWhat says what the run was set to do, for wrk's "Running ... test"
+// line: its duration as wrk writes it ("30s", "2m", "1.5s", "300ms"), or
+// its request count for -n alone ("1000 requests").
+func runWhat(cfg *loadgen.Config, took time.Duration) string {
+	switch {
+	case cfg.Duration > 0:
+		return formatRunFor(cfg.Duration)
+	case cfg.Requests > 0:
+		return fmt.Sprintf("%d requests", cfg.Requests)
+	}
+	return formatRunFor(took)
+}
+
+// formatRunFor formats a run's length as wrk does ("30s", "2m"), or as a
+// Go duration rounded to the millisecond when it is not whole seconds
+// ("300ms", "1.5s").
 func formatRunFor(d time.Duration) string {
 	if d%time.Second != 0 {
-		return d.String()
+		if d >= time.Millisecond {
+			d = d.Round(time.Millisecond)
+		}
+		return strings.ReplaceAll(d.String(), "µs", "us")
 	}
 	return formatTimeS(math.Round(d.Seconds()))
 }

@@ -69,3 +69,7 @@ func padUnits(msg string, width int) string {
 }
 
 func isAlpha(b byte) bool { return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') }
+
+// FormatTimeUs formats microseconds as the reports do ("635.91us", "1.20s"),
+// for the CLI's other output.
+func FormatTimeUs(us float64) string { return formatTimeUs(us) }
