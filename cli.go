@@ -38,6 +38,9 @@ const (
 	defaultConnections = 10
 	defaultDuration    = 10 * time.Second
 	defaultTimeout     = 2 * time.Second
+	// defaultConnectTimeout is oha's: long enough for a SYN retry (1 s)
+	// against a full listen backlog.
+	defaultConnectTimeout = 5 * time.Second
 )
 
 func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
@@ -55,7 +58,9 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.StringVarP(&p.method, "method", "m", "", "request `METHOD`, sent as given (default GET, or POST with a body)")
 	fs.StringVarP(&p.body, "body", "b", "", "request body `TEXT`")
 	fs.StringVar(&p.bodyFile, "body-file", "", "read the request body from `FILE`")
-	fs.VarP(durationValue{&o.cfg.Timeout, nil}, "timeout", "T", "request timeout, from the moment a request is sent")
+	fs.VarP(durationValue{&o.cfg.Timeout, nil}, "timeout", "T", "a request not answered within T of being sent counts as timed out (wrk's timeout)")
+	fs.StringVar(&p.timeoutAction, "timeout-action", "wait", "what a timed-out request does, `ACTION`: wait for its answer (counted late; the load stays as it was) or abort (close its connection, send the next on a new one)")
+	fs.VarP(durationValue{&o.cfg.ConnectTimeout, nil}, "connect-timeout", "", "bound on each connect and TLS handshake (default 5s, or --timeout if longer)")
 	fs.BoolVarP(&o.latency, "latency", "L", false, "print the latency distribution")
 	fs.BoolVarP(&o.uLatency, "u_latency", "U", false, "print the uncorrected latency (service time) distribution too (wrk2)")
 	fs.StringVarP(&o.format, "format", "f", "text", "report `FORMAT`: "+strings.Join(report.Names(), ", "))
@@ -88,6 +93,7 @@ type parsed struct {
 	cacert, cert   string
 	key, sni       string
 	tlsMin         string
+	timeoutAction  string
 }
 
 func usage() string {
@@ -115,7 +121,7 @@ func flagUsages(fs *pflag.FlagSet) string {
 		if f.Value.Type() != "bool" && name != "" {
 			left += " " + name
 		}
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "[]" {
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" && f.DefValue != "[]" {
 			text += " (default " + f.DefValue + ")"
 		}
 		rows = append(rows, row{left, text})
@@ -190,6 +196,17 @@ func parseArgs(args []string) (*options, error) {
 	}
 	if strings.ContainsAny(t.Method, " \t\r\n:/") {
 		return nil, fmt.Errorf("--method %q: want a method name such as GET, POST, PUT", p.method)
+	}
+	switch p.timeoutAction {
+	case "wait":
+		cfg.TimeoutAction = loadgen.TimeoutWait
+	case "abort":
+		cfg.TimeoutAction = loadgen.TimeoutAbort
+	default:
+		return nil, fmt.Errorf("--timeout-action %q: want wait or abort", p.timeoutAction)
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = max(defaultConnectTimeout, cfg.Timeout)
 	}
 	if err := protocolOptions(o, p); err != nil {
 		return nil, err

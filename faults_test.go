@@ -24,6 +24,12 @@ type jsonRun struct {
 	Errors         map[string]uint64                 `json:"errors"`
 	ErrorMessages  []struct{ Class, Message string } `json:"error_messages"`
 	LatencyExclude uint64                            `json:"latency_excluded"`
+	Timeouts       struct {
+		Late          uint64 `json:"late"`
+		WaitingAtStop uint64 `json:"waiting_at_stop"`
+		Abandoned     uint64 `json:"abandoned"`
+	} `json:"timeouts"`
+	Aborted string `json:"aborted"`
 }
 
 // faultRun runs gowrk with args (plus -f json), checks the time bound and
@@ -43,7 +49,10 @@ func faultRun(t *testing.T, bound time.Duration, args ...string) (jsonRun, int) 
 		t.Fatalf("exit %d, no JSON report (%v): %q %q", code, err, out, errs)
 	}
 	e := r.Errors
-	if failed := e["read"] + e["write"] + e["timeout"] + e["goaway"] + e["reset"] + e["protocol"]; r.Sent != r.Requests+failed+r.InFlight {
+	if e["timeout"] != r.Timeouts.Late+r.Timeouts.WaitingAtStop+r.Timeouts.Abandoned {
+		t.Errorf("errors.timeout %d != late + waiting at stop + abandoned %+v", e["timeout"], r.Timeouts)
+	}
+	if failed := e["read"] + e["write"] + r.Timeouts.Abandoned + e["goaway"] + e["reset"] + e["protocol"] + e["idle_closed"]; r.Sent != r.Requests+failed+r.InFlight {
 		t.Errorf("sent %d != requests %d + failed %d + in flight %d", r.Sent, r.Requests, failed, r.InFlight)
 	}
 	return r, code
@@ -70,6 +79,7 @@ func TestFaultsHTTP1(t *testing.T) {
 		{"content-length beyond the body, kept open", ptr(raw("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort")), nil, "timeout", 1},
 		{"slow drip", &testserver.Behaviour{Drip: 100 * time.Millisecond}, nil, "timeout", 1},
 		{"never answers", &testserver.Behaviour{Never: true}, nil, "timeout", 1},
+		{"never answers, abort", &testserver.Behaviour{Never: true}, []string{"--timeout-action", "abort"}, "timeout", 1},
 		{"accepts but never reads", &testserver.Behaviour{NoRead: true}, []string{"-b", strings.Repeat("x", 8<<20)}, "timeout", 1},
 		{"connection close on every response", &testserver.Behaviour{CloseAfter: true}, nil, "", 0},
 		{"TLS handshake on a plain server", &testserver.Behaviour{}, []string{"https"}, "connect", 1},
@@ -100,7 +110,8 @@ func TestFaultsHTTP1(t *testing.T) {
 			if tc.class == "" && (r.Requests == 0 || r.Errors["read"]+r.Errors["connect"]+r.Errors["timeout"] != 0) {
 				t.Errorf("requests %d, errors %+v %v", r.Requests, r.Errors, r.ErrorMessages)
 			}
-			if tc.class != "" && tc.class != "connect" && len(r.ErrorMessages) == 0 {
+			// A request still waiting at the stop failed nothing: no message.
+			if tc.class != "" && tc.class != "connect" && len(r.ErrorMessages) == 0 && r.Timeouts.WaitingAtStop == 0 {
 				t.Error("no error message kept")
 			}
 		})
@@ -142,7 +153,8 @@ func TestFaultsHTTP2(t *testing.T) {
 		{"goaway mid-run", &testserver.H2Behaviour{GoAwayAfter: 50}, "", 0},
 		{"rst_stream", &testserver.H2Behaviour{ResetEvery: 3}, "reset", 0},
 		{"max streams below --streams", &testserver.H2Behaviour{MaxStreams: 2}, "", 0},
-		{"never answers in time", &testserver.H2Behaviour{Delay: 500 * time.Millisecond}, "timeout", 1},
+		// Answers at 500 ms, after the 300 ms timeout: late, not lost.
+		{"answers after the timeout", &testserver.H2Behaviour{Delay: 500 * time.Millisecond}, "timeout", 0},
 		{"connection reset mid-stream", &testserver.H2Behaviour{DropAfter: 20}, "read", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

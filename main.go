@@ -71,9 +71,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	var eng loadgen.Engine
 	if opts.http2 {
-		eng, err = h2.New(ctx, opts.cfg.Target, opts.cfg.Timeout)
+		eng, err = h2.New(ctx, opts.cfg.Target, opts.cfg.ConnectTimeout)
 	} else {
-		eng, err = h1.New(ctx, opts.cfg.Target, opts.cfg.Timeout)
+		eng, err = h1.New(ctx, opts.cfg.Target, opts.cfg.ConnectTimeout)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "gowrk: %v\n", err)

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"math/big"
@@ -260,8 +261,11 @@ func TestNginx(t *testing.T) {
 }
 
 // TestFastAPISync1: a sync FastAPI endpoint that sleeps 1 s serves about
-// 40 requests/s (its thread pool); with 200 connections most requests time
-// out, and the report says so in plain words (the case wrk leaves opaque).
+// 40 requests/s (anyio's thread pool of 40). With 200 connections and a 2 s
+// timeout most requests wait past the timeout; gowrk keeps waiting (as wrk
+// does), so it counts what the server really served and reports the pool's
+// rate, with the timeout line in plain words. The truth is the app's own
+// count of finished responses.
 func TestFastAPISync1(t *testing.T) {
 	py := "/usr/bin/python3"
 	if err := exec.Command(py, "-c", "import fastapi, uvicorn").Run(); err != nil {
@@ -272,18 +276,44 @@ func TestFastAPISync1(t *testing.T) {
 		"--host", "127.0.0.1", "--port", strconv.Itoa(port), "--log-level", "warning", "--no-access-log")
 	startProcess(t, cmd)
 	waitListening(t, fmt.Sprintf("127.0.0.1:%d", port), 30*time.Second)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	began := time.Now()
-	code, out, errs := gowrk(t, "-t2", "-c200", "-d", "4s", "--timeout", "2s", fmt.Sprintf("http://127.0.0.1:%d/sync_1", port))
-	if el := time.Since(began); el > 7*time.Second {
+	code, out, errs := gowrk(t, "-t2", "-c200", "-d", "5s", "--timeout", "2s", "-f", "json", base+"/sync_1")
+	if el := time.Since(began); el > 8*time.Second {
 		t.Errorf("run took %s, want at most duration + timeout + 1s", el)
 	}
-	t.Logf("exit %d\n%s%s", code, out, errs)
-	for _, want := range []string{"Socket errors: connect 0, read 0, write 0, timeout ", "requests timed out after 2s; the latency figures cover the ", "try --timeout 30s or fewer connections"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("report lacks %q", want)
-		}
+	var r jsonRun
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != 0 {
+		t.Fatalf("exit %d, %v: %s %s", code, err, out, errs)
 	}
-	if !strings.Contains(errs, "timed out after 2s") {
-		t.Errorf("stderr lacks the warning: %q", errs)
+	served := fastAPICount(t, base, "sync_1")
+	t.Logf("gowrk: %d completed, %d in flight, timeouts %+v; the app finished %d", r.Requests, r.InFlight, r.Timeouts, served)
+	// The app finished every response gowrk read, and any of those in
+	// flight at the stop that it finished as gowrk closed the connections.
+	if served < int64(r.Requests) || served > int64(r.Requests+r.InFlight) {
+		t.Errorf("the app finished %d, gowrk completed %d with %d in flight", served, r.Requests, r.InFlight)
 	}
+	// The pool's rate: 40/s from the first second on (the first answers
+	// come at 1 s), 160 in 5 s; at least 70% of it on a loaded machine.
+	if r.Requests < 110 || r.Timeouts.Abandoned != 0 || r.Timeouts.Late == 0 {
+		t.Errorf("completed %d (want about 160), timeouts %+v (want late answers, none abandoned)", r.Requests, r.Timeouts)
+	}
+	if !strings.Contains(errs, "passed --timeout 2s") || !strings.Contains(errs, "were answered late") {
+		t.Errorf("stderr lacks the timeout line: %q", errs)
+	}
+}
+
+// fastAPICount reads the app's own count of finished responses of endpoint.
+func fastAPICount(t *testing.T, base, endpoint string) int64 {
+	t.Helper()
+	resp, err := http.Get(base + "/count")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]int64
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m[endpoint]
 }

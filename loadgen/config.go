@@ -29,10 +29,41 @@ type Config struct {
 	// (wrk2's -R). 0 means closed loop: each connection sends its next request
 	// as soon as the previous response has been read (wrk).
 	Rate float64
-	// Timeout bounds each request, from the moment it is sent.
+	// Timeout is how long a request may take, from the moment it is sent,
+	// before it counts as timed out; TimeoutAction says what happens then.
 	Timeout time.Duration
+	// TimeoutAction is what a timed-out request does: wait for its response
+	// (the default, as wrk) or abort its connection.
+	TimeoutAction TimeoutAction
+	// ConnectTimeout bounds each dial and TLS handshake (engines take it
+	// when they are built); reports use it to explain connect timeouts.
+	ConnectTimeout time.Duration
 	// Target is the request every connection sends.
 	Target Target
+}
+
+// TimeoutAction says what happens to a request that passes Config.Timeout.
+type TimeoutAction uint8
+
+const (
+	// TimeoutWait counts the request as timed out and keeps waiting for its
+	// response, so that --timeout never changes the load the server sees;
+	// an answer counts as completed (late) at its true latency. A request
+	// still waiting when the run ends is in flight at the stop. Without a
+	// run end (-n alone) it waits at most WaitLimitFactor x Timeout.
+	TimeoutWait TimeoutAction = iota
+	// TimeoutAbort abandons the request at its timeout: its connection is
+	// closed and the next request goes out on a new one. Against a server
+	// that cannot cancel work it has queued (a thread pool), the abandoned
+	// requests still take its workers, and the run measures its own retries.
+	TimeoutAbort
+)
+
+func (a TimeoutAction) String() string {
+	if a == TimeoutAbort {
+		return "abort"
+	}
+	return "wait"
 }
 
 // Validate checks cfg and returns an error naming the flag at fault.

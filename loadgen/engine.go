@@ -38,6 +38,13 @@ type Conn interface {
 // sent, so the worker redials and sends it again without counting it.
 var ErrNotSent = errors.New("connection cannot take new requests")
 
+// ErrStale is returned by Conn.Do when a reused keep-alive connection
+// turned out to be closed by the server while it was idle: the request met
+// end-of-file or a reset before the first byte of its response. The server
+// did not process it; the worker sends it again on a new connection (once,
+// idempotent methods only), as browsers and Go's http.Transport do.
+var ErrStale = errors.New("the server had closed the idle keep-alive connection")
+
 // ConnInfo describes what a connection negotiated.
 type ConnInfo struct {
 	// Protocol is the protocol spoken: "http/1.1", "h2" or "h2c".
@@ -83,9 +90,13 @@ const (
 	ClassProtocol
 	// ClassPorts is a dial that failed for want of an ephemeral port.
 	ClassPorts
+	// ClassIdleClosed is a non-idempotent request (POST, PATCH) sent on a
+	// keep-alive connection the server had closed while idle: it is not
+	// sent again on its own, so it counts here.
+	ClassIdleClosed
 )
 
-var classNames = [...]string{"", "connect", "read", "write", "timeout", "goaway", "reset", "protocol", "ports"}
+var classNames = [...]string{"", "connect", "read", "write", "timeout", "goaway", "reset", "protocol", "ports", "idle_closed"}
 
 func (c ErrorClass) String() string {
 	if int(c) < len(classNames) {
@@ -103,8 +114,11 @@ type ClassError struct {
 func (e *ClassError) Error() string { return e.Class.String() + ": " + e.Err.Error() }
 func (e *ClassError) Unwrap() error { return e.Err }
 
-// FatalError marks a Dial failure that no retry can fix (an untrusted
-// certificate, say): Run returns it instead of starting the load.
+// FatalError marks a failure that no retry can fix. From Dial (an untrusted
+// certificate, a server without the protocol) Run returns it instead of
+// starting the load; from Conn.Do (a response in another protocol: TLS, or
+// HTTP/2 frames to an HTTP/1.1 request) the request counts as a read error
+// and the run stops early with the error's text as its reason.
 type FatalError struct{ Err error }
 
 func (e *FatalError) Error() string { return e.Err.Error() }

@@ -102,6 +102,7 @@ func TestRateTimeoutsCounted(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		cfg := fakeConfig()
 		cfg.Rate, cfg.Duration, cfg.Timeout = 100, 3*time.Second, 500*time.Millisecond
+		cfg.TimeoutAction = TimeoutAbort
 		res, err := Run(context.Background(), cfg, &fakeEngine{never: true})
 		if err != nil {
 			t.Fatal(err)
@@ -116,6 +117,42 @@ func TestRateTimeoutsCounted(t *testing.T) {
 		}
 		if c.Sent != c.Timeout+c.InFlight {
 			t.Errorf("accounting: %+v", c)
+		}
+	})
+}
+
+// TestRateTimeoutWait: under TimeoutWait (the default) a request that takes
+// longer than --timeout is answered, counted late, and in the figures at its
+// true latency; the schedule and the server's load are unchanged.
+func TestRateTimeoutWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := fakeConfig()
+		cfg.Rate, cfg.Duration, cfg.Timeout = 100, 3*time.Second, 100*time.Millisecond
+		eng := &fakeEngine{service: 150 * time.Millisecond}
+		res, err := Run(context.Background(), cfg, eng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := res.Counts
+		if c.Timeout != 0 || c.Late == 0 || c.Late != c.Completed {
+			t.Fatalf("want every completed request late and none abandoned: %+v", c)
+		}
+		if c.TimedOut() != c.Late+c.LateInFlight {
+			t.Errorf("timed out %d, late %d, late in flight %d", c.TimedOut(), c.Late, c.LateInFlight)
+		}
+		if got := eng.requests.Load(); got != int64(c.Sent) || c.Sent != c.Completed+c.InFlight {
+			t.Errorf("server saw %d, accounting %+v", got, c)
+		}
+		if min := res.Latency.Min(); min < 149_000 {
+			t.Errorf("smallest latency %d us, below the 150 ms service time", min)
+		}
+		// 100/s for 3 s, with 15 requests in flight at the stop: nothing
+		// due was left unsent, and the verdict sees no shortfall.
+		if c.Sent+c.Unsent < 299 || c.Unsent > 1 {
+			t.Errorf("sent %d, unsent %d: want 300 due, all sent", c.Sent, c.Unsent)
+		}
+		if v := res.RateVerdict(); v != "" {
+			t.Errorf("verdict %q, want none: the server kept up", v)
 		}
 	})
 }
@@ -143,7 +180,7 @@ func TestClosedLoopFixedService(t *testing.T) {
 			t.Errorf("accounting: %+v", c)
 		}
 		// Req/Sec: 10 samples per thread, each about 10000/s.
-		if m := res.ReqRate.Mean(); m < 9000 || m > 11000 {
+		if m := res.ReqRate.Mean() / ReqRateScale; m < 9000 || m > 11000 {
 			t.Errorf("Req/Sec mean %.0f, want about 10000", m)
 		}
 	})
@@ -158,8 +195,13 @@ func TestPortsExhausted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c := res.Counts; c.Ports != 50 || c.Connect != 0 || c.Sent != 0 {
-			t.Errorf("counts %+v, want 50 ports errors", c)
+		// Every first dial failed: the run stops after one dial per
+		// worker (20) plus the run's own first one.
+		if c := res.Counts; c.Ports != 21 || c.Connect != 0 || c.Sent != 0 {
+			t.Errorf("counts %+v, want 21 ports errors", c)
+		}
+		if !strings.Contains(res.Aborted, "no ephemeral port") {
+			t.Errorf("aborted %q", res.Aborted)
 		}
 		if h := res.TroubleHint(); !strings.Contains(h, "ephemeral ports") {
 			t.Errorf("hint %q", h)

@@ -38,21 +38,40 @@ const (
 )
 
 // Counts are the counters of a run. Every request sent is accounted for:
-// Sent = Completed + Read + Write + Timeout + GoAway + Reset + Protocol + InFlight.
+// Sent = Completed + Failed() + InFlight, where Failed() is Read + Write +
+// Timeout + GoAway + Reset + Protocol + IdleClosed. Under a schedule every
+// request due before the stop is too: due = Sent + Connect + Ports + Unsent.
 type Counts struct {
 	// Sent counts requests whose first byte was handed to the connection.
 	Sent uint64 `json:"sent"`
-	// Completed counts whole responses read, whatever their status.
+	// Completed counts whole responses read, whatever their status. Late of
+	// them arrived after Config.Timeout (TimeoutWait): they are in the
+	// latency figures at their true latency.
 	Completed uint64 `json:"completed"`
+	Late      uint64 `json:"late"`
 	// InFlight counts requests sent but neither answered nor failed when the
-	// run stopped.
-	InFlight uint64 `json:"in_flight_at_stop"`
+	// run stopped; LateInFlight of them had waited longer than Config.Timeout.
+	InFlight     uint64 `json:"in_flight_at_stop"`
+	LateInFlight uint64 `json:"late_in_flight_at_stop"`
+	// Unsent counts scheduled requests that were due before the run stopped
+	// but never sent (their connection was busy, or the stop came first).
+	Unsent uint64 `json:"unsent_at_stop"`
+	// Reconnects counts requests sent again on a new connection because
+	// the server had closed their idle keep-alive connection (not errors).
+	Reconnects uint64 `json:"reconnects"`
+	// IdleClosed counts non-idempotent requests lost to such a close.
+	IdleClosed uint64 `json:"idle_closed"`
 	// Connect counts failed dials (no request was sent on them). Ports
 	// counts those that failed because the machine had no ephemeral port
 	// left (EADDRNOTAVAIL); they are not in Connect.
 	Connect uint64 `json:"connect"`
 	Ports   uint64 `json:"ports"`
-	// Read, Write and Timeout count requests that failed in that phase.
+	// ConnectTimeout counts the connect errors that were timeouts (no
+	// answer within Config.ConnectTimeout); they are in Connect.
+	ConnectTimeout uint64 `json:"connect_timeout"`
+	// Read, Write and Timeout count requests that failed in that phase;
+	// Timeout counts requests abandoned at their timeout (TimeoutAbort, or
+	// the wait limit of a run without an end).
 	Read    uint64 `json:"read"`
 	Write   uint64 `json:"write"`
 	Timeout uint64 `json:"timeout"`
@@ -78,8 +97,12 @@ func (c *Counts) Errors() uint64 { return c.Connect + c.Ports + c.Failed() }
 
 // Failed is the number of requests that were sent and failed.
 func (c *Counts) Failed() uint64 {
-	return c.Read + c.Write + c.Timeout + c.GoAway + c.Reset + c.Protocol
+	return c.Read + c.Write + c.Timeout + c.GoAway + c.Reset + c.Protocol + c.IdleClosed
 }
+
+// TimedOut is the number of requests that passed Config.Timeout, wrk's
+// "timeout": abandoned, answered late, or still waiting at the stop.
+func (c *Counts) TimedOut() uint64 { return c.Timeout + c.Late + c.LateInFlight }
 
 // count adds one failed request of class.
 func (c *Counts) count(class ErrorClass) {
@@ -98,6 +121,8 @@ func (c *Counts) count(class ErrorClass) {
 		c.Reset++
 	case ClassProtocol:
 		c.Protocol++
+	case ClassIdleClosed:
+		c.IdleClosed++
 	default:
 		c.Read++
 	}
@@ -106,8 +131,14 @@ func (c *Counts) count(class ErrorClass) {
 func (c *Counts) add(o *Counts) {
 	c.Sent += o.Sent
 	c.Completed += o.Completed
+	c.Late += o.Late
 	c.InFlight += o.InFlight
+	c.LateInFlight += o.LateInFlight
+	c.Unsent += o.Unsent
+	c.Reconnects += o.Reconnects
+	c.IdleClosed += o.IdleClosed
 	c.Connect += o.Connect
+	c.ConnectTimeout += o.ConnectTimeout
 	c.Ports += o.Ports
 	c.Read += o.Read
 	c.Write += o.Write
@@ -226,7 +257,7 @@ func (r *Recorder) sampleRate(now time.Time) {
 	if el <= 0 {
 		return
 	}
-	_ = r.reqRate.RecordValue(int64(float64(n) / el.Seconds()))
+	_ = r.reqRate.RecordValue(int64(float64(n) * ReqRateScale / el.Seconds()))
 	r.sampledCompleted = r.counts.Completed
 	r.sampledAt = now
 }

@@ -21,7 +21,14 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	first, err := eng.Dial(ctx)
+	// The run's first dial, bounded by the run's length like every other.
+	dctx := ctx
+	if cfg.Duration > 0 {
+		var c context.CancelFunc
+		dctx, c = context.WithTimeout(ctx, cfg.Duration)
+		defer c()
+	}
+	first, err := eng.Dial(dctx)
 	var fatal *FatalError
 	if errors.As(err, &fatal) {
 		return nil, fatal
@@ -39,6 +46,8 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 		defer c2()
 	}
 
+	state := &runState{cancel: cancel, host: cfg.Target.URL.Host}
+	idempotent := isIdempotent(cfg.Target.Method)
 	recs := make([]*Recorder, cfg.Threads)
 	links := make([]*link, 0, cfg.Connections)
 	workers := make([]*worker, 0, cfg.slots())
@@ -51,12 +60,15 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 			links = append(links, l)
 			for range streams {
 				w := &worker{
-					rec:     recs[t],
-					link:    l,
-					sched:   schedulerFor(&cfg, slot, slots),
-					timeout: cfg.Timeout,
-					start:   start,
-					end:     end,
+					rec:        recs[t],
+					run:        state,
+					link:       l,
+					sched:      schedulerFor(&cfg, slot, slots),
+					timeout:    cfg.Timeout,
+					action:     cfg.TimeoutAction,
+					idempotent: idempotent,
+					start:      start,
+					end:        end,
 				}
 				if cfg.Requests > 0 {
 					w.quota = split(cfg.Requests, slots, slot)
@@ -68,14 +80,25 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 			}
 		}
 	}
+	state.workers = int64(len(workers))
 	if err == nil {
 		links[0].set(first)
+		state.connected.Store(true)
+	} else {
+		// The run's first dial is an attempt like any other.
+		class := dialClass(err)
+		recs[0].counts.count(class)
+		if isTimeout(err) {
+			recs[0].counts.ConnectTimeout++
+			err = errConnectTimeout
+		}
+		recs[0].noteError(class, err)
 	}
 
 	var wg sync.WaitGroup
 	for _, w := range workers {
 		wg.Add(1)
-		go func() { defer wg.Done(); w.run(runCtx) }()
+		go func() { defer wg.Done(); w.loop(runCtx) }()
 	}
 	allDone := make(chan struct{})
 	go func() { wg.Wait(); close(allDone) }()
@@ -95,8 +118,9 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	for _, l := range links {
 		l.close()
 	}
-	interrupted := ctx.Err() != nil && (end.IsZero() || time.Now().Before(end))
-	if cfg.Requests == 0 && !interrupted && !end.IsZero() {
+	aborted := state.aborted()
+	interrupted := aborted == "" && ctx.Err() != nil && (end.IsZero() || time.Now().Before(end))
+	if cfg.Requests == 0 && !interrupted && aborted == "" && !end.IsZero() {
 		// Under a rate schedule the last request may end before the
 		// deadline; the run still spans its whole duration (wrk2).
 		if wait := time.Until(end); wait > 0 {
@@ -110,6 +134,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	res.Start, res.End = start, done
 	res.Duration = done.Sub(start)
 	res.Interrupted = interrupted
+	res.Aborted = aborted
 	res.CPU = processCPU() - cpu0
 	res.Conn = connInfo(first)
 	return res, nil
@@ -169,6 +194,17 @@ func merge(recs []*Recorder) *Result {
 		r.mu.Unlock()
 	}
 	return res
+}
+
+// isIdempotent reports whether a request with method may be sent again
+// when the connection it went out on turns out to have been closed (RFC
+// 9110, 9.2.2).
+func isIdempotent(method string) bool {
+	switch method {
+	case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE":
+		return true
+	}
+	return false
 }
 
 // connInfo says what the first connection negotiated.

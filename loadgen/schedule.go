@@ -40,6 +40,36 @@ func (s ConstantRate) Due(n uint64) (time.Duration, bool) {
 	return time.Duration(sec * float64(time.Second)), true
 }
 
+// DueBefore returns how many requests of s are due before offset t: the
+// number of n with Due(n) < t. s must be non-decreasing in n; a closed loop
+// has none due.
+func DueBefore(s Scheduler, t time.Duration) uint64 {
+	d, scheduled := s.Due(0)
+	if !scheduled || d >= t {
+		return 0
+	}
+	hi := uint64(1) // grow hi until Due(hi) >= t; Due(lo) < t throughout
+	for {
+		if d, _ := s.Due(hi); d >= t {
+			break
+		}
+		if hi >= 1<<62 {
+			return hi
+		}
+		hi *= 2
+	}
+	lo := hi / 2
+	for lo+1 < hi {
+		mid := lo + (hi-lo)/2
+		if d, _ := s.Due(mid); d < t {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi
+}
+
 // schedulerFor returns the scheduler of connection i of n under cfg.
 func schedulerFor(cfg *Config, i, n int) Scheduler {
 	if cfg.Rate <= 0 {

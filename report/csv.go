@@ -26,7 +26,8 @@ var csvColumns = func() []string {
 		cols = append(cols, "latency_p"+percentileKey(p)+"_us")
 	}
 	cols = append(cols, "service_time_mean_us", "service_time_p50_us", "service_time_p99_us", "service_time_max_us",
-		"rate_achieved", "max_send_lag_us", "status_codes")
+		"rate_achieved", "max_send_lag_us", "status_codes",
+		"errors_ports", "unsent_at_stop", "reconnects", "timeouts_late", "timeouts_abandoned", "errors_idle_closed", "aborted")
 	return cols
 }()
 
@@ -48,7 +49,7 @@ func CSV(w io.Writer, r *loadgen.Result, o Options) error {
 		r.Conn.Protocol, strconv.Itoa(cfg.Threads), strconv.Itoa(cfg.Connections), i(cfg.Duration.Microseconds()), f(cfg.Rate),
 		strconv.FormatBool(r.Interrupted), u(c.Completed, 10), f(r.RequestsPerSec()), u(c.BytesRead, 10), u(c.BytesWritten, 10),
 		f(r.BytesReadPerSec()), u(c.Sent, 10), u(c.InFlight, 10), u(c.LatencyExcluded, 10),
-		u(c.Connect, 10), u(c.Read, 10), u(c.Write, 10), u(c.Timeout, 10), u(c.Status, 10),
+		u(c.Connect, 10), u(c.Read, 10), u(c.Write, 10), u(c.TimedOut(), 10), u(c.Status, 10),
 		u(c.GoAway, 10), u(c.Reset, 10), u(c.Protocol, 10), strconv.Itoa(max(cfg.Streams, 1)), r.Conn.TLSVersion,
 		i(lat.Min), f(lat.Mean), f(lat.Stdev), i(lat.Max),
 	}
@@ -57,10 +58,11 @@ func CSV(w io.Writer, r *loadgen.Result, o Options) error {
 	}
 	achieved := ""
 	if cfg.Rate > 0 {
-		achieved = f(r.RequestsPerSec())
+		achieved = f(r.AchievedRate())
 	}
 	row = append(row, f(svc.Mean), i(r.Service.ValueAtQuantile(50)), i(r.Service.ValueAtQuantile(99)), i(svc.Max),
-		achieved, i(r.SendLag.Max()), statusCodes(r.StatusCodes))
+		achieved, i(r.SendLag.Max()), statusCodes(r.StatusCodes),
+		u(c.Ports, 10), u(c.Unsent, 10), u(c.Reconnects, 10), u(c.Late, 10), u(c.Timeout, 10), u(c.IdleClosed, 10), r.Aborted)
 	if err := cw.Write(row); err != nil {
 		return err
 	}

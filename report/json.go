@@ -24,6 +24,7 @@ type jsonReport struct {
 	Start              string                 `json:"start"`
 	End                string                 `json:"end"`
 	Interrupted        bool                   `json:"interrupted"`
+	Aborted            string                 `json:"aborted"`
 	Requests           uint64                 `json:"requests"`
 	DurationUs         int64                  `json:"duration_us"`
 	RequestsPerSec     float64                `json:"requests_per_sec"`
@@ -34,6 +35,9 @@ type jsonReport struct {
 	CPUUs              int64                  `json:"cpu_us"`
 	Sent               uint64                 `json:"sent"`
 	InFlightAtStop     uint64                 `json:"in_flight_at_stop"`
+	UnsentAtStop       uint64                 `json:"unsent_at_stop"`
+	Reconnects         uint64                 `json:"reconnects"`
+	Timeouts           jsonTimeouts           `json:"timeouts"`
 	LatencyExcluded    uint64                 `json:"latency_excluded"`
 	LatencyClipped     uint64                 `json:"latency_clipped"`
 	TLS                *jsonTLS               `json:"tls"`
@@ -61,19 +65,32 @@ type jsonConfig struct {
 	Requests    uint64   `json:"requests"`
 	RatePerSec  float64  `json:"rate_per_sec"`
 	TimeoutUs   int64    `json:"timeout_us"`
+	TimeoutAct  string   `json:"timeout_action"`
+	ConnectUs   int64    `json:"connect_timeout_us"`
 	TLSInsecure bool     `json:"tls_insecure"`
 }
 
+// jsonErrors: timeout is wrk's (every request that passed --timeout); of
+// those only timeouts.abandoned ended the request.
 type jsonErrors struct {
-	Connect  uint64 `json:"connect"`
-	Ports    uint64 `json:"ports"`
-	Read     uint64 `json:"read"`
-	Write    uint64 `json:"write"`
-	Timeout  uint64 `json:"timeout"`
-	Status   uint64 `json:"status"`
-	GoAway   uint64 `json:"goaway"`
-	Reset    uint64 `json:"reset"`
-	Protocol uint64 `json:"protocol"`
+	Connect        uint64 `json:"connect"`
+	ConnectTimeout uint64 `json:"connect_timeout"`
+	Ports          uint64 `json:"ports"`
+	Read           uint64 `json:"read"`
+	Write          uint64 `json:"write"`
+	Timeout        uint64 `json:"timeout"`
+	Status         uint64 `json:"status"`
+	GoAway         uint64 `json:"goaway"`
+	Reset          uint64 `json:"reset"`
+	Protocol       uint64 `json:"protocol"`
+	IdleClosed     uint64 `json:"idle_closed"`
+}
+
+// jsonTimeouts splits errors.timeout by what became of the requests.
+type jsonTimeouts struct {
+	Late          uint64 `json:"late"`
+	WaitingAtStop uint64 `json:"waiting_at_stop"`
+	Abandoned     uint64 `json:"abandoned"`
 }
 
 type jsonTLS struct {
@@ -96,13 +113,15 @@ type jsonThreadRate struct {
 	Samples     int64   `json:"samples"`
 	Mean        float64 `json:"mean"`
 	Stdev       float64 `json:"stdev"`
-	Max         int64   `json:"max"`
+	Max         float64 `json:"max"`
 	WithinStdev float64 `json:"within_stdev_pct"`
 }
 
 type jsonRate struct {
 	Target        float64 `json:"target"`
 	Achieved      float64 `json:"achieved"`
+	Answered      float64 `json:"answered"`
+	Due           uint64  `json:"due"`
 	MaxSendLagUs  int64   `json:"max_send_lag_us"`
 	TimerLagP50Us int64   `json:"timer_lag_p50_us"`
 	TimerLagP99Us int64   `json:"timer_lag_p99_us"`
@@ -131,11 +150,12 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 			URL: RedactURL(cfg.Target.URL), Method: cfg.Target.Method, Headers: headerLines(cfg.Target.Headers),
 			BodyBytes: len(cfg.Target.Body), Protocol: r.Conn.Protocol, Threads: cfg.Threads, Connections: cfg.Connections, Streams: max(cfg.Streams, 1),
 			DurationUs: cfg.Duration.Microseconds(), Requests: cfg.Requests, RatePerSec: cfg.Rate,
-			TimeoutUs: cfg.Timeout.Microseconds(), TLSInsecure: cfg.Target.TLS != nil && cfg.Target.TLS.InsecureSkipVerify,
+			TimeoutUs: cfg.Timeout.Microseconds(), TimeoutAct: cfg.TimeoutAction.String(), ConnectUs: cfg.ConnectTimeout.Microseconds(), TLSInsecure: cfg.Target.TLS != nil && cfg.Target.TLS.InsecureSkipVerify,
 		},
 		Start:              r.Start.UTC().Format(time.RFC3339Nano),
 		End:                r.End.UTC().Format(time.RFC3339Nano),
 		Interrupted:        r.Interrupted,
+		Aborted:            r.Aborted,
 		Requests:           c.Completed,
 		DurationUs:         r.Duration.Microseconds(),
 		RequestsPerSec:     r.RequestsPerSec(),
@@ -146,9 +166,12 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 		CPUUs:              r.CPU.Microseconds(),
 		Sent:               c.Sent,
 		InFlightAtStop:     c.InFlight,
+		UnsentAtStop:       c.Unsent,
+		Reconnects:         c.Reconnects,
+		Timeouts:           jsonTimeouts{c.Late, c.LateInFlight, c.Timeout},
 		LatencyExcluded:    c.LatencyExcluded,
 		LatencyClipped:     c.Clipped,
-		Errors:             jsonErrors{c.Connect, c.Ports, c.Read, c.Write, c.Timeout, c.Status, c.GoAway, c.Reset, c.Protocol},
+		Errors:             jsonErrors{c.Connect, c.ConnectTimeout, c.Ports, c.Read, c.Write, c.TimedOut(), c.Status, c.GoAway, c.Reset, c.Protocol, c.IdleClosed},
 		ErrorMessages:      r.ErrorMessages,
 		StatusCodes:        map[string]uint64{},
 		Warnings:           []string{},
@@ -174,11 +197,11 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 			return nil, err
 		}
 	}
-	rs := summarize(r.ReqRate)
-	rep.ThreadReqPerSec = jsonThreadRate{rs.Count, rs.Mean, rs.Stdev, rs.Max, rs.WithinStdev}
+	rs, rmax := rateSummary(r.ReqRate)
+	rep.ThreadReqPerSec = jsonThreadRate{rs.Count, rs.Mean, rs.Stdev, rmax, rs.WithinStdev}
 	if cfg.Rate > 0 {
 		rep.Rate = &jsonRate{
-			Target: cfg.Rate, Achieved: r.RequestsPerSec(), MaxSendLagUs: r.SendLag.Max(),
+			Target: cfg.Rate, Achieved: r.AchievedRate(), Answered: r.RequestsPerSec(), Due: r.Due(), MaxSendLagUs: r.SendLag.Max(),
 			TimerLagP50Us: r.TimerLag.ValueAtQuantile(50), TimerLagP99Us: r.TimerLag.ValueAtQuantile(99), Verdict: r.RateVerdict(),
 		}
 	}

@@ -43,7 +43,7 @@ func fixedResult(rate float64) *loadgen.Result {
 		}
 	}
 	for i := int64(0); i < 200; i++ {
-		r.ReqRate.RecordValue(45 + i%10)
+		r.ReqRate.RecordValue((45 + i%10) * loadgen.ReqRateScale)
 	}
 	return r
 }

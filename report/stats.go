@@ -2,6 +2,7 @@ package report
 
 import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/gowrk/gowrk/loadgen"
 )
 
 // summary is the wrk-style summary of one histogram.
@@ -12,6 +13,15 @@ type summary struct {
 	// WithinStdev is the share (percent) of values within one standard
 	// deviation of the mean (wrk's "+/- Stdev").
 	WithinStdev float64
+}
+
+// rateSummary is the summary of the Req/Sec samples, in requests per
+// second (they are recorded in units of 1/loadgen.ReqRateScale).
+func rateSummary(h *hdrhistogram.Histogram) (s summary, maxRate float64) {
+	s = summarize(h)
+	s.Mean /= loadgen.ReqRateScale
+	s.Stdev /= loadgen.ReqRateScale
+	return s, float64(s.Max) / loadgen.ReqRateScale
 }
 
 func summarize(h *hdrhistogram.Histogram) summary {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,7 +28,8 @@ func Text(w io.Writer, r *loadgen.Result, o Options) error {
 	}
 	fmt.Fprintf(b, "  Thread Stats%6s%11s%8s%12s\n", "Avg", "Stdev", "Max", "+/- Stdev")
 	statsRow(b, "Latency", summarize(r.Latency), formatTimeUs)
-	statsRow(b, "Req/Sec", summarize(r.ReqRate), formatMetric)
+	rs, rmax := rateSummary(r.ReqRate)
+	statsRowF(b, "Req/Sec", rs, rmax, formatMetric)
 	if o.Latency {
 		fmt.Fprintf(b, "  Latency Distribution\n")
 		for _, p := range []float64{50, 75, 90, 99} {
@@ -40,8 +42,13 @@ func Text(w io.Writer, r *loadgen.Result, o Options) error {
 	}
 	c := &r.Counts
 	fmt.Fprintf(b, "  %d requests in %s, %sB read\n", c.Completed, formatTimeUs(float64(r.Duration.Microseconds())), formatBinary(float64(c.BytesRead)))
-	if c.Connect+c.Read+c.Write+c.Timeout > 0 {
-		fmt.Fprintf(b, "  Socket errors: connect %d, read %d, write %d, timeout %d\n", c.Connect, c.Read, c.Write, c.Timeout)
+	// wrk's line; timeout is wrk's too: every request that passed --timeout.
+	if c.Connect+c.Ports+c.Read+c.Write+c.TimedOut() > 0 {
+		fmt.Fprintf(b, "  Socket errors: connect %d, read %d, write %d, timeout %d", c.Connect, c.Read, c.Write, c.TimedOut())
+		if c.Ports > 0 {
+			fmt.Fprintf(b, ", ports %d", c.Ports)
+		}
+		fmt.Fprintln(b)
 	}
 	if c.Status > 0 {
 		fmt.Fprintf(b, "  Non-2xx or 3xx responses: %d\n", c.Status)
@@ -83,7 +90,11 @@ func formatRunFor(d time.Duration) string {
 }
 
 func statsRow(b *bufio.Writer, name string, s summary, f func(float64) string) {
-	fmt.Fprintf(b, "    %-10s%s%s%s%8.2f%%\n", name, padUnits(f(s.Mean), 8), padUnits(f(s.Stdev), 10), padUnits(f(float64(s.Max)), 9), s.WithinStdev)
+	statsRowF(b, name, s, float64(s.Max), f)
+}
+
+func statsRowF(b *bufio.Writer, name string, s summary, maxV float64, f func(float64) string) {
+	fmt.Fprintf(b, "    %-10s%s%s%s%8.2f%%\n", name, padUnits(f(s.Mean), 8), padUnits(f(s.Stdev), 10), padUnits(f(maxV), 9), s.WithinStdev)
 }
 
 // hdrBlock prints wrk2's percentile tail and detailed spectrum.
@@ -119,11 +130,34 @@ func spectrum(b *bufio.Writer, h *hdrhistogram.Histogram) {
 // the figures, the rate verdict and the hint for troubled runs.
 func extraLines(b *bufio.Writer, r *loadgen.Result) {
 	c := &r.Counts
+	if r.Conn.Protocol != "" {
+		fmt.Fprintf(b, "Protocol: %s", r.Conn.Protocol)
+		if r.Conn.TLSVersion != "" {
+			fmt.Fprintf(b, " over %s (%s)", r.Conn.TLSVersion, r.Conn.CipherSuite)
+		}
+		fmt.Fprintln(b)
+	}
 	if r.Interrupted {
 		fmt.Fprintf(b, "Interrupted after %s: figures cover the run so far.\n", r.Duration.Round(time.Millisecond))
 	}
+	if r.Aborted != "" {
+		fmt.Fprintf(b, "Stopped early after %s: %s\n", r.Duration.Round(time.Millisecond), r.Aborted)
+	}
 	if c.InFlight > 0 {
 		fmt.Fprintf(b, "In flight at stop: %d (sent, neither answered nor failed when the run ended)\n", c.InFlight)
+	}
+	if c.Unsent > 0 {
+		fmt.Fprintf(b, "Unsent at stop: %d (due under the schedule before the stop, never sent)\n", c.Unsent)
+	}
+	if to := c.TimedOut(); to > 0 {
+		fmt.Fprintf(b, "Timeouts: %d passed --timeout %s: %d answered late (in the latency figures), %d still waiting at the stop, %d abandoned\n",
+			to, strings.ReplaceAll(r.Config.Timeout.String(), "µs", "us"), c.Late, c.LateInFlight, c.Timeout)
+	}
+	if c.Reconnects > 0 {
+		fmt.Fprintf(b, "Reconnects: %d (the server had closed idle keep-alive connections; those requests went out again on new ones)\n", c.Reconnects)
+	}
+	if c.IdleClosed > 0 {
+		fmt.Fprintf(b, "Idle-closed: %d %s requests met a keep-alive connection the server had closed, and were not sent again (not idempotent)\n", c.IdleClosed, r.Config.Target.Method)
 	}
 	for _, m := range r.ErrorMessages {
 		fmt.Fprintf(b, "Error: %s: %s (%d)\n", m.Class, m.Message, m.Count)
@@ -135,14 +169,15 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 		fmt.Fprintf(b, "Latency clipped: %d values above 1h recorded as 1h\n", c.Clipped)
 	}
 	if r.Config.Rate > 0 {
-		fmt.Fprintf(b, "Rate: target %.2f/s, achieved %.2f/s, max send lag %s, gowrk CPU %.0f%% of %d threads\n",
-			r.Config.Rate, r.RequestsPerSec(), formatTimeUs(float64(r.SendLag.Max())), 100*r.CPUBusy(), r.Config.Threads)
+		fmt.Fprintf(b, "Rate: target %s/s, achieved %.2f/s (answered %.2f/s, the rest in flight at the stop), sent %d of %d due, max send lag %s, gowrk CPU %.0f%% of %d threads\n",
+			strconv.FormatFloat(r.Config.Rate, 'f', -1, 64), r.AchievedRate(), r.RequestsPerSec(), c.Sent, r.Due(),
+			formatTimeUs(float64(r.SendLag.Max())), 100*r.CPUBusy(), r.Config.Threads)
 		if r.TimerLag.TotalCount() > 0 {
 			fmt.Fprintf(b, "Timer lateness: p50 %s, p99 %s (gowrk's own wake-up delay for idle connections; part of the latency above)\n",
 				formatTimeUs(float64(r.TimerLag.ValueAtQuantile(50))), formatTimeUs(float64(r.TimerLag.ValueAtQuantile(99))))
 		}
 		if r.Counts.Timeout > 0 {
-			fmt.Fprintf(b, "Latency includes: %d timed-out requests, each at its time waited (at least %s)\n", c.Timeout, r.Config.Timeout)
+			fmt.Fprintf(b, "Latency includes: %d abandoned requests, each at its time waited (at least %s)\n", c.Timeout, r.Config.Timeout)
 		}
 	}
 	for _, w := range r.Warnings() {

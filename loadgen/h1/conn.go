@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gowrk/gowrk/loadgen"
@@ -23,6 +25,8 @@ type Conn struct {
 	br          *bufio.Reader
 	request     []byte
 	head        bool
+	used        int  // exchanges completed on this connection
+	gotByte     bool // a byte of the current response has arrived
 	hdr         fasthttp.ResponseHeader
 	interrupted atomic.Bool
 }
@@ -34,6 +38,7 @@ var (
 	errNoBody      = errors.New("connection closed before the response was complete")
 	errBadChunk    = errors.New("malformed chunked encoding")
 	errBadStatus   = errors.New("malformed status code")
+	errNotHTTP     = errors.New("the response is not HTTP/1.x")
 )
 
 // Do implements loadgen.Conn.
@@ -42,10 +47,14 @@ func (c *Conn) Do(deadline time.Time, res *loadgen.Response) error {
 	err := c.exchange(deadline, res)
 	res.BytesIn = c.counter.in - in0
 	res.BytesOut = c.counter.out - out0
+	if err == nil {
+		c.used++
+	}
 	return err
 }
 
 func (c *Conn) exchange(deadline time.Time, res *loadgen.Response) error {
+	c.gotByte = false
 	if err := c.nc.SetDeadline(deadline); err != nil {
 		return &loadgen.ClassError{Class: loadgen.ClassWrite, Err: err}
 	}
@@ -53,10 +62,16 @@ func (c *Conn) exchange(deadline time.Time, res *loadgen.Response) error {
 		return &loadgen.ClassError{Class: loadgen.ClassRead, Err: errInterrupted}
 	}
 	if _, err := c.nc.Write(c.request); err != nil {
+		if c.used > 0 && closedByPeer(err) {
+			return loadgen.ErrStale
+		}
 		return classify(loadgen.ClassWrite, err)
 	}
 	status, err := c.readHeader()
 	if err != nil {
+		if c.used > 0 && !c.gotByte && closedByPeer(err) {
+			return loadgen.ErrStale // not one byte of the response came
+		}
 		return classify(loadgen.ClassRead, err)
 	}
 	res.Status = status
@@ -87,8 +102,13 @@ func (c *Conn) readHeader() (int, error) {
 	for {
 		// fasthttp reports any failure on the first byte as EOF; peeking
 		// first keeps the real cause (a TLS alert, a reset, a timeout).
-		if _, err := c.br.Peek(1); err != nil {
+		first, err := c.br.Peek(1)
+		if err != nil {
 			return 0, eofMeansShort(err)
+		}
+		c.gotByte = true
+		if first[0] != 'H' {
+			return 0, c.notHTTP()
 		}
 		if err := c.hdr.Read(c.br); err != nil {
 			if err == io.EOF {
@@ -104,6 +124,29 @@ func (c *Conn) readHeader() (int, error) {
 			return s, nil
 		}
 	}
+}
+
+// notHTTP explains a response that does not start as HTTP/1.x does. A TLS
+// record or an HTTP/2 frame means the server speaks another protocol: that
+// is a *loadgen.FatalError, which stops the run with the fix.
+func (c *Conn) notHTTP() error {
+	b, _ := c.br.Peek(c.br.Buffered())
+	switch {
+	case len(b) >= 2 && (b[0] == 0x15 || b[0] == 0x16) && b[1] == 0x03:
+		return &loadgen.FatalError{Err: errors.New("the server answered with TLS, not HTTP: it is an HTTPS port; use an https:// URL")}
+	case len(b) >= 9 && (b[3] == 0x4 || b[3] == 0x7) && b[0] == 0:
+		// An HTTP/2 frame header: 24-bit length, then type 4 (SETTINGS)
+		// or 7 (GOAWAY), as a server that only speaks h2c answers.
+		return &loadgen.FatalError{Err: errors.New("the server answered with HTTP/2 frames: it speaks only HTTP/2; add --http2")}
+	}
+	return fmt.Errorf("%w (it starts with byte 0x%02x)", errNotHTTP, b[0])
+}
+
+// closedByPeer reports whether err says the peer had closed the connection:
+// end-of-file, a reset or a broken pipe.
+func closedByPeer(err error) bool {
+	return err == errNoBody || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // discardChunked reads and drops a chunked body and its trailer.

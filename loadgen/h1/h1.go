@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -23,6 +24,10 @@ import (
 // ReadBufferSize is the per-connection read buffer; a response header block
 // must fit in it (wrk's RECVBUF is the same size).
 const ReadBufferSize = 8192
+
+// alertNoApplicationProtocol is TLS alert 120: the server shares none of
+// the protocols the client offered in ALPN.
+const alertNoApplicationProtocol = tls.AlertError(120)
 
 // Engine dials HTTP/1.1 connections to one target. It is safe for
 // concurrent use.
@@ -101,6 +106,10 @@ func (e *Engine) Dial(ctx context.Context) (loadgen.Conn, error) {
 		cancel()
 		if err != nil {
 			raw.Close()
+			var alert tls.AlertError
+			if errors.As(err, &alert) && alert == alertNoApplicationProtocol {
+				return nil, &loadgen.FatalError{Err: fmt.Errorf("%s speaks only HTTP/2 over TLS (ALPN offered http/1.1, the server refused it); add --http2", e.tls.ServerName)}
+			}
 			return nil, err
 		}
 		c.nc, c.tls = tc, tc

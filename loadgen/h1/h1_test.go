@@ -173,16 +173,26 @@ func TestBodies(t *testing.T) {
 // TestErrors: each failure lands in its class, and the run ends on time.
 func TestErrors(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		b     *testserver.Behaviour
-		check func(t *testing.T, c loadgen.Counts)
+		name   string
+		b      *testserver.Behaviour
+		action loadgen.TimeoutAction
+		check  func(t *testing.T, c loadgen.Counts)
 	}{
-		{"connect", nil, func(t *testing.T, c loadgen.Counts) {
-			if c.Connect == 0 || c.Sent != 0 || c.Completed != 0 {
-				t.Errorf("want only connect errors: %+v", c)
+		{"connect", nil, loadgen.TimeoutWait, func(t *testing.T, c loadgen.Counts) {
+			// Every first dial is refused: the run stops after one dial
+			// per connection and the run's own first one.
+			if c.Connect != 5 || c.Sent != 0 || c.Completed != 0 {
+				t.Errorf("want 5 connect errors: %+v", c)
 			}
 		}},
-		{"timeout", &testserver.Behaviour{Never: true}, func(t *testing.T, c loadgen.Counts) {
+		{"timeout, waiting", &testserver.Behaviour{Never: true}, loadgen.TimeoutWait, func(t *testing.T, c loadgen.Counts) {
+			// 4 connections each wait for their first response until the
+			// end of the run: 4 in flight, all past the timeout, none abandoned.
+			if c.Timeout != 0 || c.Sent != 4 || c.InFlight != 4 || c.LateInFlight != 4 || c.TimedOut() != 4 {
+				t.Errorf("want 4 requests waiting past their timeout: %+v", c)
+			}
+		}},
+		{"timeout, abort", &testserver.Behaviour{Never: true}, loadgen.TimeoutAbort, func(t *testing.T, c loadgen.Counts) {
 			// 4 connections, 300 ms timeout, 1 s run: 3 timeouts each, then the
 			// fourth request of each is cut by the end of the run.
 			if c.Timeout < 8 || c.Timeout > 12 || c.Completed != 0 || c.InFlight != 4 {
@@ -192,7 +202,7 @@ func TestErrors(t *testing.T) {
 				t.Errorf("latency excluded %d, timeouts %d", c.LatencyExcluded, c.Timeout)
 			}
 		}},
-		{"reset", &testserver.Behaviour{Reset: true}, func(t *testing.T, c loadgen.Counts) {
+		{"reset", &testserver.Behaviour{Reset: true}, loadgen.TimeoutWait, func(t *testing.T, c loadgen.Counts) {
 			if c.Read == 0 || c.Completed != 0 || c.Timeout != 0 {
 				t.Errorf("want read errors: %+v", c)
 			}
@@ -204,14 +214,14 @@ func TestErrors(t *testing.T) {
 				target = start(t, *tc.b).URL()
 			}
 			cfg := config(t, target)
-			cfg.Duration, cfg.Timeout = time.Second, 300*time.Millisecond
+			cfg.Duration, cfg.Timeout, cfg.TimeoutAction = time.Second, 300*time.Millisecond, tc.action
 			began := time.Now()
 			res := runLoad(t, cfg)
 			if el := time.Since(began); el > cfg.Duration+cfg.Timeout+time.Second {
 				t.Errorf("run took %s, want at most duration + timeout + 1s", el)
 			}
 			tc.check(t, res.Counts)
-			if len(res.ErrorMessages) == 0 {
+			if len(res.ErrorMessages) == 0 && tc.name != "timeout, waiting" {
 				t.Error("no error message kept")
 			}
 		})

@@ -264,21 +264,36 @@ func TestConstantRate(t *testing.T) {
 // TestTimeoutAndInterrupt: a stalled stream times out without taking its
 // connection down, and the end of the run leaves nothing unaccounted.
 func TestTimeoutAndInterrupt(t *testing.T) {
-	h := &countingHandler{delay: 700 * time.Millisecond}
-	cfg := config(t, startH2C(t, h))
-	cfg.Timeout, cfg.Duration, cfg.Connections, cfg.Threads = 300*time.Millisecond, time.Second, 1, 1
-	began := time.Now()
-	res, err := run(t, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if el := time.Since(began); el > cfg.Duration+cfg.Timeout+time.Second {
-		t.Errorf("run took %s", el)
-	}
-	if res.Counts.Timeout < 4 || res.Counts.Completed != 0 {
-		t.Errorf("counts %+v", res.Counts)
-	}
-	if n := h.conns.Load(); n != 1 {
-		t.Errorf("server saw %d connections; a stream timeout must not close the connection", n)
+	for _, action := range []loadgen.TimeoutAction{loadgen.TimeoutAbort, loadgen.TimeoutWait} {
+		t.Run(action.String(), func(t *testing.T) {
+			h := &countingHandler{delay: 700 * time.Millisecond}
+			cfg := config(t, startH2C(t, h))
+			cfg.Timeout, cfg.Duration, cfg.Connections, cfg.Threads = 300*time.Millisecond, time.Second, 1, 1
+			cfg.TimeoutAction = action
+			began := time.Now()
+			res, err := run(t, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if el := time.Since(began); el > cfg.Duration+cfg.Timeout+time.Second {
+				t.Errorf("run took %s", el)
+			}
+			c := res.Counts
+			switch action {
+			case loadgen.TimeoutAbort:
+				if c.Timeout < 4 || c.Completed != 0 {
+					t.Errorf("abort: want every stream abandoned: %+v", c)
+				}
+			case loadgen.TimeoutWait:
+				// Each stream's first response comes at 700 ms, late; the
+				// second is in flight at the stop.
+				if c.Timeout != 0 || c.Completed == 0 || c.Late != c.Completed || c.Sent != c.Completed+c.InFlight {
+					t.Errorf("wait: want late answers and none abandoned: %+v", c)
+				}
+			}
+			if n := h.conns.Load(); n != 1 {
+				t.Errorf("server saw %d connections; a stream timeout must not close the connection", n)
+			}
+		})
 	}
 }

@@ -1,0 +1,58 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// runState is what the workers of one run share. They touch it only when
+// they dial or when a request proves the run pointless, never per request.
+type runState struct {
+	cancel context.CancelFunc
+	host   string // the target's host:port, for messages
+	// workers is how many workers the run has; firstFails counts those
+	// whose first dial failed while no dial had succeeded.
+	workers    int64
+	firstFails atomic.Int64
+	connected  atomic.Bool // some dial has succeeded
+
+	mu     sync.Mutex
+	reason string
+}
+
+// abort stops the run early, for reason (the first reason given wins).
+func (s *runState) abort(reason string) {
+	s.mu.Lock()
+	if s.reason == "" {
+		s.reason = reason
+	}
+	s.mu.Unlock()
+	s.cancel()
+}
+
+// aborted returns why the run was stopped early; "" if it was not.
+func (s *runState) aborted() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reason
+}
+
+// firstDialFailed notes a worker whose first dial failed. When every
+// worker's first dial has failed and none has ever succeeded, the target is
+// not there: the run stops (as wrk's "unable to connect") instead of
+// redialling for its whole duration.
+func (s *runState) firstDialFailed(err error) {
+	if s.connected.Load() {
+		return
+	}
+	if s.firstFails.Add(1) < s.workers || s.connected.Load() {
+		return
+	}
+	if dialClass(err) == ClassPorts {
+		s.abort(fmt.Sprintf("cannot connect to %s: this machine has no ephemeral port left (EADDRNOTAVAIL); every first connection attempt failed", s.host))
+		return
+	}
+	s.abort(fmt.Sprintf("cannot connect to %s (%s): every first connection attempt failed and none succeeded; check that the server is listening there", s.host, errorText(err)))
+}
