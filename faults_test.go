@@ -29,7 +29,8 @@ type jsonRun struct {
 		WaitingAtStop uint64 `json:"waiting_at_stop"`
 		Abandoned     uint64 `json:"abandoned"`
 	} `json:"timeouts"`
-	Aborted string `json:"aborted"`
+	Aborted    string `json:"aborted"`
+	Reconnects uint64 `json:"reconnects"`
 }
 
 // faultRun runs gowrk with args (plus -f json), checks the time bound and

@@ -124,7 +124,11 @@ func (r *Result) StreamsHint() string {
 // Warnings are every one-line verdict and hint about the run, in order.
 func (r *Result) Warnings() []string {
 	var out []string
-	for _, w := range []string{r.Aborted, r.RateVerdict(), r.StreamsHint(), r.TroubleHint(), r.GeneratorHint()} {
+	trouble := r.TroubleHint()
+	if r.Aborted != "" {
+		trouble = "" // the reason for the stop is the one that matters
+	}
+	for _, w := range []string{r.Aborted, r.RateVerdict(), r.StreamsHint(), trouble, r.GeneratorHint()} {
 		if w != "" {
 			out = append(out, w)
 		}

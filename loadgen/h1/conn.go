@@ -69,8 +69,10 @@ func (c *Conn) exchange(deadline time.Time, res *loadgen.Response) error {
 	}
 	status, err := c.readHeader()
 	if err != nil {
-		if c.used > 0 && !c.gotByte && closedByPeer(err) {
-			return loadgen.ErrStale // not one byte of the response came
+		if !c.gotByte && closedByPeer(err) {
+			if c.used > 0 {
+				return loadgen.ErrStale // not one byte of the response came
+			}
 		}
 		return classify(loadgen.ClassRead, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gowrk/gowrk/loadgen"
@@ -38,6 +39,9 @@ type Engine struct {
 	head    bool        // HEAD: responses carry no body
 	dialer  net.Dialer
 	timeout time.Duration
+
+	probe    sync.Once
+	h2OnlyIs bool // set once by h2Only's probe
 }
 
 var _ loadgen.Engine = (*Engine)(nil)
@@ -59,6 +63,27 @@ func New(ctx context.Context, t loadgen.Target, dialTimeout time.Duration) (*Eng
 		e.tls = netdial.TLSConfig(t, "http/1.1")
 	}
 	return e, nil
+}
+
+// h2Only reports whether the TLS server chooses h2 when a client offers
+// only h2. It is asked once per run, on a connection of its own, when a
+// handshake offering http/1.1 negotiated no protocol.
+func (e *Engine) h2Only() bool {
+	e.probe.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
+		defer cancel()
+		raw, err := e.dialer.DialContext(ctx, "tcp", e.addr)
+		if err != nil {
+			return
+		}
+		defer raw.Close()
+		cfg := e.tls.Clone()
+		cfg.NextProtos = []string{"h2"}
+		if tc, err := netdial.Handshake(ctx, raw, cfg); err == nil {
+			e.h2OnlyIs = tc.ConnectionState().NegotiatedProtocol == "h2"
+		}
+	})
+	return e.h2OnlyIs
 }
 
 // BuildRequest returns the bytes of t's request as sent on the wire.
@@ -111,6 +136,13 @@ func (e *Engine) Dial(ctx context.Context) (loadgen.Conn, error) {
 				return nil, &loadgen.FatalError{Err: fmt.Errorf("%s speaks only HTTP/2 over TLS (ALPN offered http/1.1, the server refused it); add --http2", e.tls.ServerName)}
 			}
 			return nil, err
+		}
+		// A server that picked no protocol may be one that speaks only
+		// HTTP/2 and lets HTTP/1.1 clients through the handshake only to
+		// close their connections unanswered (Go's, go.dev/issue/46310).
+		if tc.ConnectionState().NegotiatedProtocol == "" && e.h2Only() {
+			raw.Close()
+			return nil, &loadgen.FatalError{Err: fmt.Errorf("%s speaks only HTTP/2 over TLS (it negotiated no protocol for http/1.1, and chose h2 when offered); add --http2", e.tls.ServerName)}
 		}
 		c.nc, c.tls = tc, tc
 	}

@@ -50,6 +50,9 @@ type Behaviour struct {
 	// LargeBody, when > 0, sends a body of that many bytes, written from a
 	// small reused buffer (no memory cost on the server side).
 	LargeBody int64
+	// IdleClose closes a keep-alive connection that has carried a request
+	// and then sat idle for this long, as uvicorn does after 5 s.
+	IdleClose time.Duration
 	// StallAt/StallFor: requests that arrive in [StallAt, StallAt+StallFor)
 	// after Start are not answered before StallAt+StallFor, as if the
 	// process were suspended.
@@ -96,11 +99,15 @@ func (s *Server) serve(c net.Conn) {
 		return
 	}
 	br := bufio.NewReader(c)
-	for {
+	for served := 0; ; served++ {
+		if s.b.IdleClose > 0 && served > 0 {
+			c.SetReadDeadline(time.Now().Add(s.b.IdleClose))
+		}
 		head, n, err := readRequest(br)
 		if err != nil {
 			return
 		}
+		c.SetReadDeadline(time.Time{})
 		got := time.Now()
 		num := s.Requests.Add(1)
 		s.BytesIn.Add(int64(n))
