@@ -69,6 +69,17 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--tls-min", "1.1", "https://127.0.0.1/"}, `--tls-min "1.1": want 1.2 or 1.3`},
 		{[]string{"--cert", "c.pem", "https://127.0.0.1/"}, "--cert and --key"},
 		{[]string{"--cacert", body, "https://127.0.0.1/"}, "--cacert"},
+		{[]string{"http://127.0.0.1:0/"}, "port 0; want 1 to 65535"},
+		{[]string{"http://127.0.0.1:99999/"}, "port 99999; want 1 to 65535"},
+		{[]string{"-H", "Host:", "http://127.0.0.1/"}, `--header "Host:" has no value`},
+		{[]string{"-R", "1e10", "http://127.0.0.1/"}, "at most 1e9 (1G) requests per second"},
+		{[]string{"-n", "1e13", "http://127.0.0.1/"}, "at most 1e12"},
+		{[]string{"-d", "1ns", "http://127.0.0.1/"}, "--duration 1ns: at least 10ms"},
+		{[]string{"-L", "false", "http://127.0.0.1/"}, "a boolean flag takes no separate value"},
+		{[]string{"--timeout-action", "drop", "http://127.0.0.1/"}, `--timeout-action "drop": want wait or abort`},
+		{[]string{"--connect-timeout", "0", "http://127.0.0.1/"}, "--connect-timeout"},
+		{[]string{"serve", "extra"}, "gowrk serve takes no arguments"},
+		{[]string{"serve", "--status", "99"}, "--status 99"},
 	} {
 		code, out, errs := gowrk(t, tc.args...)
 		if code != 2 || out != "" || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") != 1 || strings.Contains(errs, "goroutine") || strings.Contains(errs, "s3cr3t") {

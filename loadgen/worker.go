@@ -186,18 +186,21 @@ func (w *worker) failed(err error, due, send, done time.Time, ownDeadline, sched
 	if errors.As(err, &ce) {
 		class = ce.Class
 	}
+	lag := int64(-1) // every request sent is in the send-lag figures
+	if scheduled {
+		lag = micros(send.Sub(due))
+	}
 	if w.stop.Load() || (class == ClassTimeout && !ownDeadline) {
 		w.delta.InFlight++
 		if done.Sub(send) > w.timeout {
 			w.delta.LateInFlight++
 		}
+		if scheduled {
+			w.batch = append(w.batch, sample{latency: -1, service: -1, lag: lag, timer: -1})
+		}
 		return stoppedInFlight
 	}
 	w.delta.count(class)
-	lag := int64(-1)
-	if scheduled {
-		lag = micros(send.Sub(due))
-	}
 	if class == ClassTimeout && scheduled {
 		w.batch = append(w.batch, sample{latency: micros(done.Sub(due)), service: -1, lag: lag, timer: -1})
 	} else {
@@ -270,6 +273,9 @@ func (w *worker) redial(ctx context.Context) bool {
 		}
 		if d > 0 && !w.sleep(ctx, d) {
 			return false
+		}
+		if !w.end.IsZero() && !time.Now().Before(w.end) {
+			return false // the wait took the rest of the run
 		}
 	}
 	return w.dial(ctx)
