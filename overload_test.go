@@ -155,6 +155,20 @@ func TestHTTP2OnlyServer(t *testing.T) {
 	}
 }
 
+// TestHTTPToHTTPSPort: http:// to Go's HTTPS server, which answers plain
+// HTTP with a 400: the run says every response was 400 and why.
+func TestHTTPToHTTPSPort(t *testing.T) {
+	cfg, _, err := serve.SelfSigned()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startServe(t, serve.Config{TLS: cfg})
+	code, _, errs := gowrk(t, "-t1", "-c1", "-n", "5", "http://"+s.Addr()+"/")
+	if code != 0 || !strings.Contains(errs, "every one of the 5 responses had a status of 400") || !strings.Contains(errs, "try https://") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+}
+
 // TestOtherProtocolAnswers: a response that is a TLS alert or HTTP/2
 // frames stops the run with the fix, after one request per connection.
 func TestOtherProtocolAnswers(t *testing.T) {

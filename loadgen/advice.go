@@ -167,7 +167,11 @@ func (r *Result) TroubleHint() string {
 			bad, ended, r.firstMessage(""))
 	}
 	if c.Status > 0 && c.Status == c.Completed {
-		return fmt.Sprintf("every one of the %d responses had a status of 400 or more (%s); check the URL's path, the method and the headers", c.Completed, statusText(r.StatusCodes))
+		also := ""
+		if r.StatusCodes[400] == c.Completed && r.Config.Target.URL.Scheme == "http" {
+			also = " (a 400 to every request is what an HTTPS port answers to plain HTTP: try https://)"
+		}
+		return fmt.Sprintf("every one of the %d responses had a status of 400 or more (%s); check the URL's path, the method and the headers%s", c.Completed, statusText(r.StatusCodes), also)
 	}
 	return ""
 }
