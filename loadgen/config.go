@@ -19,6 +19,10 @@ type Config struct {
 	// (HTTP/2 streams; h2load's -m). 0 or 1 for HTTP/1.1. Each stream slot
 	// has its own worker, its share of -n and of the rate.
 	Streams int
+	// Pipeline is how many requests an HTTP/1.1 connection keeps in flight
+	// (wrk's pipelining); 0 or 1 for none. Engines that cannot pipeline
+	// refuse a value above 1.
+	Pipeline int
 	// Duration bounds the run; 0 means no time limit (then Requests must be set).
 	Duration time.Duration
 	// Requests, when > 0, stops the run after that many requests have ended

@@ -14,6 +14,7 @@ type link struct {
 	eng     Engine
 	mu      sync.Mutex
 	conn    Conn
+	last    Conn // the last connection it had, for ConnInfo
 	stopped bool
 }
 
@@ -36,14 +37,14 @@ func (l *link) get(ctx context.Context) (Conn, error) {
 		c.Close()
 		return nil, context.Canceled
 	}
-	l.conn = c
+	l.conn, l.last = c, c
 	return c, nil
 }
 
 // set installs a connection dialled elsewhere (the run's first one).
 func (l *link) set(c Conn) {
 	l.mu.Lock()
-	l.conn = c
+	l.conn, l.last = c, c
 	l.mu.Unlock()
 }
 

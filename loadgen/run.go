@@ -21,17 +21,23 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	// The run's first dial, bounded by the run's length like every other.
-	dctx := ctx
-	if cfg.Duration > 0 {
-		var c context.CancelFunc
-		dctx, c = context.WithTimeout(ctx, cfg.Duration)
-		defer c()
-	}
-	first, err := eng.Dial(dctx)
-	var fatal *FatalError
-	if errors.As(err, &fatal) {
-		return nil, fatal
+	te, threaded := eng.(ThreadEngine)
+	var first Conn
+	var err error
+	if !threaded {
+		// The run's first dial, bounded by the run's length like every
+		// other; a *FatalError (an untrusted certificate) ends the run here.
+		dctx := ctx
+		if cfg.Duration > 0 {
+			var c context.CancelFunc
+			dctx, c = context.WithTimeout(ctx, cfg.Duration)
+			defer c()
+		}
+		first, err = eng.Dial(dctx)
+		var fatal *FatalError
+		if errors.As(err, &fatal) {
+			return nil, fatal
+		}
 	}
 
 	cpu0 := processCPU()
@@ -47,58 +53,32 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	}
 
 	state := &runState{cancel: cancel, host: cfg.Target.URL.Host}
-	idempotent := isIdempotent(cfg.Target.Method)
-	recs := make([]*Recorder, cfg.Threads)
-	links := make([]*link, 0, cfg.Connections)
-	workers := make([]*worker, 0, cfg.slots())
-	slots, streams := cfg.slots(), cfg.streams()
-	slot := 0
-	for t := range recs {
-		recs[t] = newRecorder(start)
-		for range split(uint64(cfg.Connections), cfg.Threads, t) {
-			l := &link{eng: eng}
-			links = append(links, l)
-			for range streams {
-				w := &worker{
-					rec:        recs[t],
-					run:        state,
-					link:       l,
-					sched:      schedulerFor(&cfg, slot, slots),
-					timeout:    cfg.Timeout,
-					action:     cfg.TimeoutAction,
-					idempotent: idempotent,
-					start:      start,
-					end:        end,
-				}
-				if cfg.Requests > 0 {
-					w.quota = split(cfg.Requests, slots, slot)
-				}
-				slot++
-				if cfg.Requests == 0 || w.quota > 0 {
-					workers = append(workers, w)
-				}
-			}
-		}
+	threads := buildThreads(&cfg, start, end, state)
+	recs := make([]*Recorder, len(threads))
+	for i, th := range threads {
+		recs[i] = th.rec
 	}
-	state.workers = int64(len(workers))
-	if err == nil {
-		links[0].set(first)
-		state.connected.Store(true)
-	} else {
-		// The run's first dial is an attempt like any other.
-		class := dialClass(err)
-		recs[0].counts.count(class)
-		if isTimeout(err) {
-			recs[0].counts.ConnectTimeout++
-			err = errConnectTimeout
+	if !threaded {
+		if err == nil {
+			state.connected.Store(true)
+		} else {
+			// The run's first dial is an attempt like any other.
+			threads[0].Slots[0].countDialError(err)
+			first = nil
 		}
-		recs[0].noteError(class, err)
 	}
 
 	var wg sync.WaitGroup
-	for _, w := range workers {
-		wg.Add(1)
-		go func() { defer wg.Done(); w.loop(runCtx) }()
+	var workers []*worker
+	var links []*link
+	for _, th := range threads {
+		if threaded {
+			wg.Add(1)
+			go func() { defer wg.Done(); te.RunThread(runCtx, th) }()
+			continue
+		}
+		connThreads{eng}.run(runCtx, th, first, &workers, &links, &wg)
+		first = nil
 	}
 	allDone := make(chan struct{})
 	go func() { wg.Wait(); close(allDone) }()
@@ -136,8 +116,51 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	res.Interrupted = interrupted
 	res.Aborted = aborted
 	res.CPU = processCPU() - cpu0
-	res.Conn = connInfo(first)
+	if threaded {
+		res.Conn = te.Info()
+	} else {
+		res.Conn = connInfo(first0(links))
+	}
 	return res, nil
+}
+
+// buildThreads splits cfg's connections over its threads (the remainder to
+// the first threads) and gives each slot its schedule and share of -n.
+func buildThreads(cfg *Config, start, end time.Time, state *runState) []*Thread {
+	threads := make([]*Thread, cfg.Threads)
+	slots, streams := cfg.slots(), cfg.streams()
+	idempotent := isIdempotent(cfg.Target.Method)
+	slot := 0
+	for t := range threads {
+		th := &Thread{Index: t, Streams: streams, Pipeline: max(cfg.Pipeline, 1), Start: start, End: end,
+			Timeout: cfg.Timeout, TimeoutAction: cfg.TimeoutAction, Idempotent: idempotent,
+			rec: newRecorder(start), run: state}
+		for range split(uint64(cfg.Connections), cfg.Threads, t) * uint64(streams) {
+			var quota uint64
+			if cfg.Requests > 0 {
+				quota = split(cfg.Requests, slots, slot)
+			}
+			s := newSlot(th, schedulerFor(cfg, slot, slots), quota)
+			s.none = cfg.Requests > 0 && quota == 0
+			if !s.none {
+				state.workers++
+			}
+			th.Slots = append(th.Slots, s)
+			slot++
+		}
+		threads[t] = th
+	}
+	return threads
+}
+
+// first0 is the first link's connection as the run ends, for ConnInfo.
+func first0(links []*link) Conn {
+	for _, l := range links {
+		if l.last != nil {
+			return l.last
+		}
+	}
+	return nil
 }
 
 // sampleRates samples every recorder's requests per second every

@@ -1,0 +1,278 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"syscall"
+	"time"
+)
+
+// A ThreadEngine runs whole threads: one loop owns every connection of a
+// thread (an event loop over the OS poller). Engines that offer one
+// blocking connection at a time implement Engine instead, and run on the
+// goroutine-per-connection adapter; both drive the same Slots, so the rules
+// of what a request means are the same for every engine.
+type ThreadEngine interface {
+	// RunThread drives th's slots until each is done or ctx is done, then
+	// calls Finish on every slot. It must not keep references to th after
+	// it returns.
+	RunThread(ctx context.Context, th *Thread)
+	// Info says what the engine's connections negotiate.
+	Info() ConnInfo
+}
+
+// Thread is one -t thread of a run: its share of the connections, as
+// Slots, and the run's rules. It is handed to one engine goroutine (a
+// ThreadEngine's loop) or split over one goroutine per slot (the adapter);
+// a Slot is only ever used by one goroutine.
+type Thread struct {
+	// Index is the thread's number, from 0.
+	Index int
+	// Slots are this thread's request slots, Streams per connection, in
+	// connection order: slot i belongs to connection i / Streams.
+	Slots   []*Slot
+	Streams int
+	// Pipeline is how many requests a connection may have in flight
+	// (HTTP/1.1 pipelining); 1 without.
+	Pipeline int
+	// Start is the start of the run; End its end (zero: none).
+	Start, End time.Time
+	// Timeout, TimeoutAction and Idempotent are the run's rules for a
+	// request that takes long and for a connection closed while idle.
+	Timeout       time.Duration
+	TimeoutAction TimeoutAction
+	Idempotent    bool
+	// Request is the request's bytes on the wire (HTTP/1.1), built once.
+	Request []byte
+
+	rec *Recorder
+	run *runState
+}
+
+// Connections is the number of connections of the thread.
+func (t *Thread) Connections() int { return len(t.Slots) / t.Streams }
+
+// Slot is the seam between an engine and the run's accounting: one request
+// sequence (a connection's, or an HTTP/2 stream slot's) with its schedule,
+// its share of -n, and a batch of outcomes flushed into its thread's
+// figures every batchSize requests or flushEvery. It is used by one
+// goroutine; nothing on its per-request path is shared with another thread.
+type Slot struct {
+	th    *Thread
+	plan  Scheduler
+	quota uint64 // requests this slot may end; 0 = no limit
+	next  uint64 // requests taken so far (sent, or consumed by a failed dial)
+	sched bool   // on a schedule (-R)
+	none  bool   // -n left this slot nothing to do
+
+	// dialed: this slot has had a connection at least once.
+	dialed    bool
+	batch     []sample
+	delta     Counts
+	lastFlush time.Duration // offset from the start
+}
+
+func newSlot(th *Thread, plan Scheduler, quota uint64) *Slot {
+	_, scheduled := plan.Due(0)
+	return &Slot{th: th, plan: plan, sched: scheduled, quota: quota, batch: make([]sample, 0, batchSize)}
+}
+
+// Due returns when the slot's next request is due, and whether it is on a
+// schedule (false: closed loop, due when the connection is free). more is
+// false when the slot has no request left: its quota is spent, or the
+// request would be due at or after the end of the run.
+func (s *Slot) Due() (due time.Duration, scheduled, more bool) {
+	if s.quota > 0 && s.next >= s.quota {
+		return 0, false, false
+	}
+	due, scheduled = s.plan.Due(s.next)
+	if scheduled && !s.th.End.IsZero() && s.th.Start.Add(due).Compare(s.th.End) >= 0 {
+		return due, scheduled, false
+	}
+	return due, scheduled, true
+}
+
+// Take marks the next request as sent: it goes out now.
+func (s *Slot) Take() {
+	s.next++
+	s.delta.Sent++
+}
+
+// Untake undoes Take for n requests that never reached the server (the
+// connection could not carry them): they will be sent again, with the same
+// due times. With reconnect, they count as reconnects (an idle keep-alive
+// connection the server had closed).
+func (s *Slot) Untake(n uint64, reconnect bool) {
+	s.next -= n
+	s.delta.Sent -= n
+	if reconnect {
+		s.delta.Reconnects += n
+	}
+}
+
+// Scheduled reports whether the slot is on a schedule (-R).
+func (s *Slot) Scheduled() bool { return s.sched }
+
+// Bytes adds bytes read and written on the wire.
+func (s *Slot) Bytes(in, out int64) {
+	s.delta.BytesRead += uint64(in)
+	s.delta.BytesWritten += uint64(out)
+}
+
+// Completed records a whole response: due and send are when the request
+// was due (closed loop: sent) and sent, done when its response ended;
+// timerLate is how late the send timer fired for an idle connection (-1:
+// not measured). Times are offsets from the start of the run.
+func (s *Slot) Completed(due, send, done time.Duration, status int, timerLate int64) {
+	s.delta.Completed++
+	if status >= 400 {
+		s.delta.Status++
+	}
+	if done-send > s.th.Timeout {
+		s.delta.Late++ // waited past --timeout, answered: in the figures at its true latency
+	}
+	sm := sample{latency: micros(done - due), service: micros(done - send), lag: -1, timer: timerLate, status: int32(status)}
+	if s.sched {
+		sm.lag = micros(send - due)
+	}
+	s.add(sm, done)
+}
+
+// Failed records a request that was sent and failed with class; an
+// abandoned timeout (ClassTimeout) is in the corrected latency under a
+// schedule, as it waited. err is kept as a message.
+func (s *Slot) Failed(class ErrorClass, err error, due, send, done time.Duration) {
+	s.delta.count(class)
+	sm := sample{latency: -1, service: -1, lag: -1, timer: -1}
+	if s.Scheduled() {
+		sm.lag = micros(send - due)
+		if class == ClassTimeout {
+			sm.latency = micros(done - due)
+		}
+	}
+	if sm.latency < 0 {
+		s.delta.LatencyExcluded++
+	}
+	s.th.rec.noteError(class, err)
+	s.add(sm, done)
+	var fatal *FatalError
+	if errors.As(err, &fatal) {
+		s.th.run.abort(fatal.Error()) // the server speaks another protocol: no point going on
+	}
+}
+
+// InFlight records a request still waiting for its response when the run
+// stopped (now): neither answered nor failed.
+func (s *Slot) InFlight(due, send, now time.Duration) {
+	s.delta.InFlight++
+	if now-send > s.th.Timeout {
+		s.delta.LateInFlight++
+	}
+	if s.Scheduled() {
+		s.batch = append(s.batch, sample{latency: -1, service: -1, lag: micros(send - due), timer: -1})
+	}
+}
+
+// DialFailed records a failed dial. With consume it took the request it
+// was for (that request counts as ended, for -n); the first dial of a slot
+// consumes nothing. The run stops when every slot's first dial failed and
+// none succeeded.
+func (s *Slot) DialFailed(err error, consume bool) {
+	err = s.countDialError(err)
+	if consume {
+		s.next++
+	}
+	if !s.dialed {
+		s.dialed = true // its first dial is spent
+		s.th.run.firstDialFailed(err)
+	}
+}
+
+// countDialError counts a failed dial in its class, with one message per
+// cause; it returns the error as kept.
+func (s *Slot) countDialError(err error) error {
+	class := dialClass(err)
+	s.delta.count(class)
+	if isTimeout(err) {
+		s.delta.ConnectTimeout++
+		err = errConnectTimeout // one cause, one message
+	}
+	s.th.rec.noteError(class, err)
+	return err
+}
+
+// Dialed records a successful dial.
+func (s *Slot) Dialed() {
+	s.dialed = true
+	if !s.th.run.connected.Load() {
+		s.th.run.connected.Store(true)
+	}
+}
+
+// NotSentFresh records a request that a brand-new connection could not
+// take (an HTTP/2 connection refusing new streams): a connect error, so
+// that a server refusing everything cannot loop the slot.
+func (s *Slot) NotSentFresh(err error) {
+	s.delta.Connect++
+	s.th.rec.noteError(ClassConnect, err)
+	s.next++
+}
+
+func (s *Slot) add(sm sample, now time.Duration) {
+	s.batch = append(s.batch, sm)
+	s.maybeFlush(now)
+}
+
+// maybeFlush hands the batch to the thread's figures when it is full or
+// older than flushEvery.
+func (s *Slot) maybeFlush(now time.Duration) {
+	if len(s.batch) == cap(s.batch) || now-s.lastFlush >= flushEvery {
+		s.th.rec.flush(s.batch, &s.delta)
+		s.batch = s.batch[:0]
+		s.lastFlush = now
+	}
+}
+
+// Finish ends the slot at the stop (now, an offset from the start): under a
+// schedule it counts the requests that were due before the stop but never
+// sent, then flushes everything.
+func (s *Slot) Finish(now time.Duration) {
+	if s.Scheduled() {
+		stopAt := now
+		if !s.th.End.IsZero() {
+			stopAt = min(stopAt, s.th.End.Sub(s.th.Start))
+		}
+		due := DueBefore(s.plan, stopAt)
+		if s.quota > 0 {
+			due = min(due, s.quota)
+		}
+		if due > s.next {
+			s.delta.Unsent += due - s.next
+		}
+	}
+	s.th.rec.flush(s.batch, &s.delta)
+	s.batch = s.batch[:0]
+}
+
+// errConnectTimeout is the one message of a dial that timed out, whichever
+// layer noticed (the dialler's timeout, the deadline, the TLS handshake).
+var errConnectTimeout = errors.New("connect timeout: no answer within --connect-timeout (listen backlog full?)")
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+// dialClass is the class of a failed dial: ClassPorts when the machine had
+// no ephemeral port left, ClassConnect otherwise.
+func dialClass(err error) ErrorClass {
+	if errors.Is(err, syscall.EADDRNOTAVAIL) {
+		return ClassPorts
+	}
+	return ClassConnect
+}
+
+// micros converts d to whole microseconds.
+func micros(d time.Duration) int64 { return int64(d / time.Microsecond) }
