@@ -30,6 +30,7 @@ type options struct {
 	format   string
 	output   string
 	version  bool
+	engine   string // the engine that runs: loop, goroutine or h2 once parsed
 }
 
 // Defaults, as in wrk.
@@ -65,6 +66,8 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.BoolVarP(&o.uLatency, "u_latency", "U", false, "print the uncorrected latency (service time) distribution too (wrk2)")
 	fs.StringVarP(&o.format, "format", "f", "text", "report `FORMAT`: "+strings.Join(report.Names(), ", "))
 	fs.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` instead of stdout (csv appends)")
+	fs.StringVar(&o.engine, "engine", "auto", "HTTP/1.1 `ENGINE`: loop (one event loop per thread over epoll; http:// only), goroutine (a goroutine per connection; TLS), or auto (loop for http://, goroutine for https://)")
+	fs.VarP(metricValue{&p.pipeline}, "pipeline", "P", "HTTP/1.1 pipelining: N requests in flight per connection (wrk's pipeline.lua); --engine loop")
 	fs.BoolVar(&o.http2, "http2", false, "speak HTTP/2: h2c (prior knowledge) for http://, TLS with ALPN h2 for https://")
 	fs.BoolVar(&p.h2c, "h2c", false, "speak HTTP/2 over cleartext with prior knowledge (http:// URLs; same as --http2 there)")
 	fs.VarP(metricValue{&p.streams}, "streams", "", "concurrent HTTP/2 streams per connection (h2load's -m); concurrency is connections x streams")
@@ -94,6 +97,7 @@ type parsed struct {
 	key, sni       string
 	tlsMin         string
 	timeoutAction  string
+	pipeline       uint64
 }
 
 func usage() string {
@@ -209,6 +213,9 @@ func parseArgs(args []string) (*options, error) {
 		cfg.ConnectTimeout = max(defaultConnectTimeout, cfg.Timeout)
 	}
 	if err := protocolOptions(o, p); err != nil {
+		return nil, err
+	}
+	if err := engineOptions(o, p); err != nil {
 		return nil, err
 	}
 	if t.TLS, err = tlsOptions(p, u.Scheme == "https"); err != nil {
@@ -353,6 +360,41 @@ func protocolOptions(o *options, p *parsed) error {
 			return fmt.Errorf("--streams %d: at most 100000", p.streams)
 		}
 		o.cfg.Streams = int(p.streams)
+	}
+	return nil
+}
+
+// engineOptions checks --engine and -P against the protocol and scheme.
+func engineOptions(o *options, p *parsed) error {
+	https := o.cfg.Target.URL.Scheme == "https"
+	switch o.engine {
+	case "auto":
+		o.engine = "loop"
+		if https || !loopAvailable {
+			o.engine = "goroutine"
+		}
+	case "goroutine":
+	case "loop":
+		if https {
+			return errors.New("--engine loop speaks http:// only: crypto/tls wants a blocking connection; use --engine goroutine (the default for https://)")
+		}
+		if !loopAvailable {
+			return errors.New("--engine loop needs Linux (epoll); use --engine goroutine")
+		}
+	default:
+		return fmt.Errorf("--engine %q: want loop, goroutine or auto", o.engine)
+	}
+	if o.http2 {
+		o.engine = "h2"
+	}
+	if p.pipeline > 1 {
+		if o.engine != "loop" {
+			return fmt.Errorf("-P/--pipeline %d needs the loop engine (HTTP/1.1 over http://, --engine loop)", p.pipeline)
+		}
+		if p.pipeline > 1000 {
+			return fmt.Errorf("-P/--pipeline %d: at most 1000", p.pipeline)
+		}
+		o.cfg.Pipeline = int(p.pipeline)
 	}
 	return nil
 }

@@ -76,9 +76,11 @@ func TestServeCommand(t *testing.T) {
 // TestRefusedStopsEarly: a refused port ends the run after one dial per
 // connection (plus the run's first), not after the whole -d of redialling.
 func TestRefusedStopsEarly(t *testing.T) {
-	r, code := faultRun(t, 5*time.Second, "-t2", "-c10", "-d", "30s", testserver.ClosedPortURL(t))
-	if code != 1 || r.Errors["connect"] != 11 || !strings.Contains(r.Aborted, "cannot connect to") {
-		t.Errorf("exit %d, connect errors %d (want 11), aborted %q", code, r.Errors["connect"], r.Aborted)
+	for eng, dials := range map[string]uint64{"loop": 10, "goroutine": 11} {
+		r, code := faultRun(t, 5*time.Second, "--engine", eng, "-t2", "-c10", "-d", "30s", testserver.ClosedPortURL(t))
+		if code != 1 || r.Errors["connect"] != dials || !strings.Contains(r.Aborted, "cannot connect to") {
+			t.Errorf("%s: exit %d, connect errors %d (want %d), aborted %q", eng, code, r.Errors["connect"], dials, r.Aborted)
+		}
 	}
 }
 

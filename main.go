@@ -69,12 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer closeOut()
 
-	var eng loadgen.Engine
-	if opts.http2 {
-		eng, err = h2.New(ctx, opts.cfg.Target, opts.cfg.ConnectTimeout)
-	} else {
-		eng, err = h1.New(ctx, opts.cfg.Target, opts.cfg.ConnectTimeout)
-	}
+	eng, err := newEngine(ctx, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "gowrk: %v\n", err)
 		return exitFailed
@@ -101,6 +96,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// newEngine builds the engine the options chose.
+func newEngine(ctx context.Context, o *options) (loadgen.Engine, error) {
+	switch o.engine {
+	case "h2":
+		return h2.New(ctx, o.cfg.Target, o.cfg.ConnectTimeout)
+	case "loop":
+		return newLoopEngine(ctx, o)
+	}
+	return h1.New(ctx, o.cfg.Target, o.cfg.ConnectTimeout)
 }
 
 // openOutput returns where the report goes. A CSV report appended to an

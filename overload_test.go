@@ -85,21 +85,32 @@ func TestBoundedPool(t *testing.T) {
 
 // TestIdleCloseReconnects: a server that closes keep-alive connections
 // idle for 100 ms, and a rate that leaves them idle longer: every request
-// after a connection's first meets a closed connection. None is an error;
-// each is sent again on a new connection and counted as a reconnect. A
-// POST is not sent again on its own: it counts as idle_closed.
+// after a connection's first would meet a closed connection. None is an
+// error; each closed connection is replaced (the loop engine sees the close
+// while idle, the goroutine engine when its request meets it, and sends the
+// request again) and counted as a reconnect. A POST is never sent twice:
+// the goroutine engine counts those that met a closed connection as
+// idle_closed, and the server saw exactly what gowrk completed.
 func TestIdleCloseReconnects(t *testing.T) {
-	s := server(t, testserver.Behaviour{IdleClose: 100 * time.Millisecond})
-	r, code := faultRun(t, 4*time.Second, "-t1", "-c2", "-d", "2s", "-R", "5", s.URL())
-	if code != 0 || r.Errors["read"]+r.Errors["write"] != 0 || r.Reconnects == 0 {
-		t.Errorf("exit %d, errors %+v, reconnects %d", code, r.Errors, r.Reconnects)
-	}
-	if got := s.Responses.Load(); got != int64(r.Requests) || r.Requests < 9 {
-		t.Errorf("server answered %d, gowrk completed %d (want 10 at 5/s for 2 s)", got, r.Requests)
-	}
-	r, _ = faultRun(t, 4*time.Second, "-t1", "-c1", "-d", "2s", "-R", "3", "-b", "x=1", s.URL())
-	if r.Errors["idle_closed"] == 0 || r.Reconnects != 0 {
-		t.Errorf("POST: errors %+v, reconnects %d: want idle_closed and no resend", r.Errors, r.Reconnects)
+	for _, eng := range []string{"loop", "goroutine"} {
+		t.Run(eng, func(t *testing.T) {
+			s := server(t, testserver.Behaviour{IdleClose: 100 * time.Millisecond})
+			r, code := faultRun(t, 4*time.Second, "--engine", eng, "-t1", "-c2", "-d", "2s", "-R", "5", s.URL())
+			if code != 0 || r.Errors["read"]+r.Errors["write"] != 0 || r.Reconnects == 0 {
+				t.Errorf("exit %d, errors %+v, reconnects %d", code, r.Errors, r.Reconnects)
+			}
+			if got := s.Responses.Load(); got != int64(r.Requests) || r.Requests < 9 {
+				t.Errorf("server answered %d, gowrk completed %d (want 10 at 5/s for 2 s)", got, r.Requests)
+			}
+			before := s.Requests.Load()
+			r, _ = faultRun(t, 4*time.Second, "--engine", eng, "-t1", "-c1", "-d", "2s", "-R", "3", "-b", "x=1", s.URL())
+			if r.Errors["read"]+r.Errors["write"] != 0 || (eng == "goroutine" && r.Errors["idle_closed"] == 0) {
+				t.Errorf("POST: errors %+v, reconnects %d", r.Errors, r.Reconnects)
+			}
+			if got := s.Requests.Load() - before; got != int64(r.Requests+r.InFlight) {
+				t.Errorf("POST: the server read %d requests, gowrk completed %d with %d in flight: a POST was sent twice or lost", got, r.Requests, r.InFlight)
+			}
+		})
 	}
 }
 

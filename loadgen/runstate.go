@@ -17,6 +17,7 @@ type runState struct {
 	workers    int64
 	firstFails atomic.Int64
 	connected  atomic.Bool // some dial has succeeded
+	stopped    atomic.Bool // abort was called
 
 	mu     sync.Mutex
 	reason string
@@ -29,6 +30,7 @@ func (s *runState) abort(reason string) {
 		s.reason = reason
 	}
 	s.mu.Unlock()
+	s.stopped.Store(true)
 	s.cancel()
 }
 

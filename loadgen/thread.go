@@ -51,6 +51,11 @@ type Thread struct {
 	run *runState
 }
 
+// Aborted reports whether the run has been stopped early (every first dial
+// failed, another protocol answered). Engines ask it before a dial, not per
+// request: a cancelled context may take a moment to reach a busy loop.
+func (t *Thread) Aborted() bool { return t.run.stopped.Load() }
+
 // Connections is the number of connections of the thread.
 func (t *Thread) Connections() int { return len(t.Slots) / t.Streams }
 
@@ -111,6 +116,10 @@ func (s *Slot) Untake(n uint64, reconnect bool) {
 		s.delta.Reconnects += n
 	}
 }
+
+// None reports whether -n left the slot nothing to do: an engine opens no
+// connection for it.
+func (s *Slot) None() bool { return s.none }
 
 // Scheduled reports whether the slot is on a schedule (-R).
 func (s *Slot) Scheduled() bool { return s.sched }
@@ -202,6 +211,10 @@ func (s *Slot) countDialError(err error) error {
 	s.th.rec.noteError(class, err)
 	return err
 }
+
+// Reconnected records a keep-alive connection that the server closed while
+// it was idle, seen before a request was written on it: a new one is dialled.
+func (s *Slot) Reconnected() { s.delta.Reconnects++ }
 
 // Dialed records a successful dial.
 func (s *Slot) Dialed() {

@@ -57,8 +57,8 @@ type worker struct {
 	th   *Thread
 	link *link
 
-	conn    Conn        // the link's connection as this worker last got it
-	fresh   bool        // conn has carried no request of this worker yet
+	conn    Conn // the link's connection as this worker last got it
+	fresh   bool // conn has carried no request of this worker yet
 	backoff time.Duration
 	stop    atomic.Bool // set once by interrupt; read by the worker
 	timer   *time.Timer

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"sync/atomic"
@@ -128,20 +127,10 @@ func (c *Conn) readHeader() (int, error) {
 	}
 }
 
-// notHTTP explains a response that does not start as HTTP/1.x does. A TLS
-// record or an HTTP/2 frame means the server speaks another protocol: that
-// is a *loadgen.FatalError, which stops the run with the fix.
+// notHTTP explains a response that does not start as HTTP/1.x does.
 func (c *Conn) notHTTP() error {
 	b, _ := c.br.Peek(c.br.Buffered())
-	switch {
-	case len(b) >= 2 && (b[0] == 0x15 || b[0] == 0x16) && b[1] == 0x03:
-		return &loadgen.FatalError{Err: errors.New("the server answered with TLS, not HTTP: it is an HTTPS port; use an https:// URL")}
-	case len(b) >= 9 && (b[3] == 0x4 || b[3] == 0x7) && b[0] == 0:
-		// An HTTP/2 frame header: 24-bit length, then type 4 (SETTINGS)
-		// or 7 (GOAWAY), as a server that only speaks h2c answers.
-		return &loadgen.FatalError{Err: errors.New("the server answered with HTTP/2 frames: it speaks only HTTP/2; add --http2")}
-	}
-	return fmt.Errorf("%w (it starts with byte 0x%02x)", errNotHTTP, b[0])
+	return classifyNotHTTP(b)
 }
 
 // closedByPeer reports whether err says the peer had closed the connection:

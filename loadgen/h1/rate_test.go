@@ -15,7 +15,9 @@ import (
 // 1 s; the rest took the loopback service time, so p50 is small. Only one
 // request per connection (20 of 4000, 0.5%) saw the stall while being
 // served, so the uncorrected p99 stays small: the naive view.
-func TestStallOverNetwork(t *testing.T) {
+func TestStallOverNetwork(t *testing.T) { forEngines(t, testStallOverNetwork) }
+
+func testStallOverNetwork(t *testing.T) {
 	const (
 		rate  = 1000
 		d     = 4 * time.Second
@@ -60,7 +62,9 @@ func TestStallOverNetwork(t *testing.T) {
 
 // TestRateAccuracy: the server's own count shows the achieved rate within
 // 1% of the target, and gowrk reports the same.
-func TestRateAccuracy(t *testing.T) {
+func TestRateAccuracy(t *testing.T) { forEngines(t, testRateAccuracy) }
+
+func testRateAccuracy(t *testing.T) {
 	rates := []float64{100, 1000}
 	if !raceEnabled {
 		rates = append(rates, 10000) // the race detector cannot keep up with 10k/s on 2 cores

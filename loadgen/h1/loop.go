@@ -1,0 +1,592 @@
+//go:build linux
+
+package h1
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gowrk/gowrk/loadgen"
+	"golang.org/x/sys/unix"
+)
+
+// LoopEngine is the event-loop HTTP/1.1 engine: one loop per -t thread over
+// epoll owns all of the thread's connections (non-blocking sockets), writes
+// the prebuilt request bytes, parses responses in place from one per-thread
+// read buffer, and wakes for the next due request with epoll_pwait2's
+// nanosecond timeout. A connection costs a few hundred bytes of state, not
+// a goroutine and a buffer. http:// only: TLS wants a blocking net.Conn and
+// stays on the goroutine engine.
+type LoopEngine struct {
+	*Engine     // the request bytes, the address; Dial for a probe
+	sa          unix.Sockaddr
+	family      int
+	pipeline    int
+	coarseTimer bool // no epoll_pwait2: millisecond timeouts
+}
+
+var _ loadgen.ThreadEngine = (*LoopEngine)(nil)
+
+// ReadChunk is the loop's per-thread read buffer: one read takes up to this
+// much from a connection.
+const ReadChunk = 64 << 10
+
+// NewLoop builds the event-loop engine for t (an http:// target).
+// pipeline is how many requests a connection keeps in flight (-P).
+func NewLoop(ctx context.Context, t loadgen.Target, dialTimeout time.Duration, pipeline int) (*LoopEngine, error) {
+	if t.URL.Scheme != "http" {
+		return nil, errors.New("--engine loop speaks http:// only; https:// runs on --engine goroutine (crypto/tls wants a blocking connection)")
+	}
+	e, err := New(ctx, t, dialTimeout)
+	if err != nil {
+		return nil, err
+	}
+	sa, family, err := sockaddr(e.addr)
+	if err != nil {
+		return nil, err
+	}
+	return &LoopEngine{Engine: e, sa: sa, family: family, pipeline: max(pipeline, 1), coarseTimer: !havePwait2()}, nil
+}
+
+// Info implements loadgen.ThreadEngine.
+func (e *LoopEngine) Info() loadgen.ConnInfo { return loadgen.ConnInfo{Protocol: "http/1.1"} }
+
+// RunThread implements loadgen.ThreadEngine.
+func (e *LoopEngine) RunThread(ctx context.Context, th *loadgen.Thread) {
+	l, err := e.newLoop(th)
+	if err != nil {
+		// No poller (descriptor limit): every slot fails its first dial.
+		for _, s := range th.Slots {
+			s.DialFailed(err, false)
+			s.Finish(time.Since(th.Start))
+		}
+		return
+	}
+	defer l.close()
+	stop := context.AfterFunc(ctx, l.wakeUp)
+	defer stop()
+	l.run()
+}
+
+// inflight is one request sent on a connection and not yet answered.
+type inflight struct {
+	due, send time.Duration // offsets from the start of the run
+	timer     int64         // timer lateness (us) when sent by a timer on an idle connection; -1 otherwise
+}
+
+// lconn is one connection of a loop: its descriptor, parse state and the
+// requests in flight on it (at most the pipeline depth).
+type lconn struct {
+	slot    *loadgen.Slot
+	idx     int // its place in the loop's connections
+	fd      int
+	state   uint8
+	out     bool // registered for EPOLLOUT
+	wleft   int  // request bytes still to write
+	ring    []inflight
+	head, n int
+	used    int // responses completed on this socket
+	parser  parser
+	backoff time.Duration
+	since   time.Duration // connecting since
+	timerAt time.Duration // the connection's timer (-1: none)
+	heapIdx int
+	timerOn bool // the timer is for a due send on an idle connection
+	redial  bool // the timer is for a redial
+	consume bool // a failure of the connect in progress takes a request
+}
+
+const (
+	stClosed uint8 = iota
+	stConnecting
+	stOpen
+	stDone // the slot has nothing left to send
+)
+
+type loop struct {
+	e       *LoopEngine
+	th      *loadgen.Thread
+	epfd    int
+	wakeFd  int
+	events  []unix.EpollEvent
+	rbuf    []byte
+	reqs    []byte // Pipeline copies of the request
+	conns   []*lconn
+	timers  timerHeap
+	now     time.Duration
+	end     time.Duration // offset of the end; -1: none
+	sweep   time.Duration // interval of the timeout sweep
+	nextSw  time.Duration
+	active  int // connections whose slot is not done
+	stopped bool
+	done    func(int, bool) // the parser's callback, bound once
+	cur     *lconn          // the connection being parsed
+}
+
+func (e *LoopEngine) newLoop(th *loadgen.Thread) (*loop, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("epoll: %w", err)
+	}
+	wfd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		unix.Close(epfd)
+		return nil, fmt.Errorf("eventfd: %w", err)
+	}
+	unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: 0})
+	l := &loop{e: e, th: th, epfd: epfd, wakeFd: wfd, events: make([]unix.EpollEvent, 512), rbuf: make([]byte, ReadChunk), end: -1}
+	p := max(th.Pipeline, 1)
+	for range p {
+		l.reqs = append(l.reqs, e.request...)
+	}
+	if !th.End.IsZero() {
+		l.end = th.End.Sub(th.Start)
+	}
+	l.sweep = min(100*time.Millisecond, max(time.Millisecond, th.Timeout/10), max(time.Millisecond, e.timeout/10))
+	for _, s := range th.Slots {
+		c := &lconn{slot: s, idx: len(l.conns), fd: -1, ring: make([]inflight, p), timerAt: -1, heapIdx: -1}
+		c.parser.head = e.head
+		if s.None() {
+			c.state = stDone
+		} else {
+			l.active++
+		}
+		l.conns = append(l.conns, c)
+	}
+	l.done = l.complete
+	return l, nil
+}
+
+func (l *loop) wakeUp() {
+	var one = [8]byte{1}
+	unix.Write(l.wakeFd, one[:])
+}
+
+func (l *loop) close() {
+	for _, c := range l.conns {
+		if c.fd >= 0 {
+			unix.Close(c.fd)
+			c.fd = -1
+		}
+	}
+	unix.Close(l.wakeFd)
+	unix.Close(l.epfd)
+}
+
+// run is the loop: wait for readiness or the next timer, handle it, until
+// every slot is done or the run stops. Then whatever is in flight is
+// counted as such, and every slot is finished.
+func (l *loop) run() {
+	l.now = time.Since(l.th.Start)
+	for i, c := range l.conns {
+		if c.state != stDone {
+			l.dial(i, c, false)
+		}
+	}
+	for !l.stopped && l.active > 0 {
+		n, err := epollWait(l.epfd, l.events, l.waitFor(), l.e.coarseTimer)
+		l.now = time.Since(l.th.Start)
+		if err != nil && err != unix.EINTR {
+			break
+		}
+		if l.end >= 0 && l.now >= l.end {
+			break // (a stop before the end wakes the loop through wakeFd)
+		}
+		for i := range n {
+			ev := &l.events[i]
+			if ev.Fd == 0 {
+				l.stopped = true
+				break
+			}
+			idx := int(ev.Fd) - 1
+			c := l.conns[idx]
+			if ev.Events&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) != 0 && c.state == stConnecting {
+				l.connected(idx, c)
+				continue
+			}
+			if ev.Events&unix.EPOLLOUT != 0 && c.state == stOpen && c.wleft > 0 {
+				l.write(idx, c)
+			}
+			if ev.Events&(unix.EPOLLIN|unix.EPOLLERR|unix.EPOLLHUP|unix.EPOLLRDHUP) != 0 && c.state == stOpen {
+				l.read(idx, c)
+			}
+		}
+		l.timersDue()
+	}
+	l.finish()
+}
+
+// waitFor is how long the next wait may last: until the next timer, the
+// next sweep or the end of the run.
+func (l *loop) waitFor() time.Duration {
+	d := time.Duration(-1)
+	at := func(t time.Duration) {
+		if w := max(t-l.now, 0); d < 0 || w < d {
+			d = w
+		}
+	}
+	if len(l.timers) > 0 {
+		at(l.timers[0].timerAt)
+	}
+	if l.nextSw > 0 {
+		at(l.nextSw)
+	}
+	if l.end >= 0 {
+		at(l.end)
+	}
+	return d
+}
+
+// dial starts a non-blocking connect for c. consume says whether a failure
+// takes the slot's next request (a redial) or not (the first dial).
+func (l *loop) dial(idx int, c *lconn, consume bool) {
+	if l.th.Aborted() {
+		l.stopped = true
+		return
+	}
+	fd, err := connectStart(l.e.sa, l.e.family)
+	if err != nil {
+		l.dialFailed(idx, c, err, consume)
+		return
+	}
+	c.fd, c.state, c.since, c.used, c.wleft = fd, stConnecting, l.now, 0, 0
+	c.parser = parser{head: l.e.head, partial: c.parser.partial[:0]}
+	c.out = true
+	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(idx + 1)}); err != nil {
+		unix.Close(fd)
+		c.fd, c.state = -1, stClosed
+		l.dialFailed(idx, c, err, consume)
+		return
+	}
+	l.armSweep()
+	c.consume = consume
+}
+
+func (l *loop) dialFailed(idx int, c *lconn, err error, consume bool) {
+	c.slot.DialFailed(err, consume)
+	c.backoff = loadgen.NextBackoff(c.backoff)
+	c.state = stClosed
+	if _, _, more := c.slot.Due(); !more {
+		l.slotDone(c)
+		return
+	}
+	c.timerOn, c.redial = false, true
+	l.setTimer(c, l.now+c.backoff)
+}
+
+// connected finishes a non-blocking connect.
+func (l *loop) connected(idx int, c *lconn) {
+	if err := connectResult(c.fd); err != nil {
+		consume := c.consume
+		l.closeFd(c)
+		l.dialFailed(idx, c, err, consume)
+		return
+	}
+	c.state, c.backoff = stOpen, 0
+	c.slot.Dialed()
+	l.setOut(idx, c, false)
+	l.fill(idx, c, false)
+}
+
+// fill sends as many of the slot's requests as are due and fit in the
+// pipeline, in one write. fromTimer says the connection's send timer fired.
+func (l *loop) fill(idx int, c *lconn, fromTimer bool) {
+	if c.state != stOpen {
+		return
+	}
+	p := len(c.ring)
+	k := 0
+	for c.n < p {
+		due, scheduled, more := c.slot.Due()
+		if !more {
+			if c.n == 0 && c.wleft == 0 {
+				l.slotDone(c)
+			}
+			break
+		}
+		if scheduled && due > l.now {
+			c.timerOn, c.redial = true, false
+			l.setTimer(c, due)
+			break
+		}
+		timer := int64(-1)
+		if !scheduled {
+			due = l.now
+		} else if fromTimer && c.n == 0 && k == 0 {
+			timer = int64((l.now - due) / time.Microsecond)
+		}
+		c.slot.Take()
+		c.ring[(c.head+c.n)%p] = inflight{due: due, send: l.now, timer: timer}
+		c.n++
+		k++
+	}
+	if k > 0 {
+		c.wleft += k * len(l.e.request)
+		if l.th.TimeoutAction == loadgen.TimeoutAbort || l.end < 0 {
+			l.armSweep() // the sweep abandons requests past their limit
+		}
+		l.write(idx, c)
+	}
+}
+
+// write writes the pending request bytes (a suffix of the prebuilt
+// pipeline buffer: every request is the same).
+func (l *loop) write(idx int, c *lconn) {
+	for c.wleft > 0 {
+		n, err := unix.Write(c.fd, l.reqs[len(l.reqs)-c.wleft:])
+		if n > 0 {
+			c.wleft -= n
+			c.slot.Bytes(0, int64(n))
+			continue
+		}
+		if err == unix.EAGAIN {
+			l.setOut(idx, c, true)
+			return
+		}
+		if err == unix.EINTR {
+			continue
+		}
+		l.broken(idx, c, loadgen.ClassWrite, err)
+		return
+	}
+	if c.out {
+		l.setOut(idx, c, false)
+	}
+}
+
+func (l *loop) setOut(idx int, c *lconn, on bool) {
+	if c.out == on {
+		return
+	}
+	ev := uint32(unix.EPOLLIN | unix.EPOLLRDHUP)
+	if on {
+		ev |= unix.EPOLLOUT
+	}
+	unix.EpollCtl(l.epfd, unix.EPOLL_CTL_MOD, c.fd, &unix.EpollEvent{Events: ev, Fd: int32(idx + 1)})
+	c.out = on
+}
+
+// read reads what the connection has and parses it.
+func (l *loop) read(idx int, c *lconn) {
+	n, err := unix.Read(c.fd, l.rbuf)
+	switch {
+	case n > 0:
+		c.slot.Bytes(int64(n), 0)
+		l.cur = c
+		if err := c.parser.feed(l.rbuf[:n], l.done); err != nil {
+			l.broken(idx, c, loadgen.ClassRead, err)
+			return
+		}
+		if c.state == stClosed { // a response asked to close
+			l.reopen(idx, c)
+			return
+		}
+		l.fill(idx, c, false)
+	case n == 0 || (err != nil && err != unix.EAGAIN && err != unix.EINTR):
+		if n == 0 {
+			err = errNoBody
+			l.cur = c
+			if c.parser.eof(l.done) {
+				l.reopen(idx, c)
+				return
+			}
+		}
+		l.broken(idx, c, loadgen.ClassRead, err)
+	}
+}
+
+// complete is the parser's callback: the oldest request in flight on the
+// connection being parsed has its response.
+func (l *loop) complete(status int, close bool) {
+	c := l.cur
+	if c.n == 0 {
+		return // an answer nobody asked for; the sweep of the conn follows
+	}
+	r := c.ring[c.head]
+	c.head = (c.head + 1) % len(c.ring)
+	c.n--
+	c.used++
+	c.slot.Completed(r.due, r.send, l.now, status, r.timer)
+	if close {
+		c.state = stClosed // the caller reopens once the buffer is parsed
+	}
+}
+
+// broken ends a connection that failed: a stale keep-alive connection (the
+// server closed it while idle: nothing of a response came) sends its
+// requests again on a new one; otherwise the requests in flight fail with
+// class.
+func (l *loop) broken(idx int, c *lconn, class loadgen.ErrorClass, err error) {
+	stale := c.used > 0 && !c.parser.started && (err == errNoBody || err == unix.ECONNRESET || err == unix.EPIPE)
+	if errors.Is(err, unix.EAGAIN) {
+		return
+	}
+	if c.n == 0 && c.used > 0 && err == errNoBody {
+		c.slot.Reconnected() // closed while idle, before the next request
+	}
+	if c.n > 0 {
+		switch {
+		case stale && l.th.Idempotent:
+			c.slot.Untake(uint64(c.n), true)
+		case stale:
+			for range c.n {
+				r := c.pop()
+				c.slot.Failed(loadgen.ClassIdleClosed, loadgen.ErrStale, r.due, r.send, l.now)
+			}
+		default:
+			for range c.n {
+				r := c.pop()
+				c.slot.Failed(class, err, r.due, r.send, l.now)
+			}
+		}
+	}
+	c.head, c.n = 0, 0
+	l.reopen(idx, c)
+}
+
+func (c *lconn) pop() inflight {
+	r := c.ring[c.head]
+	c.head = (c.head + 1) % len(c.ring)
+	c.n--
+	return r
+}
+
+// reopen closes the socket and dials again at once (a server's Connection:
+// close, or a failure); requests still in flight on it were never answered
+// and are sent again.
+func (l *loop) reopen(idx int, c *lconn) {
+	if c.n > 0 {
+		c.slot.Untake(uint64(c.n), false)
+		c.head, c.n = 0, 0
+	}
+	l.closeFd(c)
+	if _, _, more := c.slot.Due(); !more {
+		l.slotDone(c)
+		return
+	}
+	l.dial(idx, c, true)
+}
+
+func (l *loop) closeFd(c *lconn) {
+	if c.fd >= 0 {
+		unix.Close(c.fd) // also removes it from the epoll set
+		c.fd = -1
+	}
+	c.state, c.out, c.wleft = stClosed, false, 0
+	c.parser.partial = c.parser.partial[:0]
+}
+
+func (l *loop) slotDone(c *lconn) {
+	if c.state == stDone {
+		return
+	}
+	l.closeFd(c)
+	l.clearTimer(c)
+	c.state = stDone
+	l.active--
+}
+
+// timersDue runs the timers that are due: sends on idle connections,
+// redials after a backoff, and the timeout sweep.
+func (l *loop) timersDue() {
+	for len(l.timers) > 0 && l.timers[0].timerAt <= l.now {
+		c := l.timers.pop()
+		c.timerAt = -1
+		idx := c.idx
+		switch {
+		case c.state == stDone:
+		case c.redial && c.state == stClosed:
+			l.dial(idx, c, true)
+		case c.timerOn:
+			l.fill(idx, c, true)
+		}
+	}
+	if l.nextSw > 0 && l.now >= l.nextSw {
+		l.sweepAges()
+	}
+}
+
+// armSweep makes sure the timeout sweep is scheduled.
+func (l *loop) armSweep() {
+	if l.nextSw == 0 {
+		l.nextSw = l.now + l.sweep
+	}
+}
+
+// sweepAges is the per-thread timeout sweep (as wrk2's): connects older
+// than --connect-timeout fail; under --timeout-action abort, requests older
+// than --timeout are abandoned with their connection (and so are, without
+// a run end, requests older than the wait limit).
+func (l *loop) sweepAges() {
+	l.nextSw = 0
+	th := l.th
+	limit := th.Timeout
+	if th.TimeoutAction == loadgen.TimeoutWait {
+		limit = -1
+		if l.end < 0 {
+			limit = th.Timeout * loadgen.WaitLimitFactor
+		}
+	}
+	busy := false
+	for idx, c := range l.conns {
+		switch {
+		case c.state == stConnecting:
+			busy = true
+			if l.now-c.since >= l.e.timeout {
+				consume := c.consume
+				l.closeFd(c)
+				l.dialFailed(idx, c, unix.ETIMEDOUT, consume)
+			}
+		case c.state == stOpen && c.n > 0 && limit >= 0:
+			busy = true
+			if r := c.ring[c.head]; l.now-r.send >= limit {
+				for range c.n {
+					r := c.pop()
+					c.slot.Failed(loadgen.ClassTimeout, errTimedOut, r.due, r.send, l.now)
+				}
+				c.head, c.n = 0, 0
+				l.reopen(idx, c)
+			}
+		}
+	}
+	if busy {
+		l.armSweep()
+	}
+}
+
+var errTimedOut = errors.New("i/o timeout")
+
+// finish counts what is in flight at the stop and finishes every slot.
+func (l *loop) finish() {
+	now := time.Since(l.th.Start)
+	if l.end >= 0 {
+		now = min(now, l.end)
+	}
+	for _, c := range l.conns {
+		for c.n > 0 {
+			r := c.pop()
+			c.slot.InFlight(r.due, r.send, now)
+		}
+		c.slot.Finish(now)
+	}
+}
+
+// setTimer sets c's one timer to at.
+func (l *loop) setTimer(c *lconn, at time.Duration) {
+	c.timerAt = at
+	if c.heapIdx >= 0 {
+		heap.Fix(&l.timers, c.heapIdx)
+		return
+	}
+	heap.Push(&l.timers, c)
+}
+
+func (l *loop) clearTimer(c *lconn) {
+	if c.heapIdx >= 0 {
+		heap.Remove(&l.timers, c.heapIdx)
+	}
+	c.timerAt = -1
+}

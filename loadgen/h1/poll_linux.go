@@ -1,0 +1,97 @@
+//go:build linux
+
+package h1
+
+import (
+	"net"
+	"strconv"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// epollWait waits for events for at most d (d < 0: forever) with
+// epoll_pwait2's nanosecond timeout, or, with coarse (kernels before
+// 5.11), epoll_wait's milliseconds rounded up.
+func epollWait(epfd int, events []unix.EpollEvent, d time.Duration, coarse bool) (int, error) {
+	if !coarse {
+		var ts *unix.Timespec
+		if d >= 0 {
+			t := unix.NsecToTimespec(int64(d))
+			ts = &t
+		}
+		n, _, errno := unix.Syscall6(unix.SYS_EPOLL_PWAIT2, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)),
+			uintptr(unsafe.Pointer(ts)), 0, 0)
+		if errno == 0 {
+			return int(n), nil
+		}
+		return 0, errno
+	}
+	ms := -1
+	if d >= 0 {
+		ms = int((d + time.Millisecond - 1) / time.Millisecond)
+	}
+	return unix.EpollWait(epfd, events, ms)
+}
+
+// havePwait2 reports whether the kernel has epoll_pwait2 (Linux 5.11).
+func havePwait2() bool {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(epfd)
+	ev := make([]unix.EpollEvent, 1)
+	var ts unix.Timespec
+	_, _, errno := unix.Syscall6(unix.SYS_EPOLL_PWAIT2, uintptr(epfd), uintptr(unsafe.Pointer(&ev[0])), 1, uintptr(unsafe.Pointer(&ts)), 0, 0)
+	return errno != unix.ENOSYS
+}
+
+// sockaddr converts "ip:port" to a socket address and its family.
+func sockaddr(addr string) (unix.Sockaddr, int, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, 0, err
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return nil, 0, err
+	}
+	ip := net.ParseIP(host)
+	if ip4 := ip.To4(); ip4 != nil {
+		sa := &unix.SockaddrInet4{Port: p}
+		copy(sa.Addr[:], ip4)
+		return sa, unix.AF_INET, nil
+	}
+	sa := &unix.SockaddrInet6{Port: p}
+	copy(sa.Addr[:], ip.To16())
+	return sa, unix.AF_INET6, nil
+}
+
+// connectStart opens a non-blocking socket and starts connecting it.
+func connectStart(sa unix.Sockaddr, family int) (int, error) {
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	if err := unix.Connect(fd, sa); err != nil && err != unix.EINPROGRESS {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+// connectResult is the outcome of a non-blocking connect once the socket
+// is writable.
+func connectResult(fd int) error {
+	v, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
+	if err != nil {
+		return err
+	}
+	if v != 0 {
+		return unix.Errno(v)
+	}
+	return nil
+}
