@@ -336,7 +336,7 @@ func (l *loop) fill(idx int, c *lconn, fromTimer bool) {
 // pipeline buffer: every request is the same).
 func (l *loop) write(idx int, c *lconn) {
 	for c.wleft > 0 {
-		n, err := unix.Write(c.fd, l.reqs[len(l.reqs)-c.wleft:])
+		n, err := rawWrite(c.fd, l.reqs[len(l.reqs)-c.wleft:])
 		if n > 0 {
 			c.wleft -= n
 			c.slot.Bytes(0, int64(n))
@@ -371,7 +371,7 @@ func (l *loop) setOut(idx int, c *lconn, on bool) {
 
 // read reads what the connection has and parses it.
 func (l *loop) read(idx int, c *lconn) {
-	n, err := unix.Read(c.fd, l.rbuf)
+	n, err := rawRead(c.fd, l.rbuf)
 	switch {
 	case n > 0:
 		c.slot.Bytes(int64(n), 0)

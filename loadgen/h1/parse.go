@@ -185,9 +185,8 @@ func (ps *parser) header(p []byte) (int, error) {
 func (ps *parser) block(p []byte) (int, error) {
 	pos := 0
 	line := 0
-	http10 := false
-	keepAlive := false
-	ps.remaining, ps.close, ps.phase = -1, false, phHeader
+	http10, keepAlive, chunked, closeConn := false, false, false, false
+	status, remaining := 0, int64(-1)
 	for {
 		i := bytes.IndexByte(p[pos:], '\n')
 		if i < 0 {
@@ -203,7 +202,7 @@ func (ps *parser) block(p []byte) (int, error) {
 			if err != nil {
 				return 0, err
 			}
-			ps.status, http10 = s, v10
+			status, http10 = s, v10
 			line++
 			continue
 		}
@@ -215,32 +214,35 @@ func (ps *parser) block(p []byte) (int, error) {
 		if colon <= 0 {
 			return 0, fmt.Errorf("malformed header line %q", truncate(l))
 		}
-		name, value := l[:colon], bytes.TrimSpace(l[colon+1:])
+		name := l[:colon]
+		if len(name) != len(hContentLength) && len(name) != len(hTransferEncoding) && len(name) != len(hConnection) {
+			continue // most fields: decided by length alone
+		}
+		value := bytes.TrimSpace(l[colon+1:])
 		switch {
-		case bytes.EqualFold(name, hContentLength):
+		case asciiEqualFold(name, hContentLength):
 			n, ok := parseLength(value)
 			if !ok {
 				return 0, fmt.Errorf("malformed Content-Length %q", truncate(value))
 			}
-			ps.remaining = n
-		case bytes.EqualFold(name, hTransferEncoding):
+			remaining = n
+		case asciiEqualFold(name, hTransferEncoding):
 			if containsFold(value, "chunked") {
-				ps.phase = phChunkSize
+				chunked = true
 			}
-		case bytes.EqualFold(name, hConnection):
+		case asciiEqualFold(name, hConnection):
 			if containsFold(value, "close") {
-				ps.close = true
+				closeConn = true
 			}
 			if containsFold(value, "keep-alive") {
 				keepAlive = true
 			}
 		}
 	}
-	if http10 && !keepAlive {
-		ps.close = true
-	}
-	if ps.phase == phChunkSize {
-		ps.remaining = 0
+	// The block is complete: only now does the parser's state change.
+	ps.status, ps.remaining, ps.close, ps.phase = status, remaining, closeConn || (http10 && !keepAlive), phHeader
+	if chunked {
+		ps.phase, ps.remaining = phChunkSize, 0
 	}
 	return pos, nil
 }
@@ -266,6 +268,20 @@ func statusLine(l []byte) (status int, http10 bool, err error) {
 		return 0, false, errBadStatus
 	}
 	return status, l[7] == '0', nil
+}
+
+// asciiEqualFold compares a header name with a canonical one, ignoring
+// ASCII case (header names are ASCII tokens).
+func asciiEqualFold(a, b []byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i]|0x20 != b[i]|0x20 {
+			return false
+		}
+	}
+	return true
 }
 
 func parseLength(v []byte) (int64, bool) {

@@ -95,3 +95,22 @@ func connectResult(fd int) error {
 	}
 	return nil
 }
+
+// rawRead and rawWrite are read(2) and write(2) on a non-blocking socket
+// without the runtime's entersyscall/exitsyscall: they never block, and
+// the pair was 3% of the loop's CPU time in the profile.
+func rawRead(fd int, p []byte) (int, error) {
+	n, _, errno := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(n), nil
+}
+
+func rawWrite(fd int, p []byte) (int, error) {
+	n, _, errno := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(n), nil
+}
