@@ -218,6 +218,7 @@ func parseArgs(args []string) (*options, error) {
 	if err := engineOptions(o, p); err != nil {
 		return nil, err
 	}
+	cfg.Engine = o.engine
 	if t.TLS, err = tlsOptions(p, u.Scheme == "https"); err != nil {
 		return nil, err
 	}

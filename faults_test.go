@@ -85,7 +85,25 @@ func TestFaultsHTTP1(t *testing.T) {
 		{"connection close on every response", &testserver.Behaviour{CloseAfter: true}, nil, "", 0},
 		{"TLS handshake on a plain server", &testserver.Behaviour{}, []string{"https"}, "connect", 1},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
+		for _, eng := range []string{"loop", "goroutine"} {
+			t.Run(eng+"/"+tc.name, func(t *testing.T) {
+				faultHTTP1(t, eng, tc.b, tc.args, tc.class, tc.exit)
+			})
+		}
+	}
+}
+
+// faultHTTP1 runs one HTTP/1.1 fault on engine eng (https:// rows run on
+// the goroutine engine whatever eng says: the loop speaks http:// only).
+func faultHTTP1(t *testing.T, eng string, b *testserver.Behaviour, extra []string, class string, exit int) {
+	tc := struct {
+		b     *testserver.Behaviour
+		args  []string
+		class string
+		exit  int
+	}{b, extra, class, exit}
+	{
+		{
 			url := testserver.ClosedPortURL(t)
 			var s *testserver.Server
 			if tc.b != nil {
@@ -97,11 +115,12 @@ func TestFaultsHTTP1(t *testing.T) {
 				if tc.args[i] == "https" {
 					url = strings.Replace(url, "http://", "https://", 1)
 					args = append(args, "-k")
+					eng = "goroutine"
 					continue
 				}
 				args = append(args, tc.args[i])
 			}
-			r, code := faultRun(t, 2300*time.Millisecond, append(args, url)...)
+			r, code := faultRun(t, 2300*time.Millisecond, append(append(args, "--engine", eng), url)...)
 			if code != tc.exit {
 				t.Errorf("exit %d, want %d", code, tc.exit)
 			}
@@ -115,7 +134,7 @@ func TestFaultsHTTP1(t *testing.T) {
 			if tc.class != "" && tc.class != "connect" && len(r.ErrorMessages) == 0 && r.Timeouts.WaitingAtStop == 0 {
 				t.Error("no error message kept")
 			}
-		})
+		}
 	}
 }
 

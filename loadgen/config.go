@@ -19,6 +19,9 @@ type Config struct {
 	// (HTTP/2 streams; h2load's -m). 0 or 1 for HTTP/1.1. Each stream slot
 	// has its own worker, its share of -n and of the rate.
 	Streams int
+	// Engine names the engine that ran ("loop", "goroutine", "h2"), for
+	// the reports; the caller sets it.
+	Engine string
 	// Pipeline is how many requests an HTTP/1.1 connection keeps in flight
 	// (wrk's pipelining); 0 or 1 for none. Engines that cannot pipeline
 	// refuse a value above 1.

@@ -58,6 +58,8 @@ type jsonConfig struct {
 	Headers     []string `json:"headers"`
 	BodyBytes   int      `json:"body_bytes"`
 	Protocol    string   `json:"protocol"`
+	Engine      string   `json:"engine"`
+	Pipeline    int      `json:"pipeline"`
 	Threads     int      `json:"threads"`
 	Connections int      `json:"connections"`
 	Streams     int      `json:"streams"`
@@ -148,7 +150,7 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 		Version:       o.Version,
 		Config: jsonConfig{
 			URL: RedactURL(cfg.Target.URL), Method: cfg.Target.Method, Headers: headerLines(cfg.Target.Headers),
-			BodyBytes: len(cfg.Target.Body), Protocol: r.Conn.Protocol, Threads: cfg.Threads, Connections: cfg.Connections, Streams: max(cfg.Streams, 1),
+			BodyBytes: len(cfg.Target.Body), Protocol: r.Conn.Protocol, Engine: cfg.Engine, Pipeline: max(cfg.Pipeline, 1), Threads: cfg.Threads, Connections: cfg.Connections, Streams: max(cfg.Streams, 1),
 			DurationUs: cfg.Duration.Microseconds(), Requests: cfg.Requests, RatePerSec: cfg.Rate,
 			TimeoutUs: cfg.Timeout.Microseconds(), TimeoutAct: cfg.TimeoutAction.String(), ConnectUs: cfg.ConnectTimeout.Microseconds(), TLSInsecure: cfg.Target.TLS != nil && cfg.Target.TLS.InsecureSkipVerify,
 		},

@@ -135,6 +135,12 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 		if r.Conn.TLSVersion != "" {
 			fmt.Fprintf(b, " over %s (%s)", r.Conn.TLSVersion, r.Conn.CipherSuite)
 		}
+		if r.Config.Engine != "" {
+			fmt.Fprintf(b, ", engine %s", r.Config.Engine)
+		}
+		if r.Config.Pipeline > 1 {
+			fmt.Fprintf(b, ", %d requests pipelined per connection", r.Config.Pipeline)
+		}
 		fmt.Fprintln(b)
 	}
 	if r.Interrupted {
