@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,13 +32,13 @@ func TestIPv6Literal(t *testing.T) {
 	if err != nil {
 		t.Skipf("no IPv6 loopback here: %v", err)
 	}
-	var n int
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { n++ })}
+	var n atomic.Int64
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { n.Add(1) })}
 	go srv.Serve(ln)
 	defer srv.Close()
 	code, out, errs := gowrk(t, "-t1", "-c1", "-n", "20", "http://"+ln.Addr().String()+"/")
-	if code != 0 || !strings.Contains(out, "20 requests in") || n != 20 {
-		t.Errorf("exit %d, server counted %d\n%s%s", code, n, out, errs)
+	if code != 0 || !strings.Contains(out, "20 requests in") || n.Load() != 20 {
+		t.Errorf("exit %d, server counted %d\n%s%s", code, n.Load(), out, errs)
 	}
 }
 

@@ -236,13 +236,14 @@ func TestFaultServerRestart(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.start(t)
+			url := s.URL() // before the restart goroutine rewrites it
 			go func() {
 				time.Sleep(500 * time.Millisecond)
 				if err := s.Restart(300 * time.Millisecond); err != nil {
 					t.Error(err)
 				}
 			}()
-			args := append(append([]string{}, tc.args...), "-t1", "-c4", "-d", "2s", s.URL())
+			args := append(append([]string{}, tc.args...), "-t1", "-c4", "-d", "2s", url)
 			r, code := faultRun(t, 4*time.Second, args...)
 			if code != 0 || r.Requests == 0 {
 				t.Fatalf("exit %d, requests %d", code, r.Requests)

@@ -113,6 +113,7 @@ const (
 
 type loop struct {
 	e        *LoopEngine
+	sa       unix.Sockaddr // the loop's own copy: x/sys caches the raw form inside it
 	th       *loadgen.Thread
 	epfd     int
 	wakeFd   int
@@ -143,7 +144,7 @@ func (e *LoopEngine) newLoop(th *loadgen.Thread) (*loop, error) {
 		return nil, fmt.Errorf("eventfd: %w", err)
 	}
 	unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: 0})
-	l := &loop{e: e, th: th, epfd: epfd, wakeFd: wfd, events: make([]unix.EpollEvent, 512), rbuf: make([]byte, ReadChunk), end: -1}
+	l := &loop{e: e, sa: cloneSockaddr(e.sa), th: th, epfd: epfd, wakeFd: wfd, events: make([]unix.EpollEvent, 512), rbuf: make([]byte, ReadChunk), end: -1}
 	p := max(th.Pipeline, 1)
 	for range p {
 		l.reqs = append(l.reqs, e.request...)
@@ -256,7 +257,7 @@ func (l *loop) dial(idx int, c *lconn, consume bool) {
 		l.stopped = true
 		return
 	}
-	fd, err := connectStart(l.e.sa, l.e.family)
+	fd, err := connectStart(l.sa, l.e.family)
 	if err != nil {
 		l.dialFailed(idx, c, err, consume)
 		return

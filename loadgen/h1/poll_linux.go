@@ -69,6 +69,20 @@ func sockaddr(addr string) (unix.Sockaddr, int, error) {
 	return sa, unix.AF_INET6, nil
 }
 
+// cloneSockaddr copies sa: unix.Connect writes the raw address into the
+// Sockaddr it is given, so each loop needs its own.
+func cloneSockaddr(sa unix.Sockaddr) unix.Sockaddr {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		c := unix.SockaddrInet4{Port: a.Port, Addr: a.Addr}
+		return &c
+	case *unix.SockaddrInet6:
+		c := unix.SockaddrInet6{Port: a.Port, ZoneId: a.ZoneId, Addr: a.Addr}
+		return &c
+	}
+	return sa
+}
+
 // connectStart opens a non-blocking socket and starts connecting it.
 func connectStart(sa unix.Sockaddr, family int) (int, error) {
 	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
