@@ -19,6 +19,11 @@ type Config struct {
 	// (HTTP/2 streams; h2load's -m). 0 or 1 for HTTP/1.1. Each stream slot
 	// has its own worker, its share of -n and of the rate.
 	Streams int
+	// Interval, when > 0, splits the run into intervals of this length
+	// (Result.Intervals); Observe, when not nil, receives each as it ends,
+	// on a goroutine of its own (never an engine's).
+	Interval time.Duration
+	Observe  func(Interval)
 	// Engine names the engine that ran ("loop", "goroutine", "h2"), for
 	// the reports; the caller sets it.
 	Engine string

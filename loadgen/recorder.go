@@ -128,30 +128,48 @@ func (c *Counts) count(class ErrorClass) {
 	}
 }
 
-func (c *Counts) add(o *Counts) {
-	c.Sent += o.Sent
-	c.Completed += o.Completed
-	c.Late += o.Late
-	c.InFlight += o.InFlight
-	c.LateInFlight += o.LateInFlight
-	c.Unsent += o.Unsent
-	c.Reconnects += o.Reconnects
-	c.IdleClosed += o.IdleClosed
-	c.Connect += o.Connect
-	c.ConnectTimeout += o.ConnectTimeout
-	c.Ports += o.Ports
-	c.Read += o.Read
-	c.Write += o.Write
-	c.Timeout += o.Timeout
-	c.GoAway += o.GoAway
-	c.Reset += o.Reset
-	c.Protocol += o.Protocol
-	c.Status += o.Status
-	c.BytesRead += o.BytesRead
-	c.BytesWritten += o.BytesWritten
-	c.LatencyExcluded += o.LatencyExcluded
-	c.Clipped += o.Clipped
+// sub subtracts o from c, counter by counter (o must not exceed c).
+func (c *Counts) sub(o *Counts) {
+	neg := *o
+	c.addSigned(&neg, -1)
 }
+
+func (c *Counts) add(o *Counts) { c.addSigned(o, 1) }
+
+// addSigned adds (sign 1) or subtracts (sign -1) every counter of o: the
+// one place that lists them.
+func (c *Counts) addSigned(o *Counts, sign int) {
+	f := func(dst *uint64, v uint64) {
+		if sign > 0 {
+			*dst += v
+		} else {
+			*dst -= v
+		}
+	}
+	f(&c.Sent, o.Sent)
+	f(&c.Completed, o.Completed)
+	f(&c.Late, o.Late)
+	f(&c.InFlight, o.InFlight)
+	f(&c.LateInFlight, o.LateInFlight)
+	f(&c.Unsent, o.Unsent)
+	f(&c.Reconnects, o.Reconnects)
+	f(&c.IdleClosed, o.IdleClosed)
+	f(&c.Connect, o.Connect)
+	f(&c.ConnectTimeout, o.ConnectTimeout)
+	f(&c.Ports, o.Ports)
+	f(&c.Read, o.Read)
+	f(&c.Write, o.Write)
+	f(&c.Timeout, o.Timeout)
+	f(&c.GoAway, o.GoAway)
+	f(&c.Reset, o.Reset)
+	f(&c.Protocol, o.Protocol)
+	f(&c.Status, o.Status)
+	f(&c.BytesRead, o.BytesRead)
+	f(&c.BytesWritten, o.BytesWritten)
+	f(&c.LatencyExcluded, o.LatencyExcluded)
+	f(&c.Clipped, o.Clipped)
+}
+
 
 // ErrorMessage is one distinct error text and how often it was seen.
 type ErrorMessage struct {
@@ -185,6 +203,8 @@ type Recorder struct {
 	counts   Counts
 	status   [maxStatus]uint64
 	messages []ErrorMessage
+	// iv, when intervals are on, holds the figures since the last snapshot.
+	iv *intervalFigures
 	// completed at the last rate sample, and when that was.
 	sampledCompleted uint64
 	sampledAt        time.Time
@@ -226,6 +246,9 @@ func (r *Recorder) flush(batch []sample, delta *Counts) {
 			}
 			r.status[st]++
 		}
+	}
+	if r.iv != nil {
+		r.iv.add(batch)
 	}
 	r.counts.add(delta)
 	r.mu.Unlock()

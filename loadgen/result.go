@@ -41,6 +41,9 @@ type Result struct {
 	// CPU is the CPU time (user + system) gowrk's process used during the
 	// run; 0 where it is not measured.
 	CPU time.Duration
+	// Intervals are the run's intervals when Config.Interval was set; they
+	// add up exactly to the totals.
+	Intervals []Interval
 	// ReqRate holds the per-thread requests-per-second samples (wrk's Req/Sec),
 	// in units of 1/ReqRateScale requests per second (so that 0.2/s is not 0),
 	// one every 100 ms per thread.

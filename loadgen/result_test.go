@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -79,5 +80,28 @@ func TestVerdictsAndHints(t *testing.T) {
 	}
 	if h := mk(0, Counts{Sent: 1000, Completed: 1000}, 100, 0, time.Second).GeneratorHint(); h != "" {
 		t.Errorf("GeneratorHint() = %q for an idle generator", h)
+	}
+}
+
+// TestCountsAddAll: add and sub move every counter (the list is written
+// once, in addSigned; a counter left out of it would be lost in merges).
+func TestCountsAddAll(t *testing.T) {
+	var one Counts
+	v := reflect.ValueOf(&one).Elem()
+	for i := range v.NumField() {
+		v.Field(i).SetUint(1)
+	}
+	var sum Counts
+	sum.add(&one)
+	sum.add(&one)
+	sv := reflect.ValueOf(sum)
+	for i := range sv.NumField() {
+		if sv.Field(i).Uint() != 2 {
+			t.Errorf("Counts.add leaves out %s", sv.Type().Field(i).Name)
+		}
+	}
+	sum.sub(&one)
+	if sum != one {
+		t.Errorf("sub: %+v", sum)
 	}
 }

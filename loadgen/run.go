@@ -83,6 +83,10 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	allDone := make(chan struct{})
 	go func() { wg.Wait(); close(allDone) }()
 	stopSampling := sampleRates(recs, allDone)
+	stopIntervals := func() []Interval { return nil }
+	if cfg.Interval > 0 {
+		stopIntervals = sampleIntervals(recs, start, cfg.Interval, cfg.Observe)
+	}
 
 	select {
 	case <-allDone:
@@ -108,8 +112,10 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 		}
 	}
 	stopSampling()
+	intervals := stopIntervals()
 	done := time.Now()
 	res := merge(recs)
+	res.Intervals = intervals
 	res.Config = cfg
 	res.Start, res.End = start, done
 	res.Duration = done.Sub(start)

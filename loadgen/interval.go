@@ -1,0 +1,144 @@
+package loadgen
+
+import (
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Interval is what a run did in one interval (Config.Interval): counters
+// as deltas, latency figures of the requests that ended in it. Taken from
+// each thread's Recorder between batches, under the Recorder's own lock,
+// so no engine is stopped or slowed. The intervals of a run add up exactly
+// to its totals: every batch lands in exactly one interval.
+type Interval struct {
+	// Start is the interval's start, as an offset from the run's start;
+	// Duration its length (the last one may be shorter).
+	Start, Duration time.Duration
+	// Counts are the interval's counters. Counts.InFlight is non-zero only
+	// in the last interval (requests in flight at the stop).
+	Counts Counts
+	// InFlight is how many requests were in flight at the interval's end.
+	InFlight uint64
+	// StatusClasses counts responses by class: [1] 1xx ... [5] 5xx, [0] other.
+	StatusClasses [6]uint64
+	// Latency, Service and SendLag hold the interval's requests (the same
+	// geometry as the run's histograms).
+	Latency, Service, SendLag *hdrhistogram.Histogram
+}
+
+// RequestsPerSec is the interval's completed responses per second.
+func (iv *Interval) RequestsPerSec() float64 { return perSec(iv.Counts.Completed, iv.Duration) }
+
+// intervalFigures is a Recorder's figures since its last snapshot.
+type intervalFigures struct {
+	latency, service, lag *hdrhistogram.Histogram
+	classes               [6]uint64
+	base                  Counts // the Recorder's counts at the last snapshot
+}
+
+func newIntervalFigures() *intervalFigures {
+	return &intervalFigures{latency: NewHistogram(), service: NewHistogram(), lag: NewHistogram()}
+}
+
+func (f *intervalFigures) add(batch []sample) {
+	for i := range batch {
+		s := &batch[i]
+		if s.latency >= 0 {
+			recordClipped(f.latency, s.latency)
+		}
+		if s.service >= 0 {
+			recordClipped(f.service, s.service)
+		}
+		if s.lag >= 0 {
+			recordClipped(f.lag, s.lag)
+		}
+		if s.status > 0 {
+			c := int(s.status) / 100
+			if c > 5 {
+				c = 0
+			}
+			f.classes[c]++
+		}
+	}
+}
+
+// recordClipped records v in h, clipped to the histogram's range (the
+// clipping is counted once, in the run's totals).
+func recordClipped(h *hdrhistogram.Histogram, v int64) {
+	_ = h.RecordValue(min(max(v, 0), HistHighest))
+}
+
+// snapshotInto adds the Recorder's figures since its last snapshot to iv
+// and starts a new interval.
+func (r *Recorder) snapshotInto(iv *Interval) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f := r.iv
+	iv.Latency.Merge(f.latency)
+	iv.Service.Merge(f.service)
+	iv.SendLag.Merge(f.lag)
+	f.latency.Reset()
+	f.service.Reset()
+	f.lag.Reset()
+	for i, n := range f.classes {
+		iv.StatusClasses[i] += n
+	}
+	f.classes = [6]uint64{}
+	delta := r.counts
+	delta.sub(&f.base)
+	iv.Counts.add(&delta)
+	f.base = r.counts
+	iv.InFlight += r.counts.Sent - r.counts.Completed - r.counts.Failed() - r.counts.InFlight
+}
+
+// snapshot takes one interval from every recorder.
+func snapshot(recs []*Recorder, start, end time.Duration) Interval {
+	iv := Interval{Start: start, Duration: end - start, Latency: NewHistogram(), Service: NewHistogram(), SendLag: NewHistogram()}
+	for _, r := range recs {
+		r.snapshotInto(&iv)
+	}
+	return iv
+}
+
+// sampleIntervals takes an interval every every until stop is called; each
+// goes to observe (when not nil) and into the returned list, which stop
+// completes with the last (partial) interval once every slot has finished.
+func sampleIntervals(recs []*Recorder, start time.Time, every time.Duration, observe func(Interval)) (stop func() []Interval) {
+	for _, r := range recs {
+		r.mu.Lock()
+		r.iv = newIntervalFigures()
+		r.mu.Unlock()
+	}
+	var list []Interval
+	quit := make(chan struct{})
+	finished := make(chan struct{})
+	last := time.Duration(0)
+	take := func(now time.Duration) {
+		iv := snapshot(recs, last, now)
+		last = now
+		if observe != nil {
+			observe(iv)
+		}
+		list = append(list, iv)
+	}
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				take(time.Since(start))
+			case <-quit:
+				return
+			}
+		}
+	}()
+	return func() []Interval {
+		close(quit)
+		<-finished
+		take(time.Since(start))
+		return list
+	}
+}
