@@ -24,7 +24,7 @@ bench:
 
 # fuzz-smoke runs every fuzz target briefly (CI does, after test).
 fuzz-smoke:
-	@for t in FuzzFlagValues FuzzHeaders FuzzURL FuzzArgs; do \
+	@for t in FuzzFlagValues FuzzHeaders FuzzURL FuzzArgs FuzzThreshold; do \
 		echo "fuzz $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) . || exit 1; done
 	$(GO) test -run '^$$' -fuzz '^FuzzResponse$$' -fuzztime $(FUZZTIME) ./loadgen/h1/
 	$(GO) test -run '^$$' -fuzz '^FuzzParser$$' -fuzztime $(FUZZTIME) ./loadgen/h1/

@@ -31,6 +31,11 @@ type options struct {
 	output   string
 	version  bool
 	engine   string // the engine that runs: loop, goroutine or h2 once parsed
+
+	stream, intervals, progress, quiet bool
+	hdrLog                             string
+	thresholds                         []report.Threshold
+	percentiles                        []float64
 }
 
 // Defaults, as in wrk.
@@ -77,6 +82,14 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.StringVar(&p.key, "key", "", "private key PEM `FILE` of --cert")
 	fs.StringVar(&p.sni, "sni", "", "TLS server `NAME` to send (and verify), instead of the URL's host")
 	fs.StringVar(&p.tlsMin, "tls-min", "", "lowest TLS `VERSION` to accept: 1.2 or 1.3")
+	fs.VarP(durationValue{&o.cfg.Interval, nil}, "interval", "", "per-interval figures every T (default 1s when --stream, --intervals, --hdr-log or progress asks for them)")
+	fs.BoolVar(&o.stream, "stream", false, "with --format json: one JSON object per line while the run goes (\"type\": \"interval\"), the report last (\"type\": \"report\")")
+	fs.BoolVar(&o.intervals, "intervals", false, "with --format csv: one row per interval instead of one per run")
+	fs.StringVar(&o.hdrLog, "hdr-log", "", "write an HdrHistogram interval log (latency, service_time, send_lag) to `FILE`")
+	fs.BoolVar(&o.progress, "progress", false, "show the progress line on stderr even when it is not a terminal")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress line and no start line on stderr")
+	fs.StringArrayVar(&p.failOn, "fail-on", nil, "pass/fail `THRESHOLD` for CI, repeatable: p99<250ms, errors<1%, errors=0, timeouts=0, non2xx<0.5%, rps>=1000, rate_achieved>=99%; any failure exits 3")
+	fs.StringVar(&p.percentiles, "percentiles", "", "the percentiles to report, e.g. `50,90,99,99.9,99.99`")
 	fs.BoolVarP(&o.version, "version", "v", false, "print the version and exit")
 	fs.BoolP("help", "h", false, "print this help and exit")
 	return fs
@@ -98,6 +111,8 @@ type parsed struct {
 	tlsMin         string
 	timeoutAction  string
 	pipeline       uint64
+	failOn         []string
+	percentiles    string
 }
 
 func usage() string {
@@ -219,6 +234,9 @@ func parseArgs(args []string) (*options, error) {
 		return nil, err
 	}
 	cfg.Engine = o.engine
+	if err := liveOptions(o, p, fs.Changed("interval")); err != nil {
+		return nil, err
+	}
 	if t.TLS, err = tlsOptions(p, u.Scheme == "https"); err != nil {
 		return nil, err
 	}
@@ -361,6 +379,46 @@ func protocolOptions(o *options, p *parsed) error {
 			return fmt.Errorf("--streams %d: at most 100000", p.streams)
 		}
 		o.cfg.Streams = int(p.streams)
+	}
+	return nil
+}
+
+// liveOptions checks --stream, --intervals, --hdr-log, --fail-on and
+// --percentiles, and turns intervals on where they are asked for.
+func liveOptions(o *options, p *parsed, intervalSet bool) error {
+	if o.stream && o.format != "json" {
+		return errors.New("--stream goes with --format json (one JSON object per line)")
+	}
+	if o.intervals && o.format != "csv" {
+		return errors.New("--intervals goes with --format csv (one row per interval); the JSON report has an intervals array with --interval")
+	}
+	if o.progress && o.quiet {
+		return errors.New("--progress and --quiet: give one of them")
+	}
+	if intervalSet && o.cfg.Interval < 10*time.Millisecond {
+		return fmt.Errorf("--interval %s: at least 10ms", o.cfg.Interval)
+	}
+	if !intervalSet && (o.stream || o.intervals || o.hdrLog != "" || o.progress) {
+		o.cfg.Interval = time.Second
+	}
+	for _, e := range p.failOn {
+		th, err := report.ParseThreshold(e)
+		if err != nil {
+			return err
+		}
+		o.thresholds = append(o.thresholds, th)
+	}
+	if p.percentiles != "" {
+		for _, f := range strings.Split(p.percentiles, ",") {
+			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil || !(v > 0 && v <= 100) {
+				return fmt.Errorf("--percentiles %q: want numbers above 0 and at most 100, separated by commas, e.g. 50,90,99,99.9", p.percentiles)
+			}
+			o.percentiles = append(o.percentiles, v)
+		}
+		if len(o.percentiles) > 20 {
+			return fmt.Errorf("--percentiles %q: at most 20", p.percentiles)
+		}
 	}
 	return nil
 }

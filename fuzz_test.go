@@ -9,6 +9,8 @@ import (
 
 	"github.com/gowrk/gowrk/loadgen"
 	"github.com/gowrk/gowrk/loadgen/h1"
+	"github.com/gowrk/gowrk/report"
+	"net/url"
 )
 
 // FuzzFlagValues: sizes, rates and durations either parse to a value in
@@ -107,4 +109,36 @@ func FuzzArgs(f *testing.F) {
 			t.Fatalf("parseArgs(%q) accepted an invalid config: %v", s, err)
 		}
 	})
+}
+
+// FuzzThreshold: a --fail-on expression either parses, and then checks a
+// run without panicking, or is refused with a message naming the flag.
+func FuzzThreshold(f *testing.F) {
+	for _, s := range []string{"p99<250ms", "errors<1%", "errors=0", "rps>=1000", "rate_achieved>=99%", "p99.9<=1s", "max>0s", "p<1", "x=", "=="} {
+		f.Add(s)
+	}
+	res := sampleResult()
+	f.Fuzz(func(t *testing.T, s string) {
+		th, err := report.ParseThreshold(s)
+		if err != nil {
+			if !strings.Contains(err.Error(), "--fail-on") {
+				t.Fatalf("%q: error %q does not name the flag", s, err)
+			}
+			return
+		}
+		th.Check(res)
+	})
+}
+
+// sampleResult is a small finished run for checks that need one.
+func sampleResult() *loadgen.Result {
+	u, _ := url.Parse("http://127.0.0.1:8080/")
+	r := &loadgen.Result{Config: loadgen.Config{Threads: 1, Connections: 1, Rate: 10, Target: loadgen.Target{URL: u, Method: "GET"}},
+		Duration: time.Second, StatusCodes: map[int]uint64{200: 9, 503: 1},
+		Latency: loadgen.NewHistogram(), Service: loadgen.NewHistogram(), SendLag: loadgen.NewHistogram(), TimerLag: loadgen.NewHistogram()}
+	r.Counts.Sent, r.Counts.Completed, r.Counts.Status = 10, 10, 1
+	for i := range 10 {
+		r.Latency.RecordValue(int64(1000 * (i + 1)))
+	}
+	return r
 }

@@ -32,9 +32,10 @@ func main() {
 
 // Exit codes.
 const (
-	exitOK       = 0
-	exitFailed   = 1 // the run could not start, or no request completed
-	exitBadInput = 2
+	exitOK        = 0
+	exitFailed    = 1 // the run could not start, or no request completed
+	exitBadInput  = 2
+	exitThreshold = 3 // the run went through, and a --fail-on threshold failed
 )
 
 // run is gowrk without the process: it parses args, runs the load and
@@ -74,12 +75,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gowrk: %v\n", err)
 		return exitFailed
 	}
-	if isTerminal(stderr) {
-		fmt.Fprintf(stderr, "gowrk: running against %s (Ctrl-C stops early and prints the report so far)\n", report.RedactURL(opts.cfg.Target.URL))
+	ro := report.Options{Latency: opts.latency, ServiceTime: opts.uLatency, NoHeader: noHeader, Version: getVersion(),
+		Percentiles: opts.percentiles, Intervals: opts.intervals, Stream: opts.stream}
+	watch, err := newWatchers(opts, out, stderr, ro)
+	if err != nil {
+		fmt.Fprintf(stderr, "gowrk: %v\n", err)
+		return exitBadInput
 	}
 	prev := runtime.GOMAXPROCS(opts.cfg.Threads)
 	res, err := loadgen.Run(ctx, opts.cfg, eng)
 	runtime.GOMAXPROCS(prev)
+	werr := watch.finish()
 	if err != nil {
 		fmt.Fprintf(stderr, "gowrk: %v\n", err)
 		return exitFailed
@@ -87,13 +93,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, w := range res.Warnings() {
 		fmt.Fprintf(stderr, "gowrk: warning: %s\n", w)
 	}
-	ro := report.Options{Latency: opts.latency, ServiceTime: opts.uLatency, NoHeader: noHeader, Version: getVersion()}
+	verdicts, passed := checkThresholds(opts, res, stderr)
+	ro.Thresholds = verdicts
 	if err := format(out, res, ro); err != nil {
 		fmt.Fprintf(stderr, "gowrk: writing the report: %v\n", err)
 		return exitFailed
 	}
+	if werr != nil {
+		fmt.Fprintf(stderr, "gowrk: %v\n", werr)
+		return exitFailed
+	}
 	if res.Counts.Completed == 0 {
 		return exitFailed
+	}
+	if !passed {
+		return exitThreshold
 	}
 	return exitOK
 }

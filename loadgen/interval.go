@@ -13,8 +13,10 @@ import (
 // to its totals: every batch lands in exactly one interval.
 type Interval struct {
 	// Start is the interval's start, as an offset from the run's start;
-	// Duration its length (the last one may be shorter).
+	// Duration its length (the last one may be shorter); Time its start on
+	// the wall clock.
 	Start, Duration time.Duration
+	Time            time.Time
 	// Counts are the interval's counters. Counts.InFlight is non-zero only
 	// in the last interval (requests in flight at the stop).
 	Counts Counts
@@ -93,8 +95,8 @@ func (r *Recorder) snapshotInto(iv *Interval) {
 }
 
 // snapshot takes one interval from every recorder.
-func snapshot(recs []*Recorder, start, end time.Duration) Interval {
-	iv := Interval{Start: start, Duration: end - start, Latency: NewHistogram(), Service: NewHistogram(), SendLag: NewHistogram()}
+func snapshot(recs []*Recorder, runStart time.Time, start, end time.Duration) Interval {
+	iv := Interval{Start: start, Duration: end - start, Time: runStart.Add(start), Latency: NewHistogram(), Service: NewHistogram(), SendLag: NewHistogram()}
 	for _, r := range recs {
 		r.snapshotInto(&iv)
 	}
@@ -115,7 +117,7 @@ func sampleIntervals(recs []*Recorder, start time.Time, every time.Duration, obs
 	finished := make(chan struct{})
 	last := time.Duration(0)
 	take := func(now time.Duration) {
-		iv := snapshot(recs, last, now)
+		iv := snapshot(recs, start, last, now)
 		last = now
 		if observe != nil {
 			observe(iv)

@@ -136,6 +136,9 @@ func (c *Counts) sub(o *Counts) {
 
 func (c *Counts) add(o *Counts) { c.addSigned(o, 1) }
 
+// Add adds o's counters to c (for observers summing intervals).
+func (c *Counts) Add(o *Counts) { c.addSigned(o, 1) }
+
 // addSigned adds (sign 1) or subtracts (sign -1) every counter of o: the
 // one place that lists them.
 func (c *Counts) addSigned(o *Counts, sign int) {
@@ -169,7 +172,6 @@ func (c *Counts) addSigned(o *Counts, sign int) {
 	f(&c.LatencyExcluded, o.LatencyExcluded)
 	f(&c.Clipped, o.Clipped)
 }
-
 
 // ErrorMessage is one distinct error text and how often it was seen.
 type ErrorMessage struct {

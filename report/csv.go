@@ -13,7 +13,7 @@ import (
 
 // csvColumns are the CSV report's columns, in order: the JSON report's
 // summary fields, flattened (units in the names, as in JSON).
-var csvColumns = func() []string {
+func csvColumns(ps []float64) []string {
 	cols := []string{
 		"start", "end", "url", "method", "protocol", "threads", "connections", "duration_us", "rate_target",
 		"interrupted", "requests", "requests_per_sec", "bytes_read", "bytes_written", "bytes_read_per_sec",
@@ -22,20 +22,23 @@ var csvColumns = func() []string {
 		"errors_goaway", "errors_reset", "errors_protocol", "streams", "tls_version",
 		"latency_min_us", "latency_mean_us", "latency_stdev_us", "latency_max_us",
 	}
-	for _, p := range Percentiles {
+	for _, p := range ps {
 		cols = append(cols, "latency_p"+percentileKey(p)+"_us")
 	}
 	cols = append(cols, "service_time_mean_us", "service_time_p50_us", "service_time_p99_us", "service_time_max_us",
 		"rate_achieved", "max_send_lag_us", "status_codes",
 		"errors_ports", "unsent_at_stop", "reconnects", "timeouts_late", "timeouts_abandoned", "errors_idle_closed", "aborted")
 	return cols
-}()
+}
 
 // CSV writes a header line (unless o.NoHeader) and one row for r.
 func CSV(w io.Writer, r *loadgen.Result, o Options) error {
+	if o.Intervals {
+		return CSVIntervals(w, r, o)
+	}
 	cw := csv.NewWriter(w)
 	if !o.NoHeader {
-		if err := cw.Write(csvColumns); err != nil {
+		if err := cw.Write(csvColumns(o.percentiles())); err != nil {
 			return err
 		}
 	}
@@ -53,7 +56,7 @@ func CSV(w io.Writer, r *loadgen.Result, o Options) error {
 		u(c.GoAway, 10), u(c.Reset, 10), u(c.Protocol, 10), strconv.Itoa(max(cfg.Streams, 1)), r.Conn.TLSVersion,
 		i(lat.Min), f(lat.Mean), f(lat.Stdev), i(lat.Max),
 	}
-	for _, p := range Percentiles {
+	for _, p := range o.percentiles() {
 		row = append(row, i(r.Latency.ValueAtQuantile(p)))
 	}
 	achieved := ""

@@ -17,6 +17,7 @@ const SchemaVersion = 1
 // jsonReport is the JSON report. Every field name carries its unit; the
 // README documents each one.
 type jsonReport struct {
+	Type               string                 `json:"type,omitempty"` // "report" as the last line of --stream
 	SchemaVersion      int                    `json:"schema_version"`
 	Tool               string                 `json:"tool"`
 	Version            string                 `json:"version"`
@@ -50,6 +51,8 @@ type jsonReport struct {
 	ThreadReqPerSec    jsonThreadRate         `json:"thread_requests_per_sec"`
 	Rate               *jsonRate              `json:"rate"`
 	Warnings           []string               `json:"warnings"`
+	Intervals          []jsonInterval         `json:"intervals,omitempty"`
+	Thresholds         []ThresholdResult      `json:"thresholds,omitempty"`
 }
 
 type jsonConfig struct {
@@ -86,6 +89,10 @@ type jsonErrors struct {
 	Reset          uint64 `json:"reset"`
 	Protocol       uint64 `json:"protocol"`
 	IdleClosed     uint64 `json:"idle_closed"`
+}
+
+func errorsOf(c *loadgen.Counts) jsonErrors {
+	return jsonErrors{c.Connect, c.ConnectTimeout, c.Ports, c.Read, c.Write, c.TimedOut(), c.Status, c.GoAway, c.Reset, c.Protocol, c.IdleClosed}
 }
 
 // jsonTimeouts splits errors.timeout by what became of the requests.
@@ -130,14 +137,20 @@ type jsonRate struct {
 	Verdict       string  `json:"verdict"`
 }
 
-// JSON writes the report as one JSON object followed by a newline.
+// JSON writes the report as one JSON object followed by a newline:
+// indented, or with Options.Stream on one line with "type": "report" (the
+// last line of a --stream).
 func JSON(w io.Writer, r *loadgen.Result, o Options) error {
 	rep, err := buildJSON(r, o)
 	if err != nil {
 		return err
 	}
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	if o.Stream {
+		rep.Type = "report"
+	} else {
+		enc.SetIndent("", "  ")
+	}
 	return enc.Encode(rep)
 }
 
@@ -173,7 +186,7 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 		Timeouts:           jsonTimeouts{c.Late, c.LateInFlight, c.Timeout},
 		LatencyExcluded:    c.LatencyExcluded,
 		LatencyClipped:     c.Clipped,
-		Errors:             jsonErrors{c.Connect, c.ConnectTimeout, c.Ports, c.Read, c.Write, c.TimedOut(), c.Status, c.GoAway, c.Reset, c.Protocol, c.IdleClosed},
+		Errors:             errorsOf(c),
 		ErrorMessages:      r.ErrorMessages,
 		StatusCodes:        map[string]uint64{},
 		Warnings:           []string{},
@@ -195,7 +208,7 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 		into *jsonDist
 		h    *hdrhistogram.Histogram
 	}{{&rep.Latency, r.Latency}, {&rep.ServiceTime, r.Service}, {&rep.SendLag, r.SendLag}} {
-		if *d.into, err = dist(d.h); err != nil {
+		if *d.into, err = dist(d.h, o.percentiles()); err != nil {
 			return nil, err
 		}
 	}
@@ -208,14 +221,18 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 		}
 	}
 	rep.Warnings = append(rep.Warnings, r.Warnings()...)
+	for k := range r.Intervals {
+		rep.Intervals = append(rep.Intervals, buildInterval(&r.Intervals[k], cfg, o))
+	}
+	rep.Thresholds = o.Thresholds
 	return rep, nil
 }
 
-func dist(h *hdrhistogram.Histogram) (jsonDist, error) {
+func dist(h *hdrhistogram.Histogram, ps []float64) (jsonDist, error) {
 	s := summarize(h)
 	d := jsonDist{Count: s.Count, MinUs: s.Min, MeanUs: s.Mean, StdevUs: s.Stdev, MaxUs: s.Max,
 		WithinStdev: s.WithinStdev, PercentilesUs: map[string]int64{}}
-	for _, p := range Percentiles {
+	for _, p := range ps {
 		d.PercentilesUs[percentileKey(p)] = h.ValueAtQuantile(p)
 	}
 	enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)

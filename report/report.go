@@ -26,6 +26,22 @@ type Options struct {
 	NoHeader bool
 	// Version is gowrk's version, recorded in the JSON report.
 	Version string
+	// Percentiles, when set, replace the default percentiles (--percentiles).
+	Percentiles []float64
+	// Intervals writes the CSV report as one row per interval.
+	Intervals bool
+	// Stream writes the JSON report on one line, typed "report" (--stream).
+	Stream bool
+	// Thresholds are the --fail-on verdicts, for the JSON report.
+	Thresholds []ThresholdResult
+}
+
+// percentiles are the percentiles a report lists.
+func (o Options) percentiles() []float64 {
+	if len(o.Percentiles) > 0 {
+		return o.Percentiles
+	}
+	return Percentiles
 }
 
 // Func writes one rendering of r to w.

@@ -35,10 +35,10 @@ func Text(w io.Writer, r *loadgen.Result, o Options) error {
 		for _, p := range []float64{50, 75, 90, 99} {
 			fmt.Fprintf(b, "%7.0f%%%s\n", p, padUnits(formatTimeUs(float64(r.Latency.ValueAtQuantile(p))), 10))
 		}
-		hdrBlock(b, r.Latency, "Recorded Latency")
+		hdrBlock(b, r.Latency, "Recorded Latency", o.percentiles())
 	}
 	if o.ServiceTime {
-		hdrBlock(b, r.Service, "Uncorrected Latency (measured without taking delayed starts into account)")
+		hdrBlock(b, r.Service, "Uncorrected Latency (measured without taking delayed starts into account)", o.percentiles())
 	}
 	c := &r.Counts
 	fmt.Fprintf(b, "  %d requests in %s, %sB read\n", c.Completed, formatTimeUs(float64(r.Duration.Microseconds())), formatBinary(float64(c.BytesRead)))
@@ -98,9 +98,9 @@ func statsRowF(b *bufio.Writer, name string, s summary, maxV float64, f func(flo
 }
 
 // hdrBlock prints wrk2's percentile tail and detailed spectrum.
-func hdrBlock(b *bufio.Writer, h *hdrhistogram.Histogram, what string) {
+func hdrBlock(b *bufio.Writer, h *hdrhistogram.Histogram, what string, ps []float64) {
 	fmt.Fprintf(b, "  Latency Distribution (HdrHistogram - %s)\n", what)
-	for _, p := range append(Percentiles, 100) {
+	for _, p := range append(append([]float64{}, ps...), 100) {
 		fmt.Fprintf(b, "%7.3f%%%s\n", p, padUnits(formatTimeUs(float64(h.ValueAtQuantile(p))), 10))
 	}
 	fmt.Fprintf(b, "\n  Detailed Percentile spectrum:\n")

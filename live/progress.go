@@ -1,0 +1,87 @@
+// Package live observes a run while it goes: a progress line on a
+// terminal, and an HdrHistogram interval log. It is fed the run's interval
+// snapshots (loadgen.Config.Observe) on a goroutine of its own and never
+// touches an engine; the final figures are report's.
+package live
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/gowrk/gowrk/loadgen"
+	"golang.org/x/term"
+)
+
+// IsTerminal reports whether w is a terminal, and its width in columns
+// (80 when unknown).
+func IsTerminal(w io.Writer) (bool, int) {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return false, 0
+	}
+	width, _, err := term.GetSize(int(f.Fd()))
+	if err != nil || width <= 0 {
+		width = 80
+	}
+	return true, width
+}
+
+// Progress rewrites one line on a terminal about once an interval:
+// elapsed of total time (or requests done of -n), requests so far, the
+// interval's requests/s (and the target under -R), errors by class, and
+// the interval's p50 and p99. It is used by one goroutine.
+type Progress struct {
+	w     io.Writer
+	width int
+	cfg   *loadgen.Config
+	total loadgen.Counts
+}
+
+// NewProgress writes to w (a terminal width columns wide).
+func NewProgress(w io.Writer, width int, cfg *loadgen.Config) *Progress {
+	return &Progress{w: w, width: max(width, 20), cfg: cfg}
+}
+
+// Update shows iv.
+func (p *Progress) Update(iv loadgen.Interval) {
+	p.total.Add(&iv.Counts)
+	fmt.Fprintf(p.w, "\r\x1b[K%s", p.line(iv))
+}
+
+// line is the progress line for iv, cut to the terminal's width.
+func (p *Progress) line(iv loadgen.Interval) string {
+	c := &p.total
+	var b strings.Builder
+	at := (iv.Start + iv.Duration).Round(time.Second)
+	switch {
+	case p.cfg.Duration > 0:
+		fmt.Fprintf(&b, "%s/%s", at, p.cfg.Duration)
+	case p.cfg.Requests > 0:
+		fmt.Fprintf(&b, "%d/%d requests, %s", c.Completed+c.Failed(), p.cfg.Requests, at)
+	}
+	fmt.Fprintf(&b, "  %d requests  %.0f/s", c.Completed, iv.RequestsPerSec())
+	if p.cfg.Rate > 0 {
+		fmt.Fprintf(&b, " (target %g/s)", p.cfg.Rate)
+	}
+	if e := c.Errors(); e > 0 {
+		fmt.Fprintf(&b, "  errors %d (connect %d, read %d, write %d, timeout %d)", e, c.Connect+c.Ports, c.Read, c.Write, c.TimedOut())
+	}
+	if iv.Latency.TotalCount() > 0 {
+		fmt.Fprintf(&b, "  p50 %s p99 %s", us(iv.Latency.ValueAtQuantile(50)), us(iv.Latency.ValueAtQuantile(99)))
+	}
+	s := b.String()
+	if len(s) > p.width-1 {
+		s = s[:p.width-1]
+	}
+	return s
+}
+
+// Done clears the line, so that what follows starts on a clean one.
+func (p *Progress) Done() { fmt.Fprint(p.w, "\r\x1b[K") }
+
+func us(v int64) string {
+	return strings.ReplaceAll((time.Duration(v) * time.Microsecond).String(), "µs", "us")
+}

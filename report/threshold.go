@@ -1,0 +1,161 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gowrk/gowrk/loadgen"
+)
+
+// Threshold is one --fail-on expression: a metric, a comparison and a
+// bound, e.g. p99<250ms, errors<1%, timeouts=0, rps>=1000.
+type Threshold struct {
+	Expr   string
+	metric string
+	op     string
+	bound  float64 // microseconds for latencies, percent for shares, else a count or rate
+	kind   byte    // 'l' latency, '%' share, 'n' number
+	pct    float64 // the percentile of a pNN metric
+}
+
+// ThresholdResult is a threshold's verdict on a run, as the JSON report
+// lists it.
+type ThresholdResult struct {
+	Expr     string  `json:"expr"`
+	Measured string  `json:"measured"`
+	Value    float64 `json:"value"`
+	Pass     bool    `json:"pass"`
+}
+
+// ThresholdHelp lists what --fail-on accepts.
+const ThresholdHelp = "pNN (p50, p90, p99, p99.9...), mean, max with a time unit (p99<250ms); errors, timeouts, non2xx as a count (errors=0) or a share of requests (errors<1%); rps (rps>=1000); rate_achieved as a share of -R (rate_achieved>=99%); operators < <= > >= ="
+
+// ParseThreshold reads one --fail-on expression.
+func ParseThreshold(expr string) (Threshold, error) {
+	s := strings.ReplaceAll(strings.TrimSpace(expr), " ", "")
+	bad := func(why string) (Threshold, error) {
+		return Threshold{}, fmt.Errorf("--fail-on %q: %s; want %s", expr, why, ThresholdHelp)
+	}
+	i := strings.IndexAny(s, "<>=")
+	if i <= 0 {
+		return bad("no comparison")
+	}
+	t := Threshold{Expr: expr, metric: strings.ToLower(s[:i])}
+	rest := s[i:]
+	for _, op := range []string{"<=", ">=", "==", "<", ">", "="} {
+		if strings.HasPrefix(rest, op) {
+			t.op, rest = op, rest[len(op):]
+			break
+		}
+	}
+	if t.op == "==" {
+		t.op = "="
+	}
+	if rest == "" {
+		return bad("no bound")
+	}
+	switch m := t.metric; {
+	case m == "mean" || m == "max" || (strings.HasPrefix(m, "p") && len(m) > 1):
+		if m != "mean" && m != "max" {
+			p, err := strconv.ParseFloat(m[1:], 64)
+			if err != nil || !(p > 0 && p <= 100) {
+				return bad("a percentile is p followed by a number above 0 and at most 100")
+			}
+			t.pct = p
+		}
+		d, err := time.ParseDuration(rest)
+		if err != nil || d < 0 {
+			return bad("a latency bound needs a time unit (250ms, 1.5s, 800us)")
+		}
+		t.kind, t.bound = 'l', float64(d)/float64(time.Microsecond)
+	case m == "errors" || m == "timeouts" || m == "non2xx" || m == "rate_achieved":
+		t.kind = 'n'
+		if v, ok := strings.CutSuffix(rest, "%"); ok {
+			t.kind, rest = '%', v
+		}
+		if m == "rate_achieved" && t.kind != '%' {
+			return bad("rate_achieved is a share of the target rate, in %")
+		}
+		v, err := strconv.ParseFloat(rest, 64)
+		if err != nil || v < 0 || math.IsInf(v, 0) || (t.kind == '%' && v > 100) {
+			return bad("the bound is a count, or a share from 0% to 100%")
+		}
+		t.bound = v
+	case m == "rps":
+		v, err := strconv.ParseFloat(rest, 64)
+		if err != nil || v < 0 || math.IsInf(v, 0) {
+			return bad("rps takes a number of requests per second")
+		}
+		t.kind, t.bound = 'n', v
+	default:
+		return bad(fmt.Sprintf("unknown metric %q", t.metric))
+	}
+	return t, nil
+}
+
+// Check measures the threshold's metric on r and compares it.
+func (t Threshold) Check(r *loadgen.Result) ThresholdResult {
+	v, shown := t.measure(r)
+	pass := false
+	switch t.op {
+	case "<":
+		pass = v < t.bound
+	case "<=":
+		pass = v <= t.bound
+	case ">":
+		pass = v > t.bound
+	case ">=":
+		pass = v >= t.bound
+	case "=":
+		pass = v == t.bound
+	}
+	return ThresholdResult{Expr: t.Expr, Measured: shown, Value: v, Pass: pass}
+}
+
+func (t Threshold) measure(r *loadgen.Result) (float64, string) {
+	c := &r.Counts
+	share := func(n, of uint64) (float64, string) {
+		if t.kind != '%' {
+			return float64(n), fmt.Sprintf("%s %d", t.metric, n)
+		}
+		p := 0.0
+		if of > 0 {
+			p = 100 * float64(n) / float64(of)
+		}
+		return p, fmt.Sprintf("%s %.3f%% (%d of %d)", t.metric, p, n, of)
+	}
+	switch t.metric {
+	case "mean":
+		v := r.Latency.Mean()
+		return v, "mean " + formatTimeUs(v)
+	case "max":
+		v := float64(r.Latency.Max())
+		return v, "max " + formatTimeUs(v)
+	case "errors":
+		return share(c.Errors(), c.Completed+c.Errors())
+	case "timeouts":
+		return share(c.TimedOut(), c.Sent)
+	case "non2xx":
+		var ok uint64
+		for code, n := range r.StatusCodes {
+			if code >= 200 && code < 300 {
+				ok += n
+			}
+		}
+		return share(c.Completed-ok, c.Completed)
+	case "rate_achieved":
+		p := 0.0
+		if r.Config.Rate > 0 {
+			p = 100 * r.AchievedRate() / r.Config.Rate
+		}
+		return p, fmt.Sprintf("rate_achieved %.2f%% of %s/s", p, strconv.FormatFloat(r.Config.Rate, 'f', -1, 64))
+	case "rps":
+		v := r.RequestsPerSec()
+		return v, fmt.Sprintf("rps %.2f", v)
+	}
+	v := float64(r.Latency.ValueAtQuantile(t.pct))
+	return v, t.metric + " " + formatTimeUs(v)
+}
