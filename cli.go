@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -33,7 +34,8 @@ type options struct {
 	engine   string // the engine that runs: loop, goroutine or h2 once parsed
 
 	stream, intervals, progress, quiet bool
-	hdrLog                             string
+	hdrLog, prometheus                 string
+	promLinger                         time.Duration
 	thresholds                         []report.Threshold
 	percentiles                        []float64
 }
@@ -88,6 +90,8 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.StringVar(&o.hdrLog, "hdr-log", "", "write an HdrHistogram interval log (latency, service_time, send_lag) to `FILE`")
 	fs.BoolVar(&o.progress, "progress", false, "show the progress line on stderr even when it is not a terminal")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress line and no start line on stderr")
+	fs.StringVar(&o.prometheus, "prometheus", "", "serve /metrics on `ADDR` (e.g. 127.0.0.1:9464) while the run goes, for a Prometheus to scrape")
+	fs.VarP(durationValue{&o.promLinger, nil}, "prometheus-linger", "", "keep /metrics up for T after the run, so the last scrape sees the final figures")
 	fs.StringArrayVar(&p.failOn, "fail-on", nil, "pass/fail `THRESHOLD` for CI, repeatable: p99<250ms, errors<1%, errors=0, timeouts=0, non2xx<0.5%, rps>=1000, rate_achieved>=99%; any failure exits 3")
 	fs.StringVar(&p.percentiles, "percentiles", "", "the percentiles to report, e.g. `50,90,99,99.9,99.99`")
 	fs.BoolVarP(&o.version, "version", "v", false, "print the version and exit")
@@ -398,7 +402,14 @@ func liveOptions(o *options, p *parsed, intervalSet bool) error {
 	if intervalSet && o.cfg.Interval < 10*time.Millisecond {
 		return fmt.Errorf("--interval %s: at least 10ms", o.cfg.Interval)
 	}
-	if !intervalSet && (o.stream || o.intervals || o.hdrLog != "" || o.progress) {
+	if o.prometheus != "" {
+		if _, _, err := net.SplitHostPort(o.prometheus); err != nil {
+			return fmt.Errorf("--prometheus %q: want host:port, e.g. 127.0.0.1:9464", o.prometheus)
+		}
+	} else if o.promLinger > 0 {
+		return errors.New("--prometheus-linger goes with --prometheus")
+	}
+	if !intervalSet && (o.stream || o.intervals || o.hdrLog != "" || o.progress || o.prometheus != "") {
 		o.cfg.Interval = time.Second
 	}
 	for _, e := range p.failOn {

@@ -63,6 +63,16 @@ func newWatchers(o *options, out, stderr io.Writer, ro report.Options) (*watcher
 			return nil
 		})
 	}
+	if o.prometheus != "" {
+		p, err := live.StartPrometheus(o.prometheus, &o.cfg)
+		if err != nil {
+			return nil, fmt.Errorf("--prometheus %s: %v", o.prometheus, err)
+		}
+		fmt.Fprintf(stderr, "gowrk: metrics on http://%s/metrics\n", p.Addr())
+		linger := o.promLinger
+		w.observe = append(w.observe, p.Update)
+		w.done = append(w.done, func() error { p.Finish(linger); return nil })
+	}
 	if len(w.observe) > 0 {
 		o.cfg.Observe = func(iv loadgen.Interval) {
 			for _, f := range w.observe {

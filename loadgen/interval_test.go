@@ -28,7 +28,7 @@ func TestIntervalsAddUp(t *testing.T) {
 			svc += uint64(iv.Service.TotalCount())
 			lag += uint64(iv.SendLag.TotalCount())
 			classes += iv.StatusClasses[2]
-			if i < 4 && (iv.Counts.Completed < 990 || iv.Counts.Completed > 1010) {
+			if i < 4 && (iv.Counts.Completed < 970 || iv.Counts.Completed > 1030) { // batches flush every 20 ms: 20 requests may land next door
 				t.Errorf("interval %d: %d completed, want about 1000", i, iv.Counts.Completed)
 			}
 		}

@@ -99,10 +99,18 @@ func (s *Slot) Due() (due time.Duration, scheduled, more bool) {
 	return due, scheduled, true
 }
 
-// Take marks the next request as sent: it goes out now.
-func (s *Slot) Take() {
+// Take marks the next request as sent: it goes out now (an offset from
+// the start). A batch with nothing else in it, or an old one, is flushed
+// so that the thread's figures (and interval snapshots) see the request
+// in flight.
+func (s *Slot) Take(now time.Duration) {
 	s.next++
 	s.delta.Sent++
+	if len(s.batch) == 0 || now-s.lastFlush >= flushEvery {
+		s.th.rec.flush(s.batch, &s.delta)
+		s.batch = s.batch[:0]
+		s.lastFlush = now
+	}
 }
 
 // Untake undoes Take for n requests that never reached the server (the

@@ -108,7 +108,7 @@ func (w *worker) loop(ctx context.Context) {
 			due = send
 		}
 		deadline, own := w.deadline(send)
-		s.Take()
+		s.Take(send)
 		err := w.conn.Do(deadline, &res)
 		done := time.Since(th.Start)
 		s.Bytes(res.BytesIn, res.BytesOut)

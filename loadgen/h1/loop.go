@@ -328,7 +328,7 @@ func (l *loop) fill(idx int, c *lconn, fromTimer bool) {
 		} else if fromTimer && c.n == 0 && k == 0 {
 			timer = int64((l.now - due) / time.Microsecond)
 		}
-		c.slot.Take()
+		c.slot.Take(l.now)
 		c.ring[(c.head+c.n)%p] = inflight{due: due, send: l.now, timer: timer}
 		c.n++
 		k++

@@ -47,8 +47,8 @@ func TestPipeline(t *testing.T) {
 					}
 					pending += heads
 					for ; pending > 0; pending-- {
+						answered.Add(1) // before the write: the client may count it at once
 						c.Write([]byte(helloResponse))
-						answered.Add(1)
 					}
 				}
 			}()

@@ -1,0 +1,183 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/gowrk/gowrk/loadgen"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Prometheus serves a run's figures on /metrics while it goes, from the
+// interval snapshots: counters (requests, bytes, errors by class,
+// responses by status class), gauges (in flight, target and achieved
+// rate) and latency, service time and send lag as histograms with classic
+// buckets (seconds). It is fed by Update on the snapshot goroutine and
+// read by the scrape handler; a mutex keeps the two apart, never an engine.
+type Prometheus struct {
+	srv  *http.Server
+	ln   net.Listener
+	cfg  *loadgen.Config
+	mu   sync.Mutex
+	c    loadgen.Counts
+	cls  [6]uint64
+	fly  uint64
+	rate float64
+	done bool
+	hist [3]*hdrhistogram.Histogram // latency, service, send lag (microseconds)
+}
+
+// PromBuckets are the classic histogram buckets, in seconds.
+var PromBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60}
+
+// StartPrometheus listens on addr and serves /metrics.
+func StartPrometheus(addr string, cfg *loadgen.Config) (*Prometheus, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	p := &Prometheus{ln: ln, cfg: cfg}
+	for i := range p.hist {
+		p.hist[i] = loadgen.NewHistogram()
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(p)
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	p.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go p.srv.Serve(ln)
+	return p, nil
+}
+
+// Addr is where /metrics is served.
+func (p *Prometheus) Addr() string { return p.ln.Addr().String() }
+
+// Update adds an interval.
+func (p *Prometheus) Update(iv loadgen.Interval) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.c.Add(&iv.Counts)
+	for i, n := range iv.StatusClasses {
+		p.cls[i] += n
+	}
+	p.fly, p.rate = iv.InFlight, iv.RequestsPerSec()
+	p.hist[0].Merge(iv.Latency)
+	p.hist[1].Merge(iv.Service)
+	p.hist[2].Merge(iv.SendLag)
+}
+
+// Finish marks the run done (gowrk_run_finished 1) and keeps serving for
+// linger, so that a last scrape sees the final figures, then stops.
+func (p *Prometheus) Finish(linger time.Duration) {
+	p.mu.Lock()
+	p.done = true
+	p.mu.Unlock()
+	if linger > 0 {
+		time.Sleep(linger)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := p.srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		p.srv.Close()
+	}
+}
+
+var (
+	descRequests = prometheus.NewDesc("gowrk_requests_total", "Whole responses read.", nil, nil)
+	descSent     = prometheus.NewDesc("gowrk_sent_total", "Requests sent.", nil, nil)
+	descBytes    = prometheus.NewDesc("gowrk_bytes_total", "Bytes on the wire.", []string{"direction"}, nil)
+	descErrors   = prometheus.NewDesc("gowrk_errors_total", "Failed requests and dials, by class (timeout: abandoned).", []string{"class"}, nil)
+	descTimeouts = prometheus.NewDesc("gowrk_timeouts_total", "Requests that passed --timeout (wrk's timeout: late, waiting or abandoned).", nil, nil)
+	descStatus   = prometheus.NewDesc("gowrk_responses_total", "Responses by status class.", []string{"class"}, nil)
+	descInFlight = prometheus.NewDesc("gowrk_in_flight", "Requests in flight at the last interval's end.", nil, nil)
+	descTarget   = prometheus.NewDesc("gowrk_target_rate", "The -R target, requests per second (0: closed loop).", nil, nil)
+	descAchieved = prometheus.NewDesc("gowrk_achieved_rate", "Completed requests per second in the last interval.", nil, nil)
+	descFinished = prometheus.NewDesc("gowrk_run_finished", "1 once the run has ended and these are its final figures.", nil, nil)
+	descHist     = [3]*prometheus.Desc{
+		prometheus.NewDesc("gowrk_latency_seconds", "Latency: from due (closed loop: sent) to the end of the response.", nil, nil),
+		prometheus.NewDesc("gowrk_service_time_seconds", "Service time: from send to the end of the response.", nil, nil),
+		prometheus.NewDesc("gowrk_send_lag_seconds", "Send lag under -R: send minus due.", nil, nil),
+	}
+)
+
+// Describe implements prometheus.Collector.
+func (p *Prometheus) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descRequests, descSent, descBytes, descErrors, descTimeouts, descStatus, descInFlight, descTarget, descAchieved, descFinished} {
+		ch <- d
+	}
+	for _, d := range descHist {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (p *Prometheus) Collect(ch chan<- prometheus.Metric) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c := &p.c
+	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	gauge := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v) }
+	counter(descRequests, c.Completed)
+	counter(descSent, c.Sent)
+	counter(descBytes, c.BytesRead, "read")
+	counter(descBytes, c.BytesWritten, "written")
+	for _, e := range []struct {
+		class string
+		n     uint64
+	}{{"connect", c.Connect}, {"ports", c.Ports}, {"read", c.Read}, {"write", c.Write}, {"timeout", c.Timeout},
+		{"goaway", c.GoAway}, {"reset", c.Reset}, {"protocol", c.Protocol}, {"idle_closed", c.IdleClosed}} {
+		counter(descErrors, e.n, e.class)
+	}
+	counter(descTimeouts, c.TimedOut())
+	for i, n := range p.cls {
+		name := strconv.Itoa(i) + "xx"
+		if i == 0 {
+			name = "other"
+		}
+		counter(descStatus, n, name)
+	}
+	gauge(descInFlight, float64(p.fly))
+	gauge(descTarget, p.cfg.Rate)
+	gauge(descAchieved, p.rate)
+	done := 0.0
+	if p.done {
+		done = 1
+	}
+	gauge(descFinished, done)
+	for i, h := range p.hist {
+		count, sum, buckets := classic(h)
+		ch <- prometheus.MustNewConstHistogram(descHist[i], count, sum, buckets)
+	}
+}
+
+// classic turns a microsecond HdrHistogram into Prometheus's classic
+// cumulative buckets, in seconds.
+func classic(h *hdrhistogram.Histogram) (count uint64, sum float64, buckets map[float64]uint64) {
+	buckets = make(map[float64]uint64, len(PromBuckets))
+	bars := h.Distribution()
+	sort.Slice(bars, func(i, j int) bool { return bars[i].From < bars[j].From })
+	for _, b := range bars {
+		if b.Count == 0 {
+			continue
+		}
+		v := float64(b.To) / 1e6
+		count += uint64(b.Count)
+		sum += float64(b.Count) * float64(b.From+b.To) / 2 / 1e6
+		for _, le := range PromBuckets {
+			if v <= le {
+				buckets[le] += uint64(b.Count)
+			}
+		}
+	}
+	return count, sum, buckets
+}
