@@ -84,6 +84,7 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.StringVar(&p.key, "key", "", "private key PEM `FILE` of --cert")
 	fs.StringVar(&p.sni, "sni", "", "TLS server `NAME` to send (and verify), instead of the URL's host")
 	fs.StringVar(&p.tlsMin, "tls-min", "", "lowest TLS `VERSION` to accept: 1.2 or 1.3")
+	fs.VarP(durationValue{&o.cfg.Warmup, nil}, "warmup", "", "send load for T before the measured -d starts; its figures are reported apart and left out of every other")
 	fs.VarP(durationValue{&o.cfg.Interval, nil}, "interval", "", "per-interval figures every T (default 1s when --stream, --intervals, --hdr-log or progress asks for them)")
 	fs.BoolVar(&o.stream, "stream", false, "with --format json: one JSON object per line while the run goes (\"type\": \"interval\"), the report last (\"type\": \"report\")")
 	fs.BoolVar(&o.intervals, "intervals", false, "with --format csv: one row per interval instead of one per run")

@@ -168,3 +168,29 @@ func TestProgress(t *testing.T) {
 		t.Errorf("--quiet: exit %d, stderr %q", code, errs)
 	}
 }
+
+// TestWarmupCLI: with --warmup the server's count is the warm-up's sent
+// plus the run's, and the report's figures are the measured part's only.
+func TestWarmupCLI(t *testing.T) {
+	s := server(t, testserver.Behaviour{})
+	code, out, errs := gowrk(t, "-t1", "-c2", "-d", "1s", "--warmup", "1s", "-R", "200", "-f", "json", s.URL())
+	var rep struct {
+		Requests, Sent, InFlight uint64
+		DurationUs               int64 `json:"duration_us"`
+		Warmup                   struct {
+			Sent, Requests uint64
+		} `json:"warmup"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 {
+		t.Fatalf("exit %d %v: %s", code, err, errs)
+	}
+	if got := uint64(s.Requests.Load()); got != rep.Sent+rep.Warmup.Sent || rep.Warmup.Sent < 195 || rep.Sent < 195 {
+		t.Errorf("server read %d requests; warm-up sent %d, run sent %d (want about 200 each)", got, rep.Warmup.Sent, rep.Sent)
+	}
+	if rep.DurationUs < 990_000 || rep.DurationUs > 1_200_000 {
+		t.Errorf("duration %d us, want the measured 1 s", rep.DurationUs)
+	}
+	if code, _, errs := gowrk(t, "--warmup", "1s", "-n", "100", s.URL()); code != 2 || !strings.Contains(errs, "--warmup") {
+		t.Errorf("--warmup with -n: exit %d, %q", code, errs)
+	}
+}

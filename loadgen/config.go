@@ -19,6 +19,10 @@ type Config struct {
 	// (HTTP/2 streams; h2load's -m). 0 or 1 for HTTP/1.1. Each stream slot
 	// has its own worker, its share of -n and of the rate.
 	Streams int
+	// Warmup, when > 0, sends load for that long before Duration starts:
+	// requests due in it are counted apart (Result.Warmup) and left out of
+	// every main figure; the schedule runs on through it without a burst.
+	Warmup time.Duration
 	// Interval, when > 0, splits the run into intervals of this length
 	// (Result.Intervals); Observe, when not nil, receives each as it ends,
 	// on a goroutine of its own (never an engine's).
@@ -101,6 +105,12 @@ func (c *Config) Validate() error {
 			}
 			if c.Duration == 0 && c.Requests == 0 {
 				return errors.New("--duration or --requests: one of them must bound the run")
+			}
+			return nil
+		},
+		func() error {
+			if c.Warmup < 0 || (c.Warmup > 0 && (c.Duration == 0 || c.Requests > 0)) {
+				return errors.New("--warmup goes with -d and without -n: it is load before the measured duration")
 			}
 			return nil
 		},

@@ -126,6 +126,13 @@ func sampleIntervals(recs []*Recorder, start time.Time, every time.Duration, obs
 	}
 	go func() {
 		defer close(finished)
+		if wait := time.Until(start); wait > 0 { // the warm-up is not measured
+			select {
+			case <-time.After(wait):
+			case <-quit:
+				return
+			}
+		}
 		tick := time.NewTicker(every)
 		defer tick.Stop()
 		for {
@@ -140,7 +147,7 @@ func sampleIntervals(recs []*Recorder, start time.Time, every time.Duration, obs
 	return func() []Interval {
 		close(quit)
 		<-finished
-		take(time.Since(start))
+		take(max(time.Since(start), last))
 		return list
 	}
 }

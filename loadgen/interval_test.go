@@ -44,3 +44,39 @@ func TestIntervalsAddUp(t *testing.T) {
 		}
 	})
 }
+
+// TestWarmup: requests due during the warm-up are counted apart, exactly:
+// at 1000/s, a 1 s warm-up and a 2 s run hold 1000 and 2000 requests, the
+// main figures (counts, histograms, duration, intervals) only the latter.
+func TestWarmup(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := fakeConfig()
+		cfg.Rate, cfg.Warmup, cfg.Duration, cfg.Interval = 1000, time.Second, 2*time.Second, time.Second
+		eng := &fakeEngine{service: 5 * time.Millisecond}
+		res, err := Run(context.Background(), cfg, eng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := res.Warmup
+		if w == nil || w.Counts.Sent+w.Counts.Unsent != 1000 || w.Counts.Completed+w.Counts.InFlight != w.Counts.Sent {
+			t.Fatalf("warm-up %+v", w)
+		}
+		c := res.Counts
+		if c.Sent+c.Unsent != 2000 || c.Completed+c.InFlight != c.Sent || uint64(res.Latency.TotalCount()) != c.Completed {
+			t.Errorf("main %+v, latency count %d", c, res.Latency.TotalCount())
+		}
+		if got := eng.requests.Load(); got != int64(c.Sent+w.Counts.Sent) {
+			t.Errorf("server saw %d, warm-up %d + main %d", got, w.Counts.Sent, c.Sent)
+		}
+		if res.Duration != 2*time.Second || w.Duration != time.Second {
+			t.Errorf("durations %s and %s", res.Duration, w.Duration)
+		}
+		var sum Counts
+		for _, iv := range res.Intervals {
+			sum.add(&iv.Counts)
+		}
+		if sum != c {
+			t.Errorf("intervals %+v, main %+v", sum, c)
+		}
+	})
+}

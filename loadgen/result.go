@@ -41,6 +41,9 @@ type Result struct {
 	// CPU is the CPU time (user + system) gowrk's process used during the
 	// run; 0 where it is not measured.
 	CPU time.Duration
+	// Warmup holds the figures of the requests due during Config.Warmup,
+	// left out of every other figure here; nil without a warm-up.
+	Warmup *Result
 	// Intervals are the run's intervals when Config.Interval was set; they
 	// add up exactly to the totals.
 	Intervals []Interval

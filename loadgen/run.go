@@ -46,7 +46,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	defer cancel()
 	var end time.Time
 	if cfg.Duration > 0 {
-		end = start.Add(cfg.Duration)
+		end = start.Add(cfg.Warmup + cfg.Duration)
 		var c2 context.CancelFunc
 		runCtx, c2 = context.WithDeadline(runCtx, end)
 		defer c2()
@@ -85,7 +85,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	stopSampling := sampleRates(recs, allDone)
 	stopIntervals := func() []Interval { return nil }
 	if cfg.Interval > 0 {
-		stopIntervals = sampleIntervals(recs, start, cfg.Interval, cfg.Observe)
+		stopIntervals = sampleIntervals(recs, start.Add(cfg.Warmup), cfg.Interval, cfg.Observe)
 	}
 
 	select {
@@ -117,8 +117,18 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	res := merge(recs)
 	res.Intervals = intervals
 	res.Config = cfg
-	res.Start, res.End = start, done
-	res.Duration = done.Sub(start)
+	measured := start.Add(cfg.Warmup)
+	res.Start, res.End = measured, done
+	res.Duration = done.Sub(measured)
+	if cfg.Warmup > 0 {
+		warm := make([]*Recorder, len(threads))
+		for i, th := range threads {
+			warm[i] = th.warmRec
+		}
+		res.Warmup = merge(warm)
+		res.Warmup.Config = cfg
+		res.Warmup.Start, res.Warmup.End, res.Warmup.Duration = start, measured, cfg.Warmup
+	}
 	res.Interrupted = interrupted
 	res.Aborted = aborted
 	res.CPU = processCPU() - cpu0
@@ -139,8 +149,8 @@ func buildThreads(cfg *Config, start, end time.Time, state *runState) []*Thread 
 	slot := 0
 	for t := range threads {
 		th := &Thread{Index: t, Streams: streams, Pipeline: max(cfg.Pipeline, 1), Start: start, End: end,
-			Timeout: cfg.Timeout, TimeoutAction: cfg.TimeoutAction, Idempotent: idempotent,
-			rec: newRecorder(start), run: state}
+			Timeout: cfg.Timeout, TimeoutAction: cfg.TimeoutAction, Idempotent: idempotent, WarmEnd: cfg.Warmup,
+			rec: newRecorder(start.Add(cfg.Warmup)), warmRec: newRecorder(start), run: state}
 		for range split(uint64(cfg.Connections), cfg.Threads, t) * uint64(streams) {
 			var quota uint64
 			if cfg.Requests > 0 {

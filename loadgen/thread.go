@@ -47,8 +47,13 @@ type Thread struct {
 	// Request is the request's bytes on the wire (HTTP/1.1), built once.
 	Request []byte
 
-	rec *Recorder
-	run *runState
+	// WarmEnd, when > 0, is the end of the warm-up (an offset from Start):
+	// requests due before it are counted apart, in the warm-up's figures.
+	WarmEnd time.Duration
+
+	rec     *Recorder
+	warmRec *Recorder
+	run     *runState
 }
 
 // Aborted reports whether the run has been stopped early (every first dial
@@ -77,12 +82,47 @@ type Slot struct {
 	batch     []sample
 	delta     Counts
 	lastFlush time.Duration // offset from the start
+	// warm holds the requests due during the warm-up (Thread.WarmEnd),
+	// kept apart from every main figure; nil without a warm-up.
+	warm *warmFigures
+}
+
+// warmFigures are a Slot's warm-up outcomes, flushed into the thread's
+// warm-up Recorder.
+type warmFigures struct {
+	batch []sample
+	delta Counts
 }
 
 func newSlot(th *Thread, plan Scheduler, quota uint64) *Slot {
 	_, scheduled := plan.Due(0)
-	return &Slot{th: th, plan: plan, sched: scheduled, quota: quota, batch: make([]sample, 0, batchSize)}
+	s := &Slot{th: th, plan: plan, sched: scheduled, quota: quota, batch: make([]sample, 0, batchSize)}
+	if th.WarmEnd > 0 {
+		s.warm = &warmFigures{batch: make([]sample, 0, batchSize)}
+	}
+	return s
 }
+
+// target is where the outcome of a request due at due is counted: the
+// main figures, or the warm-up's.
+func (s *Slot) target(due time.Duration) (*[]sample, *Counts, bool) {
+	if s.warm != nil && due < s.th.WarmEnd {
+		return &s.warm.batch, &s.warm.delta, true
+	}
+	return &s.batch, &s.delta, false
+}
+
+// dueOf is when request n is due; in closed loop, now.
+func (s *Slot) dueOf(n uint64, now time.Duration) time.Duration {
+	if !s.sched {
+		return now
+	}
+	d, _ := s.plan.Due(n)
+	return d
+}
+
+// since is the time since the start, for the rare paths that have none.
+func (s *Slot) since() time.Duration { return time.Since(s.th.Start) }
 
 // Due returns when the slot's next request is due, and whether it is on a
 // schedule (false: closed loop, due when the connection is free). more is
@@ -104,6 +144,13 @@ func (s *Slot) Due() (due time.Duration, scheduled, more bool) {
 // so that the thread's figures (and interval snapshots) see the request
 // in flight.
 func (s *Slot) Take(now time.Duration) {
+	if s.warm != nil {
+		if _, d, warm := s.target(s.dueOf(s.next, now)); warm {
+			s.next++
+			d.Sent++
+			return
+		}
+	}
 	s.next++
 	s.delta.Sent++
 	if len(s.batch) == 0 || now-s.lastFlush >= flushEvery {
@@ -118,10 +165,14 @@ func (s *Slot) Take(now time.Duration) {
 // due times. With reconnect, they count as reconnects (an idle keep-alive
 // connection the server had closed).
 func (s *Slot) Untake(n uint64, reconnect bool) {
-	s.next -= n
-	s.delta.Sent -= n
-	if reconnect {
-		s.delta.Reconnects += n
+	now := s.since()
+	for range n {
+		s.next--
+		_, d, _ := s.target(s.dueOf(s.next, now))
+		d.Sent--
+		if reconnect {
+			d.Reconnects++
+		}
 	}
 }
 
@@ -132,10 +183,12 @@ func (s *Slot) None() bool { return s.none }
 // Scheduled reports whether the slot is on a schedule (-R).
 func (s *Slot) Scheduled() bool { return s.sched }
 
-// Bytes adds bytes read and written on the wire.
-func (s *Slot) Bytes(in, out int64) {
-	s.delta.BytesRead += uint64(in)
-	s.delta.BytesWritten += uint64(out)
+// Bytes adds bytes read and written on the wire at now (during the
+// warm-up they are the warm-up's).
+func (s *Slot) Bytes(in, out int64, now time.Duration) {
+	_, d, _ := s.target(now)
+	d.BytesRead += uint64(in)
+	d.BytesWritten += uint64(out)
 }
 
 // Completed records a whole response: due and send are when the request
@@ -143,25 +196,27 @@ func (s *Slot) Bytes(in, out int64) {
 // timerLate is how late the send timer fired for an idle connection (-1:
 // not measured). Times are offsets from the start of the run.
 func (s *Slot) Completed(due, send, done time.Duration, status int, timerLate int64) {
-	s.delta.Completed++
+	b, d, _ := s.target(due)
+	d.Completed++
 	if status >= 400 {
-		s.delta.Status++
+		d.Status++
 	}
 	if done-send > s.th.Timeout {
-		s.delta.Late++ // waited past --timeout, answered: in the figures at its true latency
+		d.Late++ // waited past --timeout, answered: in the figures at its true latency
 	}
 	sm := sample{latency: micros(done - due), service: micros(done - send), lag: -1, timer: timerLate, status: int32(status)}
 	if s.sched {
 		sm.lag = micros(send - due)
 	}
-	s.add(sm, done)
+	s.add(b, sm, done)
 }
 
 // Failed records a request that was sent and failed with class; an
 // abandoned timeout (ClassTimeout) is in the corrected latency under a
 // schedule, as it waited. err is kept as a message.
 func (s *Slot) Failed(class ErrorClass, err error, due, send, done time.Duration) {
-	s.delta.count(class)
+	b, d, _ := s.target(due)
+	d.count(class)
 	sm := sample{latency: -1, service: -1, lag: -1, timer: -1}
 	if s.Scheduled() {
 		sm.lag = micros(send - due)
@@ -170,10 +225,10 @@ func (s *Slot) Failed(class ErrorClass, err error, due, send, done time.Duration
 		}
 	}
 	if sm.latency < 0 {
-		s.delta.LatencyExcluded++
+		d.LatencyExcluded++
 	}
 	s.th.rec.noteError(class, err)
-	s.add(sm, done)
+	s.add(b, sm, done)
 	var fatal *FatalError
 	if errors.As(err, &fatal) {
 		s.th.run.abort(fatal.Error()) // the server speaks another protocol: no point going on
@@ -183,12 +238,14 @@ func (s *Slot) Failed(class ErrorClass, err error, due, send, done time.Duration
 // InFlight records a request still waiting for its response when the run
 // stopped (now): neither answered nor failed.
 func (s *Slot) InFlight(due, send, now time.Duration) {
-	s.delta.InFlight++
+	b, d, _ := s.target(due)
+	d.InFlight++
 	if now-send > s.th.Timeout {
-		s.delta.LateInFlight++
+		d.LateInFlight++
 	}
 	if s.Scheduled() {
-		s.batch = append(s.batch, sample{latency: -1, service: -1, lag: micros(send - due), timer: -1})
+		*b = append(*b, sample{latency: -1, service: -1, lag: micros(send - due), timer: -1})
+		s.flushWarm()
 	}
 }
 
@@ -211,9 +268,11 @@ func (s *Slot) DialFailed(err error, consume bool) {
 // cause; it returns the error as kept.
 func (s *Slot) countDialError(err error) error {
 	class := dialClass(err)
-	s.delta.count(class)
+	now := s.since()
+	_, d, _ := s.target(s.dueOf(s.next, now))
+	d.count(class)
 	if isTimeout(err) {
-		s.delta.ConnectTimeout++
+		d.ConnectTimeout++
 		err = errConnectTimeout // one cause, one message
 	}
 	s.th.rec.noteError(class, err)
@@ -222,7 +281,10 @@ func (s *Slot) countDialError(err error) error {
 
 // Reconnected records a keep-alive connection that the server closed while
 // it was idle, seen before a request was written on it: a new one is dialled.
-func (s *Slot) Reconnected() { s.delta.Reconnects++ }
+func (s *Slot) Reconnected() {
+	_, d, _ := s.target(s.since())
+	d.Reconnects++
+}
 
 // Dialed records a successful dial.
 func (s *Slot) Dialed() {
@@ -236,14 +298,28 @@ func (s *Slot) Dialed() {
 // take (an HTTP/2 connection refusing new streams): a connect error, so
 // that a server refusing everything cannot loop the slot.
 func (s *Slot) NotSentFresh(err error) {
-	s.delta.Connect++
+	_, d, _ := s.target(s.dueOf(s.next, s.since()))
+	d.Connect++
 	s.th.rec.noteError(ClassConnect, err)
 	s.next++
 }
 
-func (s *Slot) add(sm sample, now time.Duration) {
-	s.batch = append(s.batch, sm)
+func (s *Slot) add(b *[]sample, sm sample, now time.Duration) {
+	*b = append(*b, sm)
+	if b != &s.batch {
+		s.flushWarm()
+		return
+	}
 	s.maybeFlush(now)
+}
+
+// flushWarm hands the warm-up batch to the thread's warm-up figures when
+// it is full.
+func (s *Slot) flushWarm() {
+	if w := s.warm; w != nil && len(w.batch) == cap(w.batch) {
+		s.th.warmRec.flush(w.batch, &w.delta)
+		w.batch = w.batch[:0]
+	}
 }
 
 // maybeFlush hands the batch to the thread's figures when it is full or
@@ -269,12 +345,24 @@ func (s *Slot) Finish(now time.Duration) {
 		if s.quota > 0 {
 			due = min(due, s.quota)
 		}
-		if due > s.next {
-			s.delta.Unsent += due - s.next
+		sent := s.next
+		if s.warm != nil {
+			// Requests go out in order: the first ones due are the warm-up's.
+			warmDue := min(due, DueBefore(s.plan, min(s.th.WarmEnd, stopAt)))
+			warmSent := min(sent, warmDue)
+			s.warm.delta.Unsent += warmDue - warmSent
+			due, sent = due-warmDue, sent-warmSent
+		}
+		if due > sent {
+			s.delta.Unsent += due - sent
 		}
 	}
 	s.th.rec.flush(s.batch, &s.delta)
 	s.batch = s.batch[:0]
+	if w := s.warm; w != nil {
+		s.th.warmRec.flush(w.batch, &w.delta)
+		w.batch = w.batch[:0]
+	}
 }
 
 // errConnectTimeout is the one message of a dial that timed out, whichever

@@ -111,7 +111,7 @@ func (w *worker) loop(ctx context.Context) {
 		s.Take(send)
 		err := w.conn.Do(deadline, &res)
 		done := time.Since(th.Start)
-		s.Bytes(res.BytesIn, res.BytesOut)
+		s.Bytes(res.BytesIn, res.BytesOut, done)
 		if err == nil {
 			w.fresh = false
 			s.Completed(due, send, done, res.Status, timerLate)

@@ -51,6 +51,7 @@ type jsonReport struct {
 	ThreadReqPerSec    jsonThreadRate         `json:"thread_requests_per_sec"`
 	Rate               *jsonRate              `json:"rate"`
 	Warnings           []string               `json:"warnings"`
+	Warmup             *jsonWarmup            `json:"warmup,omitempty"`
 	Intervals          []jsonInterval         `json:"intervals,omitempty"`
 	Thresholds         []ThresholdResult      `json:"thresholds,omitempty"`
 }
@@ -93,6 +94,17 @@ type jsonErrors struct {
 
 func errorsOf(c *loadgen.Counts) jsonErrors {
 	return jsonErrors{c.Connect, c.ConnectTimeout, c.Ports, c.Read, c.Write, c.TimedOut(), c.Status, c.GoAway, c.Reset, c.Protocol, c.IdleClosed}
+}
+
+// jsonWarmup is the warm-up's figures, left out of every other.
+type jsonWarmup struct {
+	DurationUs     int64      `json:"duration_us"`
+	Requests       uint64     `json:"requests"`
+	Sent           uint64     `json:"sent"`
+	InFlightAtStop uint64     `json:"in_flight_at_stop"`
+	BytesRead      uint64     `json:"bytes_read"`
+	Errors         jsonErrors `json:"errors"`
+	Latency        jsonDist   `json:"latency"`
 }
 
 // jsonTimeouts splits errors.timeout by what became of the requests.
@@ -225,6 +237,14 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 		rep.Intervals = append(rep.Intervals, buildInterval(&r.Intervals[k], cfg, o))
 	}
 	rep.Thresholds = o.Thresholds
+	if w := r.Warmup; w != nil {
+		wl, err := dist(w.Latency, o.percentiles())
+		if err != nil {
+			return nil, err
+		}
+		rep.Warmup = &jsonWarmup{DurationUs: w.Duration.Microseconds(), Requests: w.Counts.Completed, Sent: w.Counts.Sent,
+			InFlightAtStop: w.Counts.InFlight, BytesRead: w.Counts.BytesRead, Errors: errorsOf(&w.Counts), Latency: wl}
+	}
 	return rep, nil
 }
 

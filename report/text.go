@@ -143,6 +143,9 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 		}
 		fmt.Fprintln(b)
 	}
+	if w := r.Warmup; w != nil {
+		fmt.Fprintf(b, "Warm-up: %s, %d requests, %d errors (left out of every figure here)\n", formatRunFor(w.Duration), w.Counts.Completed, w.Counts.Errors())
+	}
 	if r.Interrupted {
 		fmt.Fprintf(b, "Interrupted after %s: figures cover the run so far.\n", r.Duration.Round(time.Millisecond))
 	}

@@ -349,7 +349,7 @@ func (l *loop) write(idx int, c *lconn) {
 		n, err := rawWrite(c.fd, l.reqs[len(l.reqs)-c.wleft:])
 		if n > 0 {
 			c.wleft -= n
-			c.slot.Bytes(0, int64(n))
+			c.slot.Bytes(0, int64(n), l.now)
 			continue
 		}
 		if err == unix.EAGAIN {
@@ -384,7 +384,7 @@ func (l *loop) read(idx int, c *lconn) {
 	n, err := rawRead(c.fd, l.rbuf)
 	switch {
 	case n > 0:
-		c.slot.Bytes(int64(n), 0)
+		c.slot.Bytes(int64(n), 0, l.now)
 		l.cur = c
 		if err := c.parser.feed(l.rbuf[:n], l.done); err != nil {
 			l.broken(idx, c, loadgen.ClassRead, err)
