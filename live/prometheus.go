@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"errors"
+	"math"
 	"net"
 	"net/http"
 	"sort"
@@ -14,25 +15,29 @@ import (
 	"github.com/gowrk/gowrk/loadgen"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
+	"google.golang.org/protobuf/proto"
 )
 
 // Prometheus serves a run's figures on /metrics while it goes, from the
 // interval snapshots: counters (requests, bytes, errors by class,
 // responses by status class), gauges (in flight, target and achieved
-// rate) and latency, service time and send lag as histograms with classic
-// buckets (seconds). It is fed by Update on the snapshot goroutine and
+// rate) and latency, service time and send lag as histograms in seconds,
+// with native buckets (schema 3, for a Prometheus that scrapes protobuf)
+// and the classic PromBuckets. It is fed by Update on the snapshot goroutine and
 // read by the scrape handler; a mutex keeps the two apart, never an engine.
 type Prometheus struct {
-	srv  *http.Server
-	ln   net.Listener
-	cfg  *loadgen.Config
-	mu   sync.Mutex
-	c    loadgen.Counts
-	cls  [6]uint64
-	fly  uint64
-	rate float64
-	done bool
-	hist [3]*hdrhistogram.Histogram // latency, service, send lag (microseconds)
+	srv   *http.Server
+	ln    net.Listener
+	cfg   *loadgen.Config
+	mu    sync.Mutex
+	c     loadgen.Counts
+	cls   [6]uint64
+	fly   uint64
+	rate  float64
+	done  bool
+	hist  [3]*hdrhistogram.Histogram // latency, service, send lag (microseconds)
+	start time.Time
 }
 
 // PromBuckets are the classic histogram buckets, in seconds.
@@ -44,7 +49,7 @@ func StartPrometheus(addr string, cfg *loadgen.Config) (*Prometheus, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Prometheus{ln: ln, cfg: cfg}
+	p := &Prometheus{ln: ln, cfg: cfg, start: time.Now()}
 	for i := range p.hist {
 		p.hist[i] = loadgen.NewHistogram()
 	}
@@ -155,9 +160,48 @@ func (p *Prometheus) Collect(ch chan<- prometheus.Metric) {
 	}
 	gauge(descFinished, done)
 	for i, h := range p.hist {
-		count, sum, buckets := classic(h)
-		ch <- prometheus.MustNewConstHistogram(descHist[i], count, sum, buckets)
+		ch <- histogramMetric(descHist[i], h, p.start)
 	}
+}
+
+// nativeSchema is the native histograms' resolution: 2^(1/8), about 9%
+// between bucket bounds (HdrHistogram's own error is 0.1%).
+const nativeSchema = 3
+
+// histogramMetric is one histogram with both kinds of buckets: native ones
+// (for a Prometheus that scrapes them) and the classic PromBuckets.
+func histogramMetric(desc *prometheus.Desc, h *hdrhistogram.Histogram, created time.Time) prometheus.Metric {
+	count, sum, classicBuckets := classic(h)
+	native := map[int]int64{}
+	for _, b := range h.Distribution() {
+		if b.Count > 0 {
+			v := float64(b.To) / 1e6
+			native[int(math.Ceil(math.Log2(v)*(1<<nativeSchema)))] += b.Count
+		}
+	}
+	m, err := prometheus.NewConstNativeHistogram(desc, count, sum, native, nil, 0, nativeSchema, 0, created)
+	if err != nil {
+		return prometheus.MustNewConstHistogram(desc, count, sum, classicBuckets)
+	}
+	bs := make([]*dto.Bucket, 0, len(PromBuckets))
+	for _, le := range PromBuckets {
+		bs = append(bs, &dto.Bucket{UpperBound: proto.Float64(le), CumulativeCount: proto.Uint64(classicBuckets[le])})
+	}
+	return dualHistogram{m, bs}
+}
+
+// dualHistogram adds classic buckets to a native histogram.
+type dualHistogram struct {
+	prometheus.Metric
+	buckets []*dto.Bucket
+}
+
+func (d dualHistogram) Write(out *dto.Metric) error {
+	if err := d.Metric.Write(out); err != nil {
+		return err
+	}
+	out.Histogram.Bucket = d.buckets
+	return nil
 }
 
 // classic turns a microsecond HdrHistogram into Prometheus's classic
