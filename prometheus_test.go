@@ -109,6 +109,9 @@ func TestPrometheusScrape(t *testing.T) {
 	if got := query("gowrk_requests_total"); got != rep.Requests || got < 590 {
 		t.Errorf("Prometheus holds gowrk_requests_total %v, the report says %v", got, rep.Requests)
 	}
+	if got := query(`gowrk_status_codes_total{code="200"}`); got != rep.Requests {
+		t.Errorf("Prometheus holds %v responses with status 200, the report %v requests", got, rep.Requests)
+	}
 	if got := query(`histogram_quantile(0.5, gowrk_latency_seconds_bucket)`); !(got > 0 && got < 0.01) {
 		t.Errorf("p50 from the scraped histogram: %v s", got)
 	}

@@ -33,6 +33,7 @@ type Prometheus struct {
 	mu    sync.Mutex
 	c     loadgen.Counts
 	cls   [6]uint64
+	codes map[int]uint64
 	fly   uint64
 	rate  float64
 	done  bool
@@ -73,6 +74,12 @@ func (p *Prometheus) Update(iv loadgen.Interval) {
 	for i, n := range iv.StatusClasses {
 		p.cls[i] += n
 	}
+	if p.codes == nil {
+		p.codes = map[int]uint64{}
+	}
+	for code, n := range iv.StatusCodes {
+		p.codes[code] += n
+	}
 	p.fly, p.rate = iv.InFlight, iv.RequestsPerSec()
 	p.hist[0].Merge(iv.Latency)
 	p.hist[1].Merge(iv.Service)
@@ -102,6 +109,7 @@ var (
 	descErrors   = prometheus.NewDesc("gowrk_errors_total", "Failed requests and dials, by class (timeout: abandoned).", []string{"class"}, nil)
 	descTimeouts = prometheus.NewDesc("gowrk_timeouts_total", "Requests that passed --timeout (wrk's timeout: late, waiting or abandoned).", nil, nil)
 	descStatus   = prometheus.NewDesc("gowrk_responses_total", "Responses by status class.", []string{"class"}, nil)
+	descCodes    = prometheus.NewDesc("gowrk_status_codes_total", "Responses by status code (0: above 999).", []string{"code"}, nil)
 	descInFlight = prometheus.NewDesc("gowrk_in_flight", "Requests in flight at the last interval's end.", nil, nil)
 	descTarget   = prometheus.NewDesc("gowrk_target_rate", "The -R target, requests per second (0: closed loop).", nil, nil)
 	descAchieved = prometheus.NewDesc("gowrk_achieved_rate", "Completed requests per second in the last interval.", nil, nil)
@@ -115,7 +123,7 @@ var (
 
 // Describe implements prometheus.Collector.
 func (p *Prometheus) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descRequests, descSent, descBytes, descErrors, descTimeouts, descStatus, descInFlight, descTarget, descAchieved, descFinished} {
+	for _, d := range []*prometheus.Desc{descRequests, descSent, descBytes, descErrors, descTimeouts, descStatus, descCodes, descInFlight, descTarget, descAchieved, descFinished} {
 		ch <- d
 	}
 	for _, d := range descHist {
@@ -150,6 +158,9 @@ func (p *Prometheus) Collect(ch chan<- prometheus.Metric) {
 			name = "other"
 		}
 		counter(descStatus, n, name)
+	}
+	for code, n := range p.codes {
+		counter(descCodes, n, strconv.Itoa(code))
 	}
 	gauge(descInFlight, float64(p.fly))
 	gauge(descTarget, p.cfg.Rate)

@@ -22,8 +22,10 @@ type Interval struct {
 	Counts Counts
 	// InFlight is how many requests were in flight at the interval's end.
 	InFlight uint64
-	// StatusClasses counts responses by class: [1] 1xx ... [5] 5xx, [0] other.
+	// StatusClasses counts responses by class: [1] 1xx ... [5] 5xx, [0]
+	// other; StatusCodes by code (0: a code above 999).
 	StatusClasses [6]uint64
+	StatusCodes   map[int]uint64
 	// Latency, Service and SendLag hold the interval's requests (the same
 	// geometry as the run's histograms).
 	Latency, Service, SendLag *hdrhistogram.Histogram
@@ -37,6 +39,7 @@ type intervalFigures struct {
 	latency, service, lag *hdrhistogram.Histogram
 	classes               [6]uint64
 	base                  Counts // the Recorder's counts at the last snapshot
+	codes                 [maxStatus]uint64
 }
 
 func newIntervalFigures() *intervalFigures {
@@ -87,6 +90,15 @@ func (r *Recorder) snapshotInto(iv *Interval) {
 		iv.StatusClasses[i] += n
 	}
 	f.classes = [6]uint64{}
+	for code, n := range r.status {
+		if d := n - f.codes[code]; d > 0 {
+			if iv.StatusCodes == nil {
+				iv.StatusCodes = map[int]uint64{}
+			}
+			iv.StatusCodes[code] += d
+		}
+	}
+	f.codes = r.status
 	delta := r.counts
 	delta.sub(&f.base)
 	iv.Counts.add(&delta)

@@ -32,6 +32,13 @@ func TestIntervalsAddUp(t *testing.T) {
 				t.Errorf("interval %d: %d completed, want about 1000", i, iv.Counts.Completed)
 			}
 		}
+		var codes uint64
+		for _, iv := range res.Intervals {
+			codes += iv.StatusCodes[200]
+		}
+		if codes != res.StatusCodes[200] {
+			t.Errorf("status 200: intervals %d, totals %d", codes, res.StatusCodes[200])
+		}
 		if sum != res.Counts {
 			t.Errorf("intervals sum to %+v, totals %+v", sum, res.Counts)
 		}

@@ -27,6 +27,7 @@ type jsonInterval struct {
 	InFlight       uint64            `json:"in_flight"`
 	Errors         jsonErrors        `json:"errors"`
 	StatusClasses  map[string]uint64 `json:"status_classes"`
+	StatusCodes    map[string]uint64 `json:"status_codes"`
 	Latency        jsonIvDist        `json:"latency"`
 	ServiceTime    *jsonIvDist       `json:"service_time,omitempty"`
 	SendLag        *jsonIvDist       `json:"send_lag,omitempty"`
@@ -70,6 +71,7 @@ func buildInterval(iv *loadgen.Interval, cfg *loadgen.Config, o Options) jsonInt
 		BytesRead: c.BytesRead, BytesWritten: c.BytesWritten, Sent: c.Sent, InFlight: iv.InFlight,
 		Errors:        errorsOf(c),
 		StatusClasses: map[string]uint64{},
+		StatusCodes:   map[string]uint64{},
 		Latency:       ivDist(iv.Latency, ps),
 	}
 	for i, n := range iv.StatusClasses {
@@ -80,6 +82,9 @@ func buildInterval(iv *loadgen.Interval, cfg *loadgen.Config, o Options) jsonInt
 			}
 			j.StatusClasses[name] = n
 		}
+	}
+	for code, n := range iv.StatusCodes {
+		j.StatusCodes[strconv.Itoa(code)] = n
 	}
 	if cfg.Rate > 0 {
 		svc, lag := ivDist(iv.Service, ps), ivDist(iv.SendLag, ps)
