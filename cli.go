@@ -38,6 +38,11 @@ type options struct {
 	promLinger                         time.Duration
 	thresholds                         []report.Threshold
 	percentiles                        []float64
+
+	findMax                bool
+	slos                   []report.Threshold
+	stepDuration, settle   time.Duration
+	startRate, precision   float64
 }
 
 // Defaults, as in wrk.
@@ -94,6 +99,12 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.StringVar(&o.prometheus, "prometheus", "", "serve /metrics on `ADDR` (e.g. 127.0.0.1:9464) while the run goes, for a Prometheus to scrape")
 	fs.VarP(durationValue{&o.promLinger, nil}, "prometheus-linger", "", "keep /metrics up for T after the run, so the last scrape sees the final figures")
 	fs.StringArrayVar(&p.failOn, "fail-on", nil, "pass/fail `THRESHOLD` for CI, repeatable: p99<250ms, errors<1%, errors=0, timeouts=0, non2xx<0.5%, rps>=1000, rate_achieved>=99%; any failure exits 3")
+	fs.BoolVar(&o.findMax, "find-max-rate", false, "search for the highest constant rate at which every --slo holds: probes up from --start-rate, then bisects to --precision")
+	fs.StringArrayVar(&p.slos, "slo", nil, "with --find-max-rate: an `OBJECTIVE` each step must meet, as --fail-on (p99<200ms, errors<0.1%); repeatable")
+	fs.VarP(durationValue{&o.stepDuration, nil}, "step-duration", "", "with --find-max-rate: the measured length of each step (default 10s)")
+	fs.VarP(durationValue{&o.settle, nil}, "settle", "", "with --find-max-rate: load sent before each step's measurement, left out of it (default 2s)")
+	fs.VarP(rateValue{&o.startRate}, "start-rate", "", "with --find-max-rate: the first rate probed (default 10)")
+	fs.StringVar(&p.precision, "precision", "5%", "with --find-max-rate: stop when the last rate that held and the first that failed are this close")
 	fs.StringVar(&p.percentiles, "percentiles", "", "the percentiles to report, e.g. `50,90,99,99.9,99.99`")
 	fs.BoolVarP(&o.version, "version", "v", false, "print the version and exit")
 	fs.BoolP("help", "h", false, "print this help and exit")
@@ -118,6 +129,8 @@ type parsed struct {
 	pipeline       uint64
 	failOn         []string
 	percentiles    string
+	slos           []string
+	precision      string
 }
 
 func usage() string {
@@ -240,6 +253,9 @@ func parseArgs(args []string) (*options, error) {
 	}
 	cfg.Engine = o.engine
 	if err := liveOptions(o, p, fs.Changed("interval")); err != nil {
+		return nil, err
+	}
+	if err := searchOptions(o, p, fs); err != nil {
 		return nil, err
 	}
 	if t.TLS, err = tlsOptions(p, u.Scheme == "https"); err != nil {
@@ -432,6 +448,48 @@ func liveOptions(o *options, p *parsed, intervalSet bool) error {
 			return fmt.Errorf("--percentiles %q: at most 20", p.percentiles)
 		}
 	}
+	return nil
+}
+
+// searchOptions checks the --find-max-rate options.
+func searchOptions(o *options, p *parsed, fs *pflag.FlagSet) error {
+	for _, name := range []string{"slo", "step-duration", "settle", "start-rate", "precision"} {
+		if fs.Changed(name) && !o.findMax {
+			return fmt.Errorf("--%s goes with --find-max-rate", name)
+		}
+	}
+	if !o.findMax {
+		return nil
+	}
+	if len(p.slos) == 0 {
+		return errors.New("--find-max-rate needs at least one --slo, e.g. --slo 'p99<200ms'")
+	}
+	for _, what := range []string{"rate", "requests", "duration", "warmup", "stream", "interval", "intervals", "fail-on"} {
+		if fs.Changed(what) {
+			return fmt.Errorf("--find-max-rate chooses the rates and lengths itself: drop --%s (use --start-rate, --step-duration, --settle)", what)
+		}
+	}
+	for _, e := range p.slos {
+		th, err := report.ParseThreshold(e)
+		if err != nil {
+			return errors.New(strings.Replace(err.Error(), "--fail-on", "--slo", 1))
+		}
+		o.slos = append(o.slos, th)
+	}
+	if o.stepDuration == 0 {
+		o.stepDuration = 10 * time.Second
+	}
+	if !fs.Changed("settle") {
+		o.settle = 2 * time.Second
+	}
+	if o.startRate == 0 {
+		o.startRate = 10
+	}
+	v, err := strconv.ParseFloat(strings.TrimSuffix(p.precision, "%"), 64)
+	if err != nil || !strings.HasSuffix(p.precision, "%") || !(v >= 0.1 && v <= 50) {
+		return fmt.Errorf("--precision %q: want a share from 0.1%% to 50%%, e.g. 5%%", p.precision)
+	}
+	o.precision = v / 100
 	return nil
 }
 

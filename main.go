@@ -75,6 +75,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gowrk: %v\n", err)
 		return exitFailed
 	}
+	if opts.findMax {
+		return runSearch(ctx, opts, eng, out, stderr)
+	}
 	ro := report.Options{Latency: opts.latency, ServiceTime: opts.uLatency, NoHeader: noHeader, Version: getVersion(),
 		Percentiles: opts.percentiles, Intervals: opts.intervals, Stream: opts.stream}
 	watch, err := newWatchers(opts, out, stderr, ro)

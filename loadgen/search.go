@@ -13,6 +13,9 @@ type Probe struct {
 	// GeneratorLimited says gowrk itself could not keep the schedule (its
 	// timer fell behind, or its CPU was saturated while short of target).
 	GeneratorLimited bool
+	// Stop ends the search at once, without counting this probe (the run
+	// was interrupted).
+	Stop bool
 	// Result is the step's whole result, for the report; the search does
 	// not read it.
 	Result *Result
@@ -51,6 +54,9 @@ func SearchMaxRate(run func(rate float64) Probe, start, precision float64, maxSt
 	rate := start
 	probe := func(r float64) (held, stop bool) {
 		p := run(r)
+		if p.Stop {
+			return false, true
+		}
 		p.Rate = r
 		res.Steps = append(res.Steps, p)
 		if p.GeneratorLimited {

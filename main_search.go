@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"time"
+
+	"github.com/gowrk/gowrk/loadgen"
+	"github.com/gowrk/gowrk/report"
+)
+
+// maxSearchSteps bounds a capacity search (with 10 s steps, about 5 minutes).
+const maxSearchSteps = 25
+
+// runSearch is --find-max-rate: each step a constant-rate run of
+// --step-duration after --settle, judged by the --slo objectives; steps
+// are reported on stderr as they end, the table and answer on out.
+func runSearch(ctx context.Context, o *options, eng loadgen.Engine, out, stderr io.Writer) int {
+	s := &report.Search{Config: o.cfg, SLOs: o.slos, Precision: o.precision, StepDuration: o.stepDuration, Settle: o.settle}
+	prev := runtime.GOMAXPROCS(o.cfg.Threads)
+	defer runtime.GOMAXPROCS(prev)
+	step := 0
+	run := func(rate float64) loadgen.Probe {
+		if ctx.Err() != nil {
+			return loadgen.Probe{Stop: true}
+		}
+		cfg := o.cfg
+		cfg.Rate, cfg.Warmup, cfg.Duration, cfg.Requests = rate, o.settle, o.stepDuration, 0
+		cfg.Interval, cfg.Observe = 0, nil
+		res, err := loadgen.Run(ctx, cfg, eng)
+		if err != nil || res.Interrupted {
+			if err != nil {
+				fmt.Fprintf(stderr, "gowrk: %v\n", err)
+			}
+			return loadgen.Probe{Stop: true}
+		}
+		p := loadgen.Probe{Rate: rate, Achieved: res.AchievedRate(), Result: res, GeneratorLimited: generatorLimited(res)}
+		for _, th := range o.slos {
+			if v := th.Check(res); !v.Pass {
+				p.Failed = append(p.Failed, fmt.Sprintf("%s failed (%s)", th.Expr, v.Measured))
+			}
+		}
+		step++
+		verdict := "held"
+		if !p.Held() || p.GeneratorLimited {
+			verdict = "did not hold"
+			// The server may still be working off the queue this step left
+			// (abandoned work keeps a pool busy): let it drain before the
+			// next step, for about as long as this step's requests waited.
+			cool := min(time.Duration(res.Latency.ValueAtQuantile(99))*time.Microsecond, o.stepDuration)
+			select {
+			case <-time.After(cool):
+			case <-ctx.Done():
+			}
+		}
+		fmt.Fprintf(stderr, "gowrk: step %d: %g/s %s (achieved %.1f/s, p99 %s)\n", step, rate, verdict, p.Achieved,
+			report.FormatTimeUs(float64(res.Latency.ValueAtQuantile(99))))
+		return p
+	}
+	s.Result = loadgen.SearchMaxRate(run, o.startRate, o.precision, maxSearchSteps)
+	if len(s.Result.Steps) == 0 {
+		fmt.Fprintln(stderr, "gowrk: the search was stopped before its first step ended")
+		return exitFailed
+	}
+	var err error
+	switch o.format {
+	case "json":
+		err = report.SearchJSON(out, s, getVersion())
+	case "csv":
+		err = report.SearchCSV(out, s, false)
+	default:
+		err = report.SearchText(out, s)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "gowrk: writing the report: %v\n", err)
+		return exitFailed
+	}
+	if s.Result.Max == 0 {
+		return exitFailed
+	}
+	return exitOK
+}
+
+// generatorLimited says a step's shortfall was gowrk's own: its timer fell
+// behind, or it sent short of the schedule with its CPU saturated.
+func generatorLimited(r *loadgen.Result) bool {
+	timerP99 := time.Duration(r.TimerLag.ValueAtQuantile(99)) * time.Microsecond
+	due := r.Due()
+	behind := due > 0 && float64(r.Counts.Sent) < loadgen.RateShortfall*float64(due)
+	return timerP99 > loadgen.TimerLagLimit || (behind && r.CPUBusy() > loadgen.CPUSaturated)
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gowrk/gowrk/serve"
+)
+
+type searchJSON struct {
+	Steps []struct {
+		Target, Achieved float64
+		Held             bool
+	} `json:"steps"`
+	MaxRate    float64 `json:"max_rate"`
+	FirstFail  float64 `json:"first_fail_rate"`
+	LowerBound bool    `json:"lower_bound"`
+	Answer     string  `json:"answer"`
+}
+
+// TestFindMaxRateKnownCapacity: against a server of known capacity (4
+// workers x 50 ms = 80 requests/s) the search lands within its precision
+// of that capacity.
+func TestFindMaxRateKnownCapacity(t *testing.T) {
+	s := startServe(t, serve.Config{Workers: 4, Delay: delay(t, "50ms")})
+	// Above capacity the queue grows by (rate - 80) requests a second: over
+	// a 1 s settle and a 2 s step, 5% too much adds about 190 ms of wait,
+	// which p99<150ms sees.
+	code, out, errs := gowrk(t, "--find-max-rate", "--slo", "p99<150ms", "--slo", "errors<1%", "--step-duration", "2s", "--settle", "1s",
+		"--start-rate", "20", "-c", "100", "-f", "json", "http://"+s.Addr()+"/")
+	var r searchJSON
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != 0 {
+		t.Fatalf("exit %d, %v: %s %s", code, err, out, errs)
+	}
+	if r.MaxRate < 0.95*80 || r.MaxRate > 1.05*80 || r.LowerBound || r.FirstFail <= r.MaxRate || r.FirstFail > 1.06*r.MaxRate {
+		t.Errorf("max %v, first failure %v (capacity 80/s): %s", r.MaxRate, r.FirstFail, r.Answer)
+	}
+	if !strings.HasPrefix(r.Answer, "sustains ") || len(r.Steps) < 5 {
+		t.Errorf("answer %q, %d steps", r.Answer, len(r.Steps))
+	}
+}
+
+// TestFindMaxRateFastAPI: a FastAPI sync endpoint that sleeps 100 ms under
+// uvicorn's thread pool of about 40 threads serves about 400/s; the search
+// lands within 10% of the ceiling the app's own counter shows under
+// overload.
+func TestFindMaxRateFastAPI(t *testing.T) {
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import fastapi, uvicorn").Run(); err != nil {
+		t.Skip("FastAPI and uvicorn are not installed (apt-get install python3-fastapi python3-uvicorn); .ci/run installs them")
+	}
+	port := freePort(t)
+	startProcess(t, exec.Command(py, "-m", "uvicorn", "fastapi_app:app", "--app-dir", "testdata",
+		"--host", "127.0.0.1", "--port", strconv.Itoa(port), "--log-level", "warning", "--no-access-log"))
+	waitListening(t, fmt.Sprintf("127.0.0.1:%d", port), 30*time.Second)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	// The ceiling, by the app's own count, under a closed loop that keeps
+	// its pool full.
+	before := fastAPICount(t, base, "sync_0")
+	began := time.Now()
+	if code, _, errs := gowrk(t, "-t2", "-c200", "-d", "3s", base+"/sync_0"); code != 0 {
+		t.Fatalf("ceiling run: exit %d %s", code, errs)
+	}
+	ceiling := float64(fastAPICount(t, base, "sync_0")-before) / time.Since(began).Seconds()
+	time.Sleep(time.Second) // let the pool drain
+	code, out, errs := gowrk(t, "--find-max-rate", "--slo", "p99<500ms", "--step-duration", "2s", "--settle", "1s",
+		"--start-rate", "50", "-c", "400", "-f", "json", base+"/sync_0")
+	var r searchJSON
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != 0 {
+		t.Fatalf("exit %d, %v: %s %s", code, err, out, errs)
+	}
+	t.Logf("ceiling by the app's count %.0f/s; search: %s", ceiling, r.Answer)
+	if r.MaxRate < 0.9*ceiling || r.MaxRate > 1.1*ceiling {
+		t.Errorf("search found %v/s, the app's ceiling is %.0f/s", r.MaxRate, ceiling)
+	}
+}
