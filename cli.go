@@ -39,10 +39,10 @@ type options struct {
 	thresholds                         []report.Threshold
 	percentiles                        []float64
 
-	findMax                bool
-	slos                   []report.Threshold
-	stepDuration, settle   time.Duration
-	startRate, precision   float64
+	findMax              bool
+	slos                 []report.Threshold
+	stepDuration, settle time.Duration
+	startRate, precision float64
 }
 
 // Defaults, as in wrk.
@@ -66,7 +66,7 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.VarP(metricValue{&p.conns}, "connections", "c", "TCP connections to keep open (>= threads)")
 	fs.VarP(durationValue{&p.duration, &p.durationSet}, "duration", "d", "duration of the run (10s, 2m, 1h; a bare number is seconds)")
 	fs.VarP(metricValue{&o.cfg.Requests}, "requests", "n", "stop after N requests have ended in total (with -d, whichever comes first)")
-	fs.VarP(rateValue{&o.cfg.Rate}, "rate", "R", "constant rate: total requests per second over all connections (wrk2); 0.5, 1000, 10k")
+	fs.VarP(shapeValue{&o.cfg.Rate, &o.cfg.Shape}, "rate", "R", "constant rate: total requests per second over all connections (wrk2): 0.5, 1000, 10k; or steps FROM:TO:BY@DURATION (100:1000:100@10s) or a ramp FROM..TO/DURATION (0..5000/60s)")
 	fs.StringArrayVarP(&p.headers, "header", "H", nil, "request header `\"Name: value\"` (repeatable; may override Host, User-Agent...)")
 	fs.StringVarP(&p.method, "method", "m", "", "request `METHOD`, sent as given (default GET, or POST with a body)")
 	fs.StringVarP(&p.body, "body", "b", "", "request body `TEXT`")
@@ -208,6 +208,14 @@ func parseArgs(args []string) (*options, error) {
 	cfg := &o.cfg
 	cfg.Threads, cfg.Connections = int(p.threads), int(p.conns)
 	cfg.Duration = p.duration
+	if sh := cfg.Shape; sh != nil {
+		if !p.durationSet {
+			cfg.Duration = time.Duration(sh.Length() * float64(time.Second)) // the whole shape
+		}
+		if !fs.Changed("interval") {
+			cfg.Interval = time.Duration(sh.StepLength() * float64(time.Second)) // per-step figures
+		}
+	}
 	if p.durationSet && p.duration < minDuration {
 		return nil, fmt.Errorf("--duration %s: at least %s (a shorter run measures nothing)", p.duration, minDuration)
 	}
@@ -252,8 +260,15 @@ func parseArgs(args []string) (*options, error) {
 		return nil, err
 	}
 	cfg.Engine = o.engine
-	if err := liveOptions(o, p, fs.Changed("interval")); err != nil {
+	if err := liveOptions(o, p, fs.Changed("interval") || cfg.Shape != nil); err != nil {
 		return nil, err
+	}
+	if sh := cfg.Shape; sh != nil {
+		w, d := cfg.Warmup.Seconds(), cfg.Duration.Seconds()
+		cfg.Rate = (sh.N(w+d) - sh.N(w)) / d // the mean target, for the verdicts
+		if cfg.Rate <= 0 {
+			return nil, fmt.Errorf("--rate %s: no request is due in the run", sh)
+		}
 	}
 	if err := searchOptions(o, p, fs); err != nil {
 		return nil, err

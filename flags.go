@@ -1,11 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gowrk/gowrk/loadgen"
 )
 
 // metricValue is a whole number with an optional SI suffix (1k, 1M, 1G), as
@@ -27,6 +30,32 @@ func (v metricValue) Set(s string) error {
 	}
 	*v.n = uint64(f)
 	return nil
+}
+
+// shapeValue is -R: a constant rate (rateValue) or a shape that changes
+// with time (loadgen.ParseShape: steps or a ramp).
+type shapeValue struct {
+	r     *float64
+	shape *loadgen.Shape
+}
+
+func (v shapeValue) String() string {
+	if *v.shape != nil {
+		return (*v.shape).String()
+	}
+	return rateValue{v.r}.String()
+}
+func (v shapeValue) Type() string { return "RATE" }
+func (v shapeValue) Set(s string) error {
+	if strings.ContainsAny(s, ":@") || strings.Contains(s, "..") {
+		sh, err := loadgen.ParseShape(s)
+		if err != nil {
+			return errors.New(strings.TrimPrefix(err.Error(), fmt.Sprintf("--rate %q: ", s)))
+		}
+		*v.shape = sh
+		return nil
+	}
+	return rateValue{v.r}.Set(s)
 }
 
 // rateValue is a positive number of requests per second with an optional SI

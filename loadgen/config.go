@@ -45,6 +45,9 @@ type Config struct {
 	// (wrk2's -R). 0 means closed loop: each connection sends its next request
 	// as soon as the previous response has been read (wrk).
 	Rate float64
+	// Shape, when set, is a rate that changes with time (steps, a ramp);
+	// Rate is then its mean over Duration, for the verdicts.
+	Shape Shape
 	// Timeout is how long a request may take, from the moment it is sent,
 	// before it counts as timed out; TimeoutAction says what happens then.
 	Timeout time.Duration
@@ -56,6 +59,19 @@ type Config struct {
 	ConnectTimeout time.Duration
 	// Target is the request every connection sends.
 	Target Target
+}
+
+// TargetBetween is the mean target rate between two offsets of the
+// measured run (requests per second; 0 in closed loop).
+func (c *Config) TargetBetween(from, to time.Duration) float64 {
+	if to <= from {
+		return 0
+	}
+	if c.Shape == nil {
+		return c.Rate
+	}
+	w := c.Warmup.Seconds()
+	return (c.Shape.N(w+to.Seconds()) - c.Shape.N(w+from.Seconds())) / (to - from).Seconds()
 }
 
 // TimeoutAction says what happens to a request that passes Config.Timeout.

@@ -72,6 +72,9 @@ func DueBefore(s Scheduler, t time.Duration) uint64 {
 
 // schedulerFor returns the scheduler of connection i of n under cfg.
 func schedulerFor(cfg *Config, i, n int) Scheduler {
+	if cfg.Shape != nil {
+		return ShapeRate{Shape: cfg.Shape, N: n, I: i}
+	}
 	if cfg.Rate <= 0 {
 		return ClosedLoop{}
 	}

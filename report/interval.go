@@ -67,7 +67,7 @@ func buildInterval(iv *loadgen.Interval, cfg *loadgen.Config, o Options) jsonInt
 	ps := intervalPercentiles(o)
 	j := jsonInterval{
 		Time: iv.Time.UTC().Format(time.RFC3339Nano), StartUs: iv.Start.Microseconds(), DurationUs: iv.Duration.Microseconds(),
-		Requests: c.Completed, RequestsPerSec: iv.RequestsPerSec(), TargetPerSec: cfg.Rate,
+		Requests: c.Completed, RequestsPerSec: iv.RequestsPerSec(), TargetPerSec: cfg.TargetBetween(iv.Start, iv.Start+iv.Duration),
 		BytesRead: c.BytesRead, BytesWritten: c.BytesWritten, Sent: c.Sent, InFlight: iv.InFlight,
 		Errors:        errorsOf(c),
 		StatusClasses: map[string]uint64{},
@@ -103,7 +103,7 @@ func StreamInterval(w io.Writer, iv *loadgen.Interval, cfg *loadgen.Config, o Op
 
 // intervalColumns are the columns of --format csv --intervals.
 func intervalColumns(ps []float64) []string {
-	cols := []string{"time", "start_us", "duration_us", "requests", "requests_per_sec", "bytes_read", "bytes_written", "sent", "in_flight",
+	cols := []string{"time", "start_us", "duration_us", "target_per_sec", "requests", "requests_per_sec", "bytes_read", "bytes_written", "sent", "in_flight",
 		"errors_connect", "errors_read", "errors_write", "errors_timeout", "errors_status",
 		"status_1xx", "status_2xx", "status_3xx", "status_4xx", "status_5xx", "latency_min_us"}
 	for _, p := range ps {
@@ -127,7 +127,7 @@ func CSVIntervals(w io.Writer, r *loadgen.Result, o Options) error {
 		iv := &r.Intervals[k]
 		j := buildInterval(iv, &r.Config, o)
 		c := &iv.Counts
-		row := []string{j.Time, i(j.StartUs), i(j.DurationUs), u(c.Completed), strconv.FormatFloat(j.RequestsPerSec, 'f', 2, 64),
+		row := []string{j.Time, i(j.StartUs), i(j.DurationUs), strconv.FormatFloat(j.TargetPerSec, 'f', 2, 64), u(c.Completed), strconv.FormatFloat(j.RequestsPerSec, 'f', 2, 64),
 			u(c.BytesRead), u(c.BytesWritten), u(c.Sent), u(iv.InFlight),
 			u(c.Connect), u(c.Read), u(c.Write), u(c.TimedOut()), u(c.Status),
 			u(iv.StatusClasses[1]), u(iv.StatusClasses[2]), u(iv.StatusClasses[3]), u(iv.StatusClasses[4]), u(iv.StatusClasses[5]), i(j.Latency.MinUs)}

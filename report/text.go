@@ -126,6 +126,22 @@ func spectrum(b *bufio.Writer, h *hdrhistogram.Histogram) {
 	fmt.Fprintf(b, "#[Max     = %12.3f, Total count    = %12d]\n", float64(h.Max())/1000, h.TotalCount())
 }
 
+// stepTable prints the per-step figures of a rate shape, from its
+// intervals (one per step).
+func stepTable(b *bufio.Writer, r *loadgen.Result) {
+	fmt.Fprintf(b, "Steps of %s:\n  %8s %10s %10s %10s %10s %10s %8s\n", r.Config.Shape, "at", "target/s", "achieved/s", "p50", "p99", "p99.9", "errors")
+	for k := range r.Intervals {
+		iv := &r.Intervals[k]
+		if iv.Duration < r.Config.Interval/2 && iv.Counts.Completed == 0 {
+			continue // the stop's sliver
+		}
+		fmt.Fprintf(b, "  %8s %10.1f %10.1f %10s %10s %10s %8d\n", formatRunFor(iv.Start.Round(time.Millisecond)),
+			r.Config.TargetBetween(iv.Start, iv.Start+iv.Duration), iv.RequestsPerSec(),
+			formatTimeUs(float64(iv.Latency.ValueAtQuantile(50))), formatTimeUs(float64(iv.Latency.ValueAtQuantile(99))),
+			formatTimeUs(float64(iv.Latency.ValueAtQuantile(99.9))), iv.Counts.Errors())
+	}
+}
+
 // extraLines prints what wrk does not: accounting of requests left out of
 // the figures, the rate verdict and the hint for troubled runs.
 func extraLines(b *bufio.Writer, r *loadgen.Result) {
@@ -176,6 +192,9 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 	}
 	if c.Clipped > 0 {
 		fmt.Fprintf(b, "Latency clipped: %d values above 1h recorded as 1h\n", c.Clipped)
+	}
+	if r.Config.Shape != nil {
+		stepTable(b, r)
 	}
 	if r.Config.Rate > 0 {
 		fmt.Fprintf(b, "Rate: target %s/s, achieved %.2f/s (answered %.2f/s, the rest in flight at the stop), sent %d of %d due, max send lag %s, gowrk CPU %.0f%% of %d threads\n",
