@@ -79,3 +79,52 @@ func TestFindMaxRateFastAPI(t *testing.T) {
 		t.Errorf("search found %v/s, the app's ceiling is %.0f/s", r.MaxRate, ceiling)
 	}
 }
+
+// TestRateShapeSteps: -R steps send exactly rate x duration per step (the
+// server's count), the per-step figures count each request in the step it
+// was due in, and against a server of known capacity (80/s) the step above
+// it shows the shortfall and the wait.
+func TestRateShapeSteps(t *testing.T) {
+	s := startServe(t, serve.Config{})
+	code, out, errs := gowrk(t, "-t1", "-c10", "-R", "100:300:100@1s", "-f", "json", "http://"+s.Addr()+"/")
+	var rep struct {
+		Steps []struct {
+			Target    float64 `json:"target_per_sec"`
+			Completed uint64  `json:"completed"`
+		} `json:"steps"`
+		DurationUs int64 `json:"duration_us"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 {
+		t.Fatalf("exit %d %v: %s", code, err, errs)
+	}
+	if len(rep.Steps) != 3 || rep.DurationUs < 2_990_000 {
+		t.Fatalf("steps %+v, duration %d us (want 3 steps over the shape's 3 s)", rep.Steps, rep.DurationUs)
+	}
+	for i, st := range rep.Steps {
+		want := float64(100 * (i + 1))
+		if st.Target != want || st.Completed != uint64(want) {
+			t.Errorf("step %d: target %v, completed %d, want %v", i, st.Target, st.Completed, want)
+		}
+	}
+	if got := s.Stats().Responses; got != 600 {
+		t.Errorf("server answered %d, want 600", got)
+	}
+	pool := startServe(t, serve.Config{Workers: 4, Delay: delay(t, "50ms")})
+	_, out, _ = gowrk(t, "-t1", "-c200", "-R", "40:120:40@2s", "http://"+pool.Addr()+"/")
+	if !strings.Contains(out, "Steps of 40:120:40@2s") {
+		t.Fatalf("no step table:\n%s", out)
+	}
+	var rows [][]string
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) == 8 && strings.HasSuffix(f[0], "s") && f[1] != "target/s" {
+			rows = append(rows, f)
+		}
+	}
+	if len(rows) != 3 {
+		t.Fatalf("step rows %q", rows)
+	}
+	achieved, _ := strconv.ParseFloat(rows[2][2], 64)
+	if achieved > 0.9*120 || rows[0][2] != "40.0" {
+		t.Errorf("the 120/s step (capacity 80/s) achieved %v; first step %s:\n%s", achieved, rows[0][2], out)
+	}
+}

@@ -128,6 +128,9 @@ func (c *Config) Validate() error {
 			if c.Warmup < 0 || (c.Warmup > 0 && (c.Duration == 0 || c.Requests > 0)) {
 				return errors.New("--warmup goes with -d and without -n: it is load before the measured duration")
 			}
+			if c.Warmup > 0 && c.Shape != nil {
+				return errors.New("--warmup goes with a constant -R: a rate shape's first step is its own warm-up")
+			}
 			return nil
 		},
 		func() error {

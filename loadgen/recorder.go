@@ -187,7 +187,15 @@ type sample struct {
 	lag     int64 // send lag, from due to send; <0: not scheduled
 	timer   int64 // lateness of the send timer when the connection was idle; <0: none
 	status  int32 // HTTP status; 0 when the request failed
+	step    int32 // the rate shape's step it was due in; <0: none
+	kind    uint8 // kindCompleted, kindFailed or kindInFlight
 }
+
+const (
+	kindCompleted uint8 = iota
+	kindFailed
+	kindInFlight
+)
 
 // maxStatus bounds the status codes counted one by one; others count as 0.
 const maxStatus = 1000
@@ -207,6 +215,10 @@ type Recorder struct {
 	messages []ErrorMessage
 	// iv, when intervals are on, holds the figures since the last snapshot.
 	iv *intervalFigures
+	// steps, under a rate shape (stepLen > 0), hold each step's figures,
+	// by the step the requests were due in.
+	stepLen time.Duration
+	steps   []*StepFigures
 	// completed at the last rate sample, and when that was.
 	sampledCompleted uint64
 	sampledAt        time.Time
@@ -251,6 +263,9 @@ func (r *Recorder) flush(batch []sample, delta *Counts) {
 	}
 	if r.iv != nil {
 		r.iv.add(batch)
+	}
+	if r.stepLen > 0 {
+		r.addSteps(batch)
 	}
 	r.counts.add(delta)
 	r.mu.Unlock()

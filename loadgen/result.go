@@ -44,6 +44,8 @@ type Result struct {
 	// Warmup holds the figures of the requests due during Config.Warmup,
 	// left out of every other figure here; nil without a warm-up.
 	Warmup *Result
+	// Steps are a rate shape's steps, by the step each request was due in.
+	Steps []StepFigures
 	// Intervals are the run's intervals when Config.Interval was set; they
 	// add up exactly to the totals.
 	Intervals []Interval

@@ -116,6 +116,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	done := time.Now()
 	res := merge(recs)
 	res.Intervals = intervals
+	res.Steps = mergeSteps(recs)
 	res.Config = cfg
 	measured := start.Add(cfg.Warmup)
 	res.Start, res.End = measured, done
@@ -151,6 +152,9 @@ func buildThreads(cfg *Config, start, end time.Time, state *runState) []*Thread 
 		th := &Thread{Index: t, Streams: streams, Pipeline: max(cfg.Pipeline, 1), Start: start, End: end,
 			Timeout: cfg.Timeout, TimeoutAction: cfg.TimeoutAction, Idempotent: idempotent, WarmEnd: cfg.Warmup,
 			rec: newRecorder(start.Add(cfg.Warmup)), warmRec: newRecorder(start), run: state}
+		if cfg.Shape != nil {
+			th.rec.stepLen = time.Duration(cfg.Shape.StepLength() * float64(time.Second))
+		}
 		for range split(uint64(cfg.Connections), cfg.Threads, t) * uint64(streams) {
 			var quota uint64
 			if cfg.Requests > 0 {

@@ -121,6 +121,16 @@ func (s *Slot) dueOf(n uint64, now time.Duration) time.Duration {
 	return d
 }
 
+// stepOf is the rate shape's step a request due at due belongs to (counted
+// from the end of the warm-up); -1 without a shape, or in the warm-up.
+func (s *Slot) stepOf(due time.Duration) int32 {
+	l := s.th.rec.stepLen
+	if l <= 0 || due < s.th.WarmEnd {
+		return -1
+	}
+	return int32(min((due-s.th.WarmEnd)/l, maxSteps-1))
+}
+
 // since is the time since the start, for the rare paths that have none.
 func (s *Slot) since() time.Duration { return time.Since(s.th.Start) }
 
@@ -204,7 +214,7 @@ func (s *Slot) Completed(due, send, done time.Duration, status int, timerLate in
 	if done-send > s.th.Timeout {
 		d.Late++ // waited past --timeout, answered: in the figures at its true latency
 	}
-	sm := sample{latency: micros(done - due), service: micros(done - send), lag: -1, timer: timerLate, status: int32(status)}
+	sm := sample{latency: micros(done - due), service: micros(done - send), lag: -1, timer: timerLate, status: int32(status), step: s.stepOf(due)}
 	if s.sched {
 		sm.lag = micros(send - due)
 	}
@@ -217,7 +227,7 @@ func (s *Slot) Completed(due, send, done time.Duration, status int, timerLate in
 func (s *Slot) Failed(class ErrorClass, err error, due, send, done time.Duration) {
 	b, d, _ := s.target(due)
 	d.count(class)
-	sm := sample{latency: -1, service: -1, lag: -1, timer: -1}
+	sm := sample{latency: -1, service: -1, lag: -1, timer: -1, step: s.stepOf(due), kind: kindFailed}
 	if s.Scheduled() {
 		sm.lag = micros(send - due)
 		if class == ClassTimeout {
@@ -244,7 +254,7 @@ func (s *Slot) InFlight(due, send, now time.Duration) {
 		d.LateInFlight++
 	}
 	if s.Scheduled() {
-		*b = append(*b, sample{latency: -1, service: -1, lag: micros(send - due), timer: -1})
+		*b = append(*b, sample{latency: -1, service: -1, lag: micros(send - due), timer: -1, step: s.stepOf(due), kind: kindInFlight})
 		s.flushWarm()
 	}
 }

@@ -33,6 +33,9 @@ func csvColumns(ps []float64) []string {
 
 // CSV writes a header line (unless o.NoHeader) and one row for r.
 func CSV(w io.Writer, r *loadgen.Result, o Options) error {
+	if o.Intervals && r.Config.Shape != nil {
+		return csvSteps(w, r, o)
+	}
 	if o.Intervals {
 		return CSVIntervals(w, r, o)
 	}
@@ -68,6 +71,31 @@ func CSV(w io.Writer, r *loadgen.Result, o Options) error {
 		u(c.Ports, 10), u(c.Unsent, 10), u(c.Reconnects, 10), u(c.Late, 10), u(c.Timeout, 10), u(c.IdleClosed, 10), r.Aborted)
 	if err := cw.Write(row); err != nil {
 		return err
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvSteps writes one row per step of a rate shape (--intervals).
+func csvSteps(w io.Writer, r *loadgen.Result, o Options) error {
+	cw := csv.NewWriter(w)
+	ps := intervalPercentiles(o)
+	if !o.NoHeader {
+		cols := []string{"start_us", "duration_us", "target_per_sec", "achieved_per_sec", "completed", "failed", "in_flight_at_stop"}
+		for _, p := range ps {
+			cols = append(cols, "latency_p"+percentileKey(p)+"_us")
+		}
+		cw.Write(cols)
+	}
+	for k := range r.Steps {
+		j := rateStep(r, &r.Steps[k], o)
+		f := func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+		row := []string{strconv.FormatInt(j.StartUs, 10), strconv.FormatInt(j.DurationUs, 10), f(j.Target), f(j.Achieved),
+			strconv.FormatUint(j.Completed, 10), strconv.FormatUint(j.Failed, 10), strconv.FormatUint(j.InFlight, 10)}
+		for _, p := range ps {
+			row = append(row, strconv.FormatInt(j.Latency.PercentilesUs[percentileKey(p)], 10))
+		}
+		cw.Write(row)
 	}
 	cw.Flush()
 	return cw.Error()

@@ -52,6 +52,7 @@ type jsonReport struct {
 	Rate               *jsonRate              `json:"rate"`
 	Warnings           []string               `json:"warnings"`
 	Warmup             *jsonWarmup            `json:"warmup,omitempty"`
+	Steps              []jsonRateStep         `json:"steps,omitempty"`
 	Intervals          []jsonInterval         `json:"intervals,omitempty"`
 	Thresholds         []ThresholdResult      `json:"thresholds,omitempty"`
 }
@@ -94,6 +95,24 @@ type jsonErrors struct {
 
 func errorsOf(c *loadgen.Counts) jsonErrors {
 	return jsonErrors{c.Connect, c.ConnectTimeout, c.Ports, c.Read, c.Write, c.TimedOut(), c.Status, c.GoAway, c.Reset, c.Protocol, c.IdleClosed}
+}
+
+// jsonRateStep is one step of a rate shape: the requests due in it.
+type jsonRateStep struct {
+	StartUs    int64      `json:"start_us"`
+	DurationUs int64      `json:"duration_us"`
+	Target     float64    `json:"target_per_sec"`
+	Achieved   float64    `json:"achieved_per_sec"`
+	Completed  uint64     `json:"completed"`
+	Failed     uint64     `json:"failed"`
+	InFlight   uint64     `json:"in_flight_at_stop"`
+	Latency    jsonIvDist `json:"latency"`
+}
+
+func rateStep(r *loadgen.Result, st *loadgen.StepFigures, o Options) jsonRateStep {
+	return jsonRateStep{StartUs: st.Start.Microseconds(), DurationUs: st.Duration.Microseconds(),
+		Target: r.Config.TargetBetween(st.Start, st.Start+st.Duration), Achieved: st.AchievedPerSec(),
+		Completed: st.Completed, Failed: st.Failed, InFlight: st.InFlight, Latency: ivDist(st.Latency, intervalPercentiles(o))}
 }
 
 // jsonWarmup is the warm-up's figures, left out of every other.
@@ -237,6 +256,9 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 		rep.Intervals = append(rep.Intervals, buildInterval(&r.Intervals[k], cfg, o))
 	}
 	rep.Thresholds = o.Thresholds
+	for k := range r.Steps {
+		rep.Steps = append(rep.Steps, rateStep(r, &r.Steps[k], o))
+	}
 	if w := r.Warmup; w != nil {
 		wl, err := dist(w.Latency, o.percentiles())
 		if err != nil {

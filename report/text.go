@@ -126,19 +126,16 @@ func spectrum(b *bufio.Writer, h *hdrhistogram.Histogram) {
 	fmt.Fprintf(b, "#[Max     = %12.3f, Total count    = %12d]\n", float64(h.Max())/1000, h.TotalCount())
 }
 
-// stepTable prints the per-step figures of a rate shape, from its
-// intervals (one per step).
+// stepTable prints the per-step figures of a rate shape: each step's
+// requests are those due in it.
 func stepTable(b *bufio.Writer, r *loadgen.Result) {
-	fmt.Fprintf(b, "Steps of %s:\n  %8s %10s %10s %10s %10s %10s %8s\n", r.Config.Shape, "at", "target/s", "achieved/s", "p50", "p99", "p99.9", "errors")
-	for k := range r.Intervals {
-		iv := &r.Intervals[k]
-		if iv.Duration < r.Config.Interval/2 && iv.Counts.Completed == 0 {
-			continue // the stop's sliver
-		}
-		fmt.Fprintf(b, "  %8s %10.1f %10.1f %10s %10s %10s %8d\n", formatRunFor(iv.Start.Round(time.Millisecond)),
-			r.Config.TargetBetween(iv.Start, iv.Start+iv.Duration), iv.RequestsPerSec(),
-			formatTimeUs(float64(iv.Latency.ValueAtQuantile(50))), formatTimeUs(float64(iv.Latency.ValueAtQuantile(99))),
-			formatTimeUs(float64(iv.Latency.ValueAtQuantile(99.9))), iv.Counts.Errors())
+	fmt.Fprintf(b, "Steps of %s (requests by the step they were due in):\n  %8s %10s %10s %10s %10s %10s %8s %9s\n", r.Config.Shape, "at", "target/s", "achieved/s", "p50", "p99", "p99.9", "errors", "in flight")
+	for k := range r.Steps {
+		st := &r.Steps[k]
+		fmt.Fprintf(b, "  %8s %10.1f %10.1f %10s %10s %10s %8d %9d\n", formatRunFor(st.Start),
+			r.Config.TargetBetween(st.Start, st.Start+st.Duration), st.AchievedPerSec(),
+			formatTimeUs(float64(st.Latency.ValueAtQuantile(50))), formatTimeUs(float64(st.Latency.ValueAtQuantile(99))),
+			formatTimeUs(float64(st.Latency.ValueAtQuantile(99.9))), st.Failed, st.InFlight)
 	}
 }
 
