@@ -178,14 +178,3 @@ func getVersion() string {
 	}
 	return "dev-" + rev
 }
-
-// isTerminal reports whether w is a terminal (a character device), where a
-// person is watching and a start line helps; pipes and files get none.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/gowrk/gowrk/live"
 	"github.com/gowrk/gowrk/loadgen"
@@ -27,7 +28,7 @@ func newWatchers(o *options, out, stderr io.Writer, ro report.Options) (*watcher
 	}
 	if term && !o.quiet {
 		fmt.Fprintf(stderr, "Running %s test @ %s (Ctrl-C stops early and prints the report so far)\n  %d threads and %d connections\n",
-			runWhat(&o.cfg), report.RedactURL(o.cfg.Target.URL), o.cfg.Threads, o.cfg.Connections)
+			report.RunLabel(&o.cfg), report.RedactURL(o.cfg.Target.URL), o.cfg.Threads, o.cfg.Connections)
 		if o.cfg.Interval == 0 {
 			o.cfg.Interval = defaultInterval
 		}
@@ -95,18 +96,7 @@ func (w *watchers) finish() error {
 }
 
 // defaultInterval is --interval's value when an observer asks for intervals.
-const defaultInterval = 1e9 // 1s
-
-// runWhat is what the run was set to do, for the start line.
-func runWhat(cfg *loadgen.Config) string {
-	switch {
-	case cfg.Duration > 0:
-		return cfg.Duration.String()
-	case cfg.Requests > 0:
-		return fmt.Sprintf("%d requests", cfg.Requests)
-	}
-	return "a"
-}
+const defaultInterval = time.Second
 
 // checkThresholds prints each --fail-on verdict on stderr and returns them.
 func checkThresholds(o *options, res *loadgen.Result, stderr io.Writer) ([]report.ThresholdResult, bool) {

@@ -6,7 +6,6 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -219,9 +218,7 @@ func (d dualHistogram) Write(out *dto.Metric) error {
 // cumulative buckets, in seconds.
 func classic(h *hdrhistogram.Histogram) (count uint64, sum float64, buckets map[float64]uint64) {
 	buckets = make(map[float64]uint64, len(PromBuckets))
-	bars := h.Distribution()
-	sort.Slice(bars, func(i, j int) bool { return bars[i].From < bars[j].From })
-	for _, b := range bars {
+	for _, b := range h.Distribution() {
 		if b.Count == 0 {
 			continue
 		}

@@ -76,6 +76,10 @@ func runWhat(cfg *loadgen.Config, took time.Duration) string {
 	return formatRunFor(took)
 }
 
+// RunLabel is what a run is set to do, as wrk's "Running ... test" line
+// says it, for the start line the CLI prints before the run.
+func RunLabel(cfg *loadgen.Config) string { return runWhat(cfg, 0) }
+
 // formatRunFor formats a run's length as wrk does ("30s", "2m"), or as a
 // Go duration rounded to the millisecond when it is not whole seconds
 // ("300ms", "1.5s").

@@ -431,9 +431,6 @@ func (l *loop) complete(status int, close bool) {
 // class.
 func (l *loop) broken(idx int, c *lconn, class loadgen.ErrorClass, err error) {
 	stale := c.used > 0 && !c.parser.started && (err == errNoBody || err == unix.ECONNRESET || err == unix.EPIPE)
-	if errors.Is(err, unix.EAGAIN) {
-		return
-	}
 	if c.n == 0 && c.used > 0 && err == errNoBody {
 		c.slot.Reconnected() // closed while idle, before the next request
 	}
