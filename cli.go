@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/gowrk/gowrk/loadgen"
+	"github.com/gowrk/gowrk/loadgen/h2"
 	"github.com/gowrk/gowrk/report"
 	"github.com/spf13/pflag"
 )
@@ -32,6 +33,7 @@ type options struct {
 	output   string
 	version  bool
 	engine   string // the engine that runs: loop, goroutine or h2 once parsed
+	h2       h2.Options
 
 	stream, intervals, progress, quiet bool
 	hdrLog, prometheus                 string
@@ -83,6 +85,8 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.BoolVar(&o.http2, "http2", false, "speak HTTP/2: h2c (prior knowledge) for http://, TLS with ALPN h2 for https://")
 	fs.BoolVar(&p.h2c, "h2c", false, "speak HTTP/2 over cleartext with prior knowledge (http:// URLs; same as --http2 there)")
 	fs.VarP(metricValue{&p.streams}, "streams", "", "concurrent HTTP/2 streams per connection (h2load's -m); concurrency is connections x streams")
+	fs.Var(windowValue{&o.h2.Window}, "h2-window", "HTTP/2 stream receive window in bytes (64k, 16m; h2load's -w as bytes; default 1g-1, h2load's -w30)")
+	fs.Var(windowValue{&o.h2.ConnWindow}, "h2-conn-window", "HTTP/2 connection receive window in bytes (h2load's -W as bytes; default 1g-1)")
 	fs.BoolVarP(&p.insecure, "insecure", "k", false, "do not verify the server's TLS certificate")
 	fs.StringVar(&p.cacert, "cacert", "", "trust the CA certificates in this PEM `FILE` (instead of the system's)")
 	fs.StringVar(&p.cert, "cert", "", "client certificate PEM `FILE` to present; needs --key")
@@ -406,6 +410,12 @@ func protocolOptions(o *options, p *parsed) error {
 			return errors.New("--h2c is HTTP/2 over cleartext and needs an http:// URL; for https:// use --http2")
 		}
 		o.http2 = true
+	}
+	if !o.http2 && (o.h2.Window != 0 || o.h2.ConnWindow != 0) {
+		return errors.New("--h2-window and --h2-conn-window need --http2")
+	}
+	if w := o.h2.ConnWindow; w != 0 && w < 65535 {
+		return fmt.Errorf("--h2-conn-window %d: at least 65535, HTTP/2's initial connection window", w)
 	}
 	if p.streams > 0 {
 		if !o.http2 && p.streams > 1 {

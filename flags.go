@@ -32,6 +32,41 @@ func (v metricValue) Set(s string) error {
 	return nil
 }
 
+// windowValue is an HTTP/2 flow-control window in bytes, with an optional
+// binary suffix (64k = 65536, 16m, 1g); at most 2^31-1, HTTP/2's largest.
+// It implements pflag.Value.
+type windowValue struct{ n *uint32 }
+
+func (v windowValue) String() string { return strconv.FormatUint(uint64(*v.n), 10) }
+func (v windowValue) Type() string   { return "BYTES" }
+func (v windowValue) Set(s string) error {
+	t := strings.ToLower(strings.TrimSpace(s))
+	t = strings.TrimSuffix(strings.TrimSuffix(t, "ib"), "b")
+	mult := uint64(1)
+	if t != "" {
+		switch t[len(t)-1] {
+		case 'k':
+			mult = 1 << 10
+		case 'm':
+			mult = 1 << 20
+		case 'g':
+			mult = 1 << 30
+		}
+	}
+	if mult > 1 {
+		t = t[:len(t)-1]
+	}
+	n, err := strconv.ParseUint(t, 10, 32)
+	if err != nil || n == 0 {
+		return fmt.Errorf("want a window in bytes such as 65535, 64k, 16m or 1g")
+	}
+	if n*mult > 1<<31-1 {
+		return fmt.Errorf("%q is above HTTP/2's largest window, 2147483647 bytes (2^31-1)", s)
+	}
+	*v.n = uint32(n * mult)
+	return nil
+}
+
 // shapeValue is -R: a constant rate (rateValue) or a shape that changes
 // with time (loadgen.ParseShape: steps or a ramp).
 type shapeValue struct {

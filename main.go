@@ -119,7 +119,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func newEngine(ctx context.Context, o *options) (loadgen.Engine, error) {
 	switch o.engine {
 	case "h2":
-		return h2.New(ctx, o.cfg.Target, o.cfg.ConnectTimeout)
+		opts := o.h2
+		opts.DialTimeout = o.cfg.ConnectTimeout
+		return h2.New(ctx, o.cfg.Target, opts)
 	case "loop":
 		return newLoopEngine(ctx, o)
 	}

@@ -6,13 +6,34 @@ import (
 	"time"
 )
 
-// An Engine opens connections of one protocol to one Target. It is safe for
-// concurrent use by all workers.
+// An Engine runs the load of one protocol against one Target: it is a
+// ConnEngine (one blocking Conn at a time, run on the goroutine adapter) or
+// a ThreadEngine (whole threads). Run takes either.
 type Engine interface {
+	// Info says what the engine's connections negotiate, as far as the
+	// engine knows it; a ConnEngine's connections may say more (Informer).
+	Info() ConnInfo
+}
+
+// A ConnEngine opens connections of one protocol to one Target. It is safe
+// for concurrent use by all workers.
+type ConnEngine interface {
+	Engine
 	// Dial opens one connection. A failure is counted as a connect error,
 	// unless it is a *FatalError, which ends the run before it starts (the
 	// first connection is dialled before any other).
 	Dial(ctx context.Context) (Conn, error)
+}
+
+// A FirstDialer is a ThreadEngine whose run begins, as the adapter's does,
+// with one blocking dial before any load: a *FatalError from DialFirst (an
+// untrusted certificate, a server that does not speak the protocol) ends
+// the run before it starts; any other error counts as the run's first
+// failed dial. The connection it returns is handed to thread 0 as
+// Thread.First, so the server sees no extra connection.
+type FirstDialer interface {
+	ThreadEngine
+	DialFirst(ctx context.Context) (any, error)
 }
 
 // A Conn is one client connection, used by one worker goroutine at a time.

@@ -74,3 +74,8 @@ func (instantConn) Usable() bool { return false }
 type refusingEngine struct{ err error }
 
 func (e refusingEngine) Dial(context.Context) (Conn, error) { return nil, e.err }
+
+func (*fakeEngine) Info() ConnInfo    { return ConnInfo{Protocol: "fake"} }
+func (instantEngine) Info() ConnInfo  { return ConnInfo{Protocol: "fake"} }
+func (refusingEngine) Info() ConnInfo { return ConnInfo{} }
+func (*downEngine) Info() ConnInfo    { return ConnInfo{} }

@@ -11,7 +11,7 @@ import (
 // and come back here only to dial or to drop it, so the per-request path
 // does not touch the link's lock.
 type link struct {
-	eng     Engine
+	eng     ConnEngine
 	mu      sync.Mutex
 	conn    Conn
 	last    Conn // the last connection it had, for ConnInfo

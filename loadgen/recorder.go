@@ -85,6 +85,13 @@ type Counts struct {
 	// BytesRead and BytesWritten count bytes on the wire.
 	BytesRead    uint64 `json:"bytes_read"`
 	BytesWritten uint64 `json:"bytes_written"`
+	// HeaderBytes* and DataBytes* split the bytes of HTTP/2 into header
+	// blocks (HPACK-compressed, as on the wire) and DATA payload (padding
+	// excluded); the rest of Bytes* is framing. Zero under HTTP/1.1.
+	HeaderBytesRead    uint64 `json:"header_bytes_read"`
+	HeaderBytesWritten uint64 `json:"header_bytes_written"`
+	DataBytesRead      uint64 `json:"data_bytes_read"`
+	DataBytesWritten   uint64 `json:"data_bytes_written"`
 	// LatencyExcluded counts ended requests that are not in the latency
 	// histogram: failed requests, and in closed-loop mode timed-out ones.
 	LatencyExcluded uint64 `json:"latency_excluded"`
@@ -169,6 +176,10 @@ func (c *Counts) addSigned(o *Counts, sign int) {
 	f(&c.Status, o.Status)
 	f(&c.BytesRead, o.BytesRead)
 	f(&c.BytesWritten, o.BytesWritten)
+	f(&c.HeaderBytesRead, o.HeaderBytesRead)
+	f(&c.HeaderBytesWritten, o.HeaderBytesWritten)
+	f(&c.DataBytesRead, o.DataBytesRead)
+	f(&c.DataBytesWritten, o.DataBytesWritten)
 	f(&c.LatencyExcluded, o.LatencyExcluded)
 	f(&c.Clipped, o.Clipped)
 }

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -22,9 +23,15 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 		return nil, err
 	}
 	te, threaded := eng.(ThreadEngine)
+	ce, _ := eng.(ConnEngine)
+	fd, dialsFirst := eng.(FirstDialer)
+	if !threaded && ce == nil {
+		return nil, fmt.Errorf("engine %T is neither a ConnEngine nor a ThreadEngine", eng)
+	}
 	var first Conn
+	var firstAny any
 	var err error
-	if !threaded {
+	if !threaded || dialsFirst {
 		// The run's first dial, bounded by the run's length like every
 		// other; a *FatalError (an untrusted certificate) ends the run here.
 		dctx := ctx
@@ -33,7 +40,11 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 			dctx, c = context.WithTimeout(ctx, cfg.Duration)
 			defer c()
 		}
-		first, err = eng.Dial(dctx)
+		if threaded {
+			firstAny, err = fd.DialFirst(dctx)
+		} else {
+			first, err = ce.Dial(dctx)
+		}
 		var fatal *FatalError
 		if errors.As(err, &fatal) {
 			return nil, fatal
@@ -58,9 +69,10 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	for i, th := range threads {
 		recs[i] = th.rec
 	}
-	if !threaded {
+	if !threaded || dialsFirst {
 		if err == nil {
 			state.connected.Store(true)
+			threads[0].First = firstAny
 		} else {
 			// The run's first dial is an attempt like any other.
 			threads[0].Slots[0].countDialError(err)
@@ -77,7 +89,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 			go func() { defer wg.Done(); te.RunThread(runCtx, th) }()
 			continue
 		}
-		connThreads{eng}.run(runCtx, th, first, &workers, &links, &wg)
+		connThreads{ce}.run(runCtx, th, first, &workers, &links, &wg)
 		first = nil
 	}
 	allDone := make(chan struct{})
@@ -133,10 +145,11 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	res.Interrupted = interrupted
 	res.Aborted = aborted
 	res.CPU = processCPU() - cpu0
-	if threaded {
-		res.Conn = te.Info()
-	} else {
-		res.Conn = connInfo(first0(links))
+	res.Conn = eng.Info()
+	if !threaded {
+		if ci := connInfo(first0(links)); ci.Protocol != "" {
+			res.Conn = ci
+		}
 	}
 	return res, nil
 }

@@ -19,8 +19,7 @@ type ThreadEngine interface {
 	// calls Finish on every slot. It must not keep references to th after
 	// it returns.
 	RunThread(ctx context.Context, th *Thread)
-	// Info says what the engine's connections negotiate.
-	Info() ConnInfo
+	Engine
 }
 
 // Thread is one -t thread of a run: its share of the connections, as
@@ -50,6 +49,11 @@ type Thread struct {
 	// WarmEnd, when > 0, is the end of the warm-up (an offset from Start):
 	// requests due before it are counted apart, in the warm-up's figures.
 	WarmEnd time.Duration
+
+	// First is the run's first connection, made by a FirstDialer before
+	// the load began, for thread 0's first connection to adopt; nil
+	// otherwise.
+	First any
 
 	rec     *Recorder
 	warmRec *Recorder
@@ -287,6 +291,28 @@ func (s *Slot) countDialError(err error) error {
 	}
 	s.th.rec.noteError(class, err)
 	return err
+}
+
+// DialSpent records that the slot's first dial is spent in a failed dial
+// counted by another slot of its connection (HTTP/2 streams share one
+// dial; DialFailed counts it once): it plays its part in the run's
+// fail-fast rule without counting a second connect error.
+func (s *Slot) DialSpent(err error) {
+	if !s.dialed {
+		s.dialed = true
+		s.th.run.firstDialFailed(err)
+	}
+}
+
+// Payload adds HTTP/2 header-block and DATA payload bytes, read and
+// written, at now: the split of Bytes that h2load reports (the rest is
+// framing and connection frames).
+func (s *Slot) Payload(headersIn, dataIn, headersOut, dataOut int64, now time.Duration) {
+	_, d, _ := s.target(now)
+	d.HeaderBytesRead += uint64(headersIn)
+	d.DataBytesRead += uint64(dataIn)
+	d.HeaderBytesWritten += uint64(headersOut)
+	d.DataBytesWritten += uint64(dataOut)
 }
 
 // Reconnected records a keep-alive connection that the server closed while

@@ -11,7 +11,7 @@ import (
 // connThreads is the adapter that runs any Engine (one blocking Conn at a
 // time: TLS, HTTP/2 on x/net) on the seam: one goroutine per slot, each
 // driving its Slot through the Conn of its connection's link.
-type connThreads struct{ eng Engine }
+type connThreads struct{ eng ConnEngine }
 
 // Redial backoff after a failed dial: a server that is down must not turn
 // gowrk into a SYN flood. It starts at MinBackoff, doubles per failure up

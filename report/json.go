@@ -42,6 +42,7 @@ type jsonReport struct {
 	LatencyExcluded    uint64                 `json:"latency_excluded"`
 	LatencyClipped     uint64                 `json:"latency_clipped"`
 	TLS                *jsonTLS               `json:"tls"`
+	HTTP2Traffic       *jsonH2Traffic         `json:"http2_traffic,omitempty"`
 	Errors             jsonErrors             `json:"errors"`
 	ErrorMessages      []loadgen.ErrorMessage `json:"error_messages"`
 	StatusCodes        map[string]uint64      `json:"status_codes"`
@@ -55,6 +56,22 @@ type jsonReport struct {
 	Steps              []jsonRateStep         `json:"steps,omitempty"`
 	Intervals          []jsonInterval         `json:"intervals,omitempty"`
 	Thresholds         []ThresholdResult      `json:"thresholds,omitempty"`
+}
+
+// jsonH2Traffic splits HTTP/2's bytes as h2load's "traffic" line does.
+type jsonH2Traffic struct {
+	Read    jsonTraffic `json:"read"`
+	Written jsonTraffic `json:"written"`
+}
+
+// jsonTraffic is one direction's bytes: total on the wire (TLS records
+// included under TLS), HPACK-compressed header blocks, DATA payload, and
+// the rest (frame headers, padding, connection frames, TLS).
+type jsonTraffic struct {
+	Total   uint64 `json:"total"`
+	Headers uint64 `json:"headers"`
+	Data    uint64 `json:"data"`
+	Framing uint64 `json:"framing"`
 }
 
 type jsonConfig struct {
@@ -224,6 +241,12 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 	}
 	if r.Conn.TLSVersion != "" {
 		rep.TLS = &jsonTLS{Version: r.Conn.TLSVersion, CipherSuite: r.Conn.CipherSuite}
+	}
+	if isH2(r) {
+		rep.HTTP2Traffic = &jsonH2Traffic{
+			Read:    jsonTraffic{c.BytesRead, c.HeaderBytesRead, c.DataBytesRead, c.BytesRead - c.HeaderBytesRead - c.DataBytesRead},
+			Written: jsonTraffic{c.BytesWritten, c.HeaderBytesWritten, c.DataBytesWritten, c.BytesWritten - c.HeaderBytesWritten - c.DataBytesWritten},
+		}
 	}
 	if rep.ErrorMessages == nil {
 		rep.ErrorMessages = []loadgen.ErrorMessage{}

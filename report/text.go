@@ -42,6 +42,12 @@ func Text(w io.Writer, r *loadgen.Result, o Options) error {
 	}
 	c := &r.Counts
 	fmt.Fprintf(b, "  %d requests in %s, %sB read\n", c.Completed, formatTimeUs(float64(r.Duration.Microseconds())), formatBinary(float64(c.BytesRead)))
+	if isH2(r) {
+		// h2load's traffic line: what came in, split.
+		fmt.Fprintf(b, "  traffic: %sB total, %sB headers, %sB data; sent %sB, %sB headers, %sB data\n",
+			formatBinary(float64(c.BytesRead)), formatBinary(float64(c.HeaderBytesRead)), formatBinary(float64(c.DataBytesRead)),
+			formatBinary(float64(c.BytesWritten)), formatBinary(float64(c.HeaderBytesWritten)), formatBinary(float64(c.DataBytesWritten)))
+	}
 	// wrk's line; timeout is wrk's too: every request that passed --timeout.
 	if c.Connect+c.Ports+c.Read+c.Write+c.TimedOut() > 0 {
 		fmt.Fprintf(b, "  Socket errors: connect %d, read %d, write %d, timeout %d", c.Connect, c.Read, c.Write, c.TimedOut())
@@ -62,6 +68,10 @@ func Text(w io.Writer, r *loadgen.Result, o Options) error {
 	fmt.Fprintf(b, "Transfer/sec: %10sB\n", formatBinary(r.BytesReadPerSec()))
 	return b.Flush()
 }
+
+// isH2 reports whether r ran over HTTP/2, where bytes split into header
+// blocks and DATA.
+func isH2(r *loadgen.Result) bool { return r.Conn.Protocol == "h2" || r.Conn.Protocol == "h2c" }
 
 // runWhat says what the run was set to do, for wrk's "Running ... test"
 // line: its duration as wrk writes it ("30s", "2m", "1.5s", "300ms"), or

@@ -44,7 +44,10 @@ type Engine struct {
 	h2OnlyIs bool // set once by h2Only's probe
 }
 
-var _ loadgen.Engine = (*Engine)(nil)
+var _ loadgen.ConnEngine = (*Engine)(nil)
+
+// Info implements loadgen.Engine; each connection says more (its TLS).
+func (e *Engine) Info() loadgen.ConnInfo { return loadgen.ConnInfo{Protocol: "http/1.1"} }
 
 // New builds the request bytes of t and resolves its host once (as wrk
 // does). dialTimeout bounds each dial and TLS handshake.
@@ -116,7 +119,7 @@ func BuildRequest(t loadgen.Target) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Dial implements loadgen.Engine. An untrusted certificate is a
+// Dial implements loadgen.ConnEngine. An untrusted certificate is a
 // *loadgen.FatalError: no retry can fix it.
 func (e *Engine) Dial(ctx context.Context) (loadgen.Conn, error) {
 	raw, err := e.dialer.DialContext(ctx, "tcp", e.addr)

@@ -1,252 +1,204 @@
-// Package h2 is gowrk's HTTP/2 engine, on golang.org/x/net/http2. Each Conn
-// owns one TCP connection (h2c with prior knowledge for http:// URLs, TLS
-// with ALPN h2 for https://) and one http2.ClientConn over it, which carries
-// up to Config.Streams concurrent requests.
+// Package h2 is gowrk's HTTP/2 engine, built on golang.org/x/net/http2's
+// Framer (every frame gowrk writes) and hpack (both directions). It runs
+// whole threads (loadgen.ThreadEngine): one goroutine per connection drives
+// all of that connection's streams, one Slot per stream, with no hand-off
+// between goroutines per response. The request's header block is
+// HPACK-encoded twice per connection (the second time every field is in
+// the dynamic table) and the second block is sent for every later request;
+// responses are parsed in place from one read buffer per connection, DATA
+// counted and skipped without a copy, and only :status decoded from the
+// response headers. h2c with prior knowledge for http:// URLs, TLS with
+// ALPN h2 for https://.
 //
-// Unlike the HTTP/1.1 engine this one allocates per request (x/net builds a
-// request, a stream and its buffers each time); a leaner engine on
-// http2.Framer and hpack can replace it behind the same loadgen.Engine.
-//
-// x/net marks its client Transport deprecated in favour of net/http's (from
-// Go 1.27 it wraps net/http's implementation). The migration that keeps
-// gowrk owning each TCP connection is net/http's Transport.NewClientConn with
-// a DialContext that returns the counting connection.
+// Frames are parsed by this package rather than by Framer.ReadFrame, which
+// allocates a frame per HEADERS and needs the whole frame at once: a read
+// may end anywhere, and a DATA payload is counted as it arrives.
 package h2
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"fmt"
-	"io"
+	"crypto/tls"
 	"net"
-	"net/http"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/gowrk/gowrk/loadgen"
 	"github.com/gowrk/gowrk/loadgen/netdial"
-	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
 )
 
-// Engine dials HTTP/2 connections to one target. It is safe for concurrent use.
-type Engine struct {
-	target  loadgen.Target
-	addr    string
-	tls     bool
-	tr      *http2.Transport
-	header  http.Header // shared read-only by every request
-	host    string
-	dialer  net.Dialer
-	timeout time.Duration
+// DefaultWindow is the receive window gowrk advertises per stream and per
+// connection unless told otherwise: 2^30-1 bytes, h2load's default (-w 30,
+// -W 30), so that flow control never paces a benchmark.
+const DefaultWindow = 1<<30 - 1
+
+// MaxWindow is the largest window HTTP/2 allows (RFC 9113, 6.9.1).
+const MaxWindow = 1<<31 - 1
+
+// minWindow is HTTP/2's initial window, the least gowrk advertises.
+const minWindow = 65535
+
+// Options tune the engine.
+type Options struct {
+	// Window is the stream-level receive window advertised in
+	// SETTINGS_INITIAL_WINDOW_SIZE, in bytes; 0: DefaultWindow.
+	Window uint32
+	// ConnWindow is the connection-level receive window, in bytes (a
+	// WINDOW_UPDATE on stream 0 right after the preface raises HTTP/2's
+	// initial 65,535 to it); 0: DefaultWindow.
+	ConnWindow uint32
+	// DialTimeout bounds each dial, TLS handshake and the wait for the
+	// server's SETTINGS.
+	DialTimeout time.Duration
 }
 
-var _ loadgen.Engine = (*Engine)(nil)
+// Engine runs HTTP/2 load against one target. It is safe for concurrent
+// use by all threads; its connections are each owned by one goroutine.
+type Engine struct {
+	target loadgen.Target
+	addr   string
+	tls    *tls.Config // nil for h2c
+	opts   Options
+	fields []hpack.HeaderField // the request's header fields, in order
+	body   []byte
+	dialer net.Dialer
 
-// New resolves t's host once and prepares the request template.
-// dialTimeout bounds each dial, TLS handshake and h2c check.
-func New(ctx context.Context, t loadgen.Target, dialTimeout time.Duration) (*Engine, error) {
+	mu      sync.Mutex
+	info    loadgen.ConnInfo // from the first handshake
+	infoSet bool
+}
+
+var _ loadgen.FirstDialer = (*Engine)(nil)
+
+// New resolves t's host once and prepares the request's header fields.
+func New(ctx context.Context, t loadgen.Target, opts Options) (*Engine, error) {
 	addr, err := netdial.Resolve(ctx, t.URL)
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{target: t, addr: addr, tls: t.URL.Scheme == "https", header: http.Header{}, host: t.URL.Host, timeout: dialTimeout}
-	for _, h := range t.Headers {
-		if strings.EqualFold(h.Name, "Host") {
-			e.host = h.Value
-			continue
-		}
-		e.header.Add(h.Name, h.Value)
+	if opts.Window == 0 {
+		opts.Window = DefaultWindow
 	}
-	e.dialer.Timeout = dialTimeout
-	// Strict: past the server's SETTINGS_MAX_CONCURRENT_STREAMS a request
-	// waits for a free stream on its own connection (h2load does the same);
-	// CanTakeNewRequest then means only "not closed or going away".
-	e.tr = &http2.Transport{AllowHTTP: true, DisableCompression: true, StrictMaxConcurrentStreams: true}
-	if e.tls {
+	if opts.ConnWindow == 0 {
+		opts.ConnWindow = DefaultWindow
+	}
+	opts.Window = min(max(opts.Window, 1), MaxWindow)
+	opts.ConnWindow = min(max(opts.ConnWindow, minWindow), MaxWindow)
+	e := &Engine{target: t, addr: addr, opts: opts, body: t.Body, info: loadgen.ConnInfo{Protocol: "h2c"}}
+	e.dialer.Timeout = opts.DialTimeout
+	scheme := "http"
+	if t.URL.Scheme == "https" {
+		scheme = "https"
+		e.info.Protocol = "h2"
 		// Offering http/1.1 too lets a server without HTTP/2 say what it
-		// speaks, instead of failing the handshake; Dial then refuses it.
-		e.tr.TLSClientConfig = netdial.TLSConfig(t, "h2", "http/1.1")
+		// speaks, instead of failing the handshake; the dial refuses it.
+		e.tls = netdial.TLSConfig(t, "h2", "http/1.1")
 	}
+	e.fields = RequestFields(t, scheme)
 	return e, nil
 }
 
-// Dial implements loadgen.Engine. A server that does not speak HTTP/2 (no
-// ALPN h2, or no answer to an h2c PING) is a *loadgen.FatalError.
-func (e *Engine) Dial(ctx context.Context) (loadgen.Conn, error) {
-	raw, err := e.dialer.DialContext(ctx, "tcp", e.addr)
-	if err != nil {
-		return nil, err
-	}
-	counter := &countingConn{Conn: raw}
-	c := &Conn{e: e, counter: counter, info: loadgen.ConnInfo{Protocol: "h2c"}}
-	var nc net.Conn = counter
-	hctx, cancel := context.WithTimeout(ctx, e.timeout)
-	defer cancel()
-	if e.tls {
-		tc, err := netdial.Handshake(hctx, counter, e.tr.TLSClientConfig)
-		if err != nil {
-			raw.Close()
-			return nil, err
-		}
-		if p := tc.ConnectionState().NegotiatedProtocol; p != "h2" {
-			raw.Close()
-			if p == "" {
-				p = "none"
+// RequestFields are the header fields of t's request under HTTP/2: the
+// pseudo-headers, then t's headers with lower-case names, without those
+// HTTP/2 forbids (connection-specific ones; Host becomes :authority).
+func RequestFields(t loadgen.Target, scheme string) []hpack.HeaderField {
+	authority := t.URL.Host
+	var rest []hpack.HeaderField
+	for _, h := range t.Headers {
+		name := strings.ToLower(h.Name)
+		switch name {
+		case "host":
+			authority = h.Value
+			continue
+		case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
+			continue
+		case "te":
+			if !strings.EqualFold(h.Value, "trailers") {
+				continue
 			}
-			return nil, &loadgen.FatalError{Err: fmt.Errorf("%s did not negotiate HTTP/2: ALPN offered h2, the server chose %s; drop --http2 to use HTTP/1.1", e.target.URL.Host, p)}
 		}
-		nc, c.info = tc, netdial.Info("h2", tc)
+		rest = append(rest, hpack.HeaderField{Name: name, Value: h.Value})
 	}
-	cc, err := e.tr.NewClientConn(nc) //nolint:staticcheck // the one API that lets gowrk own each TCP connection
-	if err != nil {
-		raw.Close()
-		return nil, err
+	path := t.URL.RequestURI()
+	fields := []hpack.HeaderField{
+		{Name: ":method", Value: t.Method},
+		{Name: ":scheme", Value: scheme},
+		{Name: ":authority", Value: authority},
+		{Name: ":path", Value: path},
 	}
-	// A PING answered proves the server speaks HTTP/2 (with prior
-	// knowledge nothing was negotiated) and that its SETTINGS have arrived.
-	if err := cc.Ping(hctx); err != nil {
-		cc.Close()
-		if ctx.Err() != nil || e.tls {
-			return nil, err
-		}
-		return nil, &loadgen.FatalError{Err: fmt.Errorf("%s does not speak HTTP/2 over cleartext (h2c with prior knowledge): %v; drop --http2/--h2c to use HTTP/1.1, or use https:// for HTTP/2 over TLS", e.target.URL.Host, err)}
-	}
-	if m := cc.State().MaxConcurrentStreams; m < 1<<31-1 {
-		c.info.MaxStreams = m
-	}
-	c.cc = cc
-	c.base, c.cancel = context.WithCancel(context.Background())
-	return c, nil
-}
-
-// Conn is one HTTP/2 connection. Do may be called by several goroutines at
-// once (one per stream slot); Interrupt and Close from any goroutine.
-type Conn struct {
-	e       *Engine
-	cc      *http2.ClientConn
-	counter *countingConn
-	info    loadgen.ConnInfo
-	base    context.Context
-	cancel  context.CancelFunc
-	closing atomic.Bool
-}
-
-var (
-	_ loadgen.Conn     = (*Conn)(nil)
-	_ loadgen.Informer = (*Conn)(nil)
-)
-
-// Do implements loadgen.Conn. The bytes it reports are those that crossed
-// the connection since the previous Do on it returned, so that their sum
-// over all streams is the connection's total.
-func (c *Conn) Do(deadline time.Time, res *loadgen.Response) error {
-	if !c.cc.CanTakeNewRequest() {
-		return loadgen.ErrNotSent
-	}
-	ctx, cancel := context.WithDeadline(c.base, deadline)
-	defer cancel()
-	resp, err := c.cc.RoundTrip(c.request(ctx))
-	if err == nil {
-		_, err = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		res.Status = resp.StatusCode
-	}
-	res.BytesIn, res.BytesOut = c.counter.in.Swap(0), c.counter.out.Swap(0)
-	// After a GOAWAY the connection finishes its streams but takes no new
-	// ones: the worker moves to a new connection.
-	res.Close = !c.cc.CanTakeNewRequest()
-	if err != nil {
-		return classify(ctx, err)
-	}
-	return nil
-}
-
-func (c *Conn) request(ctx context.Context) *http.Request {
-	t := &c.e.target
-	req := &http.Request{Method: t.Method, URL: t.URL, Header: c.e.header, Host: c.e.host, Proto: "HTTP/2.0", ProtoMajor: 2}
+	fields = append(fields, rest...)
 	if len(t.Body) > 0 {
-		req.Body = io.NopCloser(bytes.NewReader(t.Body))
-		req.ContentLength = int64(len(t.Body))
-	} else {
-		req.Body = http.NoBody
+		fields = append(fields, hpack.HeaderField{Name: "content-length", Value: itoa(len(t.Body))})
 	}
-	return req.WithContext(ctx)
+	return fields
 }
 
-// classify sorts an HTTP/2 failure into gowrk's error classes.
-func classify(ctx context.Context, err error) error {
-	var (
-		se   http2.StreamError
-		ce   http2.ConnectionError
-		gae  http2.GoAwayError
-		ne   net.Error
-		cl   = loadgen.ClassRead
-		text = err.Error()
-	)
-	switch {
-	case errors.Is(err, context.DeadlineExceeded) || ctx.Err() == context.DeadlineExceeded || (errors.As(err, &ne) && ne.Timeout()):
-		cl = loadgen.ClassTimeout
-	case strings.Contains(text, "client conn not usable") || strings.Contains(text, "graceful shutdown GOAWAY"):
-		return loadgen.ErrNotSent // refused before it was sent; retried elsewhere
-	case errors.As(err, &gae) || strings.Contains(text, "GOAWAY"):
-		cl = loadgen.ClassGoAway
-	case errors.As(err, &se):
-		cl = loadgen.ClassReset
-	case errors.As(err, &ce) || strings.Contains(text, "protocol error"):
-		cl = loadgen.ClassProtocol
+func itoa(n int) string {
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			return string(b[i:])
+		}
 	}
-	return &loadgen.ClassError{Class: cl, Err: err}
 }
 
-// Usable implements loadgen.Conn: a stream error (a reset, a timeout that
-// cancelled the stream) leaves the connection in use.
-func (c *Conn) Usable() bool { return !c.closing.Load() && c.cc.CanTakeNewRequest() }
-
-// Info implements loadgen.Informer.
-func (c *Conn) Info() loadgen.ConnInfo { return c.info }
-
-// Interrupt implements loadgen.Conn: every stream on the connection ends now.
-func (c *Conn) Interrupt() {
-	c.closing.Store(true)
-	c.cancel()
-	c.cc.Close()
+// Info implements loadgen.Engine: the protocol, and what the first
+// handshake negotiated (TLS, the server's SETTINGS_MAX_CONCURRENT_STREAMS).
+func (e *Engine) Info() loadgen.ConnInfo {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.info
 }
 
-// Close implements loadgen.Conn. It lets the streams still running on the
-// connection finish (another stream slot may be mid-request after a GOAWAY),
-// then closes it, without waiting.
-func (c *Conn) Close() error {
-	if c.closing.Swap(true) {
-		return nil
+func (e *Engine) noteInfo(s *session) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.infoSet {
+		return
 	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), c.e.timeout)
-		c.cc.Shutdown(ctx)
-		cancel()
-		c.cc.Close()
-		c.cancel()
-	}()
-	return nil
+	e.infoSet = true
+	if tc, ok := s.nc.(*tls.Conn); ok {
+		e.info = netdial.Info("h2", tc)
+	}
+	if s.maxStreams < 1<<31-1 {
+		e.info.MaxStreams = s.maxStreams
+	}
 }
 
-// countingConn counts the bytes that cross a connection. x/net reads on its
-// own goroutine and writes from the streams', so the counters are atomic;
-// they are shared only by the streams of one connection.
-type countingConn struct {
-	net.Conn
-	in, out atomic.Int64
+// DialFirst implements loadgen.FirstDialer: the run's first connection,
+// handshaken, for thread 0 to adopt.
+func (e *Engine) DialFirst(ctx context.Context) (any, error) {
+	return e.dial(ctx, nil)
 }
 
-func (c *countingConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	c.in.Add(int64(n))
-	return n, err
-}
-
-func (c *countingConn) Write(p []byte) (int, error) {
-	n, err := c.Conn.Write(p)
-	c.out.Add(int64(n))
-	return n, err
+// RunThread implements loadgen.ThreadEngine: one goroutine per connection.
+func (e *Engine) RunThread(ctx context.Context, th *loadgen.Thread) {
+	var wg sync.WaitGroup
+	first, _ := th.First.(*session)
+	n := th.Streams
+	for i := range th.Connections() {
+		c := newConn(e, th, th.Slots[i*n:(i+1)*n])
+		if first != nil {
+			c.s, c.adopted, first = first, true, nil
+		}
+		if c.active == 0 {
+			c.drop()
+			c.finish()
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.run(ctx)
+		}()
+	}
+	if first != nil {
+		first.close()
+	}
+	wg.Wait()
 }

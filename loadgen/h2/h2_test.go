@@ -91,7 +91,7 @@ func config(t *testing.T, rawURL string) loadgen.Config {
 
 func run(t *testing.T, cfg loadgen.Config) (*loadgen.Result, error) {
 	t.Helper()
-	eng, err := h2.New(context.Background(), cfg.Target, cfg.Timeout)
+	eng, err := h2.New(context.Background(), cfg.Target, h2.Options{DialTimeout: cfg.Timeout})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,504 @@
+package h2
+
+import (
+	"context"
+	"errors"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gowrk/gowrk/loadgen"
+	"golang.org/x/net/http2"
+)
+
+// stream is one stream slot of a connection: its Slot and the request it
+// has open (id 0: none).
+type stream struct {
+	slot      *loadgen.Slot
+	id        uint32
+	due, send time.Duration // offsets from the start of the run
+	timer     int64         // timer lateness (us) for a send on an idle connection; -1 otherwise
+	status    int
+	sendWin   int64 // the stream's send window (request body)
+	bodyOff   int   // request body bytes sent
+	recv      int64 // DATA bytes since the stream's last WINDOW_UPDATE
+	headers   bool  // the response's (final) headers have come
+	done      bool  // the slot has nothing left to send
+}
+
+// conn is one connection of a thread: its stream slots and the session
+// that carries them (redialled when it ends). One goroutine runs it.
+type conn struct {
+	e       *Engine
+	th      *loadgen.Thread
+	st      []stream
+	tab     []int32 // stream ID -> slot, direct-mapped (a miss scans st)
+	s       *session
+	spare   *session // a finished session, whose buffers the next dial reuses
+	mu      sync.Mutex
+	stop    atomic.Bool
+	adopted bool
+
+	active  int // slots not done
+	rr      int // where the next fill starts (round robin under a stream limit)
+	now     time.Duration
+	end     time.Duration // offset of the run's end; -1: none
+	limit   time.Duration // a request's timeout; -1: none (it waits for the end)
+	wake    time.Duration // the next time the loop must wake; -1: none
+	backoff time.Duration
+	dialed  bool // a dial has succeeded
+	timer   *time.Timer
+}
+
+func newConn(e *Engine, th *loadgen.Thread, slots []*loadgen.Slot) *conn {
+	c := &conn{e: e, th: th, st: make([]stream, len(slots)), end: -1, limit: th.Timeout}
+	size := 1
+	for size < 4*len(slots) {
+		size <<= 1
+	}
+	c.tab = make([]int32, size)
+	for i, s := range slots {
+		c.st[i] = stream{slot: s, done: s.None()}
+		if !s.None() {
+			c.active++
+		}
+	}
+	if !th.End.IsZero() {
+		c.end = th.End.Sub(th.Start)
+	}
+	if th.TimeoutAction == loadgen.TimeoutWait {
+		c.limit = -1
+		if c.end < 0 {
+			c.limit = th.Timeout * loadgen.WaitLimitFactor
+		}
+	}
+	return c
+}
+
+func (c *conn) since() time.Duration { return time.Since(c.th.Start) }
+
+// interrupt stops the connection's goroutine: a read in progress returns.
+func (c *conn) interrupt() {
+	c.stop.Store(true)
+	c.mu.Lock()
+	if c.s != nil {
+		c.s.nc.SetDeadline(aLongTimeAgo)
+	}
+	c.mu.Unlock()
+}
+
+func (c *conn) setSession(s *session) {
+	c.mu.Lock()
+	c.s = s
+	c.mu.Unlock()
+	if s != nil && c.stop.Load() {
+		s.nc.SetDeadline(aLongTimeAgo)
+	}
+}
+
+// run drives the connection until every slot is done or the run stops.
+func (c *conn) run(ctx context.Context) {
+	stop := context.AfterFunc(ctx, c.interrupt)
+	defer stop()
+	if c.adopted {
+		c.connected()
+	}
+	for !c.stop.Load() && c.active > 0 && !c.th.Aborted() {
+		if c.s == nil {
+			if !c.connect(ctx) {
+				break
+			}
+			continue
+		}
+		if !c.serve() {
+			break
+		}
+	}
+	c.finish()
+	c.drop()
+}
+
+// connect dials a session after the backoff of earlier failures. It
+// returns false when the run is over.
+func (c *conn) connect(ctx context.Context) bool {
+	if c.backoff > 0 {
+		d := c.backoff
+		if c.end >= 0 {
+			d = min(d, c.end-c.since())
+		}
+		if d > 0 && !c.sleep(ctx, d) {
+			return false
+		}
+		if c.end >= 0 && c.since() >= c.end {
+			return false
+		}
+	}
+	s, err := c.e.dial(ctx, c.spare)
+	if err != nil {
+		if c.stop.Load() || ctx.Err() != nil || (c.end >= 0 && c.since() >= c.end) {
+			return false
+		}
+		c.dialFailed(err)
+		c.backoff = loadgen.NextBackoff(c.backoff)
+		return c.active > 0
+	}
+	c.spare = nil
+	c.setSession(s)
+	c.connected()
+	return true
+}
+
+func (c *conn) connected() {
+	c.backoff = 0
+	if !c.dialed {
+		c.dialed = true
+		for i := range c.st {
+			c.st[i].slot.Dialed()
+		}
+	}
+}
+
+// dialFailed counts one connect error for the connection. The first dial
+// takes no request; a redial takes the next one of the first slot that
+// has one (so that -n ends against a server that is down).
+func (c *conn) dialFailed(err error) {
+	if !c.dialed {
+		c.st[0].slot.DialFailed(err, false)
+		for i := 1; i < len(c.st); i++ {
+			c.st[i].slot.DialSpent(err)
+		}
+		c.dialed = true // the first dial is spent
+		return
+	}
+	for i := range c.st {
+		st := &c.st[i]
+		if st.done {
+			continue
+		}
+		if _, _, more := st.slot.Due(); !more {
+			c.slotDone(st)
+			continue
+		}
+		st.slot.DialFailed(err, true)
+		return
+	}
+}
+
+func (c *conn) sleep(ctx context.Context, d time.Duration) bool {
+	if c.timer == nil {
+		c.timer = time.NewTimer(d)
+	} else {
+		c.timer.Reset(d)
+	}
+	select {
+	case <-c.timer.C:
+		return true
+	case <-ctx.Done():
+		c.timer.Stop()
+		return false
+	}
+}
+
+// serve drives the session until it ends (true: dial another) or the run
+// does (false).
+func (c *conn) serve() bool {
+	s := c.s
+	fromTimer := false
+	for {
+		c.now = c.since()
+		if c.end >= 0 && c.now >= c.end {
+			return false
+		}
+		c.wake = -1
+		if s.reencode {
+			s.prepare(c.e.fields)
+		}
+		c.fill(fromTimer)
+		c.expire()
+		c.credit()
+		if err := s.flush(); err != nil {
+			c.broken(loadgen.ClassWrite, err)
+			return true
+		}
+		if c.active == 0 && s.open == 0 {
+			return false
+		}
+		if s.goingAway && s.open == 0 {
+			c.drop()
+			return true
+		}
+		if c.end >= 0 {
+			c.wakeAt(c.end)
+		}
+		var dl time.Time
+		if c.wake >= 0 {
+			dl = c.th.Start.Add(c.wake)
+		}
+		if !dl.Equal(s.deadline) {
+			s.deadline = dl
+			s.nc.SetReadDeadline(dl)
+		}
+		if c.stop.Load() {
+			return false
+		}
+		if s.rend == len(s.rbuf) {
+			c.compact()
+		}
+		n, err := s.nc.Read(s.rbuf[s.rend:])
+		c.now = c.since()
+		fromTimer = false
+		if n > 0 {
+			s.rend += n
+			s.in += int64(n)
+			if perr := c.parse(); perr != nil {
+				c.connFailed(perr)
+				return true
+			}
+			c.compact()
+		}
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) && !c.stop.Load() {
+				fromTimer = true
+				continue
+			}
+			if c.stop.Load() {
+				return false
+			}
+			c.broken(loadgen.ClassRead, err)
+			return true
+		}
+	}
+}
+
+// credit hands the wire bytes counted by the session to the connection's
+// first slot.
+func (c *conn) credit() {
+	if s := c.s; s != nil && (s.in != 0 || s.out0 != 0) {
+		c.st[0].slot.Bytes(s.in, s.out0, c.now)
+		s.in, s.out0 = 0, 0
+	}
+}
+
+func (c *conn) wakeAt(t time.Duration) {
+	if c.wake < 0 || t < c.wake {
+		c.wake = t
+	}
+}
+
+// fill opens a stream for every slot whose request is due, within the
+// server's stream limit, starting round robin. fromTimer says the loop
+// woke for a due request.
+func (c *conn) fill(fromTimer bool) {
+	s := c.s
+	idle := fromTimer && s.open == 0
+	n := len(c.st)
+	for k := range n {
+		i := (c.rr + k) % n
+		st := &c.st[i]
+		if st.id != 0 || st.done {
+			continue
+		}
+		due, scheduled, more := st.slot.Due()
+		if !more {
+			c.slotDone(st)
+			continue
+		}
+		if s.goingAway || uint32(s.open) >= s.maxStreams {
+			continue
+		}
+		if s.nextID > maxStreamID {
+			s.goingAway = true // out of stream IDs: drain, then a new connection
+			continue
+		}
+		if scheduled && due > c.now {
+			c.wakeAt(due)
+			continue
+		}
+		timer := int64(-1)
+		if !scheduled {
+			due = c.now
+		} else if idle {
+			timer = int64((c.now - due) / time.Microsecond)
+			idle = false
+		}
+		st.slot.Take(c.now)
+		c.open(i, due, timer)
+		c.rr = i + 1
+	}
+}
+
+func (c *conn) slotDone(st *stream) {
+	if !st.done {
+		st.done = true
+		c.active--
+	}
+}
+
+// open sends slot i's request on a new stream.
+func (c *conn) open(i int, due time.Duration, timer int64) {
+	s, st := c.s, &c.st[i]
+	id := s.nextID
+	s.nextID += 2
+	*st = stream{slot: st.slot, id: id, due: due, send: c.now, timer: timer, sendWin: s.peerWindow}
+	c.tab[(id>>1)&uint32(len(c.tab)-1)] = int32(i)
+	s.open++
+	block := s.block()
+	body := c.e.body
+	c.writeHeaders(id, block, len(body) == 0)
+	st.slot.Payload(0, 0, int64(len(block)), 0, c.now)
+	if len(body) > 0 {
+		c.sendBody(st)
+	}
+}
+
+// writeHeaders writes a header block as HEADERS and, past the server's
+// frame size, CONTINUATION frames.
+func (c *conn) writeHeaders(id uint32, block []byte, endStream bool) {
+	s := c.s
+	max := int(s.maxFrameOut)
+	frag := block
+	if len(frag) > max {
+		frag = block[:max]
+	}
+	s.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: frag, EndStream: endStream, EndHeaders: len(frag) == len(block)})
+	for rest := block[len(frag):]; len(rest) > 0; {
+		frag = rest[:min(len(rest), max)]
+		rest = rest[len(frag):]
+		s.fr.WriteContinuation(id, len(rest) == 0, frag)
+	}
+}
+
+// sendBody sends as much of st's request body as the flow-control windows
+// allow; the rest goes when the server's WINDOW_UPDATE comes.
+func (c *conn) sendBody(st *stream) {
+	s, body := c.s, c.e.body
+	for st.bodyOff < len(body) && st.sendWin > 0 && s.connSend > 0 {
+		n := min(int64(len(body)-st.bodyOff), st.sendWin, s.connSend, int64(s.maxFrameOut))
+		chunk := body[st.bodyOff : st.bodyOff+int(n)]
+		st.bodyOff += int(n)
+		st.sendWin -= n
+		s.connSend -= n
+		s.fr.WriteData(st.id, st.bodyOff == len(body), chunk)
+		st.slot.Payload(0, 0, 0, n, c.now)
+	}
+}
+
+// lookup finds the slot with stream id open; nil when none has (a stream
+// gowrk gave up on, or a bogus ID).
+func (c *conn) lookup(id uint32) *stream {
+	if id == 0 {
+		return nil
+	}
+	if i := c.tab[(id>>1)&uint32(len(c.tab)-1)]; c.st[i].id == id {
+		return &c.st[i]
+	}
+	for i := range c.st {
+		if c.st[i].id == id {
+			return &c.st[i]
+		}
+	}
+	return nil
+}
+
+// closeStream ends st's stream (its outcome recorded by the caller).
+func (c *conn) closeStream(st *stream) {
+	st.id = 0
+	c.s.open--
+}
+
+// expire abandons the streams past their timeout (RST_STREAM(CANCEL), the
+// connection stays) and notes when the next one is due.
+func (c *conn) expire() {
+	if c.limit < 0 || c.s.open == 0 {
+		return
+	}
+	for i := range c.st {
+		st := &c.st[i]
+		if st.id == 0 {
+			continue
+		}
+		if c.now-st.send >= c.limit {
+			c.s.fr.WriteRSTStream(st.id, http2.ErrCodeCancel)
+			st.slot.Failed(loadgen.ClassTimeout, errTimedOut, st.due, st.send, c.now)
+			c.closeStream(st)
+			continue
+		}
+		c.wakeAt(st.send + c.limit)
+	}
+}
+
+var errTimedOut = errors.New("i/o timeout")
+
+// broken ends a session whose connection failed: its open streams fail
+// with class, or as goaway when a GOAWAY had announced the end. A failed
+// write fails the streams opened in this turn (sent at c.now) as write
+// errors, the others as read errors.
+func (c *conn) broken(class loadgen.ErrorClass, err error) {
+	s := c.s
+	for i := range c.st {
+		st := &c.st[i]
+		if st.id == 0 {
+			continue
+		}
+		cl, e := class, err
+		if class == loadgen.ClassWrite && st.send < c.now {
+			// Sent in an earlier turn: the connection died under it (a
+			// reset that this turn's write met first), not its write.
+			cl = loadgen.ClassRead
+		}
+		if s.goingAway {
+			cl, e = loadgen.ClassGoAway, goAwayError(s.goAwayCode)
+		}
+		st.slot.Failed(cl, e, st.due, st.send, c.now)
+		c.closeStream(st)
+	}
+	c.drop()
+}
+
+// connFailed handles a connection error gowrk found: GOAWAY with its code,
+// and the open streams fail as protocol errors.
+func (c *conn) connFailed(err error) {
+	s := c.s
+	code := http2.ErrCodeProtocol
+	var ce connError
+	if errors.As(err, &ce) {
+		code = ce.code
+	}
+	s.fr.WriteGoAway(0, code, nil)
+	s.flush()
+	c.broken(loadgen.ClassProtocol, err)
+}
+
+// drop closes the session; the next dial reuses its buffers.
+func (c *conn) drop() {
+	if c.s == nil {
+		return
+	}
+	c.credit()
+	s := c.s
+	c.setSession(nil)
+	s.close()
+	c.spare = s
+}
+
+// finish counts what is in flight at the stop and finishes every slot.
+func (c *conn) finish() {
+	now := c.since()
+	if c.end >= 0 {
+		now = min(now, c.end)
+	}
+	c.now = now
+	c.credit()
+	for i := range c.st {
+		st := &c.st[i]
+		if st.id != 0 {
+			st.slot.InFlight(st.due, st.send, now)
+			st.id = 0
+		}
+		st.slot.Finish(now)
+	}
+	if c.s != nil {
+		c.s.open = 0
+	}
+}

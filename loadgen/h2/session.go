@@ -1,0 +1,328 @@
+package h2
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/gowrk/gowrk/loadgen"
+	"github.com/gowrk/gowrk/loadgen/netdial"
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+)
+
+// readBuf is a connection's read buffer: it holds at least one whole frame
+// of the largest size gowrk accepts (it advertises HTTP/2's default
+// SETTINGS_MAX_FRAME_SIZE, 16 KiB) plus the start of the next.
+const readBuf = 32 << 10
+
+// maxFrameIn is the largest frame payload gowrk accepts (RFC 9113's
+// default SETTINGS_MAX_FRAME_SIZE, which gowrk does not raise).
+const maxFrameIn = 16384
+
+// maxStreamID is the last client stream ID; past it a connection is
+// drained and replaced.
+const maxStreamID = 1<<31 - 1
+
+// session is one TCP (or TLS) connection speaking HTTP/2: its framer,
+// HPACK state, read buffer and the server's settings. It is used by one
+// goroutine; only its net.Conn's deadline is touched from another (to
+// interrupt a read at the stop).
+type session struct {
+	nc   net.Conn
+	fr   *http2.Framer
+	out  outBuf // frames written, flushed once per loop turn
+	enc  *hpack.Encoder
+	hbuf bytes.Buffer // the encoder's output
+	dec  *hpack.Decoder
+
+	rbuf       []byte
+	rpos, rend int
+
+	// The server's settings.
+	maxStreams  uint32
+	maxFrameOut uint32
+	peerWindow  int64 // SETTINGS_INITIAL_WINDOW_SIZE: each new stream's send window
+	connSend    int64 // the connection's send window
+	tableSize   uint32
+
+	// The request's header block: first is sent on the first request of the
+	// connection (it fills the dynamic table), then again every later one.
+	first, again []byte
+	sentFirst    bool
+	reencode     bool // the server's table shrank: encode the blocks again
+
+	nextID     uint32
+	open       int  // streams open
+	goingAway  bool // a GOAWAY came (or the IDs ran out): no new streams
+	lastID     uint32
+	completed  int // responses completed on the session
+	goAwayCode http2.ErrCode
+
+	// Parse state: a DATA payload being skipped, a header block awaiting
+	// CONTINUATION, and the :status the decoder found.
+	skip, skipData int
+	skipEnd        bool
+	skipStream     uint32
+	contStream     uint32
+	contEnd        bool
+	status         int
+
+	connRecv int64 // DATA bytes received since the last connection WINDOW_UPDATE
+	in, out0 int64 // wire bytes not yet credited to a slot
+	deadline time.Time
+	closed   bool
+}
+
+// outBuf is the framer's writer: frames accumulate and go out in one write.
+type outBuf struct{ b []byte }
+
+func (o *outBuf) Write(p []byte) (int, error) {
+	o.b = append(o.b, p...)
+	return len(p), nil
+}
+
+func newSession() *session {
+	s := &session{rbuf: make([]byte, readBuf)}
+	s.fr = http2.NewFramer(&s.out, nil)
+	return s
+}
+
+// dial opens a connection and runs HTTP/2's handshake: the preface, gowrk's
+// SETTINGS (push off, the stream window) and connection window, then the
+// server's SETTINGS, acknowledged. s, when not nil, is a finished session
+// whose buffers are reused. A server that does not speak HTTP/2 is a
+// *loadgen.FatalError.
+func (e *Engine) dial(ctx context.Context, s *session) (*session, error) {
+	raw, err := e.dialer.DialContext(ctx, "tcp", e.addr)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		s = newSession()
+	}
+	s.reset(raw)
+	hctx, cancel := context.WithTimeout(ctx, e.opts.DialTimeout)
+	defer cancel()
+	if e.tls != nil {
+		tc, err := netdial.Handshake(hctx, raw, e.tls)
+		if err != nil {
+			raw.Close()
+			return nil, err
+		}
+		if p := tc.ConnectionState().NegotiatedProtocol; p != "h2" {
+			raw.Close()
+			if p == "" {
+				p = "none"
+			}
+			return nil, &loadgen.FatalError{Err: fmt.Errorf("%s did not negotiate HTTP/2: ALPN offered h2, the server chose %s; drop --http2 to use HTTP/1.1", e.target.URL.Host, p)}
+		}
+		s.nc = tc
+	}
+	if err := e.handshake(hctx, s); err != nil {
+		s.close()
+		if ctx.Err() != nil || e.tls != nil {
+			return nil, err
+		}
+		return nil, &loadgen.FatalError{Err: fmt.Errorf("%s does not speak HTTP/2 over cleartext (h2c with prior knowledge): %v; drop --http2/--h2c to use HTTP/1.1, or use https:// for HTTP/2 over TLS", e.target.URL.Host, err)}
+	}
+	e.noteInfo(s)
+	return s, nil
+}
+
+func (s *session) reset(nc net.Conn) {
+	*s = session{nc: nc, fr: s.fr, out: outBuf{b: s.out.b[:0]}, hbuf: s.hbuf, rbuf: s.rbuf,
+		first: s.first[:0], again: s.again[:0],
+		maxStreams: 1<<31 - 1, maxFrameOut: 16384, peerWindow: minWindow, connSend: minWindow, tableSize: 4096, nextID: 1}
+	s.hbuf.Reset()
+	s.dec = hpack.NewDecoder(4096, s.emit)
+}
+
+// emit is the decoder's callback: it keeps :status (the first field of a
+// response) and turns itself off, so that no other field is decoded into
+// strings.
+func (s *session) emit(f hpack.HeaderField) {
+	if f.Name == ":status" && len(f.Value) == 3 {
+		v := f.Value
+		if v[0] >= '1' && v[0] <= '9' && v[1] >= '0' && v[1] <= '9' && v[2] >= '0' && v[2] <= '9' {
+			s.status = int(v[0]-'0')*100 + int(v[1]-'0')*10 + int(v[2]-'0')
+		}
+	}
+	s.dec.SetEmitEnabled(false)
+}
+
+var errNoSettings = errors.New("the server's first frame was not SETTINGS")
+
+// handshake writes the client's preface and reads the server's SETTINGS.
+func (e *Engine) handshake(ctx context.Context, s *session) error {
+	if dl, ok := ctx.Deadline(); ok {
+		s.nc.SetDeadline(dl)
+	}
+	stop := context.AfterFunc(ctx, func() { s.nc.SetDeadline(aLongTimeAgo) })
+	defer stop()
+	s.out.b = append(s.out.b, http2.ClientPreface...)
+	s.fr.WriteSettings(
+		http2.Setting{ID: http2.SettingEnablePush, Val: 0},
+		http2.Setting{ID: http2.SettingInitialWindowSize, Val: e.opts.Window},
+		http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: 0}, // push is off: no server-initiated streams
+	)
+	if w := e.opts.ConnWindow; w > minWindow {
+		s.fr.WriteWindowUpdate(0, w-minWindow)
+	}
+	if err := s.flush(); err != nil {
+		return err
+	}
+	for s.rend < 9 || s.rend < 9+frameLen(s.rbuf) {
+		if s.rend >= 5 && string(s.rbuf[:5]) == "HTTP/" {
+			return errors.New("it answered the preface in HTTP/1.x")
+		}
+		if s.rend >= 9 && (http2.FrameType(s.rbuf[3]) != http2.FrameSettings || frameLen(s.rbuf) > maxFrameIn) {
+			return errNoSettings
+		}
+		n, err := s.nc.Read(s.rbuf[s.rend:])
+		s.rend += n
+		s.in += int64(n)
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				return fmt.Errorf("no SETTINGS frame within %s", e.opts.DialTimeout)
+			}
+			if s.rend >= 5 && string(s.rbuf[:5]) == "HTTP/" {
+				return errors.New("it answered the preface in HTTP/1.x")
+			}
+			return err
+		}
+	}
+	h := s.rbuf[:9]
+	if http2.FrameType(h[3]) != http2.FrameSettings || h[4]&byte(http2.FlagSettingsAck) != 0 {
+		return errNoSettings
+	}
+	n := frameLen(h)
+	if _, err := s.applySettings(s.rbuf[9 : 9+n]); err != nil {
+		return err
+	}
+	s.rpos = 9 + n
+	s.fr.WriteSettingsAck()
+	s.prepare(e.fields)
+	if err := s.flush(); err != nil {
+		return err
+	}
+	s.nc.SetDeadline(time.Time{})
+	return nil
+}
+
+var aLongTimeAgo = time.Unix(1, 0)
+
+func frameLen(h []byte) int { return int(h[0])<<16 | int(h[1])<<8 | int(h[2]) }
+
+// applySettings applies a SETTINGS payload; delta is the change of the
+// stream send window, for the streams already open.
+func (s *session) applySettings(p []byte) (delta int64, err error) {
+	if len(p)%6 != 0 {
+		return 0, connError{http2.ErrCodeFrameSize, "SETTINGS with a length that is not a multiple of 6"}
+	}
+	for ; len(p) > 0; p = p[6:] {
+		id, v := http2.SettingID(binary.BigEndian.Uint16(p)), binary.BigEndian.Uint32(p[2:])
+		switch id {
+		case http2.SettingHeaderTableSize:
+			if v < s.tableSize {
+				s.tableSize = v
+				s.reencode = true // the next block announces the smaller table
+			}
+		case http2.SettingMaxConcurrentStreams:
+			s.maxStreams = v
+		case http2.SettingInitialWindowSize:
+			if v > MaxWindow {
+				return 0, connError{http2.ErrCodeFlowControl, "SETTINGS_INITIAL_WINDOW_SIZE above 2^31-1"}
+			}
+			delta += int64(v) - s.peerWindow
+			s.peerWindow = int64(v)
+		case http2.SettingMaxFrameSize:
+			if v < 16384 || v > 1<<24-1 {
+				return 0, connError{http2.ErrCodeProtocol, "SETTINGS_MAX_FRAME_SIZE out of range"}
+			}
+			s.maxFrameOut = v
+		}
+	}
+	return delta, nil
+}
+
+// prepare (re)encodes the request's header block for the server's table
+// size. Before any block was sent the server's table is empty, and so is a
+// new encoder's; after, a smaller size evicts the same entries on both sides.
+func (s *session) prepare(fields []hpack.HeaderField) {
+	if !s.sentFirst {
+		s.enc = hpack.NewEncoder(&s.hbuf)
+	}
+	if s.tableSize < 4096 {
+		s.enc.SetMaxDynamicTableSize(s.tableSize)
+	}
+	s.reencode = false
+	s.encodeRequest(fields)
+}
+
+// encodeRequest encodes the request's header block twice: the first block
+// adds the fields to the dynamic table, the second refers to them and is
+// then sent for every request (the table no longer changes). Fields that
+// do not fit the table are sent without indexing, so that the second block
+// stays valid.
+func (s *session) encodeRequest(fields []hpack.HeaderField) {
+	enc := func() []byte {
+		s.hbuf.Reset()
+		for _, f := range fields {
+			s.enc.WriteField(f)
+		}
+		return append([]byte(nil), s.hbuf.Bytes()...)
+	}
+	s.first = enc()
+	s.again = enc()
+	if third := enc(); !bytes.Equal(third, s.again) {
+		// The fields overflow the table: evictions change it each time.
+		s.enc.SetMaxDynamicTableSize(0)
+		s.first = enc()
+		s.again = enc()
+	}
+	s.sentFirst = false
+}
+
+// block is the header block for the next request.
+func (s *session) block() []byte {
+	if !s.sentFirst {
+		s.sentFirst = true
+		return s.first
+	}
+	return s.again
+}
+
+// flush writes the frames gathered since the last flush.
+func (s *session) flush() error {
+	if len(s.out.b) == 0 {
+		return nil
+	}
+	n, err := s.nc.Write(s.out.b)
+	s.out0 += int64(n)
+	s.out.b = s.out.b[:0]
+	return err
+}
+
+func (s *session) close() {
+	if s != nil && !s.closed {
+		s.closed = true
+		s.nc.Close()
+	}
+}
+
+// connError is a connection error: gowrk sends GOAWAY with code and the
+// connection's streams fail as protocol errors.
+type connError struct {
+	code http2.ErrCode
+	what string
+}
+
+func (e connError) Error() string {
+	return "HTTP/2 connection error " + e.code.String() + ": " + e.what
+}
