@@ -214,8 +214,8 @@ func (c *conn) serve() bool {
 		if s.reencode {
 			s.prepare(c.e.fields)
 		}
+		c.expire() // first: a slot it frees sends again in this turn
 		c.fill(fromTimer)
-		c.expire()
 		c.credit()
 		if err := s.flush(); err != nil {
 			c.broken(loadgen.ClassWrite, err)
@@ -343,6 +343,9 @@ func (c *conn) open(i int, due time.Duration, timer int64) {
 	*st = stream{slot: st.slot, id: id, due: due, send: c.now, timer: timer, sendWin: s.peerWindow}
 	c.tab[(id>>1)&uint32(len(c.tab)-1)] = int32(i)
 	s.open++
+	if c.limit >= 0 {
+		c.wakeAt(c.now + c.limit)
+	}
 	block := s.block()
 	body := c.e.body
 	c.writeHeaders(id, block, len(body) == 0)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -27,6 +29,26 @@ type H2Behaviour struct {
 	// Delay is slept before answering each stream (streams are answered in
 	// order of arrival, one at a time per connection).
 	Delay time.Duration
+	// Continuation splits each response's header block into a HEADERS
+	// and CONTINUATION frames of a few bytes each.
+	Continuation bool
+	// Padded pads every HEADERS and DATA frame with this many bytes.
+	Padded uint8
+	// NoSettings never sends the server's SETTINGS (nor anything else).
+	NoSettings bool
+	// Ping sends a PING before every response; PingAcks counts the answers.
+	Ping bool
+	// Push sends one PUSH_PROMISE, on the server's first stream (the client disabled push).
+	Push bool
+	// Body is the size of each response body, sent in DATA frames of at
+	// most 16 KiB, within the client's windows (default "ok").
+	Body int
+	// Stall leaves every Stall-th stream (over all connections) unanswered.
+	Stall int
+	// Informational sends a 103 Early Hints before each final response.
+	Informational bool
+	// TableSize advertises SETTINGS_HEADER_TABLE_SIZE (0: the default 4096).
+	TableSize uint32
 }
 
 // H2Server is a raw HTTP/2 server on loopback, written with http2.Framer so
@@ -35,8 +57,22 @@ type H2Server struct {
 	listener
 	b H2Behaviour
 	// Streams counts streams opened; Answered those answered with 200;
-	// Resets those reset; GoAways GOAWAYs sent.
-	Streams, Answered, Resets, GoAways atomic.Int64
+	// Resets those reset; GoAways GOAWAYs sent; Cancels the RST_STREAM
+	// (CANCEL) received; PingAcks the PINGs answered; BodyBytes the
+	// request body bytes received; ProtocolErrors the GOAWAYs with an
+	// error the client sent.
+	Streams, Answered, Resets, GoAways, Cancels, PingAcks, BodyBytes, ProtocolErrors atomic.Int64
+	// DecodeErrors counts request header blocks that did not decode
+	// (HPACK state out of step, or a table larger than advertised).
+	DecodeErrors atomic.Int64
+	pushes       atomic.Int64
+}
+
+// drop closes c abruptly: a TCP reset, no GOAWAY.
+func drop(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
 }
 
 // StartH2 starts a raw HTTP/2 server on 127.0.0.1.
@@ -53,17 +89,31 @@ func (s *H2Server) serve(c net.Conn) {
 	if _, err := io.ReadFull(c, preface); err != nil || string(preface) != http2.ClientPreface {
 		return
 	}
+	if s.b.NoSettings {
+		io.Copy(io.Discard, c)
+		return
+	}
 	fr := http2.NewFramer(c, c)
 	var settings []http2.Setting
 	if s.b.MaxStreams > 0 {
 		settings = append(settings, http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: s.b.MaxStreams})
 	}
+	if s.b.TableSize > 0 {
+		settings = append(settings, http2.Setting{ID: http2.SettingHeaderTableSize, Val: s.b.TableSize})
+	}
 	if fr.WriteSettings(settings...) != nil {
 		return
 	}
-	var hbuf bytes.Buffer
-	enc := hpack.NewEncoder(&hbuf)
-	answered, opened, goneAway := 0, 0, false
+	w := &h2conn{s: s, fr: fr, enc: nil, connWin: 65535, streamWin: 65535, wins: map[uint32]int64{}, pending: map[uint32]int{}}
+	w.enc = hpack.NewEncoder(&w.hbuf)
+	table := uint32(4096)
+	if s.b.TableSize > 0 {
+		table = s.b.TableSize
+	}
+	w.dec = hpack.NewDecoder(table, nil)
+	if s.b.TableSize > 0 && s.b.TableSize < 4096 {
+		w.enc.SetMaxDynamicTableSize(s.b.TableSize)
+	}
 	for {
 		f, err := fr.ReadFrame()
 		if err != nil {
@@ -72,44 +122,178 @@ func (s *H2Server) serve(c net.Conn) {
 		switch f := f.(type) {
 		case *http2.SettingsFrame:
 			if !f.IsAck() {
+				if v, ok := f.Value(http2.SettingInitialWindowSize); ok {
+					w.streamWin = int64(v)
+				}
 				fr.WriteSettingsAck()
 			}
 		case *http2.PingFrame:
-			if !f.IsAck() {
+			if f.IsAck() {
+				s.PingAcks.Add(1)
+			} else {
 				fr.WritePing(true, f.Data)
 			}
-		case *http2.HeadersFrame:
-			if goneAway {
-				continue // above the GOAWAY's last stream: not processed
+		case *http2.WindowUpdateFrame:
+			if f.StreamID == 0 {
+				w.connWin += int64(f.Increment)
+			} else {
+				w.wins[f.StreamID] += int64(f.Increment)
 			}
-			n := s.Streams.Add(1)
-			opened++
-			if s.b.DropAfter > 0 && opened == s.b.DropAfter {
-				if tc, ok := c.(*net.TCPConn); ok {
-					tc.SetLinger(0)
+			w.sendPending()
+		case *http2.RSTStreamFrame:
+			if f.ErrCode == http2.ErrCodeCancel {
+				s.Cancels.Add(1)
+			}
+		case *http2.GoAwayFrame:
+			if f.ErrCode != http2.ErrCodeNo {
+				s.ProtocolErrors.Add(1)
+			}
+		case *http2.DataFrame:
+			n := len(f.Data())
+			s.BodyBytes.Add(int64(n))
+			if f.Length > 0 {
+				fr.WriteWindowUpdate(0, f.Length)
+				if !f.StreamEnded() {
+					fr.WriteWindowUpdate(f.StreamID, f.Length)
 				}
+			}
+			if f.StreamEnded() && !w.stream(f.StreamID) {
+				drop(c)
 				return
 			}
-			if s.b.Delay > 0 {
-				time.Sleep(s.b.Delay)
+		case *http2.HeadersFrame:
+			if w.goneAway {
+				continue // above the GOAWAY's last stream: not processed
 			}
-			if s.b.ResetEvery > 0 && n%int64(s.b.ResetEvery) == 0 {
-				s.Resets.Add(1)
-				fr.WriteRSTStream(f.StreamID, http2.ErrCodeInternal)
-				continue
+			fields, err := w.dec.DecodeFull(f.HeaderBlockFragment())
+			if err != nil || len(fields) < 4 || fields[0].Name != ":method" {
+				s.DecodeErrors.Add(1)
+				fr.WriteGoAway(f.StreamID, http2.ErrCodeCompression, nil)
+				return
 			}
-			hbuf.Reset()
-			enc.WriteField(hpack.HeaderField{Name: ":status", Value: "200"})
-			enc.WriteField(hpack.HeaderField{Name: "content-length", Value: "2"})
-			fr.WriteHeaders(http2.HeadersFrameParam{StreamID: f.StreamID, BlockFragment: hbuf.Bytes(), EndHeaders: true})
-			fr.WriteData(f.StreamID, true, []byte("ok"))
-			s.Answered.Add(1)
-			answered++
-			if s.b.GoAwayAfter > 0 && answered == s.b.GoAwayAfter {
-				fr.WriteGoAway(f.StreamID, http2.ErrCodeNo, nil)
-				s.GoAways.Add(1)
-				goneAway = true
+			if f.StreamEnded() && !w.stream(f.StreamID) {
+				drop(c)
+				return
 			}
+		}
+	}
+}
+
+// h2conn is one connection of the raw server.
+type h2conn struct {
+	s                  *H2Server
+	fr                 *http2.Framer
+	hbuf               bytes.Buffer
+	enc                *hpack.Encoder
+	dec                *hpack.Decoder
+	answered, opened   int
+	goneAway           bool
+	connWin, streamWin int64
+	wins               map[uint32]int64 // per-stream send window beyond streamWin
+	pending            map[uint32]int   // body bytes still to send
+	sentBody           map[uint32]int
+}
+
+// stream answers a request whose stream ended; false closes the connection.
+func (w *h2conn) stream(id uint32) bool {
+	s, fr := w.s, w.fr
+	n := s.Streams.Add(1)
+	w.opened++
+	if s.b.DropAfter > 0 && w.opened == s.b.DropAfter {
+		return false
+	}
+	if s.b.Delay > 0 {
+		time.Sleep(s.b.Delay)
+	}
+	if s.b.ResetEvery > 0 && n%int64(s.b.ResetEvery) == 0 {
+		s.Resets.Add(1)
+		fr.WriteRSTStream(id, http2.ErrCodeInternal)
+		return true
+	}
+	if s.b.Stall > 0 && n%int64(s.b.Stall) == 0 {
+		return true
+	}
+	if s.b.Push && s.pushes.Add(1) == 1 {
+		fr.WritePushPromise(http2.PushPromiseParam{StreamID: id, PromiseID: 2, BlockFragment: w.block(hpack.HeaderField{Name: ":method", Value: "GET"}), EndHeaders: true})
+	}
+	if s.b.Ping {
+		fr.WritePing(false, [8]byte{1, 2, 3, 4, 5, 6, 7, 8})
+	}
+	if s.b.Informational {
+		w.headers(id, false, hpack.HeaderField{Name: ":status", Value: "103"}, hpack.HeaderField{Name: "link", Value: "</style.css>; rel=preload"})
+	}
+	size := s.b.Body
+	if size == 0 {
+		size = 2
+	}
+	w.headers(id, false, hpack.HeaderField{Name: ":status", Value: "200"}, hpack.HeaderField{Name: "content-length", Value: strconv.Itoa(size)}, hpack.HeaderField{Name: "date", Value: time.Now().UTC().Format(http.TimeFormat)})
+	w.pending[id] = size
+	w.sendPending()
+	w.answered++
+	s.Answered.Add(1)
+	if s.b.GoAwayAfter > 0 && w.answered == s.b.GoAwayAfter {
+		fr.WriteGoAway(id, http2.ErrCodeNo, nil)
+		s.GoAways.Add(1)
+		w.goneAway = true
+	}
+	return true
+}
+
+func (w *h2conn) block(fields ...hpack.HeaderField) []byte {
+	w.hbuf.Reset()
+	for _, f := range fields {
+		w.enc.WriteField(f)
+	}
+	return append([]byte(nil), w.hbuf.Bytes()...)
+}
+
+// headers writes a header block, split into CONTINUATION frames and
+// padded as the behaviour says.
+func (w *h2conn) headers(id uint32, end bool, fields ...hpack.HeaderField) {
+	b := w.block(fields...)
+	if !w.s.b.Continuation || len(b) < 3 {
+		w.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: b, EndStream: end, EndHeaders: true, PadLength: w.s.b.Padded})
+		return
+	}
+	w.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: b[:2], EndStream: end, PadLength: w.s.b.Padded})
+	for rest := b[2:]; len(rest) > 0; {
+		k := min(len(rest), 3)
+		w.fr.WriteContinuation(id, k == len(rest), rest[:k])
+		rest = rest[k:]
+	}
+}
+
+// sendPending sends response body within the client's windows.
+func (w *h2conn) sendPending() {
+	if w.sentBody == nil {
+		w.sentBody = map[uint32]int{}
+	}
+	for id, left := range w.pending {
+		for left > 0 {
+			win := w.streamWin + w.wins[id] - int64(w.sentBody[id])
+			n := min(int64(left), win, w.connWin, 16384-int64(w.s.b.Padded)-1)
+			if n <= 0 {
+				break
+			}
+			data := bytes.Repeat([]byte("x"), int(n))
+			if w.s.b.Body == 0 {
+				data = []byte("ok")
+			}
+			left -= int(n)
+			w.connWin -= n
+			w.sentBody[id] += int(n)
+			if w.s.b.Padded > 0 {
+				w.fr.WriteDataPadded(id, left == 0, data, make([]byte, w.s.b.Padded))
+			} else {
+				w.fr.WriteData(id, left == 0, data)
+			}
+		}
+		if left == 0 {
+			delete(w.pending, id)
+			delete(w.sentBody, id)
+			delete(w.wins, id)
+		} else {
+			w.pending[id] = left
 		}
 	}
 }

@@ -1,0 +1,139 @@
+//go:build !race
+
+package h2_test
+
+import (
+	"context"
+	"encoding/binary"
+	"io"
+	"net"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/gowrk/gowrk/loadgen"
+	"github.com/gowrk/gowrk/loadgen/h2"
+	"golang.org/x/net/http2"
+)
+
+// TestAllocs locks in the zero-allocation hot path: runs of 2,000 and
+// 40,000 requests in closed loop with 4 streams per connection allocate
+// the same, up to a small constant. Under -R the connection's goroutine
+// wakes for a due request through its read deadline, and Go's net.Conn
+// returns a new *net.OpError for each deadline that passes: one
+// allocation per timer wake (not per request: responses wake it too),
+// bounded here at one per four requests. The server is a raw h2c
+// answerer that allocates nothing per request either (the count is the
+// process's); the race detector allocates, so this file is built without it.
+func TestAllocs(t *testing.T) {
+	url := rawH2(t)
+	mallocs := func(cfg loadgen.Config) uint64 {
+		eng, err := h2.New(context.Background(), cfg.Target, h2.Options{DialTimeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		res, err := loadgen.Run(context.Background(), cfg, eng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		if res.Counts.Completed != cfg.Requests {
+			t.Fatalf("completed %d of %d: %+v", res.Counts.Completed, cfg.Requests, res.Counts)
+		}
+		return after.Mallocs - before.Mallocs
+	}
+	for _, tc := range []struct {
+		name string
+		rate float64
+	}{{"closed loop", 0}, {"rate", 20000}} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := config(t, url)
+			cfg.Threads, cfg.Connections, cfg.Streams, cfg.Duration, cfg.Rate = 1, 2, 4, 0, tc.rate
+			cfg.Requests = 2000
+			small := mallocs(cfg)
+			cfg.Requests = 40000
+			large := mallocs(cfg)
+			limit := small + 60
+			if tc.rate > 0 {
+				limit += 38000 / 4
+			}
+			if large > limit {
+				t.Errorf("40000 requests allocate %d times, 2000 requests %d: the engine allocates per request", large, small)
+			}
+		})
+	}
+}
+
+// rawH2 serves h2c with prior knowledge from fixed buffers: SETTINGS, its
+// ACK, and for each request's HEADERS a fixed response (":status: 200"
+// from the static table, then DATA "ok").
+func rawH2(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serveRaw(c)
+		}
+	}()
+	return "http://" + ln.Addr().String() + "/"
+}
+
+func serveRaw(c net.Conn) {
+	defer c.Close()
+	pre := make([]byte, len(http2.ClientPreface))
+	if _, err := io.ReadFull(c, pre); err != nil {
+		return
+	}
+	frame := func(b []byte, typ http2.FrameType, flags http2.Flags, id uint32, p []byte) []byte {
+		b = append(b, byte(len(p)>>16), byte(len(p)>>8), byte(len(p)), byte(typ), byte(flags), 0, 0, 0, 0)
+		binary.BigEndian.PutUint32(b[len(b)-4:], id)
+		return append(b, p...)
+	}
+	c.Write(frame(nil, http2.FrameSettings, 0, 0, nil))
+	buf := make([]byte, 64<<10)
+	out := make([]byte, 0, 64<<10)
+	status := []byte{0x88}
+	ok := []byte("ok")
+	n := 0
+	for {
+		k, err := c.Read(buf[n:])
+		if err != nil {
+			return
+		}
+		n += k
+		p := 0
+		out = out[:0]
+		for n-p >= 9 {
+			l := int(buf[p])<<16 | int(buf[p+1])<<8 | int(buf[p+2])
+			if n-p < 9+l {
+				break
+			}
+			typ, flags := http2.FrameType(buf[p+3]), http2.Flags(buf[p+4])
+			id := binary.BigEndian.Uint32(buf[p+5:]) & (1<<31 - 1)
+			switch {
+			case typ == http2.FrameSettings && !flags.Has(http2.FlagSettingsAck):
+				out = frame(out, http2.FrameSettings, http2.FlagSettingsAck, 0, nil)
+			case typ == http2.FrameHeaders:
+				out = frame(out, http2.FrameHeaders, http2.FlagHeadersEndHeaders, id, status)
+				out = frame(out, http2.FrameData, http2.FlagDataEndStream, id, ok)
+			}
+			p += 9 + l
+		}
+		n = copy(buf, buf[p:n])
+		if len(out) > 0 {
+			if _, err := c.Write(out); err != nil {
+				return
+			}
+		}
+	}
+}
