@@ -59,6 +59,13 @@ func startProcess(t *testing.T, cmd *exec.Cmd) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { logf.Close() })
+	startProcessTo(t, cmd, logf)
+}
+
+// startProcessTo is startProcess with the output in logf.
+func startProcessTo(t *testing.T, cmd *exec.Cmd, logf *os.File) {
+	t.Helper()
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -67,9 +74,11 @@ func startProcess(t *testing.T, cmd *exec.Cmd) {
 	t.Cleanup(func() {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		cmd.Wait()
-		logf.Close()
 		if t.Failed() {
 			b, _ := os.ReadFile(logf.Name())
+			if len(b) > 8000 {
+				b = b[len(b)-8000:]
+			}
 			t.Logf("%s output:\n%s", cmd.Path, b)
 		}
 	})
