@@ -25,8 +25,14 @@ func NewHistogram() *hdrhistogram.Histogram {
 }
 
 const (
-	// batchSize is how many samples a worker keeps before flushing.
+	// batchSize is how many samples a worker keeps before flushing; a
+	// thread with many slots (HTTP/2 streams: -c x --streams) keeps fewer
+	// each, so that its batches stay small in all.
 	batchSize = 64
+	// minBatch and batchSamples bound that: at least minBatch samples per
+	// slot, and about batchSamples per thread (4 MB at 48 bytes each).
+	minBatch     = 8
+	batchSamples = 1 << 16
 	// flushEvery bounds how stale a worker's batch may get, so that the
 	// Req/Sec sampler sees recent counts.
 	flushEvery = 20 * time.Millisecond

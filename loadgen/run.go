@@ -168,12 +168,14 @@ func buildThreads(cfg *Config, start, end time.Time, state *runState) []*Thread 
 		if cfg.Shape != nil {
 			th.rec.stepLen = time.Duration(cfg.Shape.StepLength() * float64(time.Second))
 		}
-		for range split(uint64(cfg.Connections), cfg.Threads, t) * uint64(streams) {
+		perThread := split(uint64(cfg.Connections), cfg.Threads, t) * uint64(streams)
+		size := int(min(batchSize, max(minBatch, batchSamples/max(perThread, 1))))
+		for range perThread {
 			var quota uint64
 			if cfg.Requests > 0 {
 				quota = split(cfg.Requests, slots, slot)
 			}
-			s := newSlot(th, schedulerFor(cfg, slot, slots), quota)
+			s := newSlot(th, schedulerFor(cfg, slot, slots), quota, size)
 			s.none = cfg.Requests > 0 && quota == 0
 			if !s.none {
 				state.workers++

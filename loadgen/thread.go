@@ -98,11 +98,11 @@ type warmFigures struct {
 	delta Counts
 }
 
-func newSlot(th *Thread, plan Scheduler, quota uint64) *Slot {
+func newSlot(th *Thread, plan Scheduler, quota uint64, size int) *Slot {
 	_, scheduled := plan.Due(0)
-	s := &Slot{th: th, plan: plan, sched: scheduled, quota: quota, batch: make([]sample, 0, batchSize)}
+	s := &Slot{th: th, plan: plan, sched: scheduled, quota: quota, batch: make([]sample, 0, size)}
 	if th.WarmEnd > 0 {
-		s.warm = &warmFigures{batch: make([]sample, 0, batchSize)}
+		s.warm = &warmFigures{batch: make([]sample, 0, size)}
 	}
 	return s
 }

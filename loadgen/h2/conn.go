@@ -244,6 +244,7 @@ func (c *conn) serve() bool {
 		}
 		if s.rend == len(s.rbuf) {
 			c.compact()
+			s.grow()
 		}
 		n, err := s.nc.Read(s.rbuf[s.rend:])
 		c.now = c.since()
@@ -251,6 +252,9 @@ func (c *conn) serve() bool {
 		if n > 0 {
 			s.rend += n
 			s.in += int64(n)
+			if s.rend == len(s.rbuf) {
+				s.grow() // the read filled the buffer: there is more
+			}
 			if perr := c.parse(); perr != nil {
 				c.connFailed(perr)
 				return true

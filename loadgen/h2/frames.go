@@ -78,6 +78,9 @@ func (c *conn) parse() error {
 			continue
 		}
 		if avail < 9+n {
+			if 9+n > len(s.rbuf)-s.rpos {
+				s.grow()
+			}
 			return nil
 		}
 		p := s.rbuf[s.rpos+9 : s.rpos+9+n]
@@ -142,9 +145,10 @@ func (c *conn) complete(st *stream) {
 }
 
 var (
-	errNoHeaders = errors.New("a response stream ended without a final HEADERS frame")
-	errNoStatus  = errors.New("response headers without a valid :status")
-	errPush      = connError{http2.ErrCodeProtocol, "PUSH_PROMISE although gowrk sent SETTINGS_ENABLE_PUSH=0 (server push is refused)"}
+	errNoHeaders   = errors.New("a response stream ended without a final HEADERS frame")
+	errNoStatus    = errors.New("response headers without a valid :status")
+	errCompression = connError{http2.ErrCodeCompression, "a response header block that does not decode (HPACK)"}
+	errPush        = connError{http2.ErrCodeProtocol, "PUSH_PROMISE although gowrk sent SETTINGS_ENABLE_PUSH=0 (server push is refused)"}
 )
 
 // resetError is the error of a stream the server reset.
@@ -181,8 +185,7 @@ func (c *conn) frame(typ http2.FrameType, flags http2.Flags, sid uint32, p []byt
 			}
 			p = p[5:]
 		}
-		s.status = 0
-		s.dec.SetEmitEnabled(true)
+		s.dec.begin()
 		s.contEnd = flags.Has(http2.FlagHeadersEndStream)
 		return c.headerBlock(sid, p, flags.Has(http2.FlagHeadersEndHeaders))
 	case http2.FrameContinuation:
@@ -260,25 +263,22 @@ func (c *conn) headerBlock(sid uint32, frag []byte, end bool) error {
 	if st != nil {
 		st.slot.Payload(int64(len(frag)), 0, 0, 0, c.now)
 	}
-	if _, err := s.dec.Write(frag); err != nil {
-		return connError{http2.ErrCodeCompression, "HPACK: " + err.Error()}
+	if err := s.dec.write(frag, end); err != nil {
+		return errCompression
 	}
 	if !end {
 		s.contStream = sid
 		return nil
 	}
 	s.contStream = 0
-	if err := s.dec.Close(); err != nil {
-		return connError{http2.ErrCodeCompression, "HPACK: " + err.Error()}
-	}
 	if st == nil {
 		return nil
 	}
 	if !st.headers {
 		switch {
-		case s.status >= 200:
-			st.headers, st.status = true, s.status
-		case s.status >= 100 && s.status != 101:
+		case s.dec.status >= 200:
+			st.headers, st.status = true, s.dec.status
+		case s.dec.status >= 100 && s.dec.status != 101:
 			// An informational response (100, 103): the final one follows.
 			if s.contEnd {
 				c.s.fr.WriteRSTStream(sid, http2.ErrCodeProtocol)

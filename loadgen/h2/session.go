@@ -16,10 +16,16 @@ import (
 	"golang.org/x/net/http2/hpack"
 )
 
-// readBuf is a connection's read buffer: it holds at least one whole frame
-// of the largest size gowrk accepts (it advertises HTTP/2's default
-// SETTINGS_MAX_FRAME_SIZE, 16 KiB) plus the start of the next.
-const readBuf = 32 << 10
+// A connection's read buffer starts at minReadBuf, which holds the frames
+// of small responses (DATA is counted as it arrives, so only other frames
+// must fit whole), and grows once to readBuf when a read fills it or a
+// frame needs it: a frame of the largest size gowrk accepts (it advertises
+// HTTP/2's default SETTINGS_MAX_FRAME_SIZE, 16 KiB) plus the start of the
+// next. At -c1000 that keeps 4 MB of buffers, not 32.
+const (
+	minReadBuf = 4 << 10
+	readBuf    = 32 << 10
+)
 
 // maxFrameIn is the largest frame payload gowrk accepts (RFC 9113's
 // default SETTINGS_MAX_FRAME_SIZE, which gowrk does not raise).
@@ -39,7 +45,7 @@ type session struct {
 	out  outBuf // frames written, flushed once per loop turn
 	enc  *hpack.Encoder
 	hbuf bytes.Buffer // the encoder's output
-	dec  *hpack.Decoder
+	dec  *statusDecoder
 
 	rbuf       []byte
 	rpos, rend int
@@ -71,7 +77,6 @@ type session struct {
 	skipStream     uint32
 	contStream     uint32
 	contEnd        bool
-	status         int
 
 	connRecv int64 // DATA bytes received since the last connection WINDOW_UPDATE
 	in, out0 int64 // wire bytes not yet credited to a slot
@@ -88,7 +93,7 @@ func (o *outBuf) Write(p []byte) (int, error) {
 }
 
 func newSession() *session {
-	s := &session{rbuf: make([]byte, readBuf)}
+	s := &session{rbuf: make([]byte, minReadBuf), dec: &statusDecoder{}}
 	s.fr = http2.NewFramer(&s.out, nil)
 	return s
 }
@@ -136,24 +141,14 @@ func (e *Engine) dial(ctx context.Context, s *session) (*session, error) {
 }
 
 func (s *session) reset(nc net.Conn) {
-	*s = session{nc: nc, fr: s.fr, out: outBuf{b: s.out.b[:0]}, hbuf: s.hbuf, rbuf: s.rbuf,
+	*s = session{nc: nc, fr: s.fr, out: outBuf{b: s.out.b[:0]}, hbuf: s.hbuf, rbuf: s.rbuf, dec: s.dec,
 		first: s.first[:0], again: s.again[:0],
 		maxStreams: 1<<31 - 1, maxFrameOut: 16384, peerWindow: minWindow, connSend: minWindow, tableSize: 4096, nextID: 1}
 	s.hbuf.Reset()
-	s.dec = hpack.NewDecoder(4096, s.emit)
-}
-
-// emit is the decoder's callback: it keeps :status (the first field of a
-// response) and turns itself off, so that no other field is decoded into
-// strings.
-func (s *session) emit(f hpack.HeaderField) {
-	if f.Name == ":status" && len(f.Value) == 3 {
-		v := f.Value
-		if v[0] >= '1' && v[0] <= '9' && v[1] >= '0' && v[1] <= '9' && v[2] >= '0' && v[2] <= '9' {
-			s.status = int(v[0]-'0')*100 + int(v[1]-'0')*10 + int(v[2]-'0')
-		}
+	if s.dec == nil {
+		s.dec = &statusDecoder{}
 	}
-	s.dec.SetEmitEnabled(false)
+	s.dec.reset()
 }
 
 var errNoSettings = errors.New("the server's first frame was not SETTINGS")
@@ -184,6 +179,9 @@ func (e *Engine) handshake(ctx context.Context, s *session) error {
 		if s.rend >= 9 && (http2.FrameType(s.rbuf[3]) != http2.FrameSettings || frameLen(s.rbuf) > maxFrameIn) {
 			return errNoSettings
 		}
+		if s.rend == len(s.rbuf) {
+			s.grow()
+		}
 		n, err := s.nc.Read(s.rbuf[s.rend:])
 		s.rend += n
 		s.in += int64(n)
@@ -213,6 +211,16 @@ func (e *Engine) handshake(ctx context.Context, s *session) error {
 	}
 	s.nc.SetDeadline(time.Time{})
 	return nil
+}
+
+// grow moves the unparsed bytes into a buffer of readBuf bytes.
+func (s *session) grow() {
+	if len(s.rbuf) >= readBuf {
+		return
+	}
+	nb := make([]byte, readBuf)
+	s.rend = copy(nb, s.rbuf[s.rpos:s.rend])
+	s.rpos, s.rbuf = 0, nb
 }
 
 var aLongTimeAgo = time.Unix(1, 0)
