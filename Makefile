@@ -29,6 +29,8 @@ fuzz-smoke:
 	@for t in FuzzResponse FuzzParser; do \
 		echo "fuzz $$t"; bash scripts/fuzz.sh $$t ./loadgen/h1/ $(FUZZTIME) || exit 1; done
 	@echo "fuzz FuzzShape"; bash scripts/fuzz.sh FuzzShape ./loadgen/ $(FUZZTIME)
+	@for t in FuzzFrames FuzzStatusDecoder; do \
+		echo "fuzz $$t"; bash scripts/fuzz.sh $$t ./loadgen/h2/ $(FUZZTIME) || exit 1; done
 
 fmt-check:
 	@test -z "$$(gofmt -l .)" || (gofmt -l .; echo "gofmt needed"; exit 1)

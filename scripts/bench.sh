@@ -10,18 +10,24 @@
 #   2. -t1 -c100 -R 50k for 10 s: the rate nginx counted and the generator's
 #      CPU, gowrk beside wrk2 (built by setup.sh into /tmp/peers/bin/wrk2);
 #   3. p50 latency over gowrk serve --delay 10ms minus the server's own p50
-#      service time: gowrk's overhead, beside wrk's.
+#      service time: gowrk's overhead, beside wrk's;
+#   4. HTTP/2, h2c and TLS: -t1 -c50 with 10 streams and with 1, and -t1
+#      -c1000 with 10 streams, beside h2load -m10 / -m1: requests nginx
+#      counted per generator CPU-second, and peak RSS.
 #
-# usage: scripts/bench.sh [rounds]     (default 3; about 8 minutes)
+# usage: scripts/bench.sh [rounds] [sections]   (default 3 rounds, sections
+#        1234; about 14 minutes; e.g. scripts/bench.sh 3 4 for HTTP/2 only)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bench="${BENCH:-$here/../shared/bench}"
 rounds=${1:-3}
+sections=${2:-1234}
 (cd "$here" && make build >/dev/null)
 g="$here/gowrk"
 bash "$bench/setup.sh" --no-app >/dev/null
 export PATH="/tmp/peers/bin:$PATH"
 
+if [[ $sections == *1* ]]; then
 echo "## 1. closed loop, 50 and 10,000 connections"
 bash "$bench/peers.sh" --suites h1,mem --rounds "$rounds" \
   --only wrk,ab,h2load-h1,gowrk-loop,gowrk-goroutine \
@@ -30,8 +36,11 @@ bash "$bench/peers.sh" --suites h1,mem --rounds "$rounds" \
   --gen "mem|gowrk-loop|wrk|$g --engine loop -t1 -c{C} -d{D}s {URL}" \
   --gen "mem|gowrk-goroutine|wrk|$g --engine goroutine -t1 -c{C} -d{D}s {URL}" | sed -n '/^### suite/,$p'
 
+fi
+
 stub() { curl -s http://127.0.0.1:18089/ | awk 'NR==3{print $3}'; }
 cpu_of() { awk '{printf "%.2f", $1 + $2}' "$1"; }
+if [[ $sections == *2* ]]; then
 echo
 echo "## 2. -t1 -c100 -R 50000 for 10 s (nginx's count; generator CPU seconds)"
 echo "| tool | round | requests nginx counted | of 500,000 | generator CPU s | CPU us per request |"
@@ -51,6 +60,9 @@ for r in $(seq 1 "$rounds"); do
   done
 done
 
+fi
+
+if [[ $sections == *3* ]]; then
 echo
 echo "## 3. overhead over a known 10 ms service time (gowrk serve --delay 10ms; -t1 -c10 -d5s)"
 echo "| tool | round | tool's p50 | server's p50 | overhead |"
@@ -74,3 +86,37 @@ for r in $(seq 1 "$rounds"); do
     echo "| $tool | $r | $p50 | $sp50 | $(awk -v a="$(us "$p50")" -v b="$(us "$sp50")" 'BEGIN{printf "%.0fus", a-b}') |"
   done
 done
+fi
+
+if [[ $sections == *4* ]]; then
+echo
+echo "## 4. HTTP/2, -t1 -c50 (peers.sh suites h2c and h2tls; nginx's count per generator CPU-second)"
+bash "$bench/peers.sh" --suites h2c,h2tls --rounds "$rounds" \
+  --only h2load-m10,h2load-m1,gowrk-m10,gowrk-m1 \
+  --gen "h2c|gowrk-m10|wrk|$g -q -t1 -c{C} --h2c --streams 10 -d{D}s {URL}" \
+  --gen "h2c|gowrk-m1|wrk|$g -q -t1 -c{C} --h2c -d{D}s {URL}" \
+  --gen "h2tls|gowrk-m10|wrk|$g -q -k -t1 -c{C} --http2 --streams 10 -d{D}s {URL}" \
+  --gen "h2tls|gowrk-m1|wrk|$g -q -k -t1 -c{C} --http2 -d{D}s {URL}" | sed -n '/^### suite/,$p'
+echo
+echo "## 4b. HTTP/2, -t1 -c1000, 10 streams each, 5 s"
+echo "| tool | protocol | round | requests nginx counted | generator CPU s | per CPU-s | peak RSS MB |"
+echo "|---|---|---|---|---|---|---|"
+for r in $(seq 1 "$rounds"); do
+  for proto in h2c tls; do
+    url=http://127.0.0.1:18081/; [ $proto = tls ] && url=https://127.0.0.1:18443/
+    for tool in h2load gowrk; do
+      case $tool in
+        h2load) cmd=(h2load -t1 -c1000 -m10 -D5 "$url") ;;
+        gowrk) if [ $proto = tls ]; then cmd=("$g" -q -k --http2 -t1 -c1000 --streams 10 -d5s "$url"); else cmd=("$g" -q --h2c -t1 -c1000 --streams 10 -d5s "$url"); fi ;;
+      esac
+      a=$(stub)
+      flock /tmp/bench.lock taskset -c 0 /usr/bin/time -f "%U %S %M" -o /tmp/bench-h2.time timeout 30 "${cmd[@]}" >/tmp/bench-h2.out 2>&1 || true
+      b=$(stub)
+      n=$((b - a - 1))
+      c=$(cpu_of /tmp/bench-h2.time)
+      rss=$(awk '{printf "%.0f", $3/1024}' /tmp/bench-h2.time)
+      echo "| $tool | $proto | $r | $n | $c | $(awk -v c="$c" -v n="$n" 'BEGIN{printf "%.0f", n/c}') | $rss |"
+    done
+  done
+done
+fi
