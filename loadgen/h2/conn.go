@@ -49,6 +49,7 @@ type conn struct {
 	backoff time.Duration
 	dialed  bool // a dial has succeeded
 	timer   *time.Timer
+	wakes   uint64 // reads that ended at their deadline (timer wakes)
 }
 
 func newConn(e *Engine, th *loadgen.Thread, slots []*loadgen.Slot) *conn {
@@ -263,6 +264,7 @@ func (c *conn) serve() bool {
 		}
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) && !c.stop.Load() {
+				c.wakes++
 				fromTimer = true
 				continue
 			}

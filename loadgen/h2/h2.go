@@ -67,6 +67,7 @@ type Engine struct {
 	mu      sync.Mutex
 	info    loadgen.ConnInfo // from the first handshake
 	infoSet bool
+	wakes   uint64 // timer wakes of finished threads
 }
 
 var _ loadgen.FirstDialer = (*Engine)(nil)
@@ -181,8 +182,10 @@ func (e *Engine) RunThread(ctx context.Context, th *loadgen.Thread) {
 	var wg sync.WaitGroup
 	first, _ := th.First.(*session)
 	n := th.Streams
+	conns := make([]*conn, 0, th.Connections())
 	for i := range th.Connections() {
 		c := newConn(e, th, th.Slots[i*n:(i+1)*n])
+		conns = append(conns, c)
 		if first != nil {
 			c.s, c.adopted, first = first, true, nil
 		}
@@ -201,4 +204,20 @@ func (e *Engine) RunThread(ctx context.Context, th *loadgen.Thread) {
 		first.close()
 	}
 	wg.Wait()
+	var wakes uint64
+	for _, c := range conns {
+		wakes += c.wakes
+	}
+	e.mu.Lock()
+	e.wakes += wakes
+	e.mu.Unlock()
+}
+
+// TimerWakes is how many times the engine's connections woke from a read
+// at its deadline (a due request, a timeout, the end) in the runs that
+// have finished: each costs the *net.OpError that net.Conn.Read returns.
+func (e *Engine) TimerWakes() uint64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.wakes
 }
