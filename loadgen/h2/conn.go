@@ -47,7 +47,7 @@ type conn struct {
 	limit   time.Duration // a request's timeout; -1: none (it waits for the end)
 	wake    time.Duration // the next time the loop must wake; -1: none
 	backoff time.Duration
-	dialed  bool // a dial has succeeded
+	dialed  bool // the first dial is done (succeeded, or failed and counted)
 	timer   *time.Timer
 	wakes   uint64 // reads that ended at their deadline (timer wakes)
 }
