@@ -16,6 +16,7 @@ import (
 
 	"github.com/gowrk/gowrk/loadgen"
 	"github.com/gowrk/gowrk/loadgen/h2"
+	"github.com/gowrk/gowrk/luascript"
 	"github.com/gowrk/gowrk/report"
 	"github.com/spf13/pflag"
 )
@@ -34,6 +35,7 @@ type options struct {
 	version  bool
 	engine   string // the engine that runs: loop, goroutine or h2 once parsed
 	h2       h2.Options
+	script   *luascript.Script // -s, loaded; nil without
 
 	stream, intervals, progress, quiet bool
 	hdrLog, prometheus                 string
@@ -73,6 +75,7 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.StringVarP(&p.method, "method", "m", "", "request `METHOD`, sent as given (default GET, or POST with a body)")
 	fs.StringVarP(&p.body, "body", "b", "", "request body `TEXT`")
 	fs.StringVar(&p.bodyFile, "body-file", "", "read the request body from `FILE`")
+	fs.StringVarP(&p.script, "script", "s", "", "wrk Lua `FILE`: wrk.method/path/headers/body and init(args) shape the request, done() reports; arguments after -- go to init")
 	fs.VarP(durationValue{&o.cfg.Timeout, nil}, "timeout", "T", "a request not answered within T of being sent counts as timed out (wrk's timeout)")
 	fs.StringVar(&p.timeoutAction, "timeout-action", "wait", "what a timed-out request does, `ACTION`: wait for its answer (counted late; the load stays as it was) or abort (close its connection, send the next on a new one)")
 	fs.VarP(durationValue{&o.cfg.ConnectTimeout, nil}, "connect-timeout", "", "bound on each connect and TLS handshake (default 5s, or --timeout if longer)")
@@ -124,6 +127,8 @@ type parsed struct {
 	method, body   string
 	bodyFile       string
 	insecure       bool
+	script         string
+	scriptArgs     []string
 	h2c            bool
 	streams        uint64
 	cacert, cert   string
@@ -196,10 +201,17 @@ func parseArgs(args []string) (*options, error) {
 	if _, ok := report.Lookup(o.format); !ok {
 		return nil, fmt.Errorf("--format %q: want one of %s", o.format, strings.Join(report.Names(), ", "))
 	}
-	if err := oneURL(fs.Args()); err != nil {
+	args = fs.Args()
+	if dash := fs.ArgsLenAtDash(); dash >= 0 {
+		if p.script == "" && len(args) > dash {
+			return nil, errors.New("arguments after -- are for a --script's init(args); there is no --script")
+		}
+		args, p.scriptArgs = args[:dash], args[dash:]
+	}
+	if err := oneURL(args); err != nil {
 		return nil, err
 	}
-	u, err := parseURL(fs.Arg(0))
+	u, err := parseURL(args[0])
 	if err != nil {
 		return nil, err
 	}
@@ -245,6 +257,11 @@ func parseArgs(args []string) (*options, error) {
 	}
 	if strings.ContainsAny(t.Method, " \t\r\n:/") {
 		return nil, fmt.Errorf("--method %q: want a method name such as GET, POST, PUT", p.method)
+	}
+	if p.script != "" {
+		if err := scriptOptions(o, p); err != nil {
+			return nil, err
+		}
 	}
 	switch p.timeoutAction {
 	case "wait":

@@ -113,6 +113,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gowrk: writing the report: %v\n", err)
 		return exitFailed
 	}
+	if opts.script != nil {
+		// wrk prints a script's output as it comes; gowrk keeps stdout for
+		// the report first, then what the script printed (init's and done's).
+		serr := opts.script.Done(res)
+		out.Write(opts.script.Output())
+		opts.script.Close()
+		if serr != nil {
+			fmt.Fprintf(stderr, "gowrk: %v\n", serr)
+			return exitFailed
+		}
+	}
 	if werr != nil {
 		fmt.Fprintf(stderr, "gowrk: %v\n", werr)
 		return exitFailed
