@@ -131,8 +131,11 @@ end
 		t.Fatalf("the report before the script's output: %v", err)
 	}
 	printed := out[i:]
-	if !strings.HasPrefix(printed, "requests=300 errors=0\n") || len(rec.requests) != 300 {
-		t.Errorf("done printed %q; the server received %d", printed, len(rec.requests))
+	rec.mu.Lock()
+	received := len(rec.requests)
+	rec.mu.Unlock()
+	if !strings.HasPrefix(printed, "requests=300 errors=0\n") || received != 300 {
+		t.Errorf("done printed %q; the server received %d", printed, received)
 	}
 	// The same histogram as the report's: the same microseconds.
 	if want := fmt.Sprintf("p50=%d p99=%d max=%d\n", rep.Latency.Percentiles["50"], rep.Latency.Percentiles["99"], rep.Latency.MaxUs); !strings.Contains(printed, want) {
