@@ -70,11 +70,7 @@ func TestFrames(t *testing.T) {
 		{name: "header table of 64 bytes", b: testserver.H2Behaviour{TableSize: 64}, check: allAnswered},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := testserver.StartH2(tc.b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(s.Close)
+			s := startRaw(t, tc.b)
 			cfg := config(t, s.URL())
 			cfg.Duration, cfg.Requests = 0, n
 			if tc.body != nil {
@@ -129,14 +125,10 @@ func runWith(t *testing.T, cfg loadgen.Config, opts h2.Options) (*loadgen.Result
 // TestNoSettings: a server that takes the preface and never sends SETTINGS
 // does not speak HTTP/2: the run stops before it starts, saying so.
 func TestNoSettings(t *testing.T) {
-	s, err := testserver.StartH2(testserver.H2Behaviour{NoSettings: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
+	s := startRaw(t, testserver.H2Behaviour{NoSettings: true})
 	cfg := config(t, s.URL())
 	began := time.Now()
-	_, err = runWith(t, cfg, h2.Options{DialTimeout: 300 * time.Millisecond})
+	_, err := runWith(t, cfg, h2.Options{DialTimeout: 300 * time.Millisecond})
 	var fatal *loadgen.FatalError
 	if !errors.As(err, &fatal) || !strings.Contains(err.Error(), "no SETTINGS frame within 300ms") {
 		t.Errorf("Run error %v, want a FatalError about the missing SETTINGS", err)
@@ -150,11 +142,7 @@ func TestNoSettings(t *testing.T) {
 // answer is cancelled with RST_STREAM(CANCEL) at its timeout, its slot
 // goes on, and the connection stays up.
 func TestStreamTimeouts(t *testing.T) {
-	s, err := testserver.StartH2(testserver.H2Behaviour{Stall: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
+	s := startRaw(t, testserver.H2Behaviour{Stall: 10})
 	cfg := config(t, s.URL())
 	cfg.Duration, cfg.Requests, cfg.Timeout, cfg.TimeoutAction = 0, 300, 200*time.Millisecond, loadgen.TimeoutAbort
 	res, err := runWith(t, cfg, h2.Options{DialTimeout: time.Second})

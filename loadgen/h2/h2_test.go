@@ -1,7 +1,6 @@
 package h2_test
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -91,15 +90,18 @@ func config(t *testing.T, rawURL string) loadgen.Config {
 
 func run(t *testing.T, cfg loadgen.Config) (*loadgen.Result, error) {
 	t.Helper()
-	eng, err := h2.New(context.Background(), cfg.Target, h2.Options{DialTimeout: cfg.Timeout})
+	return runWith(t, cfg, h2.Options{DialTimeout: cfg.Timeout})
+}
+
+// startRaw starts the raw HTTP/2 server with behaviour b for the test.
+func startRaw(t *testing.T, b testserver.H2Behaviour) *testserver.H2Server {
+	t.Helper()
+	s, err := testserver.StartH2(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := loadgen.Run(context.Background(), cfg, eng)
-	if err == nil {
-		testserver.CheckAccounting(t, res)
-	}
-	return res, err
+	t.Cleanup(s.Close)
+	return s
 }
 
 func trust(ts *httptest.Server) *tls.Config {
@@ -180,11 +182,7 @@ func TestRefusals(t *testing.T) {
 // TestGoAway: a server that sends GOAWAY after 10 streams per connection;
 // gowrk reconnects and carries on, losing nothing.
 func TestGoAway(t *testing.T) {
-	s, err := testserver.StartH2(testserver.H2Behaviour{GoAwayAfter: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
+	s := startRaw(t, testserver.H2Behaviour{GoAwayAfter: 10})
 	cfg := config(t, s.URL())
 	cfg.Duration, cfg.Requests, cfg.Streams = 0, 300, 1
 	res, err := run(t, cfg)
@@ -207,11 +205,7 @@ func TestGoAway(t *testing.T) {
 // TestStreamResets: RST_STREAM lands in the reset class and leaves the
 // connection up.
 func TestStreamResets(t *testing.T) {
-	s, err := testserver.StartH2(testserver.H2Behaviour{ResetEvery: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
+	s := startRaw(t, testserver.H2Behaviour{ResetEvery: 4})
 	cfg := config(t, s.URL())
 	cfg.Duration, cfg.Requests = 0, 400
 	res, err := run(t, cfg)
@@ -230,11 +224,7 @@ func TestStreamResets(t *testing.T) {
 // TestMaxConcurrentStreams: a server allowing 2 streams per connection caps
 // concurrency below --streams; requests wait for a slot and nothing fails.
 func TestMaxConcurrentStreams(t *testing.T) {
-	s, err := testserver.StartH2(testserver.H2Behaviour{MaxStreams: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
+	s := startRaw(t, testserver.H2Behaviour{MaxStreams: 2})
 	cfg := config(t, s.URL())
 	cfg.Duration, cfg.Requests, cfg.Streams = 0, 200, 8
 	res, err := run(t, cfg)
