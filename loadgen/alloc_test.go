@@ -30,9 +30,12 @@ func TestWorkerLoopAllocs(t *testing.T) {
 		n    uint64
 	}{{"closed-loop", 0, 200_000}, {"rate", 200_000, 100_000}} {
 		small, large := mallocs(1000, tc.rate), mallocs(tc.n, tc.rate)
-		// Allow 1 allocation per 1000 requests for the runtime's own
-		// bookkeeping (timers, goroutine stacks growing once).
-		if large > small+tc.n/1000 {
+		// Allow 1 allocation per 100 requests for what grows with the
+		// run's time rather than its requests: the runtime's sudogs when a
+		// parked worker's cache runs dry, timers, the per-second samplers.
+		// CI on a loaded 2-core machine saw 115 of them in 0.5 s at -R;
+		// one allocation per request would show as tc.n.
+		if large > small+tc.n/100 {
 			t.Errorf("%s: %d requests allocate %d times, 1000 requests %d: the loop allocates per request",
 				tc.name, tc.n, large, small)
 		}
