@@ -75,7 +75,7 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.StringVarP(&p.method, "method", "m", "", "request `METHOD`, sent as given (default GET, or POST with a body)")
 	fs.StringVarP(&p.body, "body", "b", "", "request body `TEXT`")
 	fs.StringVar(&p.bodyFile, "body-file", "", "read the request body from `FILE`")
-	fs.StringVarP(&p.script, "script", "s", "", "wrk Lua `FILE`: wrk.method/path/headers/body and init(args) shape the request, done() reports; arguments after -- go to init")
+	fs.StringVarP(&p.script, "script", "s", "", "wrk Lua `FILE`: wrk's API (setup, init, request, response, delay, done); arguments after -- go to init")
 	fs.VarP(durationValue{&o.cfg.Timeout, nil}, "timeout", "T", "a request not answered within T of being sent counts as timed out (wrk's timeout)")
 	fs.StringVar(&p.timeoutAction, "timeout-action", "wait", "what a timed-out request does, `ACTION`: wait for its answer (counted late; the load stays as it was) or abort (close its connection, send the next on a new one)")
 	fs.VarP(durationValue{&o.cfg.ConnectTimeout, nil}, "connect-timeout", "", "bound on each connect and TLS handshake (default 5s, or --timeout if longer)")
@@ -278,6 +278,9 @@ func parseArgs(args []string) (*options, error) {
 		return nil, err
 	}
 	if err := engineOptions(o, p); err != nil {
+		return nil, err
+	}
+	if err := scriptThreads(o, p); err != nil {
 		return nil, err
 	}
 	cfg.Engine = o.engine

@@ -116,12 +116,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if opts.script != nil {
 		// wrk prints a script's output as it comes; gowrk keeps stdout for
 		// the report first, then what the script printed (init's and done's).
+		rerr := opts.script.RunError() // it stopped the run; the report shows what was done
 		serr := opts.script.Done(res)
 		out.Write(opts.script.Output())
 		opts.script.Close()
 		if serr != nil {
 			fmt.Fprintf(stderr, "gowrk: %v\n", serr)
 			return exitFailed
+		}
+		if rerr != nil {
+			return exitFailed // the warning above said why the run stopped
 		}
 	}
 	if werr != nil {

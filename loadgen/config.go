@@ -59,6 +59,9 @@ type Config struct {
 	ConnectTimeout time.Duration
 	// Target is the request every connection sends.
 	Target Target
+	// Hooks, when not nil, holds one script thread per -t thread (wrk's
+	// request(), delay(), response()); the engine must run hooks.
+	Hooks []Hooks
 }
 
 // TargetBetween is the mean target rate between two offsets of the
@@ -136,6 +139,12 @@ func (c *Config) Validate() error {
 		func() error {
 			if c.Timeout <= 0 {
 				return fmt.Errorf("--timeout %s: must be positive", c.Timeout)
+			}
+			return nil
+		},
+		func() error {
+			if c.Hooks != nil && len(c.Hooks) != c.Threads {
+				return fmt.Errorf("--script: %d script threads for %d threads", len(c.Hooks), c.Threads)
 			}
 			return nil
 		},

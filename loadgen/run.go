@@ -28,6 +28,9 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	if !threaded && ce == nil {
 		return nil, fmt.Errorf("engine %T is neither a ConnEngine nor a ThreadEngine", eng)
 	}
+	if hr, ok := eng.(HookRunner); cfg.Hooks != nil && (!ok || !hr.RunsHooks()) {
+		return nil, errors.New("--script: this engine cannot run request(), response() or delay()")
+	}
 	var first Conn
 	var firstAny any
 	var err error
@@ -165,6 +168,9 @@ func buildThreads(cfg *Config, start, end time.Time, state *runState) []*Thread 
 		th := &Thread{Index: t, Streams: streams, Pipeline: max(cfg.Pipeline, 1), Start: start, End: end,
 			Timeout: cfg.Timeout, TimeoutAction: cfg.TimeoutAction, Idempotent: idempotent, WarmEnd: cfg.Warmup,
 			rec: newRecorder(start.Add(cfg.Warmup)), warmRec: newRecorder(start), run: state}
+		if cfg.Hooks != nil {
+			th.Hooks = cfg.Hooks[t]
+		}
 		if cfg.Shape != nil {
 			th.rec.stepLen = time.Duration(cfg.Shape.StepLength() * float64(time.Second))
 		}

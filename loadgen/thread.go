@@ -55,6 +55,10 @@ type Thread struct {
 	// otherwise.
 	First any
 
+	// Hooks are the script's per-request functions for this thread; nil
+	// without a script, or with one that only sets the request.
+	Hooks Hooks
+
 	rec     *Recorder
 	warmRec *Recorder
 	run     *runState

@@ -1,13 +1,17 @@
-// Package luascript runs wrk's Lua scripts (-s) on gopher-lua, as far as
-// gowrk supports them yet: a script that sets wrk.method, wrk.path,
-// wrk.headers and wrk.body (at the top level or in init(args)) and reports
-// in done(summary, latency, requests). The request it describes is built
-// once, so it costs nothing per request. Scripts with per-request hooks
-// (setup, request, response, delay) are refused with one line, not run
-// wrongly. print and io.write go to a buffer that the CLI writes to stdout
-// after the report, as wrk does.
+// Package luascript runs wrk's Lua scripts (-s) on gopher-lua.
 //
-// A Script is used by one goroutine: Load before the run, Done after it.
+// A script that only sets wrk.method, wrk.path, wrk.headers and wrk.body
+// (at the top level or in init(args)) is static: the request it describes
+// is built once and costs nothing per request. A script that defines
+// setup, request, response or delay is dynamic: as in wrk, each thread
+// gets an interpreter state of its own (Threads), set up by setup(thread)
+// in the main state and init(args) in its own, and the thread's engine
+// goroutine calls its hooks (loadgen.Hooks); no state is shared between
+// goroutines or locked. print and io.write go to buffers that the CLI
+// writes to stdout after the report.
+//
+// A Script is used by one goroutine: Load and Threads before the run,
+// Done after it; each Thread by its thread's goroutine during the run.
 package luascript
 
 import (
@@ -21,11 +25,15 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// Script is a loaded script and its interpreter state.
+// Script is a loaded script and its main interpreter state.
 type Script struct {
-	L    *lua.LState
-	name string
-	out  bytes.Buffer
+	L       *lua.LState
+	name    string
+	out     bytes.Buffer
+	target  loadgen.Target
+	dynamic bool
+	threads []*Thread
+	mark    int // the main state's output before the threads began
 }
 
 // Request is what the script made of the request.
@@ -35,16 +43,72 @@ type Request struct {
 	Body         []byte
 }
 
-// unsupported are wrk's hooks that gowrk does not run yet.
-var unsupported = []string{"setup", "request", "response", "delay"}
+// hooks are wrk's functions that make a script dynamic.
+var hooks = []string{"setup", "request", "response", "delay"}
 
-// Load runs the script file at path with args (init's arguments) for
-// target t, and returns the request it describes. Every error names the
-// file, and the line where Lua knows it.
+// Load runs the script file at path for target t. A static script's
+// init(args) runs here, and the request it describes is returned; a
+// dynamic one's init runs in each thread's state (Threads), and the
+// request returned is the top level's. Every error names the file, and the
+// line where Lua knows it.
 func Load(path string, args []string, t loadgen.Target) (*Script, Request, error) {
-	s := &Script{L: lua.NewState(), name: path}
+	s := &Script{L: lua.NewState(), name: path, target: t}
+	wrk, err := s.newWrk(s.L, &s.out)
+	if err != nil {
+		s.Close()
+		return nil, Request{}, err
+	}
 	L := s.L
-	s.redirectOutput()
+	for _, hook := range hooks {
+		if L.GetGlobal(hook).Type() == lua.LTFunction {
+			s.dynamic = true
+		}
+	}
+	if !s.dynamic {
+		if err := s.callInit(L, args); err != nil {
+			s.Close()
+			return nil, Request{}, err
+		}
+	}
+	req, err := s.request(L, wrk)
+	if err != nil {
+		s.Close()
+		return nil, Request{}, err
+	}
+	return s, req, nil
+}
+
+// Dynamic reports whether the script has per-thread hooks (setup,
+// request, response, delay): it then runs through Threads.
+func (s *Script) Dynamic() bool { return s.dynamic }
+
+// callInit calls init(args) in L, when the script defines it, and then
+// fixes wrk.request() to the request init left, as wrk.init does.
+func (s *Script) callInit(L *lua.LState, args []string) error {
+	if fn := L.GetGlobal("init"); fn.Type() == lua.LTFunction {
+		targs := L.NewTable()
+		for _, a := range args {
+			targs.Append(lua.LString(a))
+		}
+		if err := L.CallByParam(lua.P{Fn: fn, NRet: 0, Protect: true}, targs); err != nil {
+			return s.errorf(err)
+		}
+	}
+	wrk := L.GetGlobal("wrk").(*lua.LTable)
+	if err := L.CallByParam(lua.P{Fn: L.GetField(wrk, "format"), NRet: 1, Protect: true}); err != nil {
+		return s.errorf(err)
+	}
+	req := L.Get(-1)
+	L.Pop(1)
+	L.SetField(wrk, "request", L.NewFunction(func(L *lua.LState) int { L.Push(req); return 1 }))
+	return nil
+}
+
+// newWrk gives L the wrk table and output to out, and runs the script
+// file in it.
+func (s *Script) newWrk(L *lua.LState, out *bytes.Buffer) (*lua.LTable, error) {
+	t := s.target
+	redirectOutput(L, out)
 	wrk := L.NewTable()
 	host, port := t.URL.Hostname(), t.URL.Port()
 	if port == "" {
@@ -66,34 +130,14 @@ func Load(path string, args []string, t loadgen.Target) (*Script, Request, error
 	if len(t.Body) > 0 {
 		L.SetField(wrk, "body", lua.LString(t.Body))
 	}
-	L.SetField(wrk, "format", L.NewFunction(s.format(wrk, net.JoinHostPort(host, port))))
+	L.SetField(wrk, "format", L.NewFunction(format(wrk, net.JoinHostPort(host, port))))
+	L.SetField(wrk, "lookup", L.NewFunction(lookup))
+	L.SetField(wrk, "connect", L.NewFunction(connect))
 	L.SetGlobal("wrk", wrk)
-	if err := L.DoFile(path); err != nil {
-		s.Close()
-		return nil, Request{}, s.errorf(err)
+	if err := L.DoFile(s.name); err != nil {
+		return nil, s.errorf(err)
 	}
-	for _, hook := range unsupported {
-		if L.GetGlobal(hook).Type() == lua.LTFunction {
-			s.Close()
-			return nil, Request{}, fmt.Errorf("--script %s: %s() is not supported yet; gowrk runs scripts that set wrk.method, wrk.path, wrk.headers and wrk.body (at the top level or in init) and report in done()", path, hook)
-		}
-	}
-	if fn := L.GetGlobal("init"); fn.Type() == lua.LTFunction {
-		targs := L.NewTable()
-		for _, a := range args {
-			targs.Append(lua.LString(a))
-		}
-		if err := L.CallByParam(lua.P{Fn: fn, NRet: 0, Protect: true}, targs); err != nil {
-			s.Close()
-			return nil, Request{}, s.errorf(err)
-		}
-	}
-	req, err := s.request(wrk)
-	if err != nil {
-		s.Close()
-		return nil, Request{}, err
-	}
-	return s, req, nil
+	return wrk, nil
 }
 
 func (s *Script) errorf(err error) error {
@@ -109,8 +153,7 @@ func (s *Script) errorf(err error) error {
 }
 
 // request reads the request from the wrk table.
-func (s *Script) request(wrk *lua.LTable) (Request, error) {
-	L := s.L
+func (s *Script) request(L *lua.LState, wrk *lua.LTable) (Request, error) {
 	var r Request
 	m, ok := L.GetField(wrk, "method").(lua.LString)
 	if !ok || m == "" || strings.ContainsAny(string(m), " \t\r\n:/") {
@@ -151,7 +194,7 @@ func (s *Script) request(wrk *lua.LTable) (Request, error) {
 
 // format is wrk.format(method, path, headers, body): the request as
 // HTTP/1.1 text, wrk's defaults filling what is nil.
-func (s *Script) format(wrk *lua.LTable, hostport string) lua.LGFunction {
+func format(wrk *lua.LTable, hostport string) lua.LGFunction {
 	return func(L *lua.LState) int {
 		method := L.OptString(1, L.GetField(wrk, "method").String())
 		path := L.OptString(2, L.GetField(wrk, "path").String())
@@ -189,31 +232,49 @@ func (s *Script) format(wrk *lua.LTable, hostport string) lua.LGFunction {
 	}
 }
 
-// redirectOutput sends print and io.write to the script's buffer.
-func (s *Script) redirectOutput() {
-	L := s.L
+// redirectOutput sends L's print and io.write to out.
+func redirectOutput(L *lua.LState, out *bytes.Buffer) {
 	L.SetGlobal("print", L.NewFunction(func(L *lua.LState) int {
 		for i := 1; i <= L.GetTop(); i++ {
 			if i > 1 {
-				s.out.WriteByte('\t')
+				out.WriteByte('\t')
 			}
-			s.out.WriteString(L.ToStringMeta(L.Get(i)).String())
+			out.WriteString(L.ToStringMeta(L.Get(i)).String())
 		}
-		s.out.WriteByte('\n')
+		out.WriteByte('\n')
 		return 0
 	}))
 	if io, ok := L.GetGlobal("io").(*lua.LTable); ok {
 		L.SetField(io, "write", L.NewFunction(func(L *lua.LState) int {
 			for i := 1; i <= L.GetTop(); i++ {
-				s.out.WriteString(L.ToStringMeta(L.Get(i)).String())
+				out.WriteString(L.ToStringMeta(L.Get(i)).String())
 			}
 			return 0
 		}))
 	}
 }
 
-// Output is what the script printed so far.
-func (s *Script) Output() []byte { return s.out.Bytes() }
+// Output is what the script printed so far: the main state's until the
+// threads were made, each thread's in thread order, then the main state's
+// since (done()'s).
+func (s *Script) Output() []byte {
+	main := s.out.Bytes()
+	if len(s.threads) == 0 {
+		return main
+	}
+	var b bytes.Buffer
+	b.Write(main[:s.mark])
+	for _, t := range s.threads {
+		b.Write(t.out.Bytes())
+	}
+	b.Write(main[s.mark:])
+	return b.Bytes()
+}
 
-// Close releases the interpreter.
-func (s *Script) Close() { s.L.Close() }
+// Close releases the interpreters.
+func (s *Script) Close() {
+	for _, t := range s.threads {
+		t.L.Close()
+	}
+	s.L.Close()
+}

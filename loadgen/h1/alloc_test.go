@@ -68,10 +68,18 @@ func TestLoopAllocs(t *testing.T) {
 		name     string
 		pipeline int
 		rate     float64
-	}{{"closed loop", 1, 0}, {"pipelined", 4, 0}, {"rate", 1, 20000}} {
+		hooks    bool
+	}{{"closed loop", 1, 0, false}, {"pipelined", 4, 0, false}, {"rate", 1, 20000, false}, {"hooks", 1, 0, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := config(t, url)
 			cfg.Threads, cfg.Connections, cfg.Duration, cfg.Pipeline, cfg.Rate = 1, 4, 0, tc.pipeline, tc.rate
+			if tc.hooks {
+				// The engine's side of a script: request bytes per batch
+				// (two pipelined), responses kept and handed over. What
+				// an interpreter allocates is its own.
+				req, _ := h1.BuildRequest(cfg.Target)
+				cfg.Hooks = []loadgen.Hooks{&goHooks{req: append(append([]byte(nil), req...), req...)}}
+			}
 			cfg.Requests = 2000
 			small := mallocs(cfg)
 			cfg.Requests = 40000
@@ -82,3 +90,17 @@ func TestLoopAllocs(t *testing.T) {
 		})
 	}
 }
+
+// goHooks are loadgen.Hooks in Go that allocate nothing: a fixed batch of
+// requests, a response() that counts.
+type goHooks struct {
+	req       []byte
+	responses int
+}
+
+func (h *goHooks) Request(buf []byte) ([]byte, error) { return append(buf, h.req...), nil }
+func (h *goHooks) Delay() (time.Duration, error)      { return 0, nil }
+func (h *goHooks) WantsResponse() bool                { return true }
+func (h *goHooks) Response(int, []byte, []byte) error { h.responses++; return nil }
+func (h *goHooks) Stopped() bool                      { return false }
+func (h *goHooks) Addr() string                       { return "" }

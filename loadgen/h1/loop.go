@@ -80,6 +80,7 @@ func (e *LoopEngine) RunThread(ctx context.Context, th *loadgen.Thread) {
 type inflight struct {
 	due, send time.Duration // offsets from the start of the run
 	timer     int64         // timer lateness (us) when sent by a timer on an idle connection; -1 otherwise
+	head      bool          // a HEAD request: its response has no body (scripts)
 }
 
 // lconn is one connection of a loop: its descriptor, parse state and the
@@ -99,9 +100,10 @@ type lconn struct {
 	since   time.Duration // connecting since
 	timerAt time.Duration // the connection's timer (-1: none)
 	heapIdx int
-	timerOn bool // the timer is for a due send on an idle connection
-	redial  bool // the timer is for a redial
-	consume bool // a failure of the connect in progress takes a request
+	timerOn bool        // the timer is for a due send on an idle connection
+	redial  bool        // the timer is for a redial
+	consume bool        // a failure of the connect in progress takes a request
+	sc      *connScript // a script's requests; nil without hooks
 }
 
 const (
@@ -114,6 +116,7 @@ const (
 type loop struct {
 	e        *LoopEngine
 	sa       unix.Sockaddr // the loop's own copy: x/sys caches the raw form inside it
+	family   int
 	th       *loadgen.Thread
 	epfd     int
 	wakeFd   int
@@ -131,6 +134,7 @@ type loop struct {
 	stopped  bool
 	done     func(int, bool) // the parser's callback, bound once
 	cur      *lconn          // the connection being parsed
+	hooks    loadgen.Hooks   // the thread's script; nil without
 }
 
 func (e *LoopEngine) newLoop(th *loadgen.Thread) (*loop, error) {
@@ -144,7 +148,12 @@ func (e *LoopEngine) newLoop(th *loadgen.Thread) (*loop, error) {
 		return nil, fmt.Errorf("eventfd: %w", err)
 	}
 	unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: 0})
-	l := &loop{e: e, sa: cloneSockaddr(e.sa), th: th, epfd: epfd, wakeFd: wfd, events: make([]unix.EpollEvent, 512), rbuf: make([]byte, ReadChunk), end: -1}
+	l := &loop{e: e, sa: cloneSockaddr(e.sa), th: th, epfd: epfd, wakeFd: wfd, events: make([]unix.EpollEvent, 512), rbuf: make([]byte, ReadChunk), end: -1, hooks: th.Hooks, family: e.family}
+	if err := l.scriptAddr(); err != nil {
+		unix.Close(wfd)
+		unix.Close(epfd)
+		return nil, err
+	}
 	p := max(th.Pipeline, 1)
 	for range p {
 		l.reqs = append(l.reqs, e.request...)
@@ -156,6 +165,10 @@ func (e *LoopEngine) newLoop(th *loadgen.Thread) (*loop, error) {
 	for _, s := range th.Slots {
 		c := &lconn{slot: s, idx: len(l.conns), fd: -1, ring: make([]inflight, p), timerAt: -1, heapIdx: -1}
 		c.parser.head = e.head
+		if l.hooks != nil {
+			c.sc = &connScript{}
+			c.parser.capture = l.hooks.WantsResponse()
+		}
 		if s.None() {
 			c.state = stDone
 		} else {
@@ -257,13 +270,13 @@ func (l *loop) dial(idx int, c *lconn, consume bool) {
 		l.stopped = true
 		return
 	}
-	fd, err := connectStart(l.sa, l.e.family)
+	fd, err := connectStart(l.sa, l.family)
 	if err != nil {
 		l.dialFailed(idx, c, err, consume)
 		return
 	}
 	c.fd, c.state, c.since, c.used, c.wleft = fd, stConnecting, l.now, 0, 0
-	c.parser = parser{head: l.e.head, partial: c.parser.partial[:0]}
+	c.parser.reset(l.e.head)
 	c.out = true
 	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(idx + 1)}); err != nil {
 		unix.Close(fd)
@@ -322,6 +335,18 @@ func (l *loop) fill(idx int, c *lconn, fromTimer bool) {
 			l.setTimer(c, due)
 			break
 		}
+		if c.sc != nil {
+			at, ok := l.scriptNext(c, due, scheduled)
+			if !ok {
+				break // the script failed or stopped, or the batch waits for room
+			}
+			if at > l.now {
+				c.timerOn, c.redial = true, false
+				l.setTimer(c, at)
+				break
+			}
+			due, p = at, len(c.ring) // delay() adds to the due time; the ring may have grown
+		}
 		timer := int64(-1)
 		if !scheduled {
 			due = l.now
@@ -329,12 +354,18 @@ func (l *loop) fill(idx int, c *lconn, fromTimer bool) {
 			timer = int64((l.now - due) / time.Microsecond)
 		}
 		c.slot.Take(l.now)
-		c.ring[(c.head+c.n)%p] = inflight{due: due, send: l.now, timer: timer}
+		r := inflight{due: due, send: l.now, timer: timer}
+		if c.sc != nil {
+			r.head = l.scriptTake(c)
+		}
+		c.ring[(c.head+c.n)%p] = r
 		c.n++
 		k++
 	}
 	if k > 0 {
-		c.wleft += k * len(l.e.request)
+		if c.sc == nil {
+			c.wleft += k * len(l.e.request)
+		}
 		if l.th.TimeoutAction == loadgen.TimeoutAbort || l.end < 0 {
 			l.armSweep() // the sweep abandons requests past their limit
 		}
@@ -345,8 +376,12 @@ func (l *loop) fill(idx int, c *lconn, fromTimer bool) {
 // write writes the pending request bytes (a suffix of the prebuilt
 // pipeline buffer: every request is the same).
 func (l *loop) write(idx int, c *lconn) {
+	buf := l.reqs
+	if c.sc != nil {
+		buf = c.sc.wbuf // a script's requests, as taken
+	}
 	for c.wleft > 0 {
-		n, err := rawWrite(c.fd, l.reqs[len(l.reqs)-c.wleft:])
+		n, err := rawWrite(c.fd, buf[len(buf)-c.wleft:])
 		if n > 0 {
 			c.wleft -= n
 			c.slot.Bytes(0, int64(n), l.now)
@@ -361,6 +396,9 @@ func (l *loop) write(idx int, c *lconn) {
 		}
 		l.broken(idx, c, loadgen.ClassWrite, err)
 		return
+	}
+	if c.sc != nil {
+		c.sc.wbuf = c.sc.wbuf[:0]
 	}
 	if c.out {
 		l.setOut(idx, c, false)
@@ -420,6 +458,9 @@ func (l *loop) complete(status int, close bool) {
 	c.n--
 	c.used++
 	c.slot.Completed(r.due, r.send, l.now, status, r.timer)
+	if c.sc != nil {
+		l.scriptResponse(c, status)
+	}
 	if close {
 		c.state = stClosed // the caller reopens once the buffer is parsed
 	}
@@ -484,6 +525,9 @@ func (l *loop) closeFd(c *lconn) {
 	}
 	c.state, c.out, c.wleft = stClosed, false, 0
 	c.parser.partial = c.parser.partial[:0]
+	if c.sc != nil {
+		c.sc.wbuf = c.sc.wbuf[:0]
+	}
 }
 
 func (l *loop) slotDone(c *lconn) {

@@ -21,6 +21,29 @@ type parser struct {
 	head      bool   // the request is HEAD: responses carry no body
 	started   bool   // a byte of the current response has arrived
 	partial   []byte // an incomplete header block or line, across reads
+
+	// capture keeps each response's final header block (status line
+	// included) in hdr and its body, de-chunked, in body, for a script's
+	// response(); off, nothing is copied.
+	capture   bool
+	hdr, body []byte
+	hstart    int // where header's final block began in what it parsed
+}
+
+// maxCapture bounds the body kept for a script's response(): beyond it
+// the body is counted but not kept.
+const maxCapture = 16 << 20
+
+// reset readies the parser for a new connection, keeping its buffers.
+func (ps *parser) reset(head bool) {
+	*ps = parser{head: head, partial: ps.partial[:0], capture: ps.capture, hdr: ps.hdr[:0], body: ps.body[:0]}
+}
+
+// keep appends body bytes for the script, up to maxCapture.
+func (ps *parser) keep(b []byte) {
+	if n := min(len(b), maxCapture-len(ps.body)); n > 0 {
+		ps.body = append(ps.body, b[:n]...)
+	}
 }
 
 const (
@@ -63,6 +86,10 @@ func (ps *parser) feed(p []byte, done func(status int, close bool)) error {
 				ps.partial = append(ps.partial[:0], p...)
 				return nil
 			}
+			if ps.capture {
+				ps.hdr = append(ps.hdr[:0], p[ps.hstart:n]...)
+				ps.body = ps.body[:0]
+			}
 			p = p[n:]
 			if ps.phase == phHeader && (ps.status >= 200 || ps.status == 101) {
 				ps.end(done) // a response without a body ended
@@ -70,6 +97,9 @@ func (ps *parser) feed(p []byte, done func(status int, close bool)) error {
 		case phBody, phChunkData:
 			n := min(ps.remaining, int64(len(p)))
 			ps.remaining -= n
+			if ps.capture {
+				ps.keep(p[:n])
+			}
 			p = p[n:]
 			if ps.remaining == 0 {
 				if ps.phase == phBody {
@@ -118,6 +148,9 @@ func (ps *parser) feed(p []byte, done func(status int, close bool)) error {
 				ps.phase, ps.remaining = phChunkData, size
 			}
 		case phUntilClose:
+			if ps.capture {
+				ps.keep(p)
+			}
 			return nil // everything until the connection closes is body
 		}
 	}
@@ -151,6 +184,7 @@ func (ps *parser) header(p []byte) (int, error) {
 	}
 	pos := 0
 	for {
+		ps.hstart = pos
 		n, err := ps.block(p[pos:])
 		if n == 0 || err != nil {
 			return 0, err

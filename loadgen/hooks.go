@@ -1,0 +1,49 @@
+package loadgen
+
+import "time"
+
+// Hooks are a script's per-request functions for one thread (wrk's
+// request(), delay() and response(), and thread:stop()). The thread's
+// engine goroutine is the only one that calls them, so an interpreter
+// behind them is never shared or locked. Engines that cannot run them
+// refuse a Config with Hooks (the caller checks Engine.RunsHooks).
+//
+// The hooks are the script's, not the run's rules: every request they make
+// is taken, counted and timed through the thread's Slots like any other.
+type Hooks interface {
+	// Request appends the next requests to buf, as HTTP/1.1 bytes, and
+	// returns it: several requests in a row are pipelined, as wrk does with
+	// a request() that returns them concatenated.
+	Request(buf []byte) ([]byte, error)
+	// Delay is how long the next batch of requests waits (wrk's delay()):
+	// after the previous response in closed loop, after its due time under
+	// a schedule (where it adds to the due time, as in wrk2). 0: none.
+	Delay() (time.Duration, error)
+	// WantsResponse says whether Response must be called: only then do
+	// engines keep a response's header block and body.
+	WantsResponse() bool
+	// Response is called with every complete response: its status, its
+	// header block as received (status line excluded) and its body
+	// (de-chunked). The slices are only valid during the call.
+	Response(status int, header, body []byte) error
+	// Stopped reports whether the script stopped its thread
+	// (thread:stop()); the engine then ends the thread as a run end does.
+	Stopped() bool
+	// Addr is the address the thread connects to ("host:port", wrk's
+	// thread.addr set in setup()); "" for the target's.
+	Addr() string
+}
+
+// HookRunner is an Engine that can run Hooks: today the HTTP/1.1 event
+// loop, one interpreter per thread as in wrk.
+type HookRunner interface {
+	RunsHooks() bool
+}
+
+// Abort stops the whole run early because of err (a script's request()
+// or response() failed): the report says why and shows what was done.
+func (t *Thread) Abort(err error) { t.run.abort(err.Error()) }
+
+// ScriptDelay is the longest delay() gowrk accepts: a script returning
+// more is an error, not a run that hangs past its end.
+const ScriptDelay = time.Hour

@@ -1,0 +1,266 @@
+package luascript
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/gowrk/gowrk/loadgen"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Thread is one thread's interpreter state and the hooks the script
+// defines in it: a loadgen.Hooks, used by its thread's engine goroutine
+// only (after Threads made it, before Done reads it).
+type Thread struct {
+	s       *Script
+	L       *lua.LState
+	out     bytes.Buffer
+	addr    string
+	stopped bool
+	err     error  // the first error of a hook during the run
+	static  []byte // wrk.request()'s bytes, for a script without request()
+
+	request, response, delay *lua.LFunction
+}
+
+var _ loadgen.Hooks = (*Thread)(nil)
+
+// Threads makes n thread states, as wrk does: each runs the script file
+// afresh, with wrk.thread its thread object; setup(thread) runs in the main
+// state (where thread:set and thread.addr prepare it), then init(args) in
+// the thread's own. An error in either is returned, before any load.
+func (s *Script) Threads(n int, args []string) ([]loadgen.Hooks, error) {
+	s.mark = s.out.Len()
+	hooks := make([]loadgen.Hooks, 0, n)
+	for range n {
+		t := &Thread{s: s, L: lua.NewState()}
+		s.threads = append(s.threads, t) // Close releases it, whatever happens
+		wrk, err := s.newWrk(t.L, &t.out)
+		if err != nil {
+			return nil, err
+		}
+		t.L.SetField(wrk, "thread", t.object(t.L))
+		if fn, ok := s.L.GetGlobal("setup").(*lua.LFunction); ok {
+			if err := s.L.CallByParam(lua.P{Fn: fn, NRet: 0, Protect: true}, t.object(s.L)); err != nil {
+				return nil, s.errorf(err)
+			}
+		}
+		if err := s.callInit(t.L, args); err != nil {
+			return nil, err
+		}
+		if err := t.L.CallByParam(lua.P{Fn: t.L.GetField(wrk, "request"), NRet: 1, Protect: true}); err != nil {
+			return nil, s.errorf(err)
+		}
+		t.static = []byte(t.L.Get(-1).String())
+		t.L.Pop(1)
+		t.request, _ = t.L.GetGlobal("request").(*lua.LFunction)
+		t.response, _ = t.L.GetGlobal("response").(*lua.LFunction)
+		t.delay, _ = t.L.GetGlobal("delay").(*lua.LFunction)
+		hooks = append(hooks, t)
+	}
+	return hooks, nil
+}
+
+// Request implements loadgen.Hooks: request()'s string, or the thread's
+// wrk.request() when the script defines no request().
+func (t *Thread) Request(buf []byte) ([]byte, error) {
+	if t.request == nil {
+		return append(buf, t.static...), nil
+	}
+	L := t.L
+	if err := L.CallByParam(lua.P{Fn: t.request, NRet: 1, Protect: true}); err != nil {
+		return buf, t.fail(t.s.errorf(err))
+	}
+	v := L.Get(-1)
+	L.Pop(1)
+	str, ok := v.(lua.LString)
+	if !ok {
+		return buf, t.fail(fmt.Errorf("--script %s: request() returned a %s, want the request as a string (wrk.format)", t.s.name, v.Type()))
+	}
+	return append(buf, str...), nil
+}
+
+// Delay implements loadgen.Hooks: delay()'s milliseconds.
+func (t *Thread) Delay() (time.Duration, error) {
+	if t.delay == nil {
+		return 0, nil
+	}
+	L := t.L
+	if err := L.CallByParam(lua.P{Fn: t.delay, NRet: 1, Protect: true}); err != nil {
+		return 0, t.fail(t.s.errorf(err))
+	}
+	v := L.Get(-1)
+	L.Pop(1)
+	ms, ok := v.(lua.LNumber)
+	d := time.Duration(float64(ms) * float64(time.Millisecond))
+	if !ok || math.IsNaN(float64(ms)) || ms < 0 || d > loadgen.ScriptDelay {
+		return 0, t.fail(fmt.Errorf("--script %s: delay() returned %s, want milliseconds from 0 to %d", t.s.name, v, loadgen.ScriptDelay.Milliseconds()))
+	}
+	return d, nil
+}
+
+// WantsResponse implements loadgen.Hooks.
+func (t *Thread) WantsResponse() bool { return t.response != nil }
+
+// Response implements loadgen.Hooks: response(status, headers, body), the
+// headers a table by their names as received.
+func (t *Thread) Response(status int, header, body []byte) error {
+	L := t.L
+	headers := L.NewTable()
+	if i := bytes.IndexByte(header, '\n'); i >= 0 {
+		header = header[i+1:] // the status line
+	}
+	for len(header) > 0 {
+		line := header
+		if i := bytes.IndexByte(header, '\n'); i >= 0 {
+			line, header = header[:i], header[i+1:]
+		} else {
+			header = nil
+		}
+		if c := bytes.IndexByte(line, ':'); c > 0 {
+			L.SetField(headers, string(line[:c]), lua.LString(bytes.TrimSpace(line[c+1:])))
+		}
+	}
+	err := L.CallByParam(lua.P{Fn: t.response, NRet: 0, Protect: true}, lua.LNumber(status), headers, lua.LString(body))
+	if err != nil {
+		return t.fail(t.s.errorf(err))
+	}
+	return nil
+}
+
+// fail keeps the thread's first error, for RunError, and returns it.
+func (t *Thread) fail(err error) error {
+	if t.err == nil {
+		t.err = err
+	}
+	return err
+}
+
+// RunError is the first error a hook raised during the run (which stopped
+// the run), nil if none did. It is read after the run.
+func (s *Script) RunError() error {
+	for _, t := range s.threads {
+		if t.err != nil {
+			return t.err
+		}
+	}
+	return nil
+}
+
+// Stopped implements loadgen.Hooks: thread:stop() was called.
+func (t *Thread) Stopped() bool { return t.stopped }
+
+// Addr implements loadgen.Hooks: thread.addr, as setup left it.
+func (t *Thread) Addr() string { return t.addr }
+
+// object is t's thread object in state L (wrk's thread userdata): addr,
+// get(name), set(name, value), stop().
+func (t *Thread) object(L *lua.LState) *lua.LUserData {
+	ud := L.NewUserData()
+	ud.Value = t
+	mt := L.NewTable()
+	methods := map[string]lua.LGFunction{
+		"get": func(L *lua.LState) int {
+			L.Push(copyValue(L, t.L.GetGlobal(L.CheckString(2)), 0))
+			return 1
+		},
+		"set": func(L *lua.LState) int {
+			t.L.SetGlobal(L.CheckString(2), copyValue(t.L, L.Get(3), 0))
+			return 0
+		},
+		"stop": func(L *lua.LState) int { t.stopped = true; return 0 },
+	}
+	L.SetField(mt, "__index", L.NewFunction(func(L *lua.LState) int {
+		switch k := L.CheckString(2); k {
+		case "addr":
+			if t.addr == "" {
+				L.Push(lua.LNil)
+			} else {
+				L.Push(lua.LString(t.addr))
+			}
+		default:
+			if m, ok := methods[k]; ok {
+				L.Push(L.NewFunction(m))
+			} else {
+				L.Push(lua.LNil)
+			}
+		}
+		return 1
+	}))
+	L.SetField(mt, "__newindex", L.NewFunction(func(L *lua.LState) int {
+		if L.CheckString(2) != "addr" {
+			L.RaiseError("thread.%s cannot be set; only thread.addr", L.CheckString(2))
+		}
+		a := L.CheckString(3)
+		if _, _, err := net.SplitHostPort(a); err != nil || net.ParseIP(hostOf(a)) == nil {
+			L.RaiseError("thread.addr %q: want ip:port, as wrk.lookup returns", a)
+		}
+		t.addr = a
+		return 0
+	}))
+	L.SetMetatable(ud, mt)
+	return ud
+}
+
+func hostOf(hostport string) string {
+	h, _, _ := net.SplitHostPort(hostport)
+	return h
+}
+
+// copyValue copies v into L's world (wrk copies values between states):
+// strings, numbers, booleans and tables of them; functions and userdata
+// become nil.
+func copyValue(L *lua.LState, v lua.LValue, depth int) lua.LValue {
+	switch x := v.(type) {
+	case lua.LString, lua.LNumber, lua.LBool:
+		return x
+	case *lua.LTable:
+		if depth > 32 {
+			return lua.LNil
+		}
+		t := L.NewTable()
+		x.ForEach(func(k, v lua.LValue) { t.RawSet(copyValue(L, k, depth+1), copyValue(L, v, depth+1)) })
+		return t
+	}
+	return lua.LNil
+}
+
+// lookup is wrk.lookup(host, service): the host's addresses as "ip:port"
+// strings, or nil and a message.
+func lookup(L *lua.LState) int {
+	host, service := L.CheckString(1), L.OptString(2, "http")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	port, err := net.DefaultResolver.LookupPort(ctx, "tcp", service)
+	var ips []string
+	if err == nil {
+		ips, err = net.DefaultResolver.LookupHost(ctx, host)
+	}
+	if err != nil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(err.Error()))
+		return 2
+	}
+	t := L.NewTable()
+	for _, ip := range ips {
+		t.Append(lua.LString(net.JoinHostPort(ip, strconv.Itoa(port))))
+	}
+	L.Push(t)
+	return 1
+}
+
+// connect is wrk.connect(addr): whether a TCP connection to addr opens
+// within a second (it is closed at once).
+func connect(L *lua.LState) int {
+	c, err := net.DialTimeout("tcp", L.CheckString(1), time.Second)
+	if err == nil {
+		c.Close()
+	}
+	L.Push(lua.LBool(err == nil))
+	return 1
+}

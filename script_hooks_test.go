@@ -1,0 +1,237 @@
+//go:build linux
+
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The tests of wrk's per-request hooks (request, response, delay, setup,
+// thread:get/set/stop, thread.addr, pipelined request()). Each checks what
+// a recording server received, and what the script printed.
+
+// scriptRun runs gowrk with a script and returns its JSON report and what
+// the script printed after it.
+type scriptReport struct {
+	Requests uint64 `json:"requests"`
+	InFlight uint64 `json:"in_flight_at_stop"`
+	Unsent   uint64 `json:"unsent_at_stop"`
+	Latency  struct {
+		Percentiles map[string]int64 `json:"percentiles_us"`
+		MaxUs       int64            `json:"max_us"`
+	} `json:"latency"`
+}
+
+func scriptRun(t *testing.T, src string, args ...string) (scriptReport, string) {
+	t.Helper()
+	args = append([]string{"-q", "-f", "json", "-s", writeScript(t, src)}, args...)
+	code, out, errs := gowrk(t, args...)
+	if code != 0 {
+		t.Fatalf("gowrk %v: exit %d: %s", args, code, errs)
+	}
+	var rep scriptReport
+	dec := json.NewDecoder(strings.NewReader(out))
+	if err := dec.Decode(&rep); err != nil {
+		t.Fatalf("report: %v: %s", err, out)
+	}
+	return rep, strings.TrimSpace(out[dec.InputOffset():])
+}
+
+func (r *recorder) all() []recorded {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]recorded(nil), r.requests...)
+}
+
+// TestScriptCounter: setup gives each thread an id (thread:set), request()
+// POSTs a JSON body to a path with a per-thread counter and sends the
+// counter in a header; done reads each thread's counter with thread:get.
+func TestScriptCounter(t *testing.T) {
+	rec, url := startRecorder(t)
+	rep, printed := scriptRun(t, `
+local threads, n = {}, 0
+function setup(thread)
+  n = n + 1
+  thread:set("id", n)
+  table.insert(threads, thread)
+end
+function init(args) counter = 0 end
+function request()
+  local path = "/t" .. id .. "/" .. counter
+  local body = '{"n": ' .. counter .. '}'
+  local req = wrk.format("POST", path, {["Content-Type"] = "application/json", ["X-Token"] = counter, ["X-Thread"] = id}, body)
+  counter = counter + 1
+  return req
+end
+function done(summary, latency, requests)
+  for _, th in ipairs(threads) do print("thread", th:get("id"), th:get("counter")) end
+end
+`, "-t2", "-c4", "-n", "400", url)
+	got := rec.all()
+	if rep.Requests != 400 || len(got) != 400 {
+		t.Fatalf("gowrk completed %d, the server received %d", rep.Requests, len(got))
+	}
+	seen := map[string]bool{}
+	for _, r := range got {
+		var n int
+		var id string
+		if _, err := fmt.Sscanf(strings.ReplaceAll(r.uri, "/", " "), " t%s %d", &id, &n); err != nil {
+			t.Fatalf("path %q: %v", r.uri, err)
+		}
+		want := recorded{"POST", r.uri, "application/json", fmt.Sprint(n), fmt.Sprintf(`{"n": %d}`, n), 1, id}
+		if r != want || seen[r.uri] || n >= 200 {
+			t.Fatalf("server received %+v, want %+v once, counters below 200", r, want)
+		}
+		seen[r.uri] = true
+	}
+	if printed != "thread\t1\t200\nthread\t2\t200" {
+		t.Errorf("done printed %q", printed)
+	}
+}
+
+// TestScriptResponseToken: a token read from a response header in
+// response() is sent from then on; the body reaches response() too.
+func TestScriptResponseToken(t *testing.T) {
+	rec, url := startRecorder(t)
+	rep, printed := scriptRun(t, `
+local th
+function setup(thread) th = thread end
+function init() bodies = 0 end
+function request()
+  if token then return wrk.format("GET", "/api", {["X-Token"] = token}) end
+  return wrk.format("POST", "/login")
+end
+function response(status, headers, body)
+  if status ~= 200 or body ~= "ok" then error("got " .. status .. " " .. body) end
+  token = headers["X-Issued-Token"]
+  bodies = bodies + 1
+end
+function done() print("responses " .. th:get("bodies")) end
+`, "-t1", "-c1", "-n", "50", url)
+	got := rec.all()
+	if rep.Requests != 50 || len(got) != 50 {
+		t.Fatalf("gowrk completed %d, the server received %d", rep.Requests, len(got))
+	}
+	if got[0].method != "POST" || got[0].uri != "/login" || got[0].token != "" {
+		t.Errorf("first request %+v, want POST /login without a token", got[0])
+	}
+	for _, r := range got[1:] {
+		if r.method != "GET" || r.uri != "/api" || r.token != "tok-7" {
+			t.Fatalf("after the first response the server received %+v, want GET /api with X-Token tok-7", r)
+		}
+	}
+	if printed != "responses 50" {
+		t.Errorf("done printed %q", printed)
+	}
+}
+
+// TestScriptPipeline: a request() that returns three requests pipelines
+// them (wrk's pipeline.lua): the server receives each a third of the time.
+func TestScriptPipeline(t *testing.T) {
+	rec, url := startRecorder(t)
+	rep, _ := scriptRun(t, `
+init = function(args)
+  req = wrk.format(nil, "/?foo") .. wrk.format(nil, "/?bar") .. wrk.format("POST", "/?baz", nil, "body")
+end
+request = function() return req end
+`, "-t1", "-c2", "-n", "300", url)
+	got := rec.all()
+	count := map[string]int{}
+	for _, r := range got {
+		count[r.method+" "+r.uri+" "+r.body]++
+	}
+	if rep.Requests != 300 || count["GET /?foo "] != 100 || count["GET /?bar "] != 100 || count["POST /?baz body"] != 100 {
+		t.Fatalf("gowrk completed %d; the server received %v", rep.Requests, count)
+	}
+}
+
+// TestScriptDelay: delay() holds each request back: in closed loop the run
+// takes at least the delays' sum and the delay is not in the latency;
+// under -R it adds to the due time, so the latency still excludes it and
+// every request due is accounted for.
+func TestScriptDelay(t *testing.T) {
+	rec, url := startRecorder(t)
+	start := time.Now()
+	rep, _ := scriptRun(t, `function delay() return 50 end`, "-t1", "-c1", "-n", "10", url)
+	took := time.Since(start)
+	if rep.Requests != 10 || len(rec.all()) != 10 || took < 500*time.Millisecond {
+		t.Fatalf("gowrk completed %d, the server received %d, in %s (10 delays of 50ms)", rep.Requests, len(rec.all()), took)
+	}
+	if p := rep.Latency.Percentiles["50"]; p >= 50_000 {
+		t.Errorf("latency p50 %dus: the delay must not be in the latency", p)
+	}
+
+	rec2, url2 := startRecorder(t)
+	rep, _ = scriptRun(t, `function delay() return 200 end`, "-t1", "-c2", "-R", "50", "-d", "2s", url2)
+	if got := uint64(len(rec2.all())); got != rep.Requests+rep.InFlight || rep.Requests+rep.InFlight+rep.Unsent != 100 {
+		t.Errorf("server %d, gowrk completed %d + in flight %d + unsent %d; want 100 due in all", got, rep.Requests, rep.InFlight, rep.Unsent)
+	}
+	if rep.Requests < 80 || rep.Unsent > 15 {
+		t.Errorf("completed %d, unsent %d: a 200ms delay should leave about 10 unsent at the end", rep.Requests, rep.Unsent)
+	}
+	if p := rep.Latency.Percentiles["99"]; p >= 200_000 {
+		t.Errorf("latency p99 %dus under -R: delay() adds to the due time, it is not latency", p)
+	}
+}
+
+// TestScriptSetupAddr: setup gives each thread an id and an address
+// (thread.addr), and each thread's requests go there.
+func TestScriptSetupAddr(t *testing.T) {
+	recA, urlA := startRecorder(t)
+	recB, urlB := startRecorder(t)
+	addrB := strings.TrimSuffix(strings.TrimPrefix(urlB, "http://"), "/")
+	_, printed := scriptRun(t, fmt.Sprintf(`
+local n, threads = 0, {}
+function setup(thread)
+  n = n + 1
+  thread:set("id", n)
+  if n == 1 then
+    local addrs = wrk.lookup("127.0.0.1", %q)
+    if not wrk.connect(addrs[1]) then error("cannot connect to " .. addrs[1]) end
+    thread.addr = addrs[1]
+  end
+  table.insert(threads, thread)
+end
+function request() return wrk.format(nil, nil, {["X-Thread"] = id}) end
+function done()
+  for _, th in ipairs(threads) do print(th:get("id"), th.addr) end
+end
+`, addrB[strings.LastIndex(addrB, ":")+1:]), "-t2", "-c2", "-n", "100", urlA)
+	a, b := recA.all(), recB.all()
+	if len(a) != 50 || len(b) != 50 {
+		t.Fatalf("server A received %d, B %d; want 50 each", len(a), len(b))
+	}
+	for _, r := range b {
+		if r.thread != "1" {
+			t.Fatalf("B received %+v from thread %q, want thread 1 only", r, r.thread)
+		}
+	}
+	for _, r := range a {
+		if r.thread != "2" {
+			t.Fatalf("A received %+v from thread %q, want thread 2 only", r, r.thread)
+		}
+	}
+	if want := "1\t" + addrB + "\n2\tnil"; printed != want {
+		t.Errorf("done printed %q, want %q", printed, want)
+	}
+}
+
+// TestScriptStop: thread:stop() in response() ends its thread: each of two
+// threads stops after its 50th response, well before the run's end.
+func TestScriptStop(t *testing.T) {
+	rec, url := startRecorder(t)
+	rep, _ := scriptRun(t, `
+local responses = 0
+function response()
+  responses = responses + 1
+  if responses == 50 then wrk.thread:stop() end
+end
+`, "-t2", "-c2", "-d", "2s", url)
+	if got := len(rec.all()); rep.Requests != 100 || got != 100 || rep.InFlight != 0 {
+		t.Fatalf("gowrk completed %d (in flight %d), the server received %d; want 100: 50 per thread", rep.Requests, rep.InFlight, got)
+	}
+}
