@@ -14,14 +14,18 @@
 #   4. HTTP/2, h2c and TLS: -t1 -c50 with 10 streams and with 1, and -t1
 #      -c1000 with 10 streams, beside h2load -m10 / -m1: requests nginx
 #      counted per generator CPU-second, and peak RSS.
+#   5. Lua scripts (scripts/lua/): a static one (auth.lua), a dynamic
+#      request() (counter.lua) and a response() (response.lua), gowrk beside
+#      wrk running the same file, -t1 -c50 -d5s: nginx's count per generator
+#      CPU-second.
 #
 # usage: scripts/bench.sh [rounds] [sections]   (default 3 rounds, sections
-#        1234; about 14 minutes; e.g. scripts/bench.sh 3 4 for HTTP/2 only)
+#        12345; about 16 minutes; e.g. scripts/bench.sh 3 4 for HTTP/2 only)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bench="${BENCH:-$here/../shared/bench}"
 rounds=${1:-3}
-sections=${2:-1234}
+sections=${2:-12345}
 (cd "$here" && make build >/dev/null)
 g="$here/gowrk"
 bash "$bench/setup.sh" --no-app >/dev/null
@@ -116,6 +120,30 @@ for r in $(seq 1 "$rounds"); do
       c=$(cpu_of /tmp/bench-h2.time)
       rss=$(awk '{printf "%.0f", $3/1024}' /tmp/bench-h2.time)
       echo "| $tool | $proto | $r | $n | $c | $(awk -v c="$c" -v n="$n" 'BEGIN{printf "%.0f", n/c}') | $rss |"
+    done
+  done
+done
+fi
+
+if [[ $sections == *5* ]]; then
+echo
+echo "## 5. Lua scripts, -t1 -c50 -d5s (nginx's count per generator CPU-second)"
+echo "| script | tool | round | requests nginx counted | generator CPU s | per CPU-s |"
+echo "|---|---|---|---|---|---|"
+for r in $(seq 1 "$rounds"); do
+  for script in auth counter response; do
+    for tool in wrk gowrk; do
+      f="$here/scripts/lua/$script.lua"
+      case $tool in
+        wrk) cmd=(wrk -t1 -c50 -d5s -s "$f" http://127.0.0.1:18080/) ;;
+        gowrk) cmd=("$g" -q -t1 -c50 -d5s -s "$f" http://127.0.0.1:18080/) ;;
+      esac
+      a=$(stub)
+      flock /tmp/bench.lock taskset -c 0 /usr/bin/time -f "%U %S" -o /tmp/bench-lua.time timeout 30 "${cmd[@]}" >/tmp/bench-lua.out 2>&1 || true
+      b=$(stub)
+      n=$((b - a - 1))
+      c=$(cpu_of /tmp/bench-lua.time)
+      echo "| $script | $tool | $r | $n | $c | $(awk -v c="$c" -v n="$n" 'BEGIN{printf "%.0f", n/c}') |"
     done
   done
 done
