@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"net/url"
 
 	"github.com/gowrk/gowrk/luascript"
@@ -31,20 +30,22 @@ func scriptOptions(o *options, p *parsed) error {
 }
 
 // scriptThreads gives a dynamic script (setup, request, response, delay)
-// one interpreter state per thread, as wrk does, after running setup and
-// init: an error there is one line and exit 2, before any load. The hooks
-// run on the event-loop engine, which drives each thread from one loop.
+// its interpreter states, after running setup and init in them: an error
+// there is one line and exit 2, before any load. The event-loop engine
+// drives a whole thread from one goroutine and takes one state per thread,
+// as wrk has; the engines with a goroutine per connection (HTTP/1.1 over
+// TLS or --engine goroutine, HTTP/2) take one per connection, so that no
+// state is ever shared between goroutines.
 func scriptThreads(o *options, p *parsed) error {
 	s := o.script
-	if s == nil || !s.Dynamic() || o.cfg.Threads < 1 {
-		return nil // (a bad -t is Validate's to report)
+	if s == nil || !s.Dynamic() || o.cfg.Threads < 1 || o.cfg.Connections < o.cfg.Threads {
+		return nil // (bad -t or -c are Validate's to report)
 	}
+	n := o.cfg.Threads
 	if o.engine != "loop" {
-		s.Close()
-		o.script = nil
-		return errors.New("--script: setup(), request(), response() and delay() run on the event-loop engine (http://, HTTP/1.1) so far; over https:// or --http2 gowrk runs scripts that set wrk.method, wrk.path, wrk.headers and wrk.body and report in done()")
+		n = o.cfg.Connections
 	}
-	hooks, err := s.Threads(o.cfg.Threads, p.scriptArgs)
+	hooks, err := s.Threads(n, p.scriptArgs)
 	if err != nil {
 		s.Close()
 		o.script = nil

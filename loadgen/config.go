@@ -59,8 +59,9 @@ type Config struct {
 	ConnectTimeout time.Duration
 	// Target is the request every connection sends.
 	Target Target
-	// Hooks, when not nil, holds one script thread per -t thread (wrk's
-	// request(), delay(), response()); the engine must run hooks.
+	// Hooks, when not nil, holds the script's per-request functions (wrk's
+	// request(), delay(), response()): one per thread or one per
+	// connection, as the engine takes them (HookRunner).
 	Hooks []Hooks
 }
 
@@ -143,8 +144,8 @@ func (c *Config) Validate() error {
 			return nil
 		},
 		func() error {
-			if c.Hooks != nil && len(c.Hooks) != c.Threads {
-				return fmt.Errorf("--script: %d script threads for %d threads", len(c.Hooks), c.Threads)
+			if c.Hooks != nil && len(c.Hooks) != c.Threads && len(c.Hooks) != c.Connections {
+				return fmt.Errorf("--script: %d script threads for %d threads of %d connections", len(c.Hooks), c.Threads, c.Connections)
 			}
 			return nil
 		},

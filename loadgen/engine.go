@@ -54,6 +54,23 @@ type Conn interface {
 	Usable() bool
 }
 
+// An AddrDialer is a ConnEngine that can dial another address than the
+// target's (a script's thread.addr), with everything else the same.
+type AddrDialer interface {
+	DialAddr(ctx context.Context, addr string) (Conn, error)
+}
+
+// A ScriptConn is a Conn that can send a script's request (Hooks) in
+// place of the target's, one at a time.
+type ScriptConn interface {
+	Conn
+	// DoScript is Do for req, one whole HTTP/1.1 request. With keep, the
+	// response's header block (status line included) and body are kept,
+	// for Kept, until the next exchange.
+	DoScript(req []byte, keep bool, deadline time.Time, res *Response) error
+	Kept() (header, body []byte)
+}
+
 // ErrNotSent is returned by Conn.Do when the connection could not take the
 // request at all (an HTTP/2 connection that received GOAWAY): nothing was
 // sent, so the worker redials and sends it again without counting it.

@@ -34,10 +34,22 @@ type Hooks interface {
 	Addr() string
 }
 
-// HookRunner is an Engine that can run Hooks: today the HTTP/1.1 event
-// loop, one interpreter per thread as in wrk.
+// HookRunner is an Engine that can run Hooks. The HTTP/1.1 event loop
+// drives a whole thread from one goroutine and takes one Hooks per thread,
+// as wrk has one interpreter per thread; the engines with a goroutine per
+// connection (HTTP/1.1 over TLS, HTTP/2) take one per connection
+// (HooksPerConn), so that no interpreter is shared between goroutines.
 type HookRunner interface {
-	RunsHooks() bool
+	HooksPerConn() bool
+}
+
+// HooksFor is the Hooks of the thread's connection i (counted within the
+// thread); nil without a script.
+func (t *Thread) HooksFor(i int) Hooks {
+	if t.ConnHooks != nil {
+		return t.ConnHooks[i]
+	}
+	return t.Hooks
 }
 
 // Abort stops the whole run early because of err (a script's request()

@@ -12,6 +12,7 @@ import (
 // does not touch the link's lock.
 type link struct {
 	eng     ConnEngine
+	addr    string // a script's thread.addr for this connection; "": the target's
 	mu      sync.Mutex
 	conn    Conn
 	last    Conn // the last connection it had, for ConnInfo
@@ -29,7 +30,13 @@ func (l *link) get(ctx context.Context) (Conn, error) {
 	if l.conn != nil {
 		return l.conn, nil
 	}
-	c, err := l.eng.Dial(ctx)
+	var c Conn
+	var err error
+	if ad, ok := l.eng.(AddrDialer); ok && l.addr != "" {
+		c, err = ad.DialAddr(ctx, l.addr)
+	} else {
+		c, err = l.eng.Dial(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}

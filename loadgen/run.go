@@ -28,8 +28,14 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	if !threaded && ce == nil {
 		return nil, fmt.Errorf("engine %T is neither a ConnEngine nor a ThreadEngine", eng)
 	}
-	if hr, ok := eng.(HookRunner); cfg.Hooks != nil && (!ok || !hr.RunsHooks()) {
-		return nil, errors.New("--script: this engine cannot run request(), response() or delay()")
+	if cfg.Hooks != nil {
+		hr, ok := eng.(HookRunner)
+		if !ok {
+			return nil, errors.New("--script: this engine cannot run request(), response() or delay()")
+		}
+		if want := hookCount(&cfg, hr.HooksPerConn()); len(cfg.Hooks) != want {
+			return nil, fmt.Errorf("--script: this engine takes %d script threads, not %d", want, len(cfg.Hooks))
+		}
 	}
 	var first Conn
 	var firstAny any
@@ -163,14 +169,20 @@ func buildThreads(cfg *Config, start, end time.Time, state *runState) []*Thread 
 	threads := make([]*Thread, cfg.Threads)
 	slots, streams := cfg.slots(), cfg.streams()
 	idempotent := isIdempotent(cfg.Target.Method)
-	slot := 0
+	slot, conn := 0, 0
 	for t := range threads {
 		th := &Thread{Index: t, Streams: streams, Pipeline: max(cfg.Pipeline, 1), Start: start, End: end,
 			Timeout: cfg.Timeout, TimeoutAction: cfg.TimeoutAction, Idempotent: idempotent, WarmEnd: cfg.Warmup,
 			rec: newRecorder(start.Add(cfg.Warmup)), warmRec: newRecorder(start), run: state}
-		if cfg.Hooks != nil {
+		conns := int(split(uint64(cfg.Connections), cfg.Threads, t))
+		switch {
+		case cfg.Hooks == nil:
+		case len(cfg.Hooks) == cfg.Threads:
 			th.Hooks = cfg.Hooks[t]
+		default:
+			th.ConnHooks = cfg.Hooks[conn : conn+conns]
 		}
+		conn += conns
 		if cfg.Shape != nil {
 			th.rec.stepLen = time.Duration(cfg.Shape.StepLength() * float64(time.Second))
 		}
@@ -192,6 +204,15 @@ func buildThreads(cfg *Config, start, end time.Time, state *runState) []*Thread 
 		threads[t] = th
 	}
 	return threads
+}
+
+// hookCount is how many Hooks an engine takes: one per thread, or one per
+// connection.
+func hookCount(cfg *Config, perConn bool) int {
+	if perConn {
+		return cfg.Connections
+	}
+	return cfg.Threads
 }
 
 // first0 is the first link's connection as the run ends, for ConnInfo.

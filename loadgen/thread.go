@@ -56,8 +56,11 @@ type Thread struct {
 	First any
 
 	// Hooks are the script's per-request functions for this thread; nil
-	// without a script, or with one that only sets the request.
-	Hooks Hooks
+	// without a script, or with one that only sets the request. ConnHooks,
+	// for engines that take them per connection, has one per connection
+	// of the thread instead (HooksFor).
+	Hooks     Hooks
+	ConnHooks []Hooks
 
 	rec     *Recorder
 	warmRec *Recorder

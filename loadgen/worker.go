@@ -33,7 +33,10 @@ func (a connThreads) run(ctx context.Context, th *Thread, first Conn, workers *[
 	for i, s := range th.Slots {
 		if i%th.Streams == 0 {
 			l = &link{eng: a.eng}
-			if first != nil {
+			if h := th.HooksFor(i / th.Streams); h != nil {
+				l.addr = h.Addr()
+			}
+			if first != nil && l.addr == "" { // (a thread.addr elsewhere dials its own)
 				l.set(first)
 				first = nil
 			}
@@ -43,9 +46,15 @@ func (a connThreads) run(ctx context.Context, th *Thread, first Conn, workers *[
 			continue // -n smaller than the slots: this one has nothing to do
 		}
 		w := &worker{slot: s, link: l, th: th}
+		if h := th.HooksFor(i / th.Streams); h != nil {
+			w.feed = &ScriptFeed{Hooks: h} // Streams is 1: one worker per connection
+		}
 		*workers = append(*workers, w)
 		wg.Add(1)
 		go func() { defer wg.Done(); w.loop(ctx) }()
+	}
+	if first != nil {
+		first.Close()
 	}
 }
 
@@ -62,6 +71,7 @@ type worker struct {
 	backoff time.Duration
 	stop    atomic.Bool // set once by interrupt; read by the worker
 	timer   *time.Timer
+	feed    *ScriptFeed // a script's requests; nil without
 }
 
 func (w *worker) loop(ctx context.Context) {
@@ -86,6 +96,20 @@ func (w *worker) loop(ctx context.Context) {
 		if scheduled {
 			due = offset
 		}
+		if w.feed != nil {
+			at, ok := w.feed.Ready(th, now, due, scheduled)
+			if !ok {
+				return // the script stopped its thread, or failed (the run stops)
+			}
+			if scheduled {
+				due = at
+			} else if at > now {
+				if !w.sleep(ctx, at-now) {
+					return
+				}
+				now = time.Since(th.Start)
+			}
+		}
 		timerLate := int64(-1)
 		if wait := due - now; scheduled && wait > 0 {
 			if !w.sleep(ctx, wait) {
@@ -107,14 +131,25 @@ func (w *worker) loop(ctx context.Context) {
 		if !scheduled {
 			due = send
 		}
+		if !th.End.IsZero() && th.Start.Add(send).Compare(th.End) >= 0 {
+			return // the run ended while this request waited: it was not sent
+		}
 		deadline, own := w.deadline(send)
 		s.Take(send)
-		err := w.conn.Do(deadline, &res)
+		var err error
+		if w.feed != nil {
+			err = w.doScript(deadline, &res)
+		} else {
+			err = w.conn.Do(deadline, &res)
+		}
 		done := time.Since(th.Start)
 		s.Bytes(res.BytesIn, res.BytesOut, done)
 		if err == nil {
 			w.fresh = false
 			s.Completed(due, send, done, res.Status, timerLate)
+			if w.feed != nil && !w.response(res.Status) {
+				return
+			}
 			if res.Close {
 				w.dropConn()
 			}
@@ -265,4 +300,30 @@ func (w *worker) dropConn() {
 		w.link.drop(w.conn)
 		w.conn = nil
 	}
+}
+
+// doScript sends the script's next request on the worker's connection.
+func (w *worker) doScript(deadline time.Time, res *Response) error {
+	sc, ok := w.conn.(ScriptConn)
+	if !ok {
+		return &FatalError{Err: errors.New("--script: this engine cannot send a script's requests")}
+	}
+	return sc.DoScript(w.feed.Take(), w.feed.Hooks.WantsResponse(), deadline, res)
+}
+
+// response hands the response just completed to the script's response();
+// false when the script failed (the run stops) or stopped its thread.
+func (w *worker) response(status int) bool {
+	h := w.feed.Hooks
+	if h.WantsResponse() {
+		var hdr, body []byte
+		if sc, ok := w.conn.(ScriptConn); ok {
+			hdr, body = sc.Kept()
+		}
+		if err := h.Response(status, hdr, body); err != nil {
+			w.th.Abort(err)
+			return false
+		}
+	}
+	return !h.Stopped()
 }

@@ -52,7 +52,7 @@ var hooks = []string{"setup", "request", "response", "delay"}
 // request returned is the top level's. Every error names the file, and the
 // line where Lua knows it.
 func Load(path string, args []string, t loadgen.Target) (*Script, Request, error) {
-	s := &Script{L: lua.NewState(), name: path, target: t}
+	s := &Script{L: newState(), name: path, target: t}
 	wrk, err := s.newWrk(s.L, &s.out)
 	if err != nil {
 		s.Close()

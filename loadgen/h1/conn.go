@@ -2,6 +2,7 @@ package h1
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/tls"
 	"errors"
 	"io"
@@ -28,6 +29,13 @@ type Conn struct {
 	gotByte     bool // a byte of the current response has arrived
 	hdr         fasthttp.ResponseHeader
 	interrupted atomic.Bool
+
+	// The exchange in progress: what is written, whether it is a HEAD
+	// request, and whether the response is kept (a script's response()).
+	out    []byte
+	isHead bool
+	keep   bool
+	kept   []byte // the kept body
 }
 
 var _ loadgen.Conn = (*Conn)(nil)
@@ -42,6 +50,22 @@ var (
 
 // Do implements loadgen.Conn.
 func (c *Conn) Do(deadline time.Time, res *loadgen.Response) error {
+	c.out, c.isHead, c.keep = c.request, c.head, false
+	return c.do(deadline, res)
+}
+
+// DoScript implements loadgen.ScriptConn.
+func (c *Conn) DoScript(req []byte, keep bool, deadline time.Time, res *loadgen.Response) error {
+	c.out, c.isHead, c.keep = req, bytes.HasPrefix(req, []byte("HEAD ")), keep
+	c.kept = c.kept[:0]
+	return c.do(deadline, res)
+}
+
+// Kept implements loadgen.ScriptConn: the last response's header block
+// (as fasthttp holds it) and body.
+func (c *Conn) Kept() (header, body []byte) { return c.hdr.Header(), c.kept }
+
+func (c *Conn) do(deadline time.Time, res *loadgen.Response) error {
 	in0, out0 := c.counter.in, c.counter.out
 	err := c.exchange(deadline, res)
 	res.BytesIn = c.counter.in - in0
@@ -60,7 +84,7 @@ func (c *Conn) exchange(deadline time.Time, res *loadgen.Response) error {
 	if c.interrupted.Load() {
 		return &loadgen.ClassError{Class: loadgen.ClassRead, Err: errInterrupted}
 	}
-	if _, err := c.nc.Write(c.request); err != nil {
+	if _, err := c.nc.Write(c.out); err != nil {
 		if c.used > 0 && closedByPeer(err) {
 			return loadgen.ErrStale
 		}
@@ -77,12 +101,12 @@ func (c *Conn) exchange(deadline time.Time, res *loadgen.Response) error {
 	}
 	res.Status = status
 	res.Close = c.hdr.ConnectionClose()
-	if c.head || status == 204 || status == 304 {
+	if c.isHead || status == 204 || status == 304 {
 		return nil
 	}
 	switch n := c.hdr.ContentLength(); {
 	case n >= 0:
-		if _, err := c.br.Discard(n); err != nil {
+		if err := c.skip(n); err != nil {
 			return classify(loadgen.ClassRead, eofMeansShort(err))
 		}
 	case n == -1:
@@ -91,7 +115,11 @@ func (c *Conn) exchange(deadline time.Time, res *loadgen.Response) error {
 		}
 	default: // identity: the body runs to the end of the connection
 		res.Close = true
-		if _, err := c.br.WriteTo(io.Discard); err != nil {
+		var w io.Writer = io.Discard
+		if c.keep {
+			w = keepWriter{c}
+		}
+		if _, err := c.br.WriteTo(w); err != nil {
 			return classify(loadgen.ClassRead, err)
 		}
 	}
@@ -154,7 +182,7 @@ func (c *Conn) discardChunked() error {
 		if size == 0 {
 			return c.discardTrailer()
 		}
-		if _, err := c.br.Discard(int(size)); err != nil {
+		if err := c.skip(int(size)); err != nil {
 			return eofMeansShort(err)
 		}
 		crlf, err := c.br.Peek(2)
@@ -255,3 +283,37 @@ func (c *countingConn) Write(p []byte) (int, error) {
 	c.out += int64(n)
 	return n, err
 }
+
+// skip reads n body bytes: dropped, or kept for a script's response() (up
+// to maxCapture).
+func (c *Conn) skip(n int) error {
+	if !c.keep {
+		_, err := c.br.Discard(n)
+		return err
+	}
+	for n > 0 {
+		b, err := c.br.Peek(min(n, c.br.Size()))
+		c.keepBody(b)
+		c.br.Discard(len(b))
+		n -= len(b)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Conn) keepBody(b []byte) {
+	if k := min(len(b), maxCapture-len(c.kept)); k > 0 {
+		c.kept = append(c.kept, b[:k]...)
+	}
+}
+
+// keepWriter keeps a body that runs to the connection's end.
+type keepWriter struct{ c *Conn }
+
+func (w keepWriter) Write(b []byte) (int, error) { w.c.keepBody(b); return len(b), nil }
+
+// HooksPerConn implements loadgen.HookRunner: each connection has its own
+// goroutine, so each has its own script thread.
+func (e *Engine) HooksPerConn() bool { return true }

@@ -122,7 +122,13 @@ func BuildRequest(t loadgen.Target) ([]byte, error) {
 // Dial implements loadgen.ConnEngine. An untrusted certificate is a
 // *loadgen.FatalError: no retry can fix it.
 func (e *Engine) Dial(ctx context.Context) (loadgen.Conn, error) {
-	raw, err := e.dialer.DialContext(ctx, "tcp", e.addr)
+	return e.DialAddr(ctx, e.addr)
+}
+
+// DialAddr implements loadgen.AddrDialer: Dial to addr ("ip:port", a
+// script's thread.addr) instead of the target's address.
+func (e *Engine) DialAddr(ctx context.Context, addr string) (loadgen.Conn, error) {
+	raw, err := e.dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}

@@ -4,9 +4,10 @@ package h1
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"time"
+
+	"github.com/gowrk/gowrk/loadgen"
 )
 
 // connScript is a connection's share of a script's requests (loadgen.Hooks):
@@ -23,9 +24,9 @@ type connScript struct {
 	delayFrom time.Duration // when the batch was asked for (closed loop)
 }
 
-// RunsHooks implements loadgen.HookRunner: one loop per thread runs its
-// script thread, as wrk runs one Lua state per thread.
-func (e *LoopEngine) RunsHooks() bool { return true }
+// HooksPerConn implements loadgen.HookRunner: one loop per thread runs
+// its script thread, as wrk runs one Lua state per thread.
+func (e *LoopEngine) HooksPerConn() bool { return false }
 
 // scriptAddr points the loop at the script's thread.addr, when set.
 func (l *loop) scriptAddr() error {
@@ -57,7 +58,7 @@ func (l *loop) scriptNext(c *lconn, due time.Duration, scheduled bool) (time.Dur
 		b, err := l.hooks.Request(sc.pend[:0])
 		if err == nil {
 			sc.pend = b
-			sc.lens, err = splitRequests(b, sc.lens[:0])
+			sc.lens, err = loadgen.SplitRequests(b, sc.lens[:0])
 		}
 		var d time.Duration
 		if err == nil {
@@ -126,62 +127,4 @@ func (c *lconn) grow(n int) {
 		ring[i] = c.ring[(c.head+i)%len(c.ring)]
 	}
 	c.ring, c.head = ring, 0
-}
-
-var errNoRequest = errors.New("request() returned no request")
-
-// splitRequests appends to lens the length of each HTTP/1.1 request in b,
-// which holds whole requests one after another: a request line, headers, an
-// empty line and as many body bytes as Content-Length says.
-func splitRequests(b []byte, lens []int) ([]int, error) {
-	if len(b) == 0 {
-		return lens, errNoRequest
-	}
-	for len(b) > 0 {
-		n, err := requestLen(b)
-		if err != nil {
-			return lens, err
-		}
-		lens = append(lens, n)
-		b = b[n:]
-	}
-	return lens, nil
-}
-
-// requestLen is the length of the request at the start of b.
-func requestLen(b []byte) (int, error) {
-	end := bytes.Index(b, []byte("\r\n\r\n"))
-	if end < 0 {
-		return 0, fmt.Errorf("request() returned an incomplete HTTP request (no empty line after the headers): %q", truncate(b))
-	}
-	first := bytes.IndexByte(b, '\n')
-	if line := b[:first]; bytes.Count(line, []byte(" ")) < 2 || !bytes.Contains(line, []byte(" HTTP/1.")) {
-		return 0, fmt.Errorf("request() returned no HTTP/1.1 request line: %q", truncate(line))
-	}
-	body := int64(0)
-	for rest := b[first+1 : end+2]; len(rest) > 0; {
-		i := bytes.Index(rest, []byte("\r\n"))
-		l := rest[:i]
-		rest = rest[i+2:]
-		colon := bytes.IndexByte(l, ':')
-		if colon <= 0 {
-			return 0, fmt.Errorf("request() returned a malformed header line %q", truncate(l))
-		}
-		name, value := l[:colon], bytes.TrimSpace(l[colon+1:])
-		switch {
-		case asciiEqualFold(name, hContentLength):
-			n, ok := parseLength(value)
-			if !ok {
-				return 0, fmt.Errorf("request() returned a malformed Content-Length %q", truncate(value))
-			}
-			body = n
-		case asciiEqualFold(name, hTransferEncoding):
-			return 0, errors.New("request() returned a Transfer-Encoding body; give the body with its Content-Length, as wrk.format does")
-		}
-	}
-	n := int64(end+4) + body
-	if n > int64(len(b)) {
-		return 0, fmt.Errorf("request() returned a body shorter than its Content-Length %d", body)
-	}
-	return int(n), nil
 }

@@ -318,19 +318,8 @@ func asciiEqualFold(a, b []byte) bool {
 	return true
 }
 
-func parseLength(v []byte) (int64, bool) {
-	if len(v) == 0 || len(v) > 18 {
-		return 0, false
-	}
-	var n int64
-	for _, c := range v {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, true
-}
+// parseLength parses a Content-Length value.
+var parseLength = loadgen.ParseLength
 
 func containsFold(v []byte, word string) bool {
 	for i := 0; i+len(word) <= len(v); i++ {

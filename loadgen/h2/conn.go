@@ -10,6 +10,7 @@ import (
 
 	"github.com/gowrk/gowrk/loadgen"
 	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
 )
 
 // stream is one stream slot of a connection: its Slot and the request it
@@ -20,11 +21,15 @@ type stream struct {
 	due, send time.Duration // offsets from the start of the run
 	timer     int64         // timer lateness (us) for a send on an idle connection; -1 otherwise
 	status    int
-	sendWin   int64 // the stream's send window (request body)
-	bodyOff   int   // request body bytes sent
-	recv      int64 // DATA bytes since the stream's last WINDOW_UPDATE
-	headers   bool  // the response's (final) headers have come
-	done      bool  // the slot has nothing left to send
+	sendWin   int64  // the stream's send window (request body)
+	bodyOff   int    // request body bytes sent
+	recv      int64  // DATA bytes since the stream's last WINDOW_UPDATE
+	headers   bool   // the response's (final) headers have come
+	done      bool   // the slot has nothing left to send
+	body      []byte // the request's body: the target's, or a script's
+
+	sbuf       []byte // a script's request body, kept across streams
+	kept, khdr []byte // the response kept for a script's response()
 }
 
 // conn is one connection of a thread: its stream slots and the session
@@ -50,6 +55,10 @@ type conn struct {
 	dialed  bool // the first dial is done (succeeded, or failed and counted)
 	timer   *time.Timer
 	wakes   uint64 // reads that ended at their deadline (timer wakes)
+
+	feed    *loadgen.ScriptFeed // a script's requests; nil without
+	capture bool                // the script has response(): keep headers and bodies
+	fields  []hpack.HeaderField // a script request's fields, reused
 }
 
 func newConn(e *Engine, th *loadgen.Thread, slots []*loadgen.Slot) *conn {
@@ -135,7 +144,7 @@ func (c *conn) connect(ctx context.Context) bool {
 			return false
 		}
 	}
-	s, err := c.e.dial(ctx, c.spare)
+	s, err := c.e.dial(ctx, c.spare, c.addr())
 	if err != nil {
 		if c.stop.Load() || ctx.Err() != nil || (c.end >= 0 && c.since() >= c.end) {
 			return false
@@ -212,7 +221,9 @@ func (c *conn) serve() bool {
 			return false
 		}
 		c.wake = -1
-		if s.reencode {
+		if c.feed != nil {
+			c.scriptEncoder()
+		} else if s.reencode {
 			s.prepare(c.e.fields)
 		}
 		c.expire() // first: a slot it frees sends again in this turn
@@ -321,6 +332,22 @@ func (c *conn) fill(fromTimer bool) {
 			c.wakeAt(due)
 			continue
 		}
+		var req []byte
+		if c.feed != nil {
+			at, ok := c.feed.Ready(c.th, c.now, due, scheduled)
+			if !ok {
+				c.stop.Store(true) // the script stopped its thread, or failed
+				return
+			}
+			if at > c.now {
+				c.wakeAt(at)
+				continue
+			}
+			if scheduled {
+				due = at
+			}
+			req = c.feed.Take()
+		}
 		timer := int64(-1)
 		if !scheduled {
 			due = c.now
@@ -329,6 +356,15 @@ func (c *conn) fill(fromTimer bool) {
 			idle = false
 		}
 		st.slot.Take(c.now)
+		if req != nil {
+			if err := c.openScript(i, due, timer, req); err != nil {
+				c.th.Abort(err)
+				c.stop.Store(true)
+				return
+			}
+			c.rr = i + 1
+			continue
+		}
 		c.open(i, due, timer)
 		c.rr = i + 1
 	}
@@ -346,18 +382,25 @@ func (c *conn) open(i int, due time.Duration, timer int64) {
 	s, st := c.s, &c.st[i]
 	id := s.nextID
 	s.nextID += 2
-	*st = stream{slot: st.slot, id: id, due: due, send: c.now, timer: timer, sendWin: s.peerWindow}
-	c.tab[(id>>1)&uint32(len(c.tab)-1)] = int32(i)
-	s.open++
-	if c.limit >= 0 {
-		c.wakeAt(c.now + c.limit)
-	}
+	c.start(i, id, due, timer, c.e.body)
 	block := s.block()
 	body := c.e.body
 	c.writeHeaders(id, block, len(body) == 0)
 	st.slot.Payload(0, 0, int64(len(block)), 0, c.now)
 	if len(body) > 0 {
 		c.sendBody(st)
+	}
+}
+
+// start opens stream id for slot i, keeping the slot's buffers.
+func (c *conn) start(i int, id uint32, due time.Duration, timer int64, body []byte) {
+	s, st := c.s, &c.st[i]
+	*st = stream{slot: st.slot, id: id, due: due, send: c.now, timer: timer, sendWin: s.peerWindow, body: body,
+		sbuf: st.sbuf, kept: st.kept[:0], khdr: st.khdr[:0]}
+	c.tab[(id>>1)&uint32(len(c.tab)-1)] = int32(i)
+	s.open++
+	if c.limit >= 0 {
+		c.wakeAt(c.now + c.limit)
 	}
 }
 
@@ -381,7 +424,7 @@ func (c *conn) writeHeaders(id uint32, block []byte, endStream bool) {
 // sendBody sends as much of st's request body as the flow-control windows
 // allow; the rest goes when the server's WINDOW_UPDATE comes.
 func (c *conn) sendBody(st *stream) {
-	s, body := c.s, c.e.body
+	s, body := c.s, st.body
 	for st.bodyOff < len(body) && st.sendWin > 0 && s.connSend > 0 {
 		n := min(int64(len(body)-st.bodyOff), st.sendWin, s.connSend, int64(s.maxFrameOut))
 		chunk := body[st.bodyOff : st.bodyOff+int(n)]

@@ -117,10 +117,13 @@ func (c *conn) skipData(k int) {
 	body := min(k, s.skipData)
 	s.skipData -= body
 	s.skip -= k
-	s.rpos += k
 	if st := c.lookup(s.skipStream); st != nil && body > 0 {
 		st.slot.Payload(0, int64(body), 0, 0, c.now)
+		if c.capture {
+			st.keep(s.rbuf[s.rpos : s.rpos+body])
+		}
 	}
+	s.rpos += k
 }
 
 func (c *conn) dataEnded() {
@@ -139,6 +142,9 @@ func (c *conn) complete(st *stream) {
 		st.slot.Failed(loadgen.ClassProtocol, errNoHeaders, st.due, st.send, c.now)
 	} else {
 		st.slot.Completed(st.due, st.send, c.now, st.status, st.timer)
+		if c.feed != nil {
+			c.scriptResponse(st)
+		}
 	}
 	c.s.completed++
 	c.closeStream(st)
@@ -266,6 +272,11 @@ func (c *conn) headerBlock(sid uint32, frag []byte, end bool) error {
 	if err := s.dec.write(frag, end); err != nil {
 		return errCompression
 	}
+	if c.capture {
+		if err := c.keepHeaders(st, frag, end); err != nil {
+			return errCompression
+		}
+	}
 	if !end {
 		s.contStream = sid
 		return nil
@@ -301,11 +312,11 @@ func (c *conn) headerBlock(sid uint32, frag []byte, end bool) error {
 
 // moreBody sends request body that waited for window.
 func (c *conn) moreBody() {
-	if len(c.e.body) == 0 {
+	if len(c.e.body) == 0 && c.feed == nil {
 		return
 	}
 	for i := range c.st {
-		if st := &c.st[i]; st.id != 0 && st.bodyOff < len(c.e.body) {
+		if st := &c.st[i]; st.id != 0 && st.bodyOff < len(st.body) {
 			c.sendBody(st)
 		}
 	}

@@ -174,7 +174,7 @@ func (e *Engine) noteInfo(s *session) {
 // DialFirst implements loadgen.FirstDialer: the run's first connection,
 // handshaken, for thread 0 to adopt.
 func (e *Engine) DialFirst(ctx context.Context) (any, error) {
-	return e.dial(ctx, nil)
+	return e.dial(ctx, nil, "")
 }
 
 // RunThread implements loadgen.ThreadEngine: one goroutine per connection.
@@ -185,8 +185,11 @@ func (e *Engine) RunThread(ctx context.Context, th *loadgen.Thread) {
 	conns := make([]*conn, 0, th.Connections())
 	for i := range th.Connections() {
 		c := newConn(e, th, th.Slots[i*n:(i+1)*n])
+		if h := th.HooksFor(i); h != nil {
+			c.feed, c.capture = &loadgen.ScriptFeed{Hooks: h}, h.WantsResponse()
+		}
 		conns = append(conns, c)
-		if first != nil {
+		if first != nil && c.addr() == "" { // (a thread.addr elsewhere dials its own)
 			c.s, c.adopted, first = first, true, nil
 		}
 		if c.active == 0 {

@@ -62,6 +62,12 @@ type session struct {
 	first, again []byte
 	sentFirst    bool
 	reencode     bool // the server's table shrank: encode the blocks again
+	scriptEnc    bool // enc is a script's, encoding each request as it goes
+
+	// full decodes every response header block when a script's
+	// response() wants the headers; fieldsIn collects a block's fields.
+	full     *hpack.Decoder
+	fieldsIn []byte
 
 	nextID     uint32
 	open       int  // streams open
@@ -101,10 +107,14 @@ func newSession() *session {
 // dial opens a connection and runs HTTP/2's handshake: the preface, gowrk's
 // SETTINGS (push off, the stream window) and connection window, then the
 // server's SETTINGS, acknowledged. s, when not nil, is a finished session
-// whose buffers are reused. A server that does not speak HTTP/2 is a
+// whose buffers are reused; addr, when set, is dialled instead of the
+// target's (a script's thread.addr). A server that does not speak HTTP/2 is a
 // *loadgen.FatalError.
-func (e *Engine) dial(ctx context.Context, s *session) (*session, error) {
-	raw, err := e.dialer.DialContext(ctx, "tcp", e.addr)
+func (e *Engine) dial(ctx context.Context, s *session, addr string) (*session, error) {
+	if addr == "" {
+		addr = e.addr
+	}
+	raw, err := e.dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +152,7 @@ func (e *Engine) dial(ctx context.Context, s *session) (*session, error) {
 
 func (s *session) reset(nc net.Conn) {
 	*s = session{nc: nc, fr: s.fr, out: outBuf{b: s.out.b[:0]}, hbuf: s.hbuf, rbuf: s.rbuf, dec: s.dec,
-		first: s.first[:0], again: s.again[:0],
+		first: s.first[:0], again: s.again[:0], fieldsIn: s.fieldsIn[:0],
 		maxStreams: 1<<31 - 1, maxFrameOut: 16384, peerWindow: minWindow, connSend: minWindow, tableSize: 4096, nextID: 1}
 	s.hbuf.Reset()
 	if s.dec == nil {

@@ -1,0 +1,154 @@
+package h2
+
+import (
+	"bytes"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/gowrk/gowrk/loadgen"
+	"golang.org/x/net/http2/hpack"
+)
+
+// A script's requests (loadgen.Hooks) under HTTP/2. Each connection has
+// its own script thread (HooksPerConn): its goroutine is the only one that
+// calls it. request()'s HTTP/1.1 text is parsed and sent as HTTP/2: the
+// method, the request target as :path, Host as :authority, the other
+// headers with lower-case names (connection-specific ones dropped, as
+// RequestFields does for the command line's request), the body in DATA.
+// Each request is HPACK-encoded on the connection's encoder as it goes
+// out, so its header block is as small as the encoder's table makes it.
+// Several requests returned at once go out on as many streams.
+
+// HooksPerConn implements loadgen.HookRunner.
+func (e *Engine) HooksPerConn() bool { return true }
+
+// maxCapture bounds the response body kept for response().
+const maxCapture = 16 << 20
+
+// scriptEncoder gives a new session an encoder of its own for script
+// requests (the handshake's prepared blocks are never sent), and passes a
+// smaller table size the server announced on to it.
+func (c *conn) scriptEncoder() {
+	s := c.s
+	if !s.scriptEnc {
+		s.enc = hpack.NewEncoder(&s.hbuf)
+		s.scriptEnc, s.reencode = true, s.tableSize < 4096
+	}
+	if s.reencode {
+		s.enc.SetMaxDynamicTableSize(s.tableSize)
+		s.reencode = false
+	}
+}
+
+// openScript sends req, one HTTP/1.1 request from the script, on slot i's
+// new stream.
+func (c *conn) openScript(i int, due time.Duration, timer int64, req []byte) error {
+	t := c.e.target
+	var hs []loadgen.Header
+	r, err := loadgen.ParseRequest(req, func(name, value []byte) {
+		hs = append(hs, loadgen.Header{Name: string(name), Value: string(value)})
+	})
+	if err != nil {
+		return err
+	}
+	ref, err := url.ParseRequestURI(string(r.Target))
+	if err != nil {
+		return err
+	}
+	u := *t.URL
+	u.Path, u.RawPath, u.RawQuery = ref.Path, ref.RawPath, ref.RawQuery
+	t.URL, t.Method, t.Body = &u, string(r.Method), nil
+	t.Headers = hs[:0:0]
+	for _, h := range hs {
+		if !equalFold(h.Name, "content-length") {
+			t.Headers = append(t.Headers, h)
+		}
+	}
+	scheme := "http"
+	if c.e.tls != nil {
+		scheme = "https"
+	}
+	c.fields = append(c.fields[:0], RequestFields(t, scheme)...)
+	if len(r.Body) > 0 {
+		c.fields = append(c.fields, hpack.HeaderField{Name: "content-length", Value: strconv.Itoa(len(r.Body))})
+	}
+	s, st := c.s, &c.st[i]
+	body := append(st.sbuf[:0], r.Body...)
+	st.sbuf = body
+	id := s.nextID
+	s.nextID += 2
+	c.start(i, id, due, timer, body)
+	s.hbuf.Reset()
+	for _, f := range c.fields {
+		s.enc.WriteField(f)
+	}
+	block := s.hbuf.Bytes()
+	c.writeHeaders(id, block, len(body) == 0)
+	st.slot.Payload(0, 0, int64(len(block)), 0, c.now)
+	if len(body) > 0 {
+		c.sendBody(st)
+	}
+	return nil
+}
+
+func equalFold(a, b string) bool { return bytes.EqualFold([]byte(a), []byte(b)) }
+
+// keepHeaders decodes a response header block fully for response(), on a
+// decoder of the session's that sees every block (HPACK's state is the
+// connection's); the final response's fields are kept on its stream, as
+// "name: value" lines after a status line.
+func (c *conn) keepHeaders(st *stream, frag []byte, end bool) error {
+	s := c.s
+	if s.full == nil {
+		s.full = hpack.NewDecoder(4096, func(f hpack.HeaderField) {
+			s.fieldsIn = append(s.fieldsIn, f.Name...)
+			s.fieldsIn = append(s.fieldsIn, ": "...)
+			s.fieldsIn = append(s.fieldsIn, f.Value...)
+			s.fieldsIn = append(s.fieldsIn, "\r\n"...)
+		})
+	}
+	if _, err := s.full.Write(frag); err != nil {
+		return err
+	}
+	if !end {
+		return nil
+	}
+	err := s.full.Close()
+	if st != nil && !st.headers && s.dec.status >= 200 {
+		st.khdr = append(append(st.khdr[:0], "HTTP/2 "+strconv.Itoa(s.dec.status)+"\r\n"...), s.fieldsIn...)
+	}
+	s.fieldsIn = s.fieldsIn[:0]
+	return err
+}
+
+// keep appends DATA payload to the stream's kept body.
+func (st *stream) keep(b []byte) {
+	if k := min(len(b), maxCapture-len(st.kept)); k > 0 {
+		st.kept = append(st.kept, b[:k]...)
+	}
+}
+
+// scriptResponse hands st's response to response().
+func (c *conn) scriptResponse(st *stream) {
+	h := c.feed.Hooks
+	if h.WantsResponse() {
+		if err := h.Response(st.status, st.khdr, st.kept); err != nil {
+			c.th.Abort(err)
+			c.stop.Store(true)
+			return
+		}
+	}
+	if h.Stopped() {
+		c.stop.Store(true)
+	}
+}
+
+// addr is the address the connection dials: its script's thread.addr, or
+// "" for the target's.
+func (c *conn) addr() string {
+	if c.feed != nil {
+		return c.feed.Hooks.Addr()
+	}
+	return ""
+}
