@@ -112,6 +112,8 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.VarP(durationValue{&o.settle, nil}, "settle", "", "with --find-max-rate: load sent before each step's measurement, left out of it (default 2s)")
 	fs.VarP(rateValue{&o.startRate}, "start-rate", "", "with --find-max-rate: the first rate probed (default 10)")
 	fs.StringVar(&p.precision, "precision", "5%", "with --find-max-rate: stop when the last rate that held and the first that failed are this close")
+	fs.StringVar(&p.shard, "shard", "", "run shard `I/N` of a run split over N processes (I from 0): this one sends its share of -c, -n and -R so that together they send the single-host schedule; gowrk merge combines their reports")
+	fs.StringVar(&p.startAt, "start-at", "", "start the load at `TIME` (RFC 3339, or unix seconds): one start barrier for every shard")
 	fs.StringVar(&p.percentiles, "percentiles", "", "the percentiles to report, e.g. `50,90,99,99.9,99.99`")
 	fs.BoolVarP(&o.version, "version", "v", false, "print the version and exit")
 	fs.BoolP("help", "h", false, "print this help and exit")
@@ -137,6 +139,7 @@ type parsed struct {
 	timeoutAction  string
 	pipeline       uint64
 	failOn         []string
+	shard, startAt string
 	percentiles    string
 	slos           []string
 	precision      string
@@ -257,6 +260,9 @@ func parseArgs(args []string) (*options, error) {
 	}
 	if strings.ContainsAny(t.Method, " \t\r\n:/") {
 		return nil, fmt.Errorf("--method %q: want a method name such as GET, POST, PUT", p.method)
+	}
+	if err := shardOptions(o, p); err != nil {
+		return nil, err
 	}
 	if p.script != "" {
 		if err := scriptOptions(o, p); err != nil {

@@ -72,6 +72,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "serve" {
 		return runServe(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "merge" {
+		return runMerge(args[1:], stdout, stderr)
+	}
 	opts, err := parseArgs(args)
 	if errors.Is(err, errHelp) {
 		fmt.Fprint(stdout, usage())
@@ -122,6 +125,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "gowrk: %v\n", err)
 		return exitFailed
+	}
+	if res.Shard != nil {
+		res.Shard.Host, _ = os.Hostname()
 	}
 	for _, w := range res.Warnings() {
 		fmt.Fprintf(stderr, "gowrk: warning: %s\n", w)

@@ -59,6 +59,15 @@ type Config struct {
 	ConnectTimeout time.Duration
 	// Target is the request every connection sends.
 	Target Target
+	// Shard, when Count > 1, makes this run one shard of a run split over
+	// Count processes: Connections, Requests and Rate are then this
+	// shard's share, and its slots take their places in the single-host
+	// schedule (request k of shard i is due at (k*Count + i) / rate).
+	Shard ShardSpec
+	// StartAt, when set, is the start barrier: the load begins at that
+	// instant (Run waits for it); a run that gets there late starts its
+	// schedule on time, its late requests counting from their due times.
+	StartAt time.Time
 	// Hooks, when not nil, holds the script's per-request functions (wrk's
 	// request(), delay(), response()): one per thread or one per
 	// connection, as the engine takes them (HookRunner).
@@ -150,6 +159,15 @@ func (c *Config) Validate() error {
 			return nil
 		},
 		func() error {
+			if c.Shard.Count < 0 || c.Shard.Index < 0 || (c.Shard.Count > 0 && c.Shard.Index >= c.Shard.Count) {
+				return fmt.Errorf("--shard %d/%d: want I/N with 0 <= I < N", c.Shard.Index, c.Shard.Count)
+			}
+			if c.Shard.Count > 1 && c.Shape != nil {
+				return errors.New("--shard goes with closed loop or a constant -R, not a rate shape")
+			}
+			return nil
+		},
+		func() error {
 			if c.Rate < 0 || c.Rate != c.Rate {
 				return fmt.Errorf("--rate %v: must be a positive number of requests per second", c.Rate)
 			}
@@ -163,6 +181,9 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+// ShardSpec is a shard's place: Index from 0, of Count.
+type ShardSpec struct{ Index, Count int }
 
 func positive(flag string, n int) error {
 	if n <= 0 {

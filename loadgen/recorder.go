@@ -152,42 +152,15 @@ func (c *Counts) add(o *Counts) { c.addSigned(o, 1) }
 // Add adds o's counters to c (for observers summing intervals).
 func (c *Counts) Add(o *Counts) { c.addSigned(o, 1) }
 
-// addSigned adds (sign 1) or subtracts (sign -1) every counter of o: the
-// one place that lists them.
+// addSigned adds (sign 1) or subtracts (sign -1) every counter of o.
 func (c *Counts) addSigned(o *Counts, sign int) {
-	f := func(dst *uint64, v uint64) {
+	for _, f := range Counters {
 		if sign > 0 {
-			*dst += v
+			*f.Of(c) += *f.Of(o)
 		} else {
-			*dst -= v
+			*f.Of(c) -= *f.Of(o)
 		}
 	}
-	f(&c.Sent, o.Sent)
-	f(&c.Completed, o.Completed)
-	f(&c.Late, o.Late)
-	f(&c.InFlight, o.InFlight)
-	f(&c.LateInFlight, o.LateInFlight)
-	f(&c.Unsent, o.Unsent)
-	f(&c.Reconnects, o.Reconnects)
-	f(&c.IdleClosed, o.IdleClosed)
-	f(&c.Connect, o.Connect)
-	f(&c.ConnectTimeout, o.ConnectTimeout)
-	f(&c.Ports, o.Ports)
-	f(&c.Read, o.Read)
-	f(&c.Write, o.Write)
-	f(&c.Timeout, o.Timeout)
-	f(&c.GoAway, o.GoAway)
-	f(&c.Reset, o.Reset)
-	f(&c.Protocol, o.Protocol)
-	f(&c.Status, o.Status)
-	f(&c.BytesRead, o.BytesRead)
-	f(&c.BytesWritten, o.BytesWritten)
-	f(&c.HeaderBytesRead, o.HeaderBytesRead)
-	f(&c.HeaderBytesWritten, o.HeaderBytesWritten)
-	f(&c.DataBytesRead, o.DataBytesRead)
-	f(&c.DataBytesWritten, o.DataBytesWritten)
-	f(&c.LatencyExcluded, o.LatencyExcluded)
-	f(&c.Clipped, o.Clipped)
 }
 
 // ErrorMessage is one distinct error text and how often it was seen.
@@ -239,6 +212,19 @@ type Recorder struct {
 	// completed at the last rate sample, and when that was.
 	sampledCompleted uint64
 	sampledAt        time.Time
+}
+
+// figures is a view of the Recorder's figures as a Result (its lock held;
+// the histograms are the Recorder's own).
+func (r *Recorder) figures() *Result {
+	codes := make(map[int]uint64)
+	for code, n := range r.status {
+		if n > 0 {
+			codes[code] = n
+		}
+	}
+	return &Result{Latency: r.latency, Service: r.service, SendLag: r.lag, TimerLag: r.timerLag, ReqRate: r.reqRate,
+		Counts: r.counts, StatusCodes: codes, ErrorMessages: r.messages}
 }
 
 func newRecorder(start time.Time) *Recorder {

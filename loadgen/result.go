@@ -53,6 +53,45 @@ type Result struct {
 	// in units of 1/ReqRateScale requests per second (so that 0.2/s is not 0),
 	// one every 100 ms per thread.
 	ReqRate *hdrhistogram.Histogram
+	// BodyBytes is the length of the request body the run sent (a decoded
+	// report has the length, not the body).
+	BodyBytes int
+	// Shard says which part of a sharded run this is (--shard); nil when
+	// the run was not sharded.
+	Shard *ShardInfo
+	// Merged describes the parts of a merged result (gowrk merge); nil
+	// for a run's own.
+	Merged *MergeInfo
+}
+
+// ShardInfo is one shard of a run split over N processes (--shard I/N).
+type ShardInfo struct {
+	// Index is the shard's number, from 0; Count the number of shards.
+	Index, Count int
+	// StartAt is the start barrier (--start-at), zero when none; Late is how
+	// far after it this shard's clock started the load.
+	StartAt time.Time
+	Late    time.Duration
+	// Host is the machine's host name.
+	Host string
+}
+
+// MergeInfo describes a merged result: its parts and what they say.
+type MergeInfo struct {
+	// Parts is how many results were merged; Shards are their shard
+	// descriptions, in index order (empty when none was a shard).
+	Parts  int
+	Shards []ShardInfo
+	// Count is the shards' N; Missing the indexes of 0..N-1 that no part
+	// had. Incomplete when some are missing.
+	Count      int
+	Missing    []int
+	Incomplete bool
+	// Failed are the shards whose run stopped early or completed nothing
+	// (their figures are in); they make the merge incomplete too.
+	Failed []int
+	// StartSpread is the latest shard start minus the earliest.
+	StartSpread time.Duration
 }
 
 // ReqRateScale is how many ReqRate units make one request per second.

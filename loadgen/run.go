@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // Run executes the load described by cfg with eng and returns what it
@@ -61,7 +59,10 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	}
 
 	cpu0 := processCPU()
-	start := time.Now()
+	start, late, werr := startAt(ctx, cfg.StartAt) // (err still holds the first dial's outcome)
+	if werr != nil {
+		return nil, werr
+	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var end time.Time
@@ -153,7 +154,15 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	}
 	res.Interrupted = interrupted
 	res.Aborted = aborted
-	res.CPU = processCPU() - cpu0
+	if cfg.Shard.Count > 0 {
+		res.Shard = &ShardInfo{Index: cfg.Shard.Index, Count: cfg.Shard.Count, StartAt: cfg.StartAt, Late: late.Truncate(time.Microsecond)}
+	}
+	res.CPU = (processCPU() - cpu0).Truncate(time.Microsecond)
+	res.BodyBytes = len(cfg.Target.Body)
+	// Reports keep microseconds: a result holds no finer time, so that
+	// what a report says is all there is (report.Decode is lossless).
+	res.Duration = res.Duration.Truncate(time.Microsecond)
+	res.Start, res.End = res.Start.Truncate(time.Microsecond), res.Start.Truncate(time.Microsecond).Add(res.Duration)
 	res.Conn = eng.Info()
 	if !threaded {
 		if ci := connInfo(first0(links)); ci.Protocol != "" {
@@ -206,6 +215,27 @@ func buildThreads(cfg *Config, start, end time.Time, state *runState) []*Thread 
 	return threads
 }
 
+// startAt waits for the start barrier at (none: now) and returns the run's
+// start and how late after the barrier the load begins. A run cancelled
+// while it waits returns ctx's error.
+func startAt(ctx context.Context, at time.Time) (time.Time, time.Duration, error) {
+	if at.IsZero() {
+		return time.Now(), 0, nil
+	}
+	if wait := time.Until(at); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return time.Time{}, 0, ctx.Err()
+		}
+	}
+	now := time.Now()
+	late := max(now.Sub(at), 0)
+	return now.Add(-late), late, nil // (now's monotonic clock, set back to the barrier)
+}
+
 // hookCount is how many Hooks an engine takes: one per thread, or one per
 // connection.
 func hookCount(cfg *Config, perConn bool) int {
@@ -250,34 +280,16 @@ func sampleRates(recs []*Recorder, done <-chan struct{}) (stop func()) {
 	return func() { close(quit); <-finished }
 }
 
-// merge combines the recorders into one Result (wrk2's hdr_add).
+// merge combines the recorders into one Result (wrk2's hdr_add), with
+// Result.Add: the same merge as gowrk merge's.
 func merge(recs []*Recorder) *Result {
-	res := &Result{
-		Latency:     NewHistogram(),
-		Service:     NewHistogram(),
-		SendLag:     NewHistogram(),
-		TimerLag:    NewHistogram(),
-		ReqRate:     hdrhistogram.New(1, 1<<40, HistSigFigs),
-		StatusCodes: map[int]uint64{},
-	}
+	res := newFigures()
 	for _, r := range recs {
 		r.mu.Lock()
-		res.Latency.Merge(r.latency)
-		res.Service.Merge(r.service)
-		res.SendLag.Merge(r.lag)
-		res.TimerLag.Merge(r.timerLag)
-		res.ReqRate.Merge(r.reqRate)
-		res.Counts.add(&r.counts)
-		for code, n := range r.status {
-			if n > 0 {
-				res.StatusCodes[code] += n
-			}
-		}
-		for _, m := range r.messages {
-			res.ErrorMessages = addMessage(res.ErrorMessages, m)
-		}
+		res.Add(r.figures())
 		r.mu.Unlock()
 	}
+	res.CPU = 0 // (the process's CPU time is measured once, by Run)
 	return res
 }
 

@@ -78,6 +78,11 @@ func schedulerFor(cfg *Config, i, n int) Scheduler {
 	if cfg.Rate <= 0 {
 		return ClosedLoop{}
 	}
+	if sh := cfg.Shard; sh.Count > 1 {
+		// Slot i of this shard is slot i*Count+Index of the single-host
+		// run's n*Count: the shards' slots interleave into its schedule.
+		return ConstantRate{PerConn: cfg.Rate / float64(n), Phase: float64(i*sh.Count+sh.Index) / float64(n*sh.Count)}
+	}
 	return ConstantRate{PerConn: cfg.Rate / float64(n), Phase: float64(i) / float64(n)}
 }
 

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -106,6 +107,48 @@ func TestValidate(t *testing.T) {
 		err := c.Validate()
 		if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("%s: Validate() = %v, want error containing %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestShardSchedule: N shards, each with its share of the connections and
+// the rate, together send exactly the single-host schedule: request k of
+// shard i is due at (k*N + i) / rate.
+func TestShardSchedule(t *testing.T) {
+	const conns, rate, n = 6, 600.0, 3
+	single := &Config{Rate: rate}
+	var want []time.Duration
+	for i := range conns {
+		s := schedulerFor(single, i, conns)
+		for m := range uint64(50) {
+			d, _ := s.Due(m)
+			want = append(want, d)
+		}
+	}
+	var got []time.Duration
+	for sh := range n {
+		cfg := &Config{Rate: rate / n, Shard: ShardSpec{Index: sh, Count: n}}
+		var mine []time.Duration
+		for i := range conns / n {
+			s := schedulerFor(cfg, i, conns/n)
+			for m := range uint64(50) {
+				d, _ := s.Due(m)
+				mine = append(mine, d)
+			}
+		}
+		slices.Sort(mine)
+		for k, d := range mine[:20] {
+			if w := time.Duration(float64(k*n+sh) / rate * float64(time.Second)); d-w > time.Microsecond || w-d > time.Microsecond {
+				t.Fatalf("shard %d's request %d is due at %s, want %s", sh, k, d, w)
+			}
+		}
+		got = append(got, mine...)
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	for k := range want {
+		if d := got[k] - want[k]; d > time.Microsecond || d < -time.Microsecond {
+			t.Fatalf("request %d: the shards' schedule says %s, the single host's %s", k, got[k], want[k])
 		}
 	}
 }

@@ -58,16 +58,11 @@ func (r *Recorder) addSteps(batch []sample) {
 func mergeSteps(recs []*Recorder) []StepFigures {
 	var out []StepFigures
 	for _, r := range recs {
+		steps := make([]StepFigures, len(r.steps))
 		for i, f := range r.steps {
-			for i >= len(out) {
-				out = append(out, *newStepFigures(len(out), r.stepLen))
-			}
-			o := &out[i]
-			o.Completed += f.Completed
-			o.Failed += f.Failed
-			o.InFlight += f.InFlight
-			o.Latency.Merge(f.Latency)
+			steps[i] = *f
 		}
+		out = mergeStepFigures(out, steps)
 	}
 	return out
 }

@@ -31,6 +31,31 @@ type jsonInterval struct {
 	Latency        jsonIvDist        `json:"latency"`
 	ServiceTime    *jsonIvDist       `json:"service_time,omitempty"`
 	SendLag        *jsonIvDist       `json:"send_lag,omitempty"`
+	// Counts and Histograms make the interval lossless (Decode, merge);
+	// --stream lines leave them out.
+	Counts     map[string]uint64 `json:"counts,omitempty"`
+	Histograms *jsonIvHists      `json:"histograms,omitempty"`
+}
+
+// jsonIvHists are an interval's histograms, encoded as the run's are.
+type jsonIvHists struct {
+	Latency     string `json:"latency"`
+	ServiceTime string `json:"service_time"`
+	SendLag     string `json:"send_lag"`
+}
+
+func intervalHists(iv *loadgen.Interval) (*jsonIvHists, error) {
+	var h jsonIvHists
+	var err error
+	for _, x := range []struct {
+		into *string
+		h    *hdrhistogram.Histogram
+	}{{&h.Latency, iv.Latency}, {&h.ServiceTime, iv.Service}, {&h.SendLag, iv.SendLag}} {
+		if *x.into, err = encodeHist(x.h); err != nil {
+			return nil, err
+		}
+	}
+	return &h, nil
 }
 
 // jsonIvDist is an interval's distribution: count, min, the percentiles
@@ -40,6 +65,7 @@ type jsonIvDist struct {
 	MinUs         int64            `json:"min_us"`
 	PercentilesUs map[string]int64 `json:"percentiles_us"`
 	MaxUs         int64            `json:"max_us"`
+	Histogram     string           `json:"histogram,omitempty"` // a rate step's, for Decode
 }
 
 func ivDist(h *hdrhistogram.Histogram, ps []float64) jsonIvDist {
@@ -73,6 +99,7 @@ func buildInterval(iv *loadgen.Interval, cfg *loadgen.Config, o Options) jsonInt
 		StatusClasses: map[string]uint64{},
 		StatusCodes:   map[string]uint64{},
 		Latency:       ivDist(iv.Latency, ps),
+		Counts:        c.Map(),
 	}
 	for i, n := range iv.StatusClasses {
 		if n > 0 {
@@ -97,7 +124,7 @@ func buildInterval(iv *loadgen.Interval, cfg *loadgen.Config, o Options) jsonInt
 // "type": "interval", then a newline.
 func StreamInterval(w io.Writer, iv *loadgen.Interval, cfg *loadgen.Config, o Options) error {
 	j := buildInterval(iv, cfg, o)
-	j.Type = "interval"
+	j.Type, j.Counts = "interval", nil
 	return json.NewEncoder(w).Encode(j)
 }
 

@@ -56,6 +56,15 @@ type jsonReport struct {
 	Steps              []jsonRateStep         `json:"steps,omitempty"`
 	Intervals          []jsonInterval         `json:"intervals,omitempty"`
 	Thresholds         []ThresholdResult      `json:"thresholds,omitempty"`
+
+	// What makes the report lossless (Decode reads it back): every
+	// counter by its one name (loadgen.Counters), the timer lateness
+	// histogram, and what the first connection negotiated.
+	Counts   map[string]uint64 `json:"counts"`
+	TimerLag jsonDist          `json:"timer_lag"`
+	Conn     loadgen.ConnInfo  `json:"conn"`
+	Shard    *jsonShard        `json:"shard,omitempty"`
+	Merged   *jsonMerged       `json:"merged,omitempty"`
 }
 
 // jsonH2Traffic splits HTTP/2's bytes as h2load's "traffic" line does.
@@ -92,6 +101,9 @@ type jsonConfig struct {
 	TimeoutAct  string   `json:"timeout_action"`
 	ConnectUs   int64    `json:"connect_timeout_us"`
 	TLSInsecure bool     `json:"tls_insecure"`
+	RateShape   string   `json:"rate_shape,omitempty"`
+	WarmupUs    int64    `json:"warmup_us"`
+	IntervalUs  int64    `json:"interval_us"`
 }
 
 // jsonErrors: timeout is wrk's (every request that passed --timeout); of
@@ -141,6 +153,8 @@ type jsonWarmup struct {
 	BytesRead      uint64     `json:"bytes_read"`
 	Errors         jsonErrors `json:"errors"`
 	Latency        jsonDist   `json:"latency"`
+
+	Counts map[string]uint64 `json:"counts"`
 }
 
 // jsonTimeouts splits errors.timeout by what became of the requests.
@@ -172,6 +186,8 @@ type jsonThreadRate struct {
 	Stdev       float64 `json:"stdev"`
 	Max         float64 `json:"max"`
 	WithinStdev float64 `json:"within_stdev_pct"`
+	// Histogram holds the samples, in 1/1000 requests per second.
+	Histogram string `json:"histogram"`
 }
 
 type jsonRate struct {
@@ -211,10 +227,13 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 		Version:       o.Version,
 		Config: jsonConfig{
 			URL: RedactURL(cfg.Target.URL), Method: cfg.Target.Method, Headers: headerLines(cfg.Target.Headers),
-			BodyBytes: len(cfg.Target.Body), Protocol: r.Conn.Protocol, Engine: cfg.Engine, Pipeline: max(cfg.Pipeline, 1), Threads: cfg.Threads, Connections: cfg.Connections, Streams: max(cfg.Streams, 1),
+			BodyBytes: r.BodyBytes, Protocol: r.Conn.Protocol, Engine: cfg.Engine, Pipeline: max(cfg.Pipeline, 1), Threads: cfg.Threads, Connections: cfg.Connections, Streams: max(cfg.Streams, 1),
 			DurationUs: cfg.Duration.Microseconds(), Requests: cfg.Requests, RatePerSec: cfg.Rate,
 			TimeoutUs: cfg.Timeout.Microseconds(), TimeoutAct: cfg.TimeoutAction.String(), ConnectUs: cfg.ConnectTimeout.Microseconds(), TLSInsecure: cfg.Target.TLS != nil && cfg.Target.TLS.InsecureSkipVerify,
+			WarmupUs: cfg.Warmup.Microseconds(), IntervalUs: cfg.Interval.Microseconds(),
 		},
+		Counts:             c.Map(),
+		Conn:               r.Conn,
 		Start:              r.Start.UTC().Format(time.RFC3339Nano),
 		End:                r.End.UTC().Format(time.RFC3339Nano),
 		Interrupted:        r.Interrupted,
@@ -254,20 +273,28 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 	if rep.Config.Headers == nil {
 		rep.Config.Headers = []string{}
 	}
+	if cfg.Shape != nil {
+		rep.Config.RateShape = cfg.Shape.String()
+	}
 	for code, n := range r.StatusCodes {
 		rep.StatusCodes[strconv.Itoa(code)] = n
 	}
+	rep.Shard, rep.Merged = shardOf(r), mergedOf(r)
 	var err error
 	for _, d := range []struct {
 		into *jsonDist
 		h    *hdrhistogram.Histogram
-	}{{&rep.Latency, r.Latency}, {&rep.ServiceTime, r.Service}, {&rep.SendLag, r.SendLag}} {
+	}{{&rep.Latency, r.Latency}, {&rep.ServiceTime, r.Service}, {&rep.SendLag, r.SendLag}, {&rep.TimerLag, r.TimerLag}} {
 		if *d.into, err = dist(d.h, o.percentiles()); err != nil {
 			return nil, err
 		}
 	}
 	rs, rmax := rateSummary(r.ReqRate)
-	rep.ThreadReqPerSec = jsonThreadRate{rs.Count, rs.Mean, rs.Stdev, rmax, rs.WithinStdev}
+	rh, err := encodeHist(r.ReqRate)
+	if err != nil {
+		return nil, err
+	}
+	rep.ThreadReqPerSec = jsonThreadRate{rs.Count, rs.Mean, rs.Stdev, rmax, rs.WithinStdev, rh}
 	if cfg.Rate > 0 {
 		rep.Rate = &jsonRate{
 			Target: cfg.Rate, Achieved: r.AchievedRate(), Answered: r.RequestsPerSec(), Due: r.Due(), MaxSendLagUs: r.SendLag.Max(),
@@ -276,11 +303,19 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 	}
 	rep.Warnings = append(rep.Warnings, r.Warnings()...)
 	for k := range r.Intervals {
-		rep.Intervals = append(rep.Intervals, buildInterval(&r.Intervals[k], cfg, o))
+		iv := buildInterval(&r.Intervals[k], cfg, o)
+		if iv.Histograms, err = intervalHists(&r.Intervals[k]); err != nil {
+			return nil, err
+		}
+		rep.Intervals = append(rep.Intervals, iv)
 	}
 	rep.Thresholds = o.Thresholds
 	for k := range r.Steps {
-		rep.Steps = append(rep.Steps, rateStep(r, &r.Steps[k], o))
+		st := rateStep(r, &r.Steps[k], o)
+		if st.Latency.Histogram, err = encodeHist(r.Steps[k].Latency); err != nil {
+			return nil, err
+		}
+		rep.Steps = append(rep.Steps, st)
 	}
 	if w := r.Warmup; w != nil {
 		wl, err := dist(w.Latency, o.percentiles())
@@ -288,7 +323,7 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 			return nil, err
 		}
 		rep.Warmup = &jsonWarmup{DurationUs: w.Duration.Microseconds(), Requests: w.Counts.Completed, Sent: w.Counts.Sent,
-			InFlightAtStop: w.Counts.InFlight, BytesRead: w.Counts.BytesRead, Errors: errorsOf(&w.Counts), Latency: wl}
+			InFlightAtStop: w.Counts.InFlight, BytesRead: w.Counts.BytesRead, Errors: errorsOf(&w.Counts), Latency: wl, Counts: w.Counts.Map()}
 	}
 	return rep, nil
 }
@@ -300,10 +335,14 @@ func dist(h *hdrhistogram.Histogram, ps []float64) (jsonDist, error) {
 	for _, p := range ps {
 		d.PercentilesUs[percentileKey(p)] = h.ValueAtQuantile(p)
 	}
+	var err error
+	d.Histogram, err = encodeHist(h)
+	return d, err
+}
+
+// encodeHist is h in HdrHistogram's V2 compressed form, base64 (what
+// hdrhistogram-go's Decode, and every HdrHistogram port, reads).
+func encodeHist(h *hdrhistogram.Histogram) (string, error) {
 	enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
-	if err != nil {
-		return d, err
-	}
-	d.Histogram = string(enc)
-	return d, nil
+	return string(enc), err
 }

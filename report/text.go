@@ -170,6 +170,7 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 		}
 		fmt.Fprintln(b)
 	}
+	shardLines(b, r)
 	if w := r.Warmup; w != nil {
 		fmt.Fprintf(b, "Warm-up: %s, %d requests, %d errors (left out of every figure here)\n", formatRunFor(w.Duration), w.Counts.Completed, w.Counts.Errors())
 	}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/gowrk/gowrk/loadgen"
+	"github.com/gowrk/gowrk/report"
+	"github.com/spf13/pflag"
+)
+
+// mergeOptions is the parsed command line of gowrk merge.
+type mergeOptions struct {
+	files      []string
+	format     string
+	output     string
+	failOn     []string
+	allowMixed bool
+	latency    bool
+}
+
+const mergeUsage = `Usage: gowrk merge [flags] REPORT.json...
+
+Merges JSON reports of runs made at the same time (the shards of a run,
+--shard I/N, or runs on many machines) into one report, exactly: histograms
+bucket by bucket, counters summed, rates over the union of their time
+windows. Shards must be 0..N-1 at most once each; missing ones are named
+and the merged report is marked incomplete (exit 1).
+
+`
+
+func newMergeFlagSet(o *mergeOptions) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("gowrk merge", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = false
+	fs.StringVarP(&o.format, "format", "f", "text", "report `FORMAT`: text, json or csv")
+	fs.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` instead of stdout")
+	fs.StringArrayVar(&o.failOn, "fail-on", nil, "`EXPR` evaluated on the merged figures, as gowrk's --fail-on (exit 3 when one fails)")
+	fs.BoolVar(&o.allowMixed, "allow-mixed", false, "merge reports of different URLs or methods")
+	fs.BoolVar(&o.latency, "latency", false, "text: print the latency distribution")
+	return fs
+}
+
+// runMerge is gowrk merge: it reads every report (refusing, with one line
+// naming the file, any it cannot merge exactly), merges them and writes
+// the merged report. Exit 2 for bad input, 1 when shards are missing, 3
+// when a --fail-on threshold fails.
+func runMerge(args []string, stdout, stderr io.Writer) int {
+	var o mergeOptions
+	fs := newMergeFlagSet(&o)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprint(stdout, mergeUsage+fs.FlagUsages())
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "gowrk merge: %v\n", err)
+		return exitBadInput
+	}
+	o.files = fs.Args()
+	format, ok := report.Lookup(o.format)
+	if !ok {
+		fmt.Fprintf(stderr, "gowrk merge: --format %q: want text, json or csv\n", o.format)
+		return exitBadInput
+	}
+	if len(o.files) == 0 {
+		fmt.Fprintln(stderr, "gowrk merge: no report to merge: give the JSON reports as arguments")
+		return exitBadInput
+	}
+	var thresholds []report.Threshold
+	for _, e := range o.failOn {
+		th, err := report.ParseThreshold(e)
+		if err != nil {
+			fmt.Fprintf(stderr, "gowrk merge: %v\n", err)
+			return exitBadInput
+		}
+		thresholds = append(thresholds, th)
+	}
+	var parts []*loadgen.Result
+	for _, name := range o.files {
+		r, err := readReport(name)
+		if err != nil {
+			fmt.Fprintf(stderr, "gowrk merge: %s: %v\n", name, oneLine(err))
+			return exitBadInput
+		}
+		parts = append(parts, r)
+	}
+	res, err := loadgen.Merge(parts, loadgen.MergeOptions{AllowMixed: o.allowMixed})
+	if err != nil {
+		fmt.Fprintf(stderr, "gowrk merge: %v\n", err)
+		return exitBadInput
+	}
+	out := stdout
+	if o.output != "" && o.output != "-" {
+		f, err := os.Create(o.output)
+		if err != nil {
+			fmt.Fprintf(stderr, "gowrk merge: --output: %v\n", err)
+			return exitBadInput
+		}
+		defer f.Close()
+		out = f
+	}
+	ro := report.Options{Latency: o.latency, Version: getVersion()}
+	passed := true
+	for _, th := range thresholds {
+		r := th.Check(res)
+		verdict := "pass"
+		if !r.Pass {
+			verdict, passed = "FAIL", false
+		}
+		fmt.Fprintf(stderr, "gowrk merge: threshold %s: %s (%s)\n", r.Expr, verdict, r.Measured)
+		ro.Thresholds = append(ro.Thresholds, r)
+	}
+	if m := res.Merged; len(m.Missing) > 0 {
+		fmt.Fprintf(stderr, "gowrk merge: incomplete: shards %s of %d are missing\n", intList(m.Missing), m.Count)
+	}
+	if m := res.Merged; len(m.Failed) > 0 {
+		fmt.Fprintf(stderr, "gowrk merge: incomplete: shards %s of %d stopped early or completed nothing\n", intList(m.Failed), m.Count)
+	}
+	if err := format(out, res, ro); err != nil {
+		fmt.Fprintf(stderr, "gowrk merge: writing the report: %v\n", err)
+		return exitFailed
+	}
+	switch {
+	case res.Merged.Incomplete:
+		return exitFailed
+	case !passed:
+		return exitThreshold
+	}
+	return exitOK
+}
+
+// readReport decodes one JSON report file: a report, or a --stream whose
+// last line is the report.
+func readReport(name string) (*loadgen.Result, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, report.MaxReport+1))
+	if err != nil {
+		return nil, err
+	}
+	if t := strings.TrimSpace(string(b)); strings.HasPrefix(t, `{"type":"interval"`) {
+		if i := strings.LastIndexByte(t, '\n'); i >= 0 {
+			b = []byte(t[i+1:]) // a --stream: its last line is the report
+		}
+	}
+	return report.Decode(strings.NewReader(string(b)))
+}
+
+func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }
+
+func intList(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = fmt.Sprint(n)
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,163 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/gowrk/gowrk/loadgen"
+)
+
+// richResult is fixedResult with everything a report can hold: intervals,
+// a rate shape's steps, a warm-up, a shard and HTTP/2 byte counts.
+func richResult(t *testing.T) *loadgen.Result {
+	r := fixedResult(150)
+	sh, err := loadgen.ParseShape("100:200:100@5s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Config.Shape, r.Config.Interval, r.Config.Warmup = sh, 5*time.Second, 2*time.Second
+	r.Conn = loadgen.ConnInfo{Protocol: "h2", TLSVersion: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", MaxStreams: 100}
+	r.Counts.HeaderBytesRead, r.Counts.DataBytesRead = 1000, 2000
+	r.BodyBytes = 17
+	r.Shard = &loadgen.ShardInfo{Index: 1, Count: 3, StartAt: r.Start.Add(-time.Second), Late: 1500 * time.Microsecond, Host: "gen-1"}
+	for i := range 2 {
+		iv := loadgen.Interval{Start: time.Duration(i) * 5 * time.Second, Duration: 5 * time.Second, Time: r.Start.Add(time.Duration(i) * 5 * time.Second),
+			Counts: loadgen.Counts{Sent: 500, Completed: 499, BytesRead: 100}, InFlight: 1, StatusClasses: [6]uint64{0, 0, 499, 0, 0, 0},
+			StatusCodes: map[int]uint64{200: 499}, Latency: loadgen.NewHistogram(), Service: loadgen.NewHistogram(), SendLag: loadgen.NewHistogram()}
+		for v := int64(1); v < 500; v++ {
+			iv.Latency.RecordValue(v * 7)
+			iv.Service.RecordValue(v * 3)
+		}
+		r.Intervals = append(r.Intervals, iv)
+		st := loadgen.StepFigures{Index: i, Start: iv.Start, Duration: iv.Duration, Completed: 499, Failed: 1,
+			Latency: hdrhistogram.New(loadgen.HistLowest, loadgen.HistHighest, 2)}
+		st.Latency.RecordValue(int64(1000 * (i + 1)))
+		r.Steps = append(r.Steps, st)
+	}
+	w := fixedResult(0)
+	w.Duration, w.Counts = 2*time.Second, loadgen.Counts{Sent: 200, Completed: 198, InFlight: 2, BytesRead: 5}
+	r.Warmup = w
+	return r
+}
+
+// TestDecodeRoundTrip: encode -> decode -> encode is byte-identical, for
+// JSON and for the text report rendered from the decoded result.
+func TestDecodeRoundTrip(t *testing.T) {
+	for name, r := range map[string]*loadgen.Result{"closed loop": fixedResult(0), "rate": fixedResult(100), "everything": richResult(t)} {
+		t.Run(name, func(t *testing.T) {
+			o := Options{Version: "v0.0.0-test", Latency: true, ServiceTime: true}
+			var a, b bytes.Buffer
+			if err := JSON(&a, r, o); err != nil {
+				t.Fatal(err)
+			}
+			back, err := Decode(bytes.NewReader(a.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := JSON(&b, back, o); err != nil {
+				t.Fatal(err)
+			}
+			if a.String() != b.String() {
+				t.Fatalf("JSON -> Decode -> JSON differs:\n%s", firstDiff(a.String(), b.String()))
+			}
+			var ta, tb bytes.Buffer
+			Text(&ta, r, o)
+			Text(&tb, back, o)
+			// The text shows the Authorization header nowhere; the decoded
+			// result holds the redacted value the report had.
+			if ta.String() != tb.String() {
+				t.Errorf("text differs:\n%s", firstDiff(ta.String(), tb.String()))
+			}
+			if !back.Latency.Equals(r.Latency) || !back.ReqRate.Equals(r.ReqRate) || !back.TimerLag.Equals(r.TimerLag) || back.Counts != r.Counts {
+				t.Error("histograms or counts differ after the round trip")
+			}
+		})
+	}
+}
+
+func firstDiff(a, b string) string {
+	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := range min(len(la), len(lb)) {
+		if la[i] != lb[i] {
+			return "line " + la[i] + "\n  vs " + lb[i]
+		}
+	}
+	return "lengths differ"
+}
+
+// TestDecodeRefuses: input that is not a report gowrk wrote is an error
+// that says what is wrong, never a panic.
+func TestDecodeRefuses(t *testing.T) {
+	var good bytes.Buffer
+	JSON(&good, fixedResult(0), Options{})
+	wide := strings.Replace(good.String(), `"schema_version": 1`, `"schema_version": 7`, 1)
+	other := fixedResult(0)
+	other.Latency = hdrNew(1, 1<<50, 5)
+	var otherB bytes.Buffer
+	JSON(&otherB, other, Options{})
+	for _, tc := range []struct{ name, in, want string }{
+		{"empty", "", "not a JSON report"},
+		{"garbage", "\x00\x01garbage", "not a JSON report"},
+		{"truncated", good.String()[:good.Len()/2], "not a JSON report"},
+		{"not gowrk", `{"tool": "wrk"}`, "not a gowrk JSON report"},
+		{"schema", wide, "schema_version 7"},
+		{"histogram settings", otherB.String(), "histogram settings 1..1125899906842624 at 5 digits"},
+		{"missing counter", edit(t, good.Bytes(), func(m map[string]any) { delete(m["counts"].(map[string]any), "sent") }), `missing counter "sent"`},
+		{"unknown counter", edit(t, good.Bytes(), func(m map[string]any) { m["counts"].(map[string]any)["bogus"] = 1 }), `unknown counter "bogus"`},
+		{"bad histogram", edit(t, good.Bytes(), func(m map[string]any) { m["latency"].(map[string]any)["histogram"] = "HISTxAAAA" }), "latency.histogram"},
+		{"bad status code", edit(t, good.Bytes(), func(m map[string]any) { m["status_codes"].(map[string]any)["abc"] = 1 }), `"abc" is not a status code`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Decode(strings.NewReader(tc.in))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func hdrNew(lo, hi int64, d int) *hdrhistogram.Histogram { return hdrhistogram.New(lo, hi, d) }
+
+// edit changes a JSON report through f.
+func edit(t *testing.T, b []byte, f func(map[string]any)) string {
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	f(m)
+	out, _ := json.Marshal(m)
+	return string(out)
+}
+
+// FuzzDecode: Decode never panics, and whatever it accepts renders and
+// decodes again to the same report.
+func FuzzDecode(f *testing.F) {
+	for _, r := range []*loadgen.Result{fixedResult(0), fixedResult(100)} {
+		var b bytes.Buffer
+		JSON(&b, r, Options{})
+		f.Add(b.Bytes())
+	}
+	f.Add([]byte(`{"tool":"gowrk","schema_version":1}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		r, err := Decode(bytes.NewReader(in))
+		if err != nil {
+			return
+		}
+		var a, b bytes.Buffer
+		if err := JSON(&a, r, Options{}); err != nil {
+			return // (a decoded value JSON cannot hold, such as a NaN rate)
+		}
+		r2, err := Decode(bytes.NewReader(a.Bytes()))
+		if err != nil {
+			t.Fatalf("a report gowrk wrote does not decode: %v", err)
+		}
+		JSON(&b, r2, Options{})
+		if a.String() != b.String() {
+			t.Fatalf("not stable:\n%s", firstDiff(a.String(), b.String()))
+		}
+	})
+}
