@@ -39,6 +39,7 @@ type options struct {
 
 	stream, intervals, progress, quiet bool
 	hdrLog, prometheus                 string
+	html                               string // --html: the HTML report's file
 	promLinger                         time.Duration
 	thresholds                         []report.Threshold
 	percentiles                        []float64
@@ -100,6 +101,7 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.VarP(durationValue{&o.cfg.Interval, nil}, "interval", "", "per-interval figures every T (default 1s when --stream, --intervals, --hdr-log or progress asks for them)")
 	fs.BoolVar(&o.stream, "stream", false, "with --format json: one JSON object per line while the run goes (\"type\": \"interval\"), the report last (\"type\": \"report\")")
 	fs.BoolVar(&o.intervals, "intervals", false, "with --format csv: one row per interval instead of one per run")
+	fs.StringVar(&o.html, "html", "", "also write a self-contained HTML report (charts, no network needed) to `FILE`")
 	fs.StringVar(&o.hdrLog, "hdr-log", "", "write an HdrHistogram interval log (latency, service_time, send_lag) to `FILE`")
 	fs.BoolVar(&o.progress, "progress", false, "show the progress line on stderr even when it is not a terminal")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress line and no start line on stderr")
@@ -477,7 +479,7 @@ func liveOptions(o *options, p *parsed, intervalSet bool) error {
 	} else if o.promLinger > 0 {
 		return errors.New("--prometheus-linger goes with --prometheus")
 	}
-	if !intervalSet && (o.stream || o.intervals || o.hdrLog != "" || o.progress || o.prometheus != "") {
+	if !intervalSet && (o.stream || o.intervals || o.hdrLog != "" || o.progress || o.prometheus != "" || o.html != "") {
 		o.cfg.Interval = time.Second
 	}
 	for _, e := range p.failOn {

@@ -138,6 +138,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gowrk: writing the report: %v\n", err)
 		return exitFailed
 	}
+	if opts.html != "" {
+		if err := writeHTML(opts.html, res, nil); err != nil {
+			fmt.Fprintf(stderr, "gowrk: --html: %v\n", err)
+			return exitFailed
+		}
+	}
 	if opts.script != nil {
 		// wrk prints a script's output as it comes; gowrk keeps stdout for
 		// the report first, then what the script printed (init's and done's).

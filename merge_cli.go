@@ -20,6 +20,7 @@ type mergeOptions struct {
 	failOn     []string
 	allowMixed bool
 	latency    bool
+	html       string
 }
 
 const mergeUsage = `Usage: gowrk merge [flags] REPORT.json...
@@ -41,6 +42,7 @@ func newMergeFlagSet(o *mergeOptions) *pflag.FlagSet {
 	fs.StringArrayVar(&o.failOn, "fail-on", nil, "`EXPR` evaluated on the merged figures, as gowrk's --fail-on (exit 3 when one fails)")
 	fs.BoolVar(&o.allowMixed, "allow-mixed", false, "merge reports of different URLs or methods")
 	fs.BoolVar(&o.latency, "latency", false, "text: print the latency distribution")
+	fs.StringVar(&o.html, "html", "", "also write the merged report as self-contained HTML to `FILE`, each shard's latency beside the merge's")
 	return fs
 }
 
@@ -123,6 +125,12 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gowrk merge: writing the report: %v\n", err)
 		return exitFailed
 	}
+	if o.html != "" {
+		if err := writeHTML(o.html, res, parts); err != nil {
+			fmt.Fprintf(stderr, "gowrk merge: --html: %v\n", err)
+			return exitFailed
+		}
+	}
 	switch {
 	case res.Merged.Incomplete:
 		return exitFailed
@@ -150,6 +158,19 @@ func readReport(name string) (*loadgen.Result, error) {
 		}
 	}
 	return report.Decode(strings.NewReader(string(b)))
+}
+
+// writeHTML writes the HTML report of res (parts: what it merged) to path.
+func writeHTML(path string, res *loadgen.Result, parts []*loadgen.Result) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := report.HTML(f, res, parts, report.Options{Version: getVersion()}); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }

@@ -155,6 +155,18 @@ func TestShardedRun(t *testing.T) {
 		t.Errorf("achieved %.1f/s of 600 (start spread %dus)", a, m.Merged.Spread)
 	}
 
+	// The HTML report of the merge draws each shard beside it.
+	page := filepath.Join(t.TempDir(), "merged.html")
+	if code, _, errs := gowrk(t, append([]string{"merge", "-q", "--html", page}, files...)...); code != 2 || !strings.Contains(errs, "unknown shorthand flag: 'q'") {
+		t.Errorf("merge -q: exit %d, %q", code, errs) // (merge has no -q: it prints nothing but the report)
+	}
+	if code, _, errs := gowrk(t, append([]string{"merge", "-o", os.DevNull, "--html", page}, files...)...); code != 0 {
+		t.Fatalf("merge --html: exit %d: %s", code, errs)
+	}
+	if b, err := os.ReadFile(page); err != nil || !bytes.Contains(b, []byte(`shard 2 latency`)) || !bytes.Contains(b, []byte("uPlot")) {
+		t.Errorf("merge --html wrote %d bytes without the shards' spectra (%v)", len(b), err)
+	}
+
 	// A missing shard: merged anyway, marked incomplete, exit 1.
 	code, out, errs := gowrk(t, "merge", "-f", "json", files[0], files[2])
 	if err := json.Unmarshal([]byte(out), &m); code != 1 || err != nil || !m.Merged.Incomplete || len(m.Merged.Missing) != 1 || m.Merged.Missing[0] != 1 || !strings.Contains(errs, "shards 1 of 3 are missing") {

@@ -1,0 +1,166 @@
+package report
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"text/template"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/gowrk/gowrk/loadgen"
+)
+
+// The HTML report embeds uPlot (assets/uplot/VERSION says which, and why)
+// and its data: one file that opens with no network. Its
+// Content-Security-Policy forbids every load, so that no request can leave
+// the page even by mistake.
+var (
+	//go:embed assets/uplot/uPlot.iife.min.js
+	uplotJS string
+	//go:embed assets/uplot/uPlot.min.css
+	uplotCSS string
+	//go:embed assets/report.html
+	pageHTML string
+	//go:embed assets/report.js
+	pageJS string
+)
+
+var page = template.Must(template.New("report").Parse(pageHTML))
+
+// htmlData is what the page's script draws.
+type htmlData struct {
+	Title    string       `json:"title"`
+	Summary  [][2]string  `json:"summary"`
+	Config   [][2]string  `json:"config"`
+	Spectrum htmlSpectrum `json:"spectrum"`
+	Times    []float64    `json:"times"` // interval starts, unix seconds
+	RPS      []float64    `json:"rps"`
+	Lat      [][]float64  `json:"lat"` // p50, p90, p99, max per interval (ms)
+	Status   [][2]string  `json:"status"`
+	Errors   [][2]string  `json:"errors"`
+	Notes    []string     `json:"notes"`
+}
+
+// htmlSpectrum is the latency percentile spectrum: X is 1/(1-p), on a log
+// scale out to 99.999%; each series is in milliseconds.
+type htmlSpectrum struct {
+	X      []float64   `json:"x"`
+	Names  []string    `json:"names"`
+	Series [][]float64 `json:"series"`
+}
+
+// spectrumPoints are the percentiles of the spectrum: 1 - 10^(-k/10), for
+// k = 0..50 (0% to 99.999%).
+func spectrumPoints() []float64 {
+	ps := make([]float64, 51)
+	for k := range ps {
+		ps[k] = 100 * (1 - math.Pow(10, -float64(k)/10))
+	}
+	return ps
+}
+
+func spectrumOf(h *hdrhistogram.Histogram, ps []float64) []float64 {
+	ys := make([]float64, len(ps))
+	for i, p := range ps {
+		ys[i] = float64(h.ValueAtQuantile(p)) / 1000
+	}
+	return ys
+}
+
+// HTML writes the self-contained HTML report of r. parts, when r is a
+// merge, are the merged results: each shard's latency spectrum is drawn
+// beside the merge's.
+func HTML(w io.Writer, r *loadgen.Result, parts []*loadgen.Result, o Options) error {
+	d := htmlData{Title: "gowrk: " + RedactURL(r.Config.Target.URL)}
+	ps := spectrumPoints()
+	for _, p := range ps {
+		d.Spectrum.X = append(d.Spectrum.X, 100/(100-p))
+	}
+	d.Spectrum.Names = append(d.Spectrum.Names, "latency", "service time")
+	d.Spectrum.Series = append(d.Spectrum.Series, spectrumOf(r.Latency, ps), spectrumOf(r.Service, ps))
+	for i, p := range parts {
+		name := fmt.Sprintf("part %d", i+1)
+		if p.Shard != nil {
+			name = fmt.Sprintf("shard %d", p.Shard.Index)
+		}
+		d.Spectrum.Names = append(d.Spectrum.Names, name+" latency")
+		d.Spectrum.Series = append(d.Spectrum.Series, spectrumOf(p.Latency, ps))
+	}
+	d.Lat = make([][]float64, 4)
+	for k := range r.Intervals {
+		iv := &r.Intervals[k]
+		if k == len(r.Intervals)-1 && k > 0 && iv.Duration < r.Config.Interval/10 {
+			break // the stop's sliver of an interval: a drop to 0 on the chart that says nothing
+		}
+		d.Times = append(d.Times, float64(iv.Time.UnixMicro())/1e6)
+		d.RPS = append(d.RPS, iv.RequestsPerSec())
+		for j, p := range []float64{50, 90, 99, 100} {
+			d.Lat[j] = append(d.Lat[j], float64(iv.Latency.ValueAtQuantile(p))/1000)
+		}
+	}
+	c := &r.Counts
+	d.Summary = [][2]string{
+		{"requests", strconv.FormatUint(c.Completed, 10)},
+		{"duration", r.Duration.String()},
+		{"requests/s", strconv.FormatFloat(r.RequestsPerSec(), 'f', 2, 64)},
+		{"latency p50 / p99 / p99.9 / max", fmt.Sprintf("%s / %s / %s / %s", ms(r.Latency, 50), ms(r.Latency, 99), ms(r.Latency, 99.9), ms(r.Latency, 100))},
+		{"sent / in flight at stop / unsent", fmt.Sprintf("%d / %d / %d", c.Sent, c.InFlight, c.Unsent)},
+		{"errors", strconv.FormatUint(c.Errors(), 10)},
+	}
+	cfg := &r.Config
+	d.Config = [][2]string{
+		{"url", RedactURL(cfg.Target.URL)}, {"method", cfg.Target.Method}, {"headers", strings.Join(headerLines(cfg.Target.Headers), "; ")},
+		{"protocol", r.Conn.Protocol}, {"engine", cfg.Engine}, {"threads / connections / streams", fmt.Sprintf("%d / %d / %d", cfg.Threads, cfg.Connections, max(cfg.Streams, 1))},
+		{"duration / requests", fmt.Sprintf("%s / %d", cfg.Duration, cfg.Requests)}, {"rate", htmlRate(cfg)},
+		{"timeout", fmt.Sprintf("%s (%s)", cfg.Timeout, cfg.TimeoutAction)}, {"gowrk", o.Version},
+	}
+	codes := make([]int, 0, len(r.StatusCodes))
+	for code := range r.StatusCodes {
+		codes = append(codes, code)
+	}
+	sort.Ints(codes)
+	for _, code := range codes {
+		d.Status = append(d.Status, [2]string{strconv.Itoa(code), strconv.FormatUint(r.StatusCodes[code], 10)})
+	}
+	e := errorsOf(c)
+	for _, kv := range []struct {
+		k string
+		v uint64
+	}{{"connect", e.Connect}, {"read", e.Read}, {"write", e.Write}, {"timeout", e.Timeout}, {"status >= 400", e.Status},
+		{"goaway", e.GoAway}, {"reset", e.Reset}, {"protocol", e.Protocol}, {"idle closed", e.IdleClosed}, {"ports", e.Ports}} {
+		if kv.v > 0 {
+			d.Errors = append(d.Errors, [2]string{kv.k, strconv.FormatUint(kv.v, 10)})
+		}
+	}
+	d.Notes = append(d.Notes, r.Warnings()...)
+	if m := r.Merged; m != nil {
+		d.Notes = append(d.Notes, fmt.Sprintf("merged from %d reports; start spread %s", m.Parts, m.StartSpread))
+		if len(m.Missing) > 0 {
+			d.Notes = append(d.Notes, "incomplete: shards "+ints(m.Missing)+" are missing")
+		}
+	}
+	data, err := json.Marshal(d) // (escapes <, > and &: safe inside <script>)
+	if err != nil {
+		return err
+	}
+	return page.Execute(w, map[string]string{"Title": d.Title, "CSS": uplotCSS, "UPlot": uplotJS, "Data": string(data), "Script": pageJS})
+}
+
+func ms(h *hdrhistogram.Histogram, p float64) string {
+	return formatTimeUs(float64(h.ValueAtQuantile(p)))
+}
+
+func htmlRate(cfg *loadgen.Config) string {
+	switch {
+	case cfg.Shape != nil:
+		return cfg.Shape.String()
+	case cfg.Rate > 0:
+		return strconv.FormatFloat(cfg.Rate, 'f', -1, 64) + "/s"
+	}
+	return "closed loop"
+}
