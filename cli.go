@@ -151,7 +151,7 @@ func usage() string {
 	var o options
 	var p parsed
 	fs := newFlagSet(&o, &p)
-	return "Usage: gowrk [flags] URL\n       gowrk serve [flags]   (a built-in target; gowrk serve --help)\n\n" + flagUsages(fs) +
+	return "Usage: gowrk [flags] URL\n       gowrk serve [flags]   (a built-in target; gowrk serve --help)\n       gowrk merge [flags] REPORT.json...   (one report of many runs or shards; gowrk merge --help)\n\n" + flagUsages(fs) +
 		"\nNumbers take SI suffixes (1k, 1M, 1G); durations take units (500ms, 2s, 2m, 2h).\n" +
 		"Exit codes: 0 a run with a report (Ctrl-C included), 1 the run failed or no request completed, 2 bad usage.\n"
 }

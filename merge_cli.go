@@ -55,7 +55,7 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	fs := newMergeFlagSet(&o)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(stdout, mergeUsage+fs.FlagUsages())
+			fmt.Fprint(stdout, mergeUsage+flagUsages(fs))
 			return exitOK
 		}
 		fmt.Fprintf(stderr, "gowrk merge: %v\n", err)
