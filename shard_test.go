@@ -198,3 +198,36 @@ func TestShardedRun(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeRealRun: the JSON report of a real run (intervals, -R, a
+// warm-up) decodes to a result whose JSON and text are the report again.
+func TestDecodeRealRun(t *testing.T) {
+	srv := server(t, testserver.Behaviour{Delay: time.Millisecond})
+	for _, args := range [][]string{
+		{"-t2", "-c4", "-R", "400", "-d", "1s", "--warmup", "300ms", "--interval", "300ms"},
+		{"-t1", "-c3", "-R", "100:300:100@400ms"},
+		{"-t1", "-c2", "-n", "500", "--interval", "100ms"},
+	} {
+		code, out, errs := gowrk(t, append(append([]string{"-q", "-f", "json"}, args...), srv.URL())...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		r, err := report.Decode(strings.NewReader(out))
+		if err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		var again bytes.Buffer
+		if err := report.JSON(&again, r, report.Options{Version: getVersion()}); err != nil {
+			t.Fatal(err)
+		}
+		if again.String() != out {
+			a, b := strings.Split(out, "\n"), strings.Split(again.String(), "\n")
+			for i := range min(len(a), len(b)) {
+				if a[i] != b[i] {
+					t.Fatalf("%v: the decoded report renders differently at line %d:\n%s\n%s", args, i+1, a[i], b[i])
+				}
+			}
+			t.Fatalf("%v: lengths differ", args)
+		}
+	}
+}

@@ -139,6 +139,14 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	res := merge(recs)
 	res.Intervals = intervals
 	res.Steps = mergeSteps(recs)
+	for i := range res.Intervals {
+		iv := &res.Intervals[i]
+		iv.Start, iv.Duration, iv.Time = iv.Start.Truncate(time.Microsecond), iv.Duration.Truncate(time.Microsecond), iv.Time.Truncate(time.Microsecond)
+	}
+	for i := range res.Steps {
+		st := &res.Steps[i]
+		st.Start, st.Duration = st.Start.Truncate(time.Microsecond), st.Duration.Truncate(time.Microsecond)
+	}
 	res.Config = cfg
 	measured := start.Add(cfg.Warmup)
 	res.Start, res.End = measured, done
