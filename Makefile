@@ -29,7 +29,8 @@ fuzz-smoke:
 	@for t in FuzzResponse FuzzParser; do \
 		echo "fuzz $$t"; bash scripts/fuzz.sh $$t ./loadgen/h1/ $(FUZZTIME) || exit 1; done
 	@echo "fuzz FuzzShape"; bash scripts/fuzz.sh FuzzShape ./loadgen/ $(FUZZTIME)
-	@echo "fuzz FuzzDecode"; bash scripts/fuzz.sh FuzzDecode ./report/ $(FUZZTIME)
+	@for t in FuzzDecode FuzzHdrLog; do \
+		echo "fuzz $$t"; bash scripts/fuzz.sh $$t ./report/ $(FUZZTIME) || exit 1; done
 	@for t in FuzzFrames FuzzStatusDecoder; do \
 		echo "fuzz $$t"; bash scripts/fuzz.sh $$t ./loadgen/h2/ $(FUZZTIME) || exit 1; done
 

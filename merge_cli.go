@@ -24,12 +24,14 @@ type mergeOptions struct {
 }
 
 const mergeUsage = `Usage: gowrk merge [flags] REPORT.json...
+       gowrk merge [-o FILE] RUN.hlog...
 
 Merges JSON reports of runs made at the same time (the shards of a run,
 --shard I/N, or runs on many machines) into one report, exactly: histograms
 bucket by bucket, counters summed, rates over the union of their time
 windows. Shards must be 0..N-1 at most once each; missing ones are named
-and the merged report is marked incomplete (exit 1).
+and the merged report is marked incomplete (exit 1). Interval logs
+(--hdr-log, .hlog) merge into one interval log, interval by interval.
 
 `
 
@@ -70,6 +72,9 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	if len(o.files) == 0 {
 		fmt.Fprintln(stderr, "gowrk merge: no report to merge: give the JSON reports as arguments")
 		return exitBadInput
+	}
+	if code, ok := mergeHdrLogs(&o, fs, stdout, stderr); ok {
+		return code
 	}
 	var thresholds []report.Threshold
 	for _, e := range o.failOn {
@@ -181,4 +186,60 @@ func intList(v []int) string {
 		s[i] = fmt.Sprint(n)
 	}
 	return strings.Join(s, ", ")
+}
+
+// mergeHdrLogs merges --hdr-log files, when every input is one (.hlog):
+// into one interval log on -o or stdout. ok is false when the inputs are
+// JSON reports. Mixing the two, or asking for what a log cannot give
+// (--format, --fail-on, --html), is bad input.
+func mergeHdrLogs(o *mergeOptions, fs *pflag.FlagSet, stdout, stderr io.Writer) (code int, ok bool) {
+	logs := 0
+	for _, f := range o.files {
+		if strings.HasSuffix(f, ".hlog") {
+			logs++
+		}
+	}
+	if logs == 0 {
+		return 0, false
+	}
+	if logs != len(o.files) {
+		fmt.Fprintln(stderr, "gowrk merge: give JSON reports or .hlog interval logs, not both: merge each kind on its own")
+		return exitBadInput, true
+	}
+	for _, name := range []string{"format", "fail-on", "html", "latency", "allow-mixed"} {
+		if fs.Changed(name) {
+			fmt.Fprintf(stderr, "gowrk merge: --%s goes with JSON reports; .hlog logs merge into one .hlog log\n", name)
+			return exitBadInput, true
+		}
+	}
+	var ins []io.Reader
+	for _, name := range o.files {
+		f, err := os.Open(name)
+		if err != nil {
+			fmt.Fprintf(stderr, "gowrk merge: %v\n", err)
+			return exitBadInput, true
+		}
+		defer f.Close()
+		ins = append(ins, f)
+	}
+	out := stdout
+	if o.output != "" && o.output != "-" {
+		f, err := os.Create(o.output)
+		if err != nil {
+			fmt.Fprintf(stderr, "gowrk merge: --output: %v\n", err)
+			return exitBadInput, true
+		}
+		defer f.Close()
+		out = f
+	}
+	if _, err := report.MergeHdrLogs(out, ins); err != nil {
+		var ie *report.InputError
+		if errors.As(err, &ie) {
+			fmt.Fprintf(stderr, "gowrk merge: %s: %v\n", o.files[ie.Index], oneLine(err))
+			return exitBadInput, true
+		}
+		fmt.Fprintf(stderr, "gowrk merge: %v\n", err)
+		return exitFailed, true
+	}
+	return exitOK, true
 }

@@ -231,3 +231,71 @@ func TestDecodeRealRun(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeHdrLogs: the --hdr-log files of two shards merge interval by
+// interval: the merged log's histograms (read back with hdrhistogram-go's
+// own reader) add up to the shards' latency counts, and what is not a
+// gowrk interval log is refused.
+func TestMergeHdrLogs(t *testing.T) {
+	srv := server(t, testserver.Behaviour{})
+	bin, err := gowrkBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	at := fmt.Sprintf("%.3f", float64(time.Now().Add(1500*time.Millisecond).UnixMilli())/1000)
+	var argv [][]string
+	var logs, reports []string
+	for i := range 2 {
+		l, j := filepath.Join(dir, fmt.Sprintf("s%d.hlog", i)), filepath.Join(dir, fmt.Sprintf("s%d.json", i))
+		logs, reports = append(logs, l), append(reports, j)
+		argv = append(argv, []string{"-q", "-f", "json", "-o", j, "--hdr-log", l, "--interval", "300ms", "--shard", fmt.Sprintf("%d/2", i), "--start-at", at,
+			"-t1", "-c2", "-R", "400", "-d", "1500ms", srv.URL()})
+	}
+	runProcs(t, bin, argv)
+	merged := filepath.Join(dir, "merged.hlog")
+	if code, _, errs := gowrk(t, append([]string{"merge", "-o", merged}, logs...)...); code != 0 {
+		t.Fatalf("merge of .hlog: exit %d: %s", code, errs)
+	}
+	m := mergeJSON(t, reports)
+	f, err := os.Open(merged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rd := hdrhistogram.NewHistogramLogReader(f)
+	var latency int64
+	for {
+		h, err := rd.NextIntervalHistogram()
+		if err != nil || h == nil {
+			break
+		}
+		if h.Tag() == "latency" {
+			latency += h.TotalCount()
+		}
+	}
+	if h, _ := hdrhistogram.Decode([]byte(m.Latency.Histogram)); latency == 0 || latency != h.TotalCount() {
+		t.Errorf("the merged log holds %d latencies, the merged reports %d", latency, h.TotalCount())
+	}
+	other := hdrhistogram.New(1, 1<<50, 5)
+	other.RecordValue(7)
+	enc, _ := other.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	wide := filepath.Join(dir, "wide.hlog")
+	os.WriteFile(wide, []byte("Tag=latency,0.0,1.0,0.0,"+string(enc)+"\n"), 0o644)
+	garbage := filepath.Join(dir, "garbage.hlog")
+	os.WriteFile(garbage, []byte("Tag=latency,0.0,1.0,0.0,HISTxx\n"), 0o644)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{logs[0], reports[1]}, "not both"},
+		{[]string{"-f", "json", logs[0], logs[1]}, "--format goes with JSON reports"},
+		{[]string{logs[0], wide}, "wide.hlog: line 1: histogram settings 1..1125899906842624 at 5 digits"},
+		{[]string{logs[0], garbage}, "garbage.hlog: line 1"},
+	} {
+		code, out, errs := gowrk(t, append([]string{"merge"}, tc.args...)...)
+		if code != 2 || out != "" || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, tc.want) {
+			t.Errorf("merge %v: exit %d, stderr %q; want exit 2 and one line with %q", tc.args, code, errs, tc.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -159,5 +160,19 @@ func FuzzDecode(f *testing.F) {
 		if a.String() != b.String() {
 			t.Fatalf("not stable:\n%s", firstDiff(a.String(), b.String()))
 		}
+	})
+}
+
+// FuzzHdrLog: reading an interval log for gowrk merge never panics, and
+// never lets a histogram's header size an allocation (the settings are
+// checked first).
+func FuzzHdrLog(f *testing.F) {
+	h := loadgen.NewHistogram()
+	h.RecordValue(1234)
+	enc, _ := encodeHist(h)
+	f.Add([]byte("#[BaseTime: 1796196719 (seconds since epoch)]\nTag=latency,0.000,1.000,0.001," + enc + "\n"))
+	f.Add([]byte("Tag=send_lag,1e308,1e308,0,HISTFAAAA\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		MergeHdrLogs(io.Discard, []io.Reader{bytes.NewReader(in), bytes.NewReader(in)})
 	})
 }

@@ -1,0 +1,156 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// An hdrLog is one HdrHistogram interval log as gowrk's --hdr-log writes
+// it: its base time and, by tag, its interval histograms in order.
+type hdrLog struct {
+	base float64 // seconds since the epoch
+	tags map[string][]hdrInterval
+}
+
+type hdrInterval struct {
+	start, end float64 // seconds since the epoch
+	h          *hdrhistogram.Histogram
+}
+
+// hdrTags are the tags gowrk writes, in the order it writes them.
+var hdrTags = []string{"latency", "service_time", "send_lag"}
+
+// readHdrLog parses an interval log, checking each histogram's settings
+// before it is decoded (readers of untrusted logs must not let a header
+// size their allocation).
+func readHdrLog(r io.Reader) (*hdrLog, error) {
+	l := &hdrLog{tags: map[string][]hdrInterval{}}
+	sc := bufio.NewScanner(io.LimitReader(r, MaxReport))
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	n, intervals := 0, 0
+	for sc.Scan() {
+		n++
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "#[BaseTime: "):
+			f := append(strings.Fields(strings.TrimPrefix(line, "#[BaseTime: ")), "")
+			v, err := strconv.ParseFloat(f[0], 64)
+			if err != nil || !(v >= 0 && v <= math.MaxInt32*4) {
+				return nil, fmt.Errorf("line %d: a malformed BaseTime", n)
+			}
+			l.base = v
+		case strings.HasPrefix(line, "#"), strings.HasPrefix(line, `"StartTimestamp"`), line == "":
+		default:
+			f := strings.Split(line, ",")
+			if len(f) != 5 || !strings.HasPrefix(f[0], "Tag=") {
+				return nil, fmt.Errorf("line %d: not an interval line (Tag=..., start, length, max, histogram)", n)
+			}
+			tag := strings.TrimPrefix(f[0], "Tag=")
+			known := false
+			for _, t := range hdrTags {
+				known = known || t == tag
+			}
+			start, err1 := strconv.ParseFloat(f[1], 64)
+			length, err2 := strconv.ParseFloat(f[2], 64)
+			if !known || err1 != nil || err2 != nil || start < 0 || length < 0 || math.IsInf(start+length, 0) {
+				return nil, fmt.Errorf("line %d: tag %q, start %q, length %q: not gowrk's", n, tag, f[1], f[2])
+			}
+			h, err := decodeHist(f[4], runGeometry)
+			if err != nil {
+				return nil, fmt.Errorf("line %d: %v", n, err)
+			}
+			l.tags[tag] = append(l.tags[tag], hdrInterval{start: l.base + start, end: l.base + start + length, h: h})
+			intervals++
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if intervals == 0 {
+		return nil, fmt.Errorf("no interval histogram: not an HdrHistogram interval log")
+	}
+	return l, nil
+}
+
+// MergeHdrLogs merges --hdr-log files of runs made at the same time (the
+// shards of a run) into one interval log on w: the k-th histogram of each
+// tag is the sum of every log's k-th, exactly (a shared start barrier
+// aligns their intervals), spanning the earliest start to the latest end.
+// It returns the total count per tag.
+func MergeHdrLogs(w io.Writer, inputs []io.Reader) (map[string]int64, error) {
+	var logs []*hdrLog
+	base := math.Inf(1)
+	for i, in := range inputs {
+		l, err := readHdrLog(in)
+		if err != nil {
+			return nil, &InputError{Index: i, Err: err}
+		}
+		logs = append(logs, l)
+		base = min(base, l.base)
+	}
+	lw := hdrhistogram.NewHistogramLogWriter(w)
+	ms := int64(base * 1000)
+	lw.SetBaseTime(ms)
+	for _, f := range []func() error{
+		lw.OutputLogFormatVersion,
+		func() error {
+			return lw.OutputComment(fmt.Sprintf("gowrk merge of %d logs: latency, service_time and send_lag in microseconds", len(logs)))
+		},
+		func() error { return lw.OutputStartTime(ms) },
+		func() error { return lw.OutputBaseTime(ms) },
+		lw.OutputLegend,
+	} {
+		if err := f(); err != nil {
+			return nil, err
+		}
+	}
+	totals := map[string]int64{}
+	most := 0
+	for _, l := range logs {
+		for _, iv := range l.tags {
+			most = max(most, len(iv))
+		}
+	}
+	for k := range most {
+		for _, tag := range hdrTags {
+			var m *hdrhistogram.Histogram
+			var start, end float64
+			for _, l := range logs {
+				ivs := l.tags[tag]
+				if k >= len(ivs) {
+					continue
+				}
+				if m == nil {
+					m, start, end = hdrhistogram.New(runGeometry.lowest, runGeometry.highest, int(runGeometry.digits)), ivs[k].start, ivs[k].end
+				}
+				m.Merge(ivs[k].h)
+				start, end = min(start, ivs[k].start), max(end, ivs[k].end)
+			}
+			if m == nil {
+				continue
+			}
+			m.SetTag(tag)
+			m.SetStartTimeMs(int64(start * 1000))
+			m.SetEndTimeMs(int64(end * 1000))
+			if err := lw.OutputIntervalHistogram(m); err != nil {
+				return nil, err
+			}
+			totals[tag] += m.TotalCount()
+		}
+	}
+	return totals, nil
+}
+
+// InputError is an error in the Index-th input of a merge.
+type InputError struct {
+	Index int
+	Err   error
+}
+
+func (e *InputError) Error() string { return e.Err.Error() }
