@@ -94,7 +94,7 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		}
 		parts = append(parts, r)
 	}
-	res, err := loadgen.Merge(parts, loadgen.MergeOptions{AllowMixed: o.allowMixed})
+	res, err := loadgen.Merge(parts, loadgen.MergeOptions{AllowMixed: o.allowMixed, Names: o.files})
 	if err != nil {
 		fmt.Fprintf(stderr, "gowrk merge: %v\n", err)
 		return exitBadInput

@@ -185,8 +185,8 @@ func TestShardedRun(t *testing.T) {
 		files []string
 		want  string
 	}{
-		{[]string{files[0], files[0]}, "shard 0/3 is given twice"},
-		{[]string{files[0], other}, "different targets"},
+		{[]string{files[0], files[0]}, "shard 0/3 is given twice (" + files[0] + " and " + files[0] + ")"},
+		{[]string{files[0], other}, other + " is GET http://127.0.0.1:1/"},
 		{[]string{files[0], garbage}, "garbage.json: not a JSON report"},
 		{[]string{files[0], cut}, "cut.json: not a JSON report"},
 		{[]string{filepath.Join(dir, "none.json")}, "none.json: open"},

@@ -42,6 +42,15 @@ func (r *Result) Add(o *Result) {
 type MergeOptions struct {
 	// AllowMixed merges results of different URLs or methods.
 	AllowMixed bool
+	// Names name the parts in errors (their files); "part N" without.
+	Names []string
+}
+
+func (o *MergeOptions) name(i int) string {
+	if i < len(o.Names) {
+		return o.Names[i]
+	}
+	return fmt.Sprintf("part %d", i+1)
 }
 
 // Merge combines results of runs made at the same time (shards of one run,
@@ -62,12 +71,19 @@ func Merge(parts []*Result, o MergeOptions) (*Result, error) {
 	res.Config.Threads, res.Config.Connections, res.Config.Requests, res.Config.Rate = 0, 0, 0, 0
 	res.Start, res.End = first.Start, first.End
 	m := &MergeInfo{Parts: len(parts)}
+	seen := map[int]int{} // shard index -> part
 	for i, p := range parts {
 		if !o.AllowMixed {
 			if p.Config.Target.URL.String() != first.Config.Target.URL.String() || p.Config.Target.Method != first.Config.Target.Method {
-				return nil, fmt.Errorf("part %d is %s %s, part 1 %s %s: different targets (--allow-mixed merges them)",
-					i+1, p.Config.Target.Method, p.Config.Target.URL, first.Config.Target.Method, first.Config.Target.URL)
+				return nil, fmt.Errorf("%s is %s %s, %s %s %s: different targets (--allow-mixed merges them)",
+					o.name(i), p.Config.Target.Method, p.Config.Target.URL, o.name(0), first.Config.Target.Method, first.Config.Target.URL)
 			}
+		}
+		if s := p.Shard; s != nil {
+			if j, dup := seen[s.Index]; dup {
+				return nil, fmt.Errorf("shard %d/%d is given twice (%s and %s): it would be counted twice", s.Index, s.Count, o.name(j), o.name(i))
+			}
+			seen[s.Index] = i
 		}
 		res.Add(p)
 		res.Config.Threads += p.Config.Threads
@@ -82,7 +98,7 @@ func Merge(parts []*Result, o MergeOptions) (*Result, error) {
 		}
 		res.Interrupted = res.Interrupted || p.Interrupted
 		if p.Aborted != "" && res.Aborted == "" {
-			res.Aborted = fmt.Sprintf("part %d: %s", i+1, p.Aborted)
+			res.Aborted = fmt.Sprintf("%s: %s", o.name(i), p.Aborted)
 		}
 		if p.Conn.MaxStreams > 0 && (res.Conn.MaxStreams == 0 || p.Conn.MaxStreams < res.Conn.MaxStreams) {
 			res.Conn.MaxStreams = p.Conn.MaxStreams
