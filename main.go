@@ -132,7 +132,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, w := range res.Warnings() {
 		fmt.Fprintf(stderr, "gowrk: warning: %s\n", w)
 	}
-	verdicts, passed := checkThresholds(opts, res, stderr)
+	verdicts, passed := checkThresholds(opts.thresholds, res, stderr, "gowrk")
 	ro.Thresholds = verdicts
 	if err := format(out, res, ro); err != nil {
 		fmt.Fprintf(stderr, "gowrk: writing the report: %v\n", err)

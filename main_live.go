@@ -98,17 +98,18 @@ func (w *watchers) finish() error {
 // defaultInterval is --interval's value when an observer asks for intervals.
 const defaultInterval = time.Second
 
-// checkThresholds prints each --fail-on verdict on stderr and returns them.
-func checkThresholds(o *options, res *loadgen.Result, stderr io.Writer) ([]report.ThresholdResult, bool) {
+// checkThresholds prints each --fail-on verdict on stderr, after prefix
+// ("gowrk", "gowrk merge"), and returns them and whether all passed.
+func checkThresholds(ths []report.Threshold, res *loadgen.Result, stderr io.Writer, prefix string) ([]report.ThresholdResult, bool) {
 	var out []report.ThresholdResult
 	ok := true
-	for _, th := range o.thresholds {
+	for _, th := range ths {
 		r := th.Check(res)
 		verdict := "pass"
 		if !r.Pass {
 			verdict, ok = "FAIL", false
 		}
-		fmt.Fprintf(stderr, "gowrk: threshold %s: %s (%s)\n", r.Expr, verdict, r.Measured)
+		fmt.Fprintf(stderr, "%s: threshold %s: %s (%s)\n", prefix, r.Expr, verdict, r.Measured)
 		out = append(out, r)
 	}
 	return out, ok

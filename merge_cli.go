@@ -99,32 +99,20 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gowrk merge: %v\n", err)
 		return exitBadInput
 	}
-	out := stdout
-	if o.output != "" && o.output != "-" {
-		f, err := os.Create(o.output)
-		if err != nil {
-			fmt.Fprintf(stderr, "gowrk merge: --output: %v\n", err)
-			return exitBadInput
-		}
-		defer f.Close()
-		out = f
+	out, closeOut, err := o.open(stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "gowrk merge: --output: %v\n", err)
+		return exitBadInput
 	}
+	defer closeOut()
 	ro := report.Options{Latency: o.latency, Version: getVersion()}
-	passed := true
-	for _, th := range thresholds {
-		r := th.Check(res)
-		verdict := "pass"
-		if !r.Pass {
-			verdict, passed = "FAIL", false
-		}
-		fmt.Fprintf(stderr, "gowrk merge: threshold %s: %s (%s)\n", r.Expr, verdict, r.Measured)
-		ro.Thresholds = append(ro.Thresholds, r)
-	}
+	var passed bool
+	ro.Thresholds, passed = checkThresholds(thresholds, res, stderr, "gowrk merge")
 	if m := res.Merged; len(m.Missing) > 0 {
-		fmt.Fprintf(stderr, "gowrk merge: incomplete: shards %s of %d are missing\n", intList(m.Missing), m.Count)
+		fmt.Fprintf(stderr, "gowrk merge: incomplete: shards %s of %d are missing\n", report.IntList(m.Missing), m.Count)
 	}
 	if m := res.Merged; len(m.Failed) > 0 {
-		fmt.Fprintf(stderr, "gowrk merge: incomplete: shards %s of %d stopped early or completed nothing\n", intList(m.Failed), m.Count)
+		fmt.Fprintf(stderr, "gowrk merge: incomplete: shards %s of %d stopped early or completed nothing\n", report.IntList(m.Failed), m.Count)
 	}
 	if err := format(out, res, ro); err != nil {
 		fmt.Fprintf(stderr, "gowrk merge: writing the report: %v\n", err)
@@ -143,6 +131,18 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		return exitThreshold
 	}
 	return exitOK
+}
+
+// open returns where the merged output goes: -o's file, or stdout.
+func (o *mergeOptions) open(stdout io.Writer) (io.Writer, func(), error) {
+	if o.output == "" || o.output == "-" {
+		return stdout, func() {}, nil
+	}
+	f, err := os.Create(o.output)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { f.Close() }, nil
 }
 
 // readReport decodes one JSON report file: a report, or a --stream whose
@@ -180,14 +180,6 @@ func writeHTML(path string, res *loadgen.Result, parts []*loadgen.Result) error 
 
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }
 
-func intList(v []int) string {
-	s := make([]string, len(v))
-	for i, n := range v {
-		s[i] = fmt.Sprint(n)
-	}
-	return strings.Join(s, ", ")
-}
-
 // mergeHdrLogs merges --hdr-log files, when every input is one (.hlog):
 // into one interval log on -o or stdout. ok is false when the inputs are
 // JSON reports. Mixing the two, or asking for what a log cannot give
@@ -222,16 +214,12 @@ func mergeHdrLogs(o *mergeOptions, fs *pflag.FlagSet, stdout, stderr io.Writer) 
 		defer f.Close()
 		ins = append(ins, f)
 	}
-	out := stdout
-	if o.output != "" && o.output != "-" {
-		f, err := os.Create(o.output)
-		if err != nil {
-			fmt.Fprintf(stderr, "gowrk merge: --output: %v\n", err)
-			return exitBadInput, true
-		}
-		defer f.Close()
-		out = f
+	out, closeOut, err := o.open(stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "gowrk merge: --output: %v\n", err)
+		return exitBadInput, true
 	}
+	defer closeOut()
 	if _, err := report.MergeHdrLogs(out, ins); err != nil {
 		var ie *report.InputError
 		if errors.As(err, &ie) {

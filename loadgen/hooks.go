@@ -56,6 +56,19 @@ func (t *Thread) HooksFor(i int) Hooks {
 // or response() failed): the report says why and shows what was done.
 func (t *Thread) Abort(err error) { t.run.abort(err.Error()) }
 
+// MaxKeptBody bounds the response body an engine keeps for a script's
+// response(): beyond it the body is counted but not kept.
+const MaxKeptBody = 16 << 20
+
+// KeepBody appends b to a kept body, up to MaxKeptBody; every engine keeps
+// bodies through it.
+func KeepBody(dst, b []byte) []byte {
+	if n := min(len(b), MaxKeptBody-len(dst)); n > 0 {
+		dst = append(dst, b[:n]...)
+	}
+	return dst
+}
+
 // ScriptDelay is the longest delay() gowrk accepts: a script returning
 // more is an error, not a run that hangs past its end.
 const ScriptDelay = time.Hour

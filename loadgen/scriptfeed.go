@@ -54,6 +54,12 @@ func (f *ScriptFeed) Ready(th *Thread, now, due time.Duration, scheduled bool) (
 	return f.from + f.delay, true
 }
 
+// Len is the number of requests in the current batch.
+func (f *ScriptFeed) Len() int { return len(f.lens) }
+
+// Fresh says no request of the current batch has been taken yet.
+func (f *ScriptFeed) Fresh() bool { return f.next == 0 }
+
 // Take returns the next request's bytes, valid until the next Ready.
 func (f *ScriptFeed) Take() []byte {
 	n := f.lens[f.next]

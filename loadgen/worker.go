@@ -30,11 +30,16 @@ const WaitLimitFactor = 10
 // is the run's first connection, for the thread's first link.
 func (a connThreads) run(ctx context.Context, th *Thread, first Conn, workers *[]*worker, links *[]*link, wg *sync.WaitGroup) {
 	var l *link
+	var hooks Hooks
+	end := time.Duration(-1)
+	if !th.End.IsZero() {
+		end = th.End.Sub(th.Start)
+	}
 	for i, s := range th.Slots {
 		if i%th.Streams == 0 {
 			l = &link{eng: a.eng}
-			if h := th.HooksFor(i / th.Streams); h != nil {
-				l.addr = h.Addr()
+			if hooks = th.HooksFor(i / th.Streams); hooks != nil {
+				l.addr = hooks.Addr()
 			}
 			if first != nil && l.addr == "" { // (a thread.addr elsewhere dials its own)
 				l.set(first)
@@ -45,9 +50,9 @@ func (a connThreads) run(ctx context.Context, th *Thread, first Conn, workers *[
 		if s.none {
 			continue // -n smaller than the slots: this one has nothing to do
 		}
-		w := &worker{slot: s, link: l, th: th}
-		if h := th.HooksFor(i / th.Streams); h != nil {
-			w.feed = &ScriptFeed{Hooks: h} // Streams is 1: one worker per connection
+		w := &worker{slot: s, link: l, th: th, end: end}
+		if hooks != nil {
+			w.feed = &ScriptFeed{Hooks: hooks} // Streams is 1: one worker per connection
 		}
 		*workers = append(*workers, w)
 		wg.Add(1)
@@ -71,7 +76,8 @@ type worker struct {
 	backoff time.Duration
 	stop    atomic.Bool // set once by interrupt; read by the worker
 	timer   *time.Timer
-	feed    *ScriptFeed // a script's requests; nil without
+	feed    *ScriptFeed   // a script's requests; nil without
+	end     time.Duration // the run's end as an offset from its start; -1: none
 }
 
 func (w *worker) loop(ctx context.Context) {
@@ -131,7 +137,7 @@ func (w *worker) loop(ctx context.Context) {
 		if !scheduled {
 			due = send
 		}
-		if !th.End.IsZero() && th.Start.Add(send).Compare(th.End) >= 0 {
+		if w.end >= 0 && send >= w.end {
 			return // the run ended while this request waited: it was not sent
 		}
 		deadline, own := w.deadline(send)

@@ -141,7 +141,7 @@ func HTML(w io.Writer, r *loadgen.Result, parts []*loadgen.Result, o Options) er
 	if m := r.Merged; m != nil {
 		d.Notes = append(d.Notes, fmt.Sprintf("merged from %d reports; start spread %s", m.Parts, m.StartSpread))
 		if len(m.Missing) > 0 {
-			d.Notes = append(d.Notes, "incomplete: shards "+ints(m.Missing)+" are missing")
+			d.Notes = append(d.Notes, "incomplete: shards "+IntList(m.Missing)+" are missing")
 		}
 	}
 	data, err := json.Marshal(d) // (escapes <, > and &: safe inside <script>)

@@ -89,14 +89,15 @@ func shardLines(b *bufio.Writer, r *loadgen.Result) {
 	}
 	fmt.Fprintln(b)
 	if len(m.Missing) > 0 {
-		fmt.Fprintf(b, "Incomplete: shards %s of %d are missing; the figures are those of the others\n", ints(m.Missing), m.Count)
+		fmt.Fprintf(b, "Incomplete: shards %s of %d are missing; the figures are those of the others\n", IntList(m.Missing), m.Count)
 	}
 	if len(m.Failed) > 0 {
-		fmt.Fprintf(b, "Incomplete: shards %s of %d stopped early or completed nothing (their figures are in)\n", ints(m.Failed), m.Count)
+		fmt.Fprintf(b, "Incomplete: shards %s of %d stopped early or completed nothing (their figures are in)\n", IntList(m.Failed), m.Count)
 	}
 }
 
-func ints(v []int) string {
+// IntList is v as "1, 2, 3", for messages about shards.
+func IntList(v []int) string {
 	s := make([]string, len(v))
 	for i, n := range v {
 		s[i] = fmt.Sprint(n)

@@ -44,6 +44,17 @@ fi
 
 stub() { curl -s http://127.0.0.1:18089/ | awk 'NR==3{print $3}'; }
 cpu_of() { awk '{printf "%.2f", $1 + $2}' "$1"; }
+# counted CMD...: runs CMD on CPU 0 under the bench lock (30 s at most) and
+# sets n (requests nginx counted during it), c (its CPU seconds) and rss (MB).
+counted() {
+  local a b
+  a=$(stub)
+  flock /tmp/bench.lock taskset -c 0 /usr/bin/time -f "%U %S %M" -o /tmp/bench-counted.time timeout 30 "$@" >/tmp/bench-counted.out 2>&1 || true
+  b=$(stub)
+  n=$((b - a - 1))
+  c=$(cpu_of /tmp/bench-counted.time)
+  rss=$(awk '{printf "%.0f", $3/1024}' /tmp/bench-counted.time)
+}
 if [[ $sections == *2* ]]; then
 echo
 echo "## 2. -t1 -c100 -R 50000 for 10 s (nginx's count; generator CPU seconds)"
@@ -55,11 +66,7 @@ for r in $(seq 1 "$rounds"); do
       wrk2) cmd=(wrk2 -t1 -c100 -d10s -R50000 http://127.0.0.1:18080/) ;;
       gowrk-loop) cmd=("$g" --engine loop -t1 -c100 -d10s -R50k http://127.0.0.1:18080/) ;;
     esac
-    a=$(stub)
-    flock /tmp/bench.lock taskset -c 0 /usr/bin/time -f "%U %S" -o /tmp/bench-rate.time timeout 30 "${cmd[@]}" >/tmp/bench-rate.out 2>&1 || true
-    b=$(stub)
-    n=$((b - a - 1))
-    c=$(cpu_of /tmp/bench-rate.time)
+    counted "${cmd[@]}"
     echo "| $tool | $r | $n | $(awk -v n="$n" 'BEGIN{printf "%.2f%%", 100*n/500000}') | $c | $(awk -v c="$c" -v n="$n" 'BEGIN{printf "%.2f", 1e6*c/n}') |"
   done
 done
@@ -113,12 +120,7 @@ for r in $(seq 1 "$rounds"); do
         h2load) cmd=(h2load -t1 -c1000 -m10 -D5 "$url") ;;
         gowrk) if [ $proto = tls ]; then cmd=("$g" -q -k --http2 -t1 -c1000 --streams 10 -d5s "$url"); else cmd=("$g" -q --h2c -t1 -c1000 --streams 10 -d5s "$url"); fi ;;
       esac
-      a=$(stub)
-      flock /tmp/bench.lock taskset -c 0 /usr/bin/time -f "%U %S %M" -o /tmp/bench-h2.time timeout 30 "${cmd[@]}" >/tmp/bench-h2.out 2>&1 || true
-      b=$(stub)
-      n=$((b - a - 1))
-      c=$(cpu_of /tmp/bench-h2.time)
-      rss=$(awk '{printf "%.0f", $3/1024}' /tmp/bench-h2.time)
+      counted "${cmd[@]}"
       echo "| $tool | $proto | $r | $n | $c | $(awk -v c="$c" -v n="$n" 'BEGIN{printf "%.0f", n/c}') | $rss |"
     done
   done
@@ -138,11 +140,7 @@ for r in $(seq 1 "$rounds"); do
         wrk) cmd=(wrk -t1 -c50 -d5s -s "$f" http://127.0.0.1:18080/) ;;
         gowrk) cmd=("$g" -q -t1 -c50 -d5s -s "$f" http://127.0.0.1:18080/) ;;
       esac
-      a=$(stub)
-      flock /tmp/bench.lock taskset -c 0 /usr/bin/time -f "%U %S" -o /tmp/bench-lua.time timeout 30 "${cmd[@]}" >/tmp/bench-lua.out 2>&1 || true
-      b=$(stub)
-      n=$((b - a - 1))
-      c=$(cpu_of /tmp/bench-lua.time)
+      counted "${cmd[@]}"
       echo "| $script | $tool | $r | $n | $c | $(awk -v c="$c" -v n="$n" 'BEGIN{printf "%.0f", n/c}') |"
     done
   done

@@ -285,7 +285,7 @@ func (c *countingConn) Write(p []byte) (int, error) {
 }
 
 // skip reads n body bytes: dropped, or kept for a script's response() (up
-// to maxCapture).
+// to loadgen.MaxKeptBody).
 func (c *Conn) skip(n int) error {
 	if !c.keep {
 		_, err := c.br.Discard(n)
@@ -303,11 +303,7 @@ func (c *Conn) skip(n int) error {
 	return nil
 }
 
-func (c *Conn) keepBody(b []byte) {
-	if k := min(len(b), maxCapture-len(c.kept)); k > 0 {
-		c.kept = append(c.kept, b[:k]...)
-	}
-}
+func (c *Conn) keepBody(b []byte) { c.kept = loadgen.KeepBody(c.kept, b) }
 
 // keepWriter keeps a body that runs to the connection's end.
 type keepWriter struct{ c *Conn }

@@ -166,7 +166,7 @@ func (e *LoopEngine) newLoop(th *loadgen.Thread) (*loop, error) {
 		c := &lconn{slot: s, idx: len(l.conns), fd: -1, ring: make([]inflight, p), timerAt: -1, heapIdx: -1}
 		c.parser.head = e.head
 		if l.hooks != nil {
-			c.sc = &connScript{}
+			c.sc = &connScript{feed: loadgen.ScriptFeed{Hooks: l.hooks}}
 			c.parser.capture = l.hooks.WantsResponse()
 		}
 		if s.None() {

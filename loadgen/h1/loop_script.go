@@ -10,18 +10,13 @@ import (
 	"github.com/gowrk/gowrk/loadgen"
 )
 
-// connScript is a connection's share of a script's requests (loadgen.Hooks):
-// the batch request() returned and how much of it has been taken, and the
-// bytes of the requests taken and not yet written. It exists only when the
-// thread has hooks; the loop without a script never touches it.
+// connScript is a connection's share of a script's requests: the feed
+// (request()'s batches, delay()) and the bytes of the requests taken and
+// not yet written. It exists only when the thread has hooks; the loop
+// without a script never touches it.
 type connScript struct {
-	wbuf      []byte // taken requests' bytes; the last wleft are unwritten
-	pend      []byte // the batch from request()
-	lens      []int  // the lengths of its requests, in order
-	next      int    // the batch's next request to take
-	off       int    // its offset in pend
-	delay     time.Duration
-	delayFrom time.Duration // when the batch was asked for (closed loop)
+	feed loadgen.ScriptFeed
+	wbuf []byte // taken requests' bytes; the last wleft are unwritten
 }
 
 // HooksPerConn implements loadgen.HookRunner: one loop per thread runs
@@ -41,59 +36,34 @@ func (l *loop) scriptAddr() error {
 	return nil
 }
 
-// scriptNext makes sure c has a script request to take: it asks request()
-// for a new batch (and delay() for its wait) when the last one is spent.
-// It returns when the request may go out (due plus the delay under a
-// schedule; the batch's time plus the delay in closed loop), or false when
-// it may not yet: a new batch waits until it fits in the connection's
-// window whole (wrk writes request()'s bytes at once), and a script that
+// scriptNext makes sure c has a script request to take (loadgen.ScriptFeed
+// asks request() and delay() when the last batch is spent) and returns
+// when it may go out, or false when it may not yet: a new batch waits
+// until it fits in the connection's window whole (wrk writes request()'s
+// bytes at once), the window growing to the largest batch; a script that
 // failed or stopped its thread stops the loop.
 func (l *loop) scriptNext(c *lconn, due time.Duration, scheduled bool) (time.Duration, bool) {
-	sc := c.sc
-	if sc.next >= len(sc.lens) {
-		if l.hooks.Stopped() {
-			l.stopped = true
-			return 0, false
-		}
-		b, err := l.hooks.Request(sc.pend[:0])
-		if err == nil {
-			sc.pend = b
-			sc.lens, err = loadgen.SplitRequests(b, sc.lens[:0])
-		}
-		var d time.Duration
-		if err == nil {
-			d, err = l.hooks.Delay()
-		}
-		if err != nil {
-			sc.lens, sc.next = sc.lens[:0], 0
-			l.th.Abort(err)
-			l.stopped = true
-			return 0, false
-		}
-		sc.next, sc.off, sc.delay, sc.delayFrom = 0, 0, d, l.now
-		if len(sc.lens) > len(c.ring) {
-			c.grow(len(sc.lens))
-		}
-	}
-	if sc.next == 0 && c.n > 0 && c.n+len(sc.lens) > len(c.ring) {
+	f := &c.sc.feed
+	at, ok := f.Ready(l.th, l.now, due, scheduled)
+	if !ok {
+		l.stopped = true
 		return 0, false
 	}
-	if scheduled {
-		return due + sc.delay, true
+	if n := f.Len(); n > len(c.ring) {
+		c.grow(n)
 	}
-	return sc.delayFrom + sc.delay, true
+	if f.Fresh() && c.n > 0 && c.n+f.Len() > len(c.ring) {
+		return 0, false
+	}
+	return at, true
 }
 
 // scriptTake moves the batch's next request to the write buffer and says
 // whether it is a HEAD request.
 func (l *loop) scriptTake(c *lconn) bool {
-	sc := c.sc
-	n := sc.lens[sc.next]
-	req := sc.pend[sc.off : sc.off+n]
-	sc.next++
-	sc.off += n
-	sc.wbuf = append(sc.wbuf, req...)
-	c.wleft += n
+	req := c.sc.feed.Take()
+	c.sc.wbuf = append(c.sc.wbuf, req...)
+	c.wleft += len(req)
 	head := bytes.HasPrefix(req, []byte("HEAD "))
 	if c.n == 0 {
 		c.parser.head = head // its response is the next one parsed

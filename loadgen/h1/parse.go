@@ -30,21 +30,13 @@ type parser struct {
 	hstart    int // where header's final block began in what it parsed
 }
 
-// maxCapture bounds the body kept for a script's response(): beyond it
-// the body is counted but not kept.
-const maxCapture = 16 << 20
-
 // reset readies the parser for a new connection, keeping its buffers.
 func (ps *parser) reset(head bool) {
 	*ps = parser{head: head, partial: ps.partial[:0], capture: ps.capture, hdr: ps.hdr[:0], body: ps.body[:0]}
 }
 
-// keep appends body bytes for the script, up to maxCapture.
-func (ps *parser) keep(b []byte) {
-	if n := min(len(b), maxCapture-len(ps.body)); n > 0 {
-		ps.body = append(ps.body, b[:n]...)
-	}
-}
+// keep appends body bytes for the script (loadgen.KeepBody).
+func (ps *parser) keep(b []byte) { ps.body = loadgen.KeepBody(ps.body, b) }
 
 const (
 	phHeader uint8 = iota

@@ -23,9 +23,6 @@ import (
 // HooksPerConn implements loadgen.HookRunner.
 func (e *Engine) HooksPerConn() bool { return true }
 
-// maxCapture bounds the response body kept for response().
-const maxCapture = 16 << 20
-
 // scriptEncoder gives a new session an encoder of its own for script
 // requests (the handshake's prepared blocks are never sent), and passes a
 // smaller table size the server announced on to it.
@@ -58,7 +55,7 @@ func (c *conn) openScript(i int, due time.Duration, timer int64, req []byte) err
 	}
 	u := *t.URL
 	u.Path, u.RawPath, u.RawQuery = ref.Path, ref.RawPath, ref.RawQuery
-	t.URL, t.Method, t.Body = &u, string(r.Method), nil
+	t.URL, t.Method, t.Body = &u, string(r.Method), r.Body // (RequestFields adds its content-length)
 	t.Headers = hs[:0:0]
 	for _, h := range hs {
 		if !equalFold(h.Name, "content-length") {
@@ -70,9 +67,6 @@ func (c *conn) openScript(i int, due time.Duration, timer int64, req []byte) err
 		scheme = "https"
 	}
 	c.fields = append(c.fields[:0], RequestFields(t, scheme)...)
-	if len(r.Body) > 0 {
-		c.fields = append(c.fields, hpack.HeaderField{Name: "content-length", Value: strconv.Itoa(len(r.Body))})
-	}
 	s, st := c.s, &c.st[i]
 	body := append(st.sbuf[:0], r.Body...)
 	st.sbuf = body
@@ -123,11 +117,7 @@ func (c *conn) keepHeaders(st *stream, frag []byte, end bool) error {
 }
 
 // keep appends DATA payload to the stream's kept body.
-func (st *stream) keep(b []byte) {
-	if k := min(len(b), maxCapture-len(st.kept)); k > 0 {
-		st.kept = append(st.kept, b[:k]...)
-	}
-}
+func (st *stream) keep(b []byte) { st.kept = loadgen.KeepBody(st.kept, b) }
 
 // scriptResponse hands st's response to response().
 func (c *conn) scriptResponse(st *stream) {
