@@ -48,10 +48,6 @@ type Conn interface {
 	// Interrupt makes a Do in progress (or the next one) return promptly. It
 	// may be called from any goroutine, concurrently with Do.
 	Interrupt()
-	// Usable reports whether the connection can carry more requests after Do
-	// returned an error: false for HTTP/1.1 (the stream is the connection),
-	// true after an HTTP/2 stream error on a healthy connection.
-	Usable() bool
 }
 
 // An AddrDialer is a ConnEngine that can dial another address than the
@@ -70,11 +66,6 @@ type ScriptConn interface {
 	DoScript(req []byte, keep bool, deadline time.Time, res *Response) error
 	Kept() (header, body []byte)
 }
-
-// ErrNotSent is returned by Conn.Do when the connection could not take the
-// request at all (an HTTP/2 connection that received GOAWAY): nothing was
-// sent, so the worker redials and sends it again without counting it.
-var ErrNotSent = errors.New("connection cannot take new requests")
 
 // ErrStale is returned by Conn.Do when a reused keep-alive connection
 // turned out to be closed by the server while it was idle: the request met

@@ -62,6 +62,10 @@ type Counts struct {
 	// Unsent counts scheduled requests that were due before the run stopped
 	// but never sent (their connection was busy, or the stop came first).
 	Unsent uint64 `json:"unsent_at_stop"`
+	// ConnectPending counts connections still being opened when the run
+	// stopped (a full listen backlog): no request went on them, and none
+	// is counted elsewhere.
+	ConnectPending uint64 `json:"connects_pending_at_stop"`
 	// Reconnects counts requests sent again on a new connection because
 	// the server had closed their idle keep-alive connection (not errors).
 	Reconnects uint64 `json:"reconnects"`

@@ -21,11 +21,14 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 		return nil, err
 	}
 	te, threaded := eng.(ThreadEngine)
-	ce, _ := eng.(ConnEngine)
-	fd, dialsFirst := eng.(FirstDialer)
-	if !threaded && ce == nil {
-		return nil, fmt.Errorf("engine %T is neither a ConnEngine nor a ThreadEngine", eng)
+	if !threaded {
+		ce, ok := eng.(ConnEngine)
+		if !ok {
+			return nil, fmt.Errorf("engine %T is neither a ConnEngine nor a ThreadEngine", eng)
+		}
+		te = &connThreads{eng: ce} // one way to run a thread
 	}
+	fd, dialsFirst := te.(FirstDialer)
 	if cfg.Hooks != nil {
 		hr, ok := eng.(HookRunner)
 		if !ok {
@@ -35,10 +38,9 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 			return nil, fmt.Errorf("--script: this engine takes %d script threads, not %d", want, len(cfg.Hooks))
 		}
 	}
-	var first Conn
-	var firstAny any
+	var first any
 	var err error
-	if !threaded || dialsFirst {
+	if dialsFirst {
 		// The run's first dial, bounded by the run's length like every
 		// other; a *FatalError (an untrusted certificate) ends the run here.
 		dctx := ctx
@@ -47,11 +49,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 			dctx, c = context.WithTimeout(ctx, cfg.Duration)
 			defer c()
 		}
-		if threaded {
-			firstAny, err = fd.DialFirst(dctx)
-		} else {
-			first, err = ce.Dial(dctx)
-		}
+		first, err = fd.DialFirst(dctx)
 		var fatal *FatalError
 		if errors.As(err, &fatal) {
 			return nil, fatal
@@ -79,28 +77,20 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	for i, th := range threads {
 		recs[i] = th.rec
 	}
-	if !threaded || dialsFirst {
+	if dialsFirst {
 		if err == nil {
 			state.connected.Store(true)
-			threads[0].First = firstAny
+			threads[0].First = first
 		} else {
 			// The run's first dial is an attempt like any other.
 			threads[0].Slots[0].countDialError(err)
-			first = nil
 		}
 	}
 
 	var wg sync.WaitGroup
-	var workers []*worker
-	var links []*link
 	for _, th := range threads {
-		if threaded {
-			wg.Add(1)
-			go func() { defer wg.Done(); te.RunThread(runCtx, th) }()
-			continue
-		}
-		connThreads{ce}.run(runCtx, th, first, &workers, &links, &wg)
-		first = nil
+		wg.Add(1)
+		go func() { defer wg.Done(); te.RunThread(runCtx, th) }()
 	}
 	allDone := make(chan struct{})
 	go func() { wg.Wait(); close(allDone) }()
@@ -110,20 +100,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 		stopIntervals = sampleIntervals(recs, start.Add(cfg.Warmup), cfg.Interval, cfg.Observe)
 	}
 
-	select {
-	case <-allDone:
-	case <-runCtx.Done():
-		for _, w := range workers {
-			w.stop.Store(true)
-		}
-		for _, l := range links {
-			l.interrupt()
-		}
-		<-allDone
-	}
-	for _, l := range links {
-		l.close()
-	}
+	<-allDone // (each engine stops its thread when runCtx is done)
 	aborted := state.aborted()
 	interrupted := aborted == "" && ctx.Err() != nil && (end.IsZero() || time.Now().Before(end))
 	if cfg.Requests == 0 && !interrupted && aborted == "" && !end.IsZero() {
@@ -171,12 +148,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	// what a report says is all there is (report.Decode is lossless).
 	res.Duration = res.Duration.Truncate(time.Microsecond)
 	res.Start, res.End = res.Start.Truncate(time.Microsecond), res.Start.Truncate(time.Microsecond).Add(res.Duration)
-	res.Conn = eng.Info()
-	if !threaded {
-		if ci := connInfo(first0(links)); ci.Protocol != "" {
-			res.Conn = ci
-		}
-	}
+	res.Conn = te.Info()
 	return res, nil
 }
 
@@ -190,7 +162,10 @@ func buildThreads(cfg *Config, start, end time.Time, state *runState) []*Thread 
 	for t := range threads {
 		th := &Thread{Index: t, Streams: streams, Pipeline: max(cfg.Pipeline, 1), Start: start, End: end,
 			Timeout: cfg.Timeout, TimeoutAction: cfg.TimeoutAction, Idempotent: idempotent, WarmEnd: cfg.Warmup,
-			rec: newRecorder(start.Add(cfg.Warmup)), warmRec: newRecorder(start), run: state}
+			rec: newRecorder(start.Add(cfg.Warmup)), warmRec: newRecorder(start), run: state, end: -1}
+		if !end.IsZero() {
+			th.end = end.Sub(start)
+		}
 		conns := int(split(uint64(cfg.Connections), cfg.Threads, t))
 		switch {
 		case cfg.Hooks == nil:
@@ -253,16 +228,6 @@ func hookCount(cfg *Config, perConn bool) int {
 	return cfg.Threads
 }
 
-// first0 is the first link's connection as the run ends, for ConnInfo.
-func first0(links []*link) Conn {
-	for _, l := range links {
-		if l.last != nil {
-			return l.last
-		}
-	}
-	return nil
-}
-
 // sampleRates samples every recorder's requests per second every
 // rateSampleEvery until stop is called or done is closed.
 func sampleRates(recs []*Recorder, done <-chan struct{}) (stop func()) {
@@ -310,12 +275,4 @@ func isIdempotent(method string) bool {
 		return true
 	}
 	return false
-}
-
-// connInfo says what the first connection negotiated.
-func connInfo(c Conn) ConnInfo {
-	if in, ok := c.(Informer); ok {
-		return in.Info()
-	}
-	return ConnInfo{}
 }

@@ -65,6 +65,7 @@ type Thread struct {
 	rec     *Recorder
 	warmRec *Recorder
 	run     *runState
+	end     time.Duration // End as an offset from Start; -1: none
 }
 
 // Aborted reports whether the run has been stopped early (every first dial

@@ -8,76 +8,116 @@ import (
 	"time"
 )
 
-// connThreads is the adapter that runs any Engine (one blocking Conn at a
-// time: TLS, HTTP/2 on x/net) on the seam: one goroutine per slot, each
-// driving its Slot through the Conn of its connection's link.
-type connThreads struct{ eng ConnEngine }
+// connThreads is the adapter that makes a ConnEngine (one blocking Conn at
+// a time: HTTP/1.1 over TLS, or anywhere without the event loop) a
+// ThreadEngine: one goroutine per connection, each driving its Slot through
+// the seam's rules (seam.go) as the event loops do. Run wraps every
+// ConnEngine in one, so that there is one way to run a thread.
+type connThreads struct {
+	eng ConnEngine
+	mu  sync.Mutex
+	// last is the last connection dialled, for Info.
+	last Conn
+}
 
-// Redial backoff after a failed dial: a server that is down must not turn
-// gowrk into a SYN flood. It starts at MinBackoff, doubles per failure up
-// to MaxBackoff, and resets when a dial succeeds. Every engine uses it.
-const (
-	MinBackoff = 10 * time.Millisecond
-	MaxBackoff = time.Second
-)
+var _ FirstDialer = (*connThreads)(nil)
 
 // WaitLimitFactor bounds how long a request waits for its response under
 // TimeoutWait when the run has no end (-n alone): WaitLimitFactor x Timeout,
 // after which it is abandoned and counted as a timeout.
 const WaitLimitFactor = 10
 
-// run drives th with one worker goroutine per slot; first, when not nil,
-// is the run's first connection, for the thread's first link.
-func (a connThreads) run(ctx context.Context, th *Thread, first Conn, workers *[]*worker, links *[]*link, wg *sync.WaitGroup) {
-	var l *link
-	var hooks Hooks
-	end := time.Duration(-1)
-	if !th.End.IsZero() {
-		end = th.End.Sub(th.Start)
+// Info implements Engine: what the last connection negotiated, when one
+// could say (TLS), or the engine's own word.
+func (a *connThreads) Info() ConnInfo {
+	a.mu.Lock()
+	c := a.last
+	a.mu.Unlock()
+	if in, ok := c.(Informer); ok {
+		if ci := in.Info(); ci.Protocol != "" {
+			return ci
+		}
 	}
+	return a.eng.Info()
+}
+
+// DialFirst implements FirstDialer.
+func (a *connThreads) DialFirst(ctx context.Context) (any, error) {
+	c, err := a.eng.Dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.keep(c)
+	return c, nil
+}
+
+func (a *connThreads) keep(c Conn) {
+	a.mu.Lock()
+	a.last = c
+	a.mu.Unlock()
+}
+
+// RunThread implements ThreadEngine: one worker goroutine per connection;
+// at the run's stop every worker is interrupted and waited for.
+func (a *connThreads) RunThread(ctx context.Context, th *Thread) {
+	first, _ := th.First.(Conn)
+	var workers []*worker
+	var wg sync.WaitGroup
 	for i, s := range th.Slots {
-		if i%th.Streams == 0 {
-			l = &link{eng: a.eng}
-			if hooks = th.HooksFor(i / th.Streams); hooks != nil {
-				l.addr = hooks.Addr()
-			}
-			if first != nil && l.addr == "" { // (a thread.addr elsewhere dials its own)
-				l.set(first)
-				first = nil
-			}
-			*links = append(*links, l)
+		w := &worker{slot: s, th: th, eng: a}
+		if hooks := th.HooksFor(i); hooks != nil {
+			w.addr = hooks.Addr()
+			w.feed = &ScriptFeed{Hooks: hooks}
 		}
 		if s.none {
 			continue // -n smaller than the slots: this one has nothing to do
 		}
-		w := &worker{slot: s, link: l, th: th, end: end}
-		if hooks != nil {
-			w.feed = &ScriptFeed{Hooks: hooks} // Streams is 1: one worker per connection
+		if first != nil && w.addr == "" { // (a thread.addr elsewhere dials its own)
+			w.conn, w.shared, first = first, first, nil
 		}
-		*workers = append(*workers, w)
+		workers = append(workers, w)
 		wg.Add(1)
 		go func() { defer wg.Done(); w.loop(ctx) }()
 	}
 	if first != nil {
 		first.Close()
 	}
+	allDone := make(chan struct{})
+	go func() { wg.Wait(); close(allDone) }()
+	select {
+	case <-allDone:
+	case <-ctx.Done():
+		for _, w := range workers {
+			w.interrupt()
+		}
+		<-allDone
+	}
+	for _, w := range workers {
+		w.closeConn()
+	}
 }
 
-// worker drives one slot: it waits for each request's due time, sends it
-// on its link's connection, and records the outcome on its Slot. Only the
-// worker goroutine touches its fields, except stop, which interrupt sets.
+// worker drives one connection's slot (HTTP/1.1 has one stream per
+// connection): it takes each request through the seam's pre-send step,
+// sends it on its connection, and records the outcome on its Slot. Only
+// the worker goroutine touches its fields, except those under mu, which
+// interrupt also touches.
 type worker struct {
 	slot *Slot
 	th   *Thread
-	link *link
+	eng  *connThreads
+	addr string // a script's thread.addr; "": the target's
 
-	conn    Conn // the link's connection as this worker last got it
-	fresh   bool // conn has carried no request of this worker yet
+	fresh   bool // conn has carried no request yet
 	backoff time.Duration
-	stop    atomic.Bool // set once by interrupt; read by the worker
-	timer   *time.Timer
-	feed    *ScriptFeed   // a script's requests; nil without
-	end     time.Duration // the run's end as an offset from its start; -1: none
+	sleeper Sleeper
+	feed    *ScriptFeed // a script's requests; nil without
+
+	conn Conn        // the connection (nil between a drop and a dial); the worker's own copy
+	stop atomic.Bool // set once by interrupt
+	mu   sync.Mutex
+	// shared is conn as interrupt sees it.
+	shared Conn
 }
 
 func (w *worker) loop(ctx context.Context) {
@@ -87,61 +127,33 @@ func (w *worker) loop(ctx context.Context) {
 		return
 	}
 	var res Response
+	idleWake := false // the worker slept until this request was due
 	for {
-		if w.stop.Load() {
-			return
-		}
-		offset, scheduled, more := s.Due()
-		if !more {
-			return
-		}
-		// One clock read per phase: now is the send time unless a sleep or
-		// a dial comes first.
 		now := time.Since(th.Start)
-		due := now
-		if scheduled {
-			due = offset
-		}
-		if w.feed != nil {
-			at, ok := w.feed.Ready(th, now, due, scheduled)
-			if !ok {
-				return // the script stopped its thread, or failed (the run stops)
-			}
-			if scheduled {
-				due = at
-			} else if at > now {
-				if !w.sleep(ctx, at-now) {
-					return
-				}
-				now = time.Since(th.Start)
-			}
-		}
-		timerLate := int64(-1)
-		if wait := due - now; scheduled && wait > 0 {
-			if !w.sleep(ctx, wait) {
+		step := s.Next(now, w.feed)
+		switch step.Kind {
+		case NextDone, NextStop:
+			return
+		case NextLater:
+			if !w.sleeper.Sleep(ctx, step.At-now) {
 				return
 			}
-			now = time.Since(th.Start)
-			timerLate = micros(now - due)
+			idleWake = true
+			continue
 		}
 		if w.conn == nil {
 			if !w.redial(ctx) {
 				return
 			}
-			if w.conn == nil {
-				continue // a connect error ends this attempt
-			}
-			now = time.Since(th.Start)
+			idleWake = false // the dial took its time: not the timer's lateness
+			continue
 		}
-		send := now
-		if !scheduled {
-			due = send
+		if w.stop.Load() {
+			return
 		}
-		if w.end >= 0 && send >= w.end {
-			return // the run ended while this request waited: it was not sent
-		}
-		deadline, own := w.deadline(send)
-		s.Take(send)
+		deadline, own := w.deadline(now)
+		due, timerLate := s.Send(now, step, idleWake)
+		idleWake = false
 		var err error
 		if w.feed != nil {
 			err = w.doScript(deadline, &res)
@@ -151,8 +163,8 @@ func (w *worker) loop(ctx context.Context) {
 		done := time.Since(th.Start)
 		s.Bytes(res.BytesIn, res.BytesOut, done)
 		if err == nil {
-			w.fresh = false
-			s.Completed(due, send, done, res.Status, timerLate)
+			w.fresh, w.backoff = false, 0
+			s.Completed(due, now, done, res.Status, timerLate)
 			if w.feed != nil && !w.response(res.Status) {
 				return
 			}
@@ -161,43 +173,37 @@ func (w *worker) loop(ctx context.Context) {
 			}
 			continue
 		}
-		if !w.failed(err, due, send, done, own) {
+		if !w.failed(err, due, now, done, own) {
 			return
 		}
 	}
 }
 
 // deadline is when the request sent at send is cut off, and whether that
-// is its own timeout (true) or the end of the run (false). Under
-// TimeoutWait a request waits for its response until the run ends, so that
-// --timeout never changes the load the server sees.
+// is its own limit (true) or the end of the run (false).
 func (w *worker) deadline(send time.Duration) (time.Time, bool) {
 	th := w.th
-	limit := th.Timeout
-	if th.TimeoutAction == TimeoutWait {
-		if !th.End.IsZero() {
-			return th.End, false
-		}
-		limit *= WaitLimitFactor
-	}
-	d := th.Start.Add(send + limit)
-	if !th.End.IsZero() && th.End.Before(d) {
+	limit, end := th.RequestLimit(), th.EndOffset()
+	if limit < 0 || (end >= 0 && send+limit > end) {
 		return th.End, false
 	}
-	return d, true
+	return th.Start.Add(send + limit), true
 }
 
-// failed accounts for a request that ended in err and drops the connection
-// unless the engine says it is still usable (an HTTP/2 stream error). It
-// returns false when the run is over.
+// failed accounts for a request that ended in err and drops the
+// connection. It returns false when the run is over.
 func (w *worker) failed(err error, due, send, done time.Duration, ownDeadline bool) bool {
 	s := w.slot
-	if err == ErrNotSent || err == ErrStale {
-		return w.notSent(err, due, send, done)
-	}
+	fresh := w.fresh
 	w.fresh = false
-	if !w.conn.Usable() {
-		w.dropConn()
+	w.dropConn()
+	if err == ErrStale {
+		if w.stop.Load() {
+			s.Untake(1, false)
+			return false
+		}
+		s.Stale(due, send, done)
+		return true
 	}
 	class := ClassRead
 	var ce *ClassError
@@ -209,86 +215,58 @@ func (w *worker) failed(err error, due, send, done time.Duration, ownDeadline bo
 		return false
 	}
 	s.Failed(class, err, due, send, done)
-	return true
-}
-
-// notSent handles a request the connection could not carry: an HTTP/2
-// connection that received GOAWAY (ErrNotSent), or a keep-alive connection
-// the server had closed while it was idle (ErrStale). Nothing reached the
-// server, so the request is sent again on a new connection, once: a new
-// connection that cannot take it either counts a connect error, so that a
-// server that refuses everything cannot loop us. A non-idempotent request
-// is not sent again silently after an idle close: it counts as IdleClosed.
-func (w *worker) notSent(err error, due, send, done time.Duration) bool {
-	s := w.slot
-	fresh := w.fresh
-	w.dropConn()
-	switch {
-	case w.stop.Load():
-		s.Untake(1, false)
-		return false
-	case fresh:
-		s.Untake(1, false)
-		s.NotSentFresh(err)
-	case err == ErrStale && !w.th.Idempotent:
-		s.Failed(ClassIdleClosed, err, due, send, done)
-	default:
-		s.Untake(1, err == ErrStale)
+	if fresh {
+		// A connection that failed its first request carried nothing:
+		// the next dial waits, as after a failed dial.
+		w.backoff = NextBackoff(w.backoff)
 	}
 	return true
-}
-
-// sleep waits for d or until the run is interrupted; false means interrupted.
-func (w *worker) sleep(ctx context.Context, d time.Duration) bool {
-	if w.timer == nil {
-		w.timer = time.NewTimer(d)
-	} else {
-		w.timer.Reset(d)
-	}
-	select {
-	case <-w.timer.C:
-		return true
-	case <-ctx.Done():
-		w.timer.Stop()
-		return false
-	}
 }
 
 // redial dials after a lost connection, first waiting out the backoff of
-// earlier failures. It returns false when the run ended meanwhile; a failed
-// dial leaves w.conn nil (counted, and consuming the request it was for).
+// earlier failures (Thread.Backoff). It returns false when the run ended
+// meanwhile; a failed dial leaves the connection nil (counted, and
+// consuming the request it was for).
 func (w *worker) redial(ctx context.Context) bool {
-	end := w.th.End
-	if w.backoff > 0 {
-		d := w.backoff
-		if !end.IsZero() {
-			d = min(d, time.Until(end))
-		}
-		if d > 0 && !w.sleep(ctx, d) {
-			return false
-		}
-		if !end.IsZero() && !time.Now().Before(end) {
-			return false // the wait took the rest of the run
-		}
+	if !w.th.Backoff(ctx, &w.sleeper, w.backoff) {
+		return false
 	}
 	return w.dial(ctx, true)
 }
 
-// dial gets the link's connection, dialling it if needed. It returns false
-// when the run ended meanwhile; a failed dial is counted (consuming a
-// request when consume), raises the backoff and returns true with w.conn nil.
+// dial opens the worker's connection. It returns false when the run ended
+// meanwhile (a dial still in progress at the stop counts as pending); a
+// failed dial is counted (consuming a request when consume), raises the
+// backoff and returns true with no connection.
 func (w *worker) dial(ctx context.Context, consume bool) bool {
-	c, err := w.link.get(ctx)
+	var c Conn
+	var err error
+	if ad, ok := w.eng.eng.(AddrDialer); ok && w.addr != "" {
+		c, err = ad.DialAddr(ctx, w.addr)
+	} else {
+		c, err = w.eng.eng.Dial(ctx)
+	}
 	if err == nil {
-		w.conn, w.fresh, w.backoff = c, true, 0
+		w.mu.Lock()
+		stopped := w.stop.Load()
+		if !stopped {
+			w.conn, w.shared = c, c
+		}
+		w.mu.Unlock()
+		if stopped {
+			c.Close()
+			return false
+		}
+		w.eng.keep(c)
+		w.fresh = true
 		w.slot.Dialed()
 		return true
 	}
 	// A dial cut off by the end of the run is the end, not a fault. The
 	// dialler uses the run's deadline directly, so the dial can fail just
-	// before the context reports itself done: check the clock too.
-	end := w.th.End
-	if w.stop.Load() || ctx.Err() != nil || (!end.IsZero() && !time.Now().Before(end)) {
+	// before the context reports itself done: Over checks the clock too.
+	if w.stop.Load() || w.th.Over(ctx, time.Since(w.th.Start)) {
+		w.slot.ConnectPending()
 		return false
 	}
 	w.slot.DialFailed(err, consume)
@@ -296,17 +274,30 @@ func (w *worker) dial(ctx context.Context, consume bool) bool {
 	return true
 }
 
-// NextBackoff is the wait before the next dial after one more failure.
-func NextBackoff(cur time.Duration) time.Duration {
-	return min(max(2*cur, MinBackoff), MaxBackoff)
-}
-
+// dropConn closes the connection; the next request redials.
 func (w *worker) dropConn() {
-	if w.conn != nil {
-		w.link.drop(w.conn)
-		w.conn = nil
+	w.mu.Lock()
+	c := w.shared
+	w.conn, w.shared = nil, nil
+	w.mu.Unlock()
+	if c != nil {
+		c.Close()
 	}
 }
+
+// interrupt stops the worker from another goroutine: a request in progress
+// returns at once and no new connection is dialled.
+func (w *worker) interrupt() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.stop.Store(true)
+	if w.shared != nil {
+		w.shared.Interrupt()
+	}
+}
+
+// closeConn closes the connection at the end of the run.
+func (w *worker) closeConn() { w.dropConn() }
 
 // doScript sends the script's next request on the worker's connection.
 func (w *worker) doScript(deadline time.Time, res *Response) error {
