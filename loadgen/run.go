@@ -40,13 +40,16 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	}
 	var first any
 	var err error
+	// Without a start barrier the run begins with its first dial: the time
+	// it takes (a full listen backlog) is part of the run, not added to it.
+	began, cpu0 := time.Now(), processCPU()
 	if dialsFirst {
 		// The run's first dial, bounded by the run's length like every
 		// other; a *FatalError (an untrusted certificate) ends the run here.
 		dctx := ctx
 		if cfg.Duration > 0 {
 			var c context.CancelFunc
-			dctx, c = context.WithTimeout(ctx, cfg.Duration)
+			dctx, c = context.WithTimeout(ctx, cfg.Warmup+cfg.Duration)
 			defer c()
 		}
 		first, err = fd.DialFirst(dctx)
@@ -56,10 +59,12 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 		}
 	}
 
-	cpu0 := processCPU()
 	start, late, werr := startAt(ctx, cfg.StartAt) // (err still holds the first dial's outcome)
 	if werr != nil {
 		return nil, werr
+	}
+	if cfg.StartAt.IsZero() {
+		start = began
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -81,8 +86,10 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 		if err == nil {
 			state.connected.Store(true)
 			threads[0].First = first
-		} else {
-			// The run's first dial is an attempt like any other.
+		} else if end.IsZero() || time.Now().Before(end) {
+			// The run's first dial is an attempt like any other. (One cut
+			// off by the run's end is thread 0's to count, as pending: its
+			// own dial finds the run over.)
 			threads[0].Slots[0].countDialError(err)
 		}
 	}
