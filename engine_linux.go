@@ -11,5 +11,5 @@ import (
 const loopAvailable = true
 
 func newLoopEngine(ctx context.Context, o *options) (loadgen.Engine, error) {
-	return h1.NewLoop(ctx, o.cfg.Target, o.cfg.ConnectTimeout, o.cfg.Pipeline)
+	return h1.NewLoop(ctx, o.cfg.Target, o.cfg.ConnectTimeout)
 }

@@ -37,6 +37,7 @@ type jsonReport struct {
 	Sent               uint64                 `json:"sent"`
 	InFlightAtStop     uint64                 `json:"in_flight_at_stop"`
 	UnsentAtStop       uint64                 `json:"unsent_at_stop"`
+	ConnectsPending    uint64                 `json:"connects_pending_at_stop"`
 	Reconnects         uint64                 `json:"reconnects"`
 	Timeouts           jsonTimeouts           `json:"timeouts"`
 	LatencyExcluded    uint64                 `json:"latency_excluded"`
@@ -249,6 +250,7 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 		Sent:               c.Sent,
 		InFlightAtStop:     c.InFlight,
 		UnsentAtStop:       c.Unsent,
+		ConnectsPending:    c.ConnectPending,
 		Reconnects:         c.Reconnects,
 		Timeouts:           jsonTimeouts{c.Late, c.LateInFlight, c.Timeout},
 		LatencyExcluded:    c.LatencyExcluded,

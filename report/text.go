@@ -186,6 +186,9 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 	if c.Unsent > 0 {
 		fmt.Fprintf(b, "Unsent at stop: %d (due under the schedule before the stop, never sent)\n", c.Unsent)
 	}
+	if c.ConnectPending > 0 {
+		fmt.Fprintf(b, "Connects pending at stop: %d (connections still being opened when the run ended: listen backlog full?)\n", c.ConnectPending)
+	}
 	if to := c.TimedOut(); to > 0 {
 		fmt.Fprintf(b, "Timeouts: %d passed --timeout %s: %d answered late (in the latency figures), %d still waiting at the stop, %d abandoned\n",
 			to, strings.ReplaceAll(r.Config.Timeout.String(), "µs", "us"), c.Late, c.LateInFlight, c.Timeout)

@@ -50,7 +50,7 @@ func TestConnDoAllocs(t *testing.T) {
 // nothing per response either, whole or cut.
 func TestLoopAllocs(t *testing.T) {
 	mallocs := func(cfg loadgen.Config) uint64 {
-		eng, err := h1.NewLoop(context.Background(), cfg.Target, time.Second, cfg.Pipeline)
+		eng, err := h1.NewLoop(context.Background(), cfg.Target, time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -37,7 +37,7 @@ var engines = []struct {
 		return h1.New(context.Background(), cfg.Target, cfg.Timeout)
 	}},
 	{"loop", func(cfg loadgen.Config) (loadgen.Engine, error) {
-		return h1.NewLoop(context.Background(), cfg.Target, cfg.Timeout, cfg.Pipeline)
+		return h1.NewLoop(context.Background(), cfg.Target, cfg.Timeout)
 	}},
 }
 

@@ -24,7 +24,6 @@ type LoopEngine struct {
 	*Engine     // the request bytes, the address; Dial for a probe
 	sa          unix.Sockaddr
 	family      int
-	pipeline    int
 	coarseTimer bool // no epoll_pwait2: millisecond timeouts
 }
 
@@ -39,9 +38,10 @@ const TimerSlack = 100 * time.Microsecond
 // much from a connection.
 const ReadChunk = 64 << 10
 
-// NewLoop builds the event-loop engine for t (an http:// target).
-// pipeline is how many requests a connection keeps in flight (-P).
-func NewLoop(ctx context.Context, t loadgen.Target, dialTimeout time.Duration, pipeline int) (*LoopEngine, error) {
+// NewLoop builds the event-loop engine for t (an http:// target). How
+// many requests a connection keeps in flight (-P) is the run's
+// (Thread.Pipeline).
+func NewLoop(ctx context.Context, t loadgen.Target, dialTimeout time.Duration) (*LoopEngine, error) {
 	if t.URL.Scheme != "http" {
 		return nil, errors.New("--engine loop speaks http:// only; https:// runs on --engine goroutine (crypto/tls wants a blocking connection)")
 	}
@@ -53,7 +53,7 @@ func NewLoop(ctx context.Context, t loadgen.Target, dialTimeout time.Duration, p
 	if err != nil {
 		return nil, err
 	}
-	return &LoopEngine{Engine: e, sa: sa, family: family, pipeline: max(pipeline, 1), coarseTimer: !havePwait2()}, nil
+	return &LoopEngine{Engine: e, sa: sa, family: family, coarseTimer: !havePwait2()}, nil
 }
 
 // Info implements loadgen.ThreadEngine.
@@ -104,6 +104,7 @@ type lconn struct {
 	redial  bool        // the timer is for a redial
 	consume bool        // a failure of the connect in progress takes a request
 	sc      *connScript // a script's requests; nil without hooks
+	step    loadgen.Step // the pre-send step's last word
 }
 
 const (
@@ -158,9 +159,7 @@ func (e *LoopEngine) newLoop(th *loadgen.Thread) (*loop, error) {
 	for range p {
 		l.reqs = append(l.reqs, e.request...)
 	}
-	if !th.End.IsZero() {
-		l.end = th.End.Sub(th.Start)
-	}
+	l.end = th.EndOffset()
 	l.sweep = min(100*time.Millisecond, max(time.Millisecond, th.Timeout/10), max(time.Millisecond, e.timeout/10))
 	for _, s := range th.Slots {
 		c := &lconn{slot: s, idx: len(l.conns), fd: -1, ring: make([]inflight, p), timerAt: -1, heapIdx: -1}
@@ -290,8 +289,13 @@ func (l *loop) dial(idx int, c *lconn, consume bool) {
 
 func (l *loop) dialFailed(idx int, c *lconn, err error, consume bool) {
 	c.slot.DialFailed(err, consume)
-	c.backoff = loadgen.NextBackoff(c.backoff)
 	c.state = stClosed
+	l.redialLater(c)
+}
+
+// redialLater raises c's backoff and dials again when it has passed.
+func (l *loop) redialLater(c *lconn) {
+	c.backoff = loadgen.NextBackoff(c.backoff)
 	if _, _, more := c.slot.Due(); !more {
 		l.slotDone(c)
 		return
@@ -308,7 +312,7 @@ func (l *loop) connected(idx int, c *lconn) {
 		l.dialFailed(idx, c, err, consume)
 		return
 	}
-	c.state, c.backoff = stOpen, 0
+	c.state = stOpen
 	c.slot.Dialed()
 	l.setOut(idx, c, false)
 	l.fill(idx, c, false)
@@ -320,45 +324,18 @@ func (l *loop) fill(idx int, c *lconn, fromTimer bool) {
 	if c.state != stOpen {
 		return
 	}
-	p := len(c.ring)
+	var feed *loadgen.ScriptFeed
+	if c.sc != nil {
+		feed = &c.sc.feed
+	}
 	k := 0
-	for c.n < p {
-		due, scheduled, more := c.slot.Due()
-		if !more {
-			if c.n == 0 && c.wleft == 0 {
-				l.slotDone(c)
-			}
-			break
-		}
-		if scheduled && due > l.now {
-			c.timerOn, c.redial = true, false
-			l.setTimer(c, due)
-			break
-		}
-		if c.sc != nil {
-			at, ok := l.scriptNext(c, due, scheduled)
-			if !ok {
-				break // the script failed or stopped, or the batch waits for room
-			}
-			if at > l.now {
-				c.timerOn, c.redial = true, false
-				l.setTimer(c, at)
-				break
-			}
-			due, p = at, len(c.ring) // delay() adds to the due time; the ring may have grown
-		}
-		timer := int64(-1)
-		if !scheduled {
-			due = l.now
-		} else if fromTimer && c.n == 0 && k == 0 {
-			timer = int64((l.now - due) / time.Microsecond)
-		}
-		c.slot.Take(l.now)
+	for c.n < len(c.ring) && l.next(c, feed) {
+		due, timer := c.slot.Send(l.now, c.step, fromTimer && c.n == 0 && k == 0)
 		r := inflight{due: due, send: l.now, timer: timer}
 		if c.sc != nil {
 			r.head = l.scriptTake(c)
 		}
-		c.ring[(c.head+c.n)%p] = r
+		c.ring[(c.head+c.n)%len(c.ring)] = r
 		c.n++
 		k++
 	}
@@ -371,6 +348,27 @@ func (l *loop) fill(idx int, c *lconn, fromTimer bool) {
 		}
 		l.write(idx, c)
 	}
+}
+
+// next is the seam's pre-send step for c's next request: true when it
+// goes now (c.step says when it was due); otherwise c waits for its timer,
+// for room in its window (a script's batch), or for nothing (done).
+func (l *loop) next(c *lconn, feed *loadgen.ScriptFeed) bool {
+	c.step = c.slot.Next(l.now, feed)
+	switch c.step.Kind {
+	case loadgen.NextGo:
+		return c.sc == nil || l.scriptRoom(c)
+	case loadgen.NextLater:
+		c.timerOn, c.redial = true, false
+		l.setTimer(c, c.step.At)
+	case loadgen.NextDone:
+		if c.n == 0 && c.wleft == 0 {
+			l.slotDone(c)
+		}
+	case loadgen.NextStop:
+		l.stopped = true
+	}
+	return false
 }
 
 // write writes the pending request bytes (a suffix of the prebuilt
@@ -457,6 +455,7 @@ func (l *loop) complete(status int, close bool) {
 	c.head = (c.head + 1) % len(c.ring)
 	c.n--
 	c.used++
+	c.backoff = 0 // the connection carried a request
 	c.slot.Completed(r.due, r.send, l.now, status, r.timer)
 	if c.sc != nil {
 		l.scriptResponse(c, status)
@@ -475,23 +474,24 @@ func (l *loop) broken(idx int, c *lconn, class loadgen.ErrorClass, err error) {
 	if c.n == 0 && c.used > 0 && err == errNoBody {
 		c.slot.Reconnected() // closed while idle, before the next request
 	}
-	if c.n > 0 {
-		switch {
-		case stale && l.th.Idempotent:
-			c.slot.Untake(uint64(c.n), true)
-		case stale:
-			for range c.n {
-				r := c.pop()
-				c.slot.Failed(loadgen.ClassIdleClosed, loadgen.ErrStale, r.due, r.send, l.now)
-			}
-		default:
-			for range c.n {
-				r := c.pop()
-				c.slot.Failed(class, err, r.due, r.send, l.now)
-			}
+	fresh := c.used == 0
+	for c.n > 0 {
+		r := c.pop()
+		if stale {
+			c.slot.Stale(r.due, r.send, l.now)
+		} else {
+			c.slot.Failed(class, err, r.due, r.send, l.now)
 		}
 	}
 	c.head, c.n = 0, 0
+	if fresh {
+		// A connection that failed before its first response carried
+		// nothing: the next dial waits out the backoff, as after a failed
+		// dial.
+		l.closeFd(c)
+		l.redialLater(c)
+		return
+	}
 	l.reopen(idx, c)
 }
 
@@ -576,14 +576,7 @@ func (l *loop) armSweep() {
 // a run end, requests older than the wait limit).
 func (l *loop) sweepAges() {
 	l.nextSw = 0
-	th := l.th
-	limit := th.Timeout
-	if th.TimeoutAction == loadgen.TimeoutWait {
-		limit = -1
-		if l.end < 0 {
-			limit = th.Timeout * loadgen.WaitLimitFactor
-		}
-	}
+	limit := l.th.RequestLimit()
 	busy := false
 	for idx, c := range l.conns {
 		switch {
@@ -615,11 +608,11 @@ var errTimedOut = errors.New("i/o timeout")
 
 // finish counts what is in flight at the stop and finishes every slot.
 func (l *loop) finish() {
-	now := time.Since(l.th.Start)
-	if l.end >= 0 {
-		now = min(now, l.end)
-	}
+	now := l.th.StopAt()
 	for _, c := range l.conns {
+		if c.state == stConnecting {
+			c.slot.ConnectPending()
+		}
 		for c.n > 0 {
 			r := c.pop()
 			c.slot.InFlight(r.due, r.send, now)

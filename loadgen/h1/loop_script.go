@@ -5,7 +5,6 @@ package h1
 import (
 	"bytes"
 	"fmt"
-	"time"
 
 	"github.com/gowrk/gowrk/loadgen"
 )
@@ -36,26 +35,16 @@ func (l *loop) scriptAddr() error {
 	return nil
 }
 
-// scriptNext makes sure c has a script request to take (loadgen.ScriptFeed
-// asks request() and delay() when the last batch is spent) and returns
-// when it may go out, or false when it may not yet: a new batch waits
-// until it fits in the connection's window whole (wrk writes request()'s
-// bytes at once), the window growing to the largest batch; a script that
-// failed or stopped its thread stops the loop.
-func (l *loop) scriptNext(c *lconn, due time.Duration, scheduled bool) (time.Duration, bool) {
+// scriptRoom says whether the script's next request (made ready by the
+// pre-send step) may go now: a new batch waits until it fits in the
+// connection's window whole (wrk writes request()'s bytes at once), the
+// window growing to the largest batch.
+func (l *loop) scriptRoom(c *lconn) bool {
 	f := &c.sc.feed
-	at, ok := f.Ready(l.th, l.now, due, scheduled)
-	if !ok {
-		l.stopped = true
-		return 0, false
-	}
 	if n := f.Len(); n > len(c.ring) {
 		c.grow(n)
 	}
-	if f.Fresh() && c.n > 0 && c.n+f.Len() > len(c.ring) {
-		return 0, false
-	}
-	return at, true
+	return !(f.Fresh() && c.n > 0 && c.n+f.Len() > len(c.ring))
 }
 
 // scriptTake moves the batch's next request to the write buffer and says

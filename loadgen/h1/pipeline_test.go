@@ -56,7 +56,7 @@ func TestPipeline(t *testing.T) {
 	}()
 	cfg := config(t, "http://"+ln.Addr().String()+"/")
 	cfg.Threads, cfg.Connections, cfg.Duration, cfg.Requests, cfg.Pipeline = 1, 1, 0, 1001, 4
-	eng, err := h1.NewLoop(context.Background(), cfg.Target, time.Second, cfg.Pipeline)
+	eng, err := h1.NewLoop(context.Background(), cfg.Target, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
