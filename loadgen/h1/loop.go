@@ -100,10 +100,10 @@ type lconn struct {
 	since   time.Duration // connecting since
 	timerAt time.Duration // the connection's timer (-1: none)
 	heapIdx int
-	timerOn bool        // the timer is for a due send on an idle connection
-	redial  bool        // the timer is for a redial
-	consume bool        // a failure of the connect in progress takes a request
-	sc      *connScript // a script's requests; nil without hooks
+	timerOn bool         // the timer is for a due send on an idle connection
+	redial  bool         // the timer is for a redial
+	consume bool         // a failure of the connect in progress takes a request
+	sc      *connScript  // a script's requests; nil without hooks
 	step    loadgen.Step // the pre-send step's last word
 }
 
