@@ -11,13 +11,22 @@ build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o gowrk .
 
 vet:
-	$(GO) vet ./...
+	$(GO) vet -tags=$(TAGS) ./...
+
+# TAGS: build tags for the tests; .ci/run sets TAGS=k8s to add the one test
+# that needs Kubernetes' modules (k8s_test.go), which a default run neither
+# builds nor downloads.
+TAGS ?=
 
 # test is what CI runs: vet, the tests the race detector cannot run
-# (zero-allocation locks, 10k/s rate), then every test under the race detector.
+# (zero-allocation locks, 10k/s rate), then every test under the race
+# detector. scripts/gotest.go runs both stages through go test -json,
+# prints what plain go test prints, and ends with one line naming the
+# tests that skipped, why, and what to install for them.
 test: vet
-	$(GO) test -count=1 -run 'Alloc|RateAccuracy' ./loadgen/...
-	$(GO) test -race -shuffle=on -count=1 -timeout 12m ./...
+	GO=$(GO) $(GO) run scripts/gotest.go \
+		"-tags=$(TAGS) -count=1 -run Alloc|RateAccuracy ./loadgen/..." \
+		"-tags=$(TAGS) -race -shuffle=on -count=1 -timeout 12m ./..."
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -33,11 +33,19 @@ type ConstantRate struct {
 
 // Due implements Scheduler.
 func (s ConstantRate) Due(n uint64) (time.Duration, bool) {
-	sec := (float64(n) + s.Phase) / s.PerConn
+	return dueAt((float64(n) + s.Phase) / s.PerConn), true
+}
+
+// dueAt converts a due time in seconds to an offset, rounded to the
+// nanosecond, not truncated: (0.6/0.2) s is 2.9999999999999996 s in
+// floating point, and truncation would put a request due at the end of a
+// 3 s run 1 ns before it (due, and never sent). Past the largest offset
+// (or +Inf) it is math.MaxInt64: never.
+func dueAt(sec float64) time.Duration {
 	if sec >= math.MaxInt64/float64(time.Second) {
-		return math.MaxInt64, true
+		return math.MaxInt64
 	}
-	return time.Duration(sec * float64(time.Second)), true
+	return time.Duration(math.Round(sec * float64(time.Second)))
 }
 
 // DueBefore returns how many requests of s are due before offset t: the

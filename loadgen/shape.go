@@ -186,11 +186,7 @@ type ShapeRate struct {
 
 // Due implements Scheduler.
 func (s ShapeRate) Due(m uint64) (time.Duration, bool) {
-	sec := s.Shape.Inv(float64(m)*float64(s.N) + float64(s.I))
-	if math.IsInf(sec, 1) || sec >= math.MaxInt64/float64(time.Second) {
-		return math.MaxInt64, true
-	}
-	return time.Duration(sec * float64(time.Second)), true
+	return dueAt(s.Shape.Inv(float64(m)*float64(s.N) + float64(s.I))), true
 }
 
 var _ Scheduler = ShapeRate{}

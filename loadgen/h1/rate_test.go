@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gowrk/gowrk/loadgen"
 	"github.com/gowrk/gowrk/loadgen/testserver"
 )
 
@@ -60,8 +61,13 @@ func testStallOverNetwork(t *testing.T) {
 	}
 }
 
-// TestRateAccuracy: the server's own count shows the achieved rate within
-// 1% of the target, and gowrk reports the same.
+// TestRateAccuracy: at 100, 1000 and 10000 requests/s the schedule puts
+// exactly rate x duration requests in the run's window, the server reads
+// what gowrk says it sent (the requests in flight at the stop are the only
+// difference), so the rate gowrk reports is the server's count over the
+// run's own window, and gowrk sends what is due; on a machine whose load
+// kept it off the CPU it may fall short only by saying so
+// (testserver.CheckRate). Nothing here is compared with the wall clock.
 func TestRateAccuracy(t *testing.T) { forEngines(t, testRateAccuracy) }
 
 func testRateAccuracy(t *testing.T) {
@@ -73,21 +79,17 @@ func testRateAccuracy(t *testing.T) {
 		s := start(t, testserver.Behaviour{})
 		cfg := config(t, s.URL())
 		cfg.Rate, cfg.Duration, cfg.Connections = rate, 2*time.Second, 50
+		offCPU := testserver.OffCPU()
 		res := runLoad(t, cfg)
 		s.Close()
-		want := rate * cfg.Duration.Seconds()
-		if got := float64(s.Requests.Load()); got < 0.99*want || got > 1.01*want {
-			t.Errorf("-R %v: server counted %v requests in %s, want %v ± 1%%", rate, got, cfg.Duration, want)
-		}
-		if got := res.RequestsPerSec(); got < 0.99*rate || got > 1.01*rate {
-			t.Errorf("-R %v: gowrk reports %.1f/s", rate, got)
-		}
-		// The rate was achieved, so no verdict may claim a shortfall. A
-		// verdict that gowrk's own timer ran late is allowed: on a shared
-		// 2-core CI machine it can be true, and TestVerdictsAndHints covers
-		// its logic deterministically.
-		if v := res.RateVerdict(); strings.Contains(v, "achieved") {
-			t.Errorf("-R %v: verdict %q", rate, v)
+		testserver.CheckRate(t, res, uint64(rate*cfg.Duration.Seconds()), s.Requests.Load(), offCPU)
+		// No verdict may claim a shortfall that did not happen. A verdict
+		// that gowrk's own timer ran late is allowed: on a shared 2-core
+		// machine it can be true, and TestVerdictsAndHints covers its
+		// logic deterministically.
+		c := res.Counts
+		if v := res.RateVerdict(); strings.Contains(v, "not sent") && float64(c.Sent) >= loadgen.RateShortfall*float64(res.Due()) {
+			t.Errorf("-R %v: verdict %q, but %d of %d due were sent", rate, v, c.Sent, res.Due())
 		}
 	}
 }

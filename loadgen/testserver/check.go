@@ -2,7 +2,12 @@ package testserver
 
 import (
 	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/gowrk/gowrk/loadgen"
 )
@@ -46,4 +51,64 @@ func ClosedPortURL(t testing.TB) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	return "http://" + addr + "/"
+}
+
+// CheckRate asserts what a constant-rate run must satisfy against the
+// truths it has, none of them the wall clock: the schedule's own due times
+// put exactly want requests in the run's window; the server's count of the
+// requests it read (served) lies between what gowrk says was answered and
+// what it says was sent, so the rate gowrk reports is the server's count
+// over the window the run reports; and gowrk sent at least
+// loadgen.RateShortfall of what was due. Only a machine that kept gowrk
+// off the CPU may excuse a shortfall: the kernel's run-queue wait of the
+// process's threads since offCPU0 (OffCPU before the run) must be at least
+// half the time gowrk fell behind, and the verdict must say so.
+func CheckRate(t testing.TB, r *loadgen.Result, want uint64, served int64, offCPU0 time.Duration) {
+	t.Helper()
+	c := r.Counts
+	waited := time.Duration(-1) // not known
+	if now := OffCPU(); now >= 0 && offCPU0 >= 0 {
+		waited = now - offCPU0
+	}
+	if due := r.Due(); due != want {
+		t.Errorf("-R %v: %d requests due in the run's window, want %d", r.Config.Rate, due, want)
+	}
+	if c.Errors() != 0 || served < int64(c.Completed) || served > int64(c.Sent) {
+		t.Errorf("-R %v: the server read %d requests, gowrk counts %d answered, %d sent (%+v)", r.Config.Rate, served, c.Completed, c.Sent, c)
+	}
+	window := r.Duration.Seconds()
+	t.Logf("-R %v: server %.1f/s over the run's %s, gowrk reports %.1f/s; sent %d of %d due; off CPU %s",
+		r.Config.Rate, float64(served)/window, r.Duration, r.RequestsPerSec(), c.Sent, want, waited)
+	if float64(c.Sent) >= loadgen.RateShortfall*float64(want) {
+		return
+	}
+	behind := time.Duration(float64(want-c.Sent) / r.Config.Rate * float64(time.Second))
+	v := r.RateVerdict()
+	if v == "" || (waited >= 0 && waited < behind/2) {
+		t.Errorf("-R %v: sent %d of %d due (%s behind) with the process waiting %s for a CPU; verdict %q",
+			r.Config.Rate, c.Sent, want, behind, waited, v)
+	}
+}
+
+// OffCPU returns how long the process's threads have waited, runnable, for
+// a CPU since they started (Linux's /proc/self/task/*/schedstat); -1 where
+// that is not known. The difference over a run is how much the machine's
+// load kept the process off the CPU.
+func OffCPU() time.Duration {
+	files, _ := filepath.Glob("/proc/self/task/*/schedstat")
+	if len(files) == 0 {
+		return -1
+	}
+	var ns int64
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // the thread has exited
+		}
+		if fields := strings.Fields(string(b)); len(fields) == 3 {
+			n, _ := strconv.ParseInt(fields[1], 10, 64)
+			ns += n
+		}
+	}
+	return time.Duration(ns)
 }
