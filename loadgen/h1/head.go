@@ -185,21 +185,27 @@ func statusLine(l []byte) (status int, http10 bool, err error) {
 	if len(l) < 12 || !bytes.HasPrefix(l, []byte("HTTP/1.")) || l[8] != ' ' {
 		return 0, false, fmt.Errorf("malformed status line %q", truncate(l))
 	}
-	code := l[9:12]
+	code := l[9:]
+	if i := bytes.IndexByte(code, ' '); i >= 0 {
+		code = code[:i]
+	}
+	if len(code) != 3 {
+		return 0, false, badStatus(code)
+	}
 	for _, c := range code {
 		if c < '0' || c > '9' {
 			return 0, false, badStatus(code)
 		}
 		status = status*10 + int(c-'0')
 	}
-	if status < 100 || (len(l) > 12 && l[12] != ' ') {
-		return 0, false, badStatus(l[9:min(len(l), 16)])
+	if status < 100 {
+		return 0, false, badStatus(code)
 	}
 	return status, l[7] == '0', nil
 }
 
 func badStatus(code []byte) error {
-	return fmt.Errorf("malformed status code %q (want three digits, 100 to 999)", code)
+	return fmt.Errorf("malformed status code %q (want three digits, 100 to 999)", truncate(code))
 }
 
 // lastElement is the last element of a comma-separated list, trimmed.

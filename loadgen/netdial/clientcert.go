@@ -56,3 +56,21 @@ func isAlert(err error, a tls.AlertError) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "remote error" && op.Err != nil && op.Err.Error() == a.Error()
 }
+
+// noteAsked returns cfg, or, when cfg presents no client certificate, a
+// copy that sends none either and notes in *asked whether the server asked
+// for one (TLS 1.2 servers refuse a handshake without it with a bare
+// handshake_failure alert). *asked is written by the handshake, read
+// after it, on one goroutine.
+func noteAsked(cfg *tls.Config) (*tls.Config, *bool) {
+	if len(cfg.Certificates) > 0 || cfg.GetClientCertificate != nil {
+		return cfg, nil
+	}
+	asked := new(bool)
+	c := cfg.Clone()
+	c.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+		*asked = true
+		return &tls.Certificate{}, nil
+	}
+	return c, asked
+}
