@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 
 	"github.com/gowrk/gowrk/loadgen"
 )
@@ -32,14 +33,14 @@ func ClientCertRefused(err error, cfg *tls.Config) error {
 		return nil
 	}
 	if isAlert(err, alertCertificateRequired) {
-		return &loadgen.FatalError{Err: fmt.Errorf("%s requires a TLS client certificate (TLS alert: %v); pass --cert and --key", cfg.ServerName, alertCertificateRequired)}
+		return &loadgen.FatalError{Err: fmt.Errorf("%s requires a TLS client certificate (alert: %s); pass --cert and --key", cfg.ServerName, alertText(alertCertificateRequired))}
 	}
 	if len(cfg.Certificates) == 0 && cfg.GetClientCertificate == nil {
 		return nil
 	}
 	for _, a := range []tls.AlertError{alertBadCertificate, alertUnsupportedCert, alertCertificateRevoked, alertCertificateExpired, alertUnknownCA} {
 		if isAlert(err, a) {
-			return &loadgen.FatalError{Err: fmt.Errorf("%s refused the TLS client certificate (TLS alert: %v); check --cert and --key", cfg.ServerName, a)}
+			return &loadgen.FatalError{Err: fmt.Errorf("%s refused the TLS client certificate (alert: %s); check --cert and --key", cfg.ServerName, alertText(a))}
 		}
 	}
 	return nil
@@ -74,3 +75,6 @@ func noteAsked(cfg *tls.Config) (*tls.Config, *bool) {
 	}
 	return c, asked
 }
+
+// alertText is an alert's name without crypto/tls's "tls: " prefix.
+func alertText(a tls.AlertError) string { return strings.TrimPrefix(a.Error(), "tls: ") }
