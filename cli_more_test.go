@@ -95,9 +95,11 @@ func TestClientCertificate(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "10 requests in") {
 		t.Errorf("with --cert: exit %d\n%s%s", code, out, errs)
 	}
-	// Under TLS 1.3 the server's refusal arrives as an alert on the first read.
+	// Under TLS 1.3 the server's refusal arrives as an alert on the first
+	// read: the run stops there, with the fix.
 	code, out, _ = gowrk(t, "-k", "-t1", "-c1", "-d", "300ms", ts.URL+"/")
-	if code != 1 || !strings.Contains(out, "Running 300ms test") || !strings.Contains(out, "Error: read: remote error: tls: certificate required") {
+	if code != 1 || !strings.Contains(out, "Running 300ms test") || !strings.Contains(out, "Stopped early") ||
+		!strings.Contains(out, "requires a TLS client certificate (alert: certificate required); pass --cert and --key") {
 		t.Errorf("without --cert: exit %d\n%s", code, out)
 	}
 }

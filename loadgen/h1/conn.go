@@ -1,7 +1,6 @@
 package h1
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/tls"
 	"errors"
@@ -13,57 +12,64 @@ import (
 
 	"github.com/gowrk/gowrk/loadgen"
 	"github.com/gowrk/gowrk/loadgen/netdial"
-	"github.com/valyala/fasthttp"
 )
 
-// Conn is one HTTP/1.1 connection. Do is called by one goroutine at a time;
-// Interrupt and Close may be called from any goroutine.
+// Conn is one HTTP/1.1 connection of the goroutine engine (https://, and
+// any system without the loop). It reads responses into its own buffer and
+// parses them with the loop's parser (parse.go), so that both engines
+// judge the same bytes by the same rules. Do is called by one goroutine at
+// a time; Interrupt and Close may be called from any goroutine.
 type Conn struct {
 	nc          net.Conn      // what requests are written to (TLS or counter)
 	tls         *tls.Conn     // nil without TLS
+	tlsCfg      *tls.Config   // the configuration it was dialled with; nil without TLS
 	counter     *countingConn // the TCP connection, counting wire bytes
-	br          *bufio.Reader
+	rbuf        []byte        // one read's bytes (ReadBufferSize)
+	ps          parser
+	done        func(status int, close bool) // c.complete, bound once
 	request     []byte
 	head        bool
-	used        int  // exchanges completed on this connection
-	gotByte     bool // a byte of the current response has arrived
-	hdr         fasthttp.ResponseHeader
+	used        int // exchanges completed on this connection
 	interrupted atomic.Bool
 
-	// The exchange in progress: what is written, whether it is a HEAD
-	// request, and whether the response is kept (a script's response()).
-	out    []byte
-	isHead bool
-	keep   bool
-	kept   []byte // the kept body
+	// The exchange in progress: what is written, and its response once
+	// the parser ended it.
+	out      []byte
+	answered bool
+	status   int
+	close    bool
 }
 
 var _ loadgen.Conn = (*Conn)(nil)
 
-var (
-	errInterrupted = errors.New("interrupted")
-	errNoBody      = errors.New("connection closed before the response was complete")
-	errBadChunk    = errors.New("malformed chunked encoding")
-	errBadStatus   = errors.New("malformed status code")
-	errNotHTTP     = errors.New("the response is not HTTP/1.x")
-)
+var errInterrupted = errors.New("interrupted")
+
+// newConn wraps raw (a dialled TCP connection) to send request.
+func newConn(raw net.Conn, request []byte, head bool) *Conn {
+	c := &Conn{counter: &countingConn{Conn: raw}, request: request, head: head, rbuf: make([]byte, ReadBufferSize)}
+	c.nc = c.counter
+	c.done = c.complete
+	c.ps.reset(head)
+	return c
+}
 
 // Do implements loadgen.Conn.
 func (c *Conn) Do(deadline time.Time, res *loadgen.Response) error {
-	c.out, c.isHead, c.keep = c.request, c.head, false
+	c.out, c.ps.head, c.ps.capture = c.request, c.head, false
 	return c.do(deadline, res)
 }
 
 // DoScript implements loadgen.ScriptConn.
 func (c *Conn) DoScript(req []byte, keep bool, deadline time.Time, res *loadgen.Response) error {
-	c.out, c.isHead, c.keep = req, bytes.HasPrefix(req, []byte("HEAD ")), keep
-	c.kept = c.kept[:0]
+	c.out, c.ps.head, c.ps.capture = req, bytes.HasPrefix(req, []byte("HEAD ")), keep
+	c.ps.hdr, c.ps.body = c.ps.hdr[:0], c.ps.body[:0]
 	return c.do(deadline, res)
 }
 
-// Kept implements loadgen.ScriptConn: the last response's header block
-// (as fasthttp holds it) and body.
-func (c *Conn) Kept() (header, body []byte) { return c.hdr.Header(), c.kept }
+// Kept implements loadgen.ScriptConn: the last response's final header
+// block, status line included, and its body (de-chunked), as the loop
+// hands them to response().
+func (c *Conn) Kept() (header, body []byte) { return c.ps.hdr, c.ps.body }
 
 func (c *Conn) do(deadline time.Time, res *loadgen.Response) error {
 	in0, out0 := c.counter.in, c.counter.out
@@ -77,7 +83,7 @@ func (c *Conn) do(deadline time.Time, res *loadgen.Response) error {
 }
 
 func (c *Conn) exchange(deadline time.Time, res *loadgen.Response) error {
-	c.gotByte = false
+	c.answered = false
 	if err := c.nc.SetDeadline(deadline); err != nil {
 		return &loadgen.ClassError{Class: loadgen.ClassWrite, Err: err}
 	}
@@ -90,75 +96,66 @@ func (c *Conn) exchange(deadline time.Time, res *loadgen.Response) error {
 		}
 		return classify(loadgen.ClassWrite, err)
 	}
-	status, err := c.readHeader()
-	if err != nil {
-		if !c.gotByte && closedByPeer(err) {
-			if c.used > 0 {
-				return loadgen.ErrStale // not one byte of the response came
+	if err := c.read(); err != nil {
+		return c.readFailed(err)
+	}
+	res.Status, res.Close = c.status, c.close
+	return nil
+}
+
+// read reads until the parser ends the response. What follows it in the
+// same read is parsed too, as the loop parses it; if that is malformed, or
+// the connection ends after the response, the connection is not reused.
+func (c *Conn) read() error {
+	for !c.answered {
+		n, err := c.nc.Read(c.rbuf)
+		if n > 0 {
+			if perr := c.ps.feed(c.rbuf[:n], c.done); perr != nil {
+				if c.answered {
+					c.close = true
+					return nil
+				}
+				return perr
 			}
 		}
-		return classify(loadgen.ClassRead, err)
-	}
-	res.Status = status
-	res.Close = c.hdr.ConnectionClose()
-	if c.isHead || status == 204 || status == 304 {
-		return nil
-	}
-	switch n := c.hdr.ContentLength(); {
-	case n >= 0:
-		if err := c.skip(n); err != nil {
-			return classify(loadgen.ClassRead, eofMeansShort(err))
-		}
-	case n == -1:
-		if err := c.discardChunked(); err != nil {
-			return classify(loadgen.ClassRead, err)
-		}
-	default: // identity: the body runs to the end of the connection
-		res.Close = true
-		var w io.Writer = io.Discard
-		if c.keep {
-			w = keepWriter{c}
-		}
-		if _, err := c.br.WriteTo(w); err != nil {
-			return classify(loadgen.ClassRead, err)
+		switch {
+		case err == nil:
+		case c.answered:
+			c.close = true
+		case err == io.EOF:
+			if c.ps.eof(c.done) {
+				return nil // the body ran to the close
+			}
+			return errNoBody
+		default:
+			return err
 		}
 	}
 	return nil
 }
 
-// readHeader reads the final response header, skipping 1xx interim ones.
-func (c *Conn) readHeader() (int, error) {
-	for {
-		// fasthttp reports any failure on the first byte as EOF; peeking
-		// first keeps the real cause (a TLS alert, a reset, a timeout).
-		first, err := c.br.Peek(1)
-		if err != nil {
-			return 0, eofMeansShort(err)
-		}
-		c.gotByte = true
-		if first[0] != 'H' {
-			return 0, c.notHTTP()
-		}
-		if err := c.hdr.Read(c.br); err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return 0, err
-		}
-		s := c.hdr.StatusCode()
-		if s < 100 || s > 999 {
-			return 0, errBadStatus
-		}
-		if s >= 200 || s == 101 {
-			return s, nil
-		}
+// complete is the parser's callback: a response ended. Only the first is
+// the answer; one more in the same read answers nothing, as on the loop.
+func (c *Conn) complete(status int, close bool) {
+	if !c.answered {
+		c.answered, c.status, c.close = true, status, close
 	}
 }
 
-// notHTTP explains a response that does not start as HTTP/1.x does.
-func (c *Conn) notHTTP() error {
-	b, _ := c.br.Peek(c.br.Buffered())
-	return classifyNotHTTP(b)
+// readFailed classifies a read that ended before the response did: a
+// keep-alive connection closed while idle (not one byte of the response
+// came) is stale; a TLS server refusing the client's certificate, which
+// under TLS 1.3 says so on the first read, is fatal.
+func (c *Conn) readFailed(err error) error {
+	if !c.ps.started && closedByPeer(err) && c.used > 0 {
+		return loadgen.ErrStale
+	}
+	if c.tls != nil && c.used == 0 {
+		if fatal := netdial.ClientCertRefused(err, c.tlsCfg); fatal != nil {
+			return &loadgen.ClassError{Class: loadgen.ClassRead, Err: fatal}
+		}
+	}
+	return classify(loadgen.ClassRead, err)
 }
 
 // closedByPeer reports whether err says the peer had closed the connection:
@@ -168,83 +165,17 @@ func closedByPeer(err error) bool {
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
-// discardChunked reads and drops a chunked body and its trailer.
-func (c *Conn) discardChunked() error {
-	for {
-		line, err := c.br.ReadSlice('\n')
-		if err != nil {
-			return eofMeansShort(err)
-		}
-		size, ok := chunkSize(line)
-		if !ok {
-			return errBadChunk
-		}
-		if size == 0 {
-			return c.discardTrailer()
-		}
-		if err := c.skip(int(size)); err != nil {
-			return eofMeansShort(err)
-		}
-		crlf, err := c.br.Peek(2)
-		if err != nil {
-			return eofMeansShort(err)
-		}
-		if crlf[0] != '\r' || crlf[1] != '\n' {
-			return errBadChunk
-		}
-		c.br.Discard(2)
-	}
-}
-
-func (c *Conn) discardTrailer() error {
-	for {
-		line, err := c.br.ReadSlice('\n')
-		if err != nil {
-			return eofMeansShort(err)
-		}
-		if len(line) <= 2 && (len(line) == 1 || line[0] == '\r') {
-			return nil
-		}
-	}
-}
-
-// chunkSize parses the hex size at the start of a chunk line.
-func chunkSize(line []byte) (int64, bool) {
-	var n int64
-	digits := 0
-	for _, b := range line {
-		var d int64
-		switch {
-		case b >= '0' && b <= '9':
-			d = int64(b - '0')
-		case b >= 'a' && b <= 'f':
-			d = int64(b-'a') + 10
-		case b >= 'A' && b <= 'F':
-			d = int64(b-'A') + 10
-		default:
-			ok := digits > 0 && (b == ';' || b == '\r' || b == '\n' || b == ' ' || b == '\t')
-			return n, ok
-		}
-		if digits++; digits > 15 {
-			return 0, false
-		}
-		n = n<<4 | d
-	}
-	return 0, false
-}
-
-func eofMeansShort(err error) error {
-	if err == io.EOF {
-		return errNoBody
-	}
-	return err
-}
-
-// classify turns an I/O error into a ClassError, recognising timeouts.
+// classify turns an I/O error into a ClassError, recognising timeouts. A
+// system error is kept bare, as the loop gets it from the socket, so that
+// both engines word the same failure the same.
 func classify(class loadgen.ErrorClass, err error) error {
 	var ne net.Error
-	if errors.Is(err, fasthttp.ErrTimeout) || (errors.As(err, &ne) && ne.Timeout()) {
+	if errors.As(err, &ne) && ne.Timeout() {
 		class = loadgen.ClassTimeout
+	}
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		err = errno
 	}
 	return &loadgen.ClassError{Class: class, Err: err}
 }
@@ -283,32 +214,6 @@ func (c *countingConn) Write(p []byte) (int, error) {
 	c.out += int64(n)
 	return n, err
 }
-
-// skip reads n body bytes: dropped, or kept for a script's response() (up
-// to loadgen.MaxKeptBody).
-func (c *Conn) skip(n int) error {
-	if !c.keep {
-		_, err := c.br.Discard(n)
-		return err
-	}
-	for n > 0 {
-		b, err := c.br.Peek(min(n, c.br.Size()))
-		c.keepBody(b)
-		c.br.Discard(len(b))
-		n -= len(b)
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (c *Conn) keepBody(b []byte) { c.kept = loadgen.KeepBody(c.kept, b) }
-
-// keepWriter keeps a body that runs to the connection's end.
-type keepWriter struct{ c *Conn }
-
-func (w keepWriter) Write(b []byte) (int, error) { w.c.keepBody(b); return len(b), nil }
 
 // HooksPerConn implements loadgen.HookRunner: each connection has its own
 // goroutine, so each has its own script thread.

@@ -1,7 +1,6 @@
 package h1
 
 import (
-	"bufio"
 	"io"
 	"net"
 	"testing"
@@ -33,9 +32,7 @@ func FuzzResponse(f *testing.F) {
 			server.Write(payload)
 			server.Close()
 		}()
-		counter := &countingConn{Conn: client}
-		c := &Conn{nc: counter, counter: counter, br: bufio.NewReaderSize(counter, ReadBufferSize),
-			request: []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")}
+		c := newConn(client, []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), false)
 		defer c.Close()
 		var res loadgen.Response
 		began := time.Now()

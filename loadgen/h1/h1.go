@@ -1,8 +1,11 @@
-// Package h1 is gowrk's HTTP/1.1 engine. Each Conn owns one TCP (or TLS)
-// connection and sends the same request bytes, built once by fasthttp, over
-// it; responses are parsed in place with fasthttp's ResponseHeader and their
-// bodies are discarded as they are read, so memory stays bounded whatever the
-// body size and nothing is allocated per request.
+// Package h1 is gowrk's HTTP/1.1 engines: the event loop (LoopEngine, one
+// epoll loop per thread, http:// on Linux) and the goroutine engine (Engine,
+// one Conn and goroutine per connection: https://, and other systems). Both
+// send the same request bytes, built once by fasthttp, and parse responses
+// in place with one parser (parse.go, its limits in head.go), discarding
+// bodies as they are read: memory stays bounded whatever the body size,
+// nothing is allocated per request, and the two engines agree on every
+// response by construction.
 package h1
 
 import (
@@ -22,8 +25,9 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// ReadBufferSize is the per-connection read buffer; a response header block
-// must fit in it (wrk's RECVBUF is the same size).
+// ReadBufferSize is a goroutine-engine connection's read buffer: one read
+// takes up to this much (wrk's RECVBUF is the same size). A header block
+// cut by a read is kept by the parser, up to MaxHeaderBytes.
 const ReadBufferSize = 8192
 
 // alertNoApplicationProtocol is TLS alert 120: the server shares none of
@@ -132,8 +136,7 @@ func (e *Engine) DialAddr(ctx context.Context, addr string) (loadgen.Conn, error
 	if err != nil {
 		return nil, err
 	}
-	c := &Conn{counter: &countingConn{Conn: raw}, request: e.request, head: e.head}
-	c.nc = c.counter
+	c := newConn(raw, e.request, e.head)
 	if e.tls != nil {
 		hctx, cancel := context.WithTimeout(ctx, e.timeout)
 		tc, err := netdial.Handshake(hctx, c.counter, e.tls)
@@ -153,8 +156,7 @@ func (e *Engine) DialAddr(ctx context.Context, addr string) (loadgen.Conn, error
 			raw.Close()
 			return nil, &loadgen.FatalError{Err: fmt.Errorf("%s speaks only HTTP/2 over TLS (it negotiated no protocol for http/1.1, and chose h2 when offered); add --http2", e.tls.ServerName)}
 		}
-		c.nc, c.tls = tc, tc
+		c.nc, c.tls, c.tlsCfg = tc, tc, e.tls
 	}
-	c.br = bufio.NewReaderSize(c.nc, ReadBufferSize)
 	return c, nil
 }

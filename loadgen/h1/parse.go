@@ -2,20 +2,22 @@ package h1
 
 import (
 	"bytes"
-	"errors"
-	"fmt"
 
 	"github.com/gowrk/gowrk/loadgen"
 )
 
-// parser reads HTTP/1.1 responses incrementally from whatever bytes a
-// non-blocking read returned, in place: bodies are counted and dropped,
-// never copied. Only a header block (or a chunk-size line) cut by the end
-// of a read is kept, in partial, until the rest arrives. Its state is a few
-// words per connection.
+// parser reads HTTP/1.1 responses incrementally from whatever bytes a read
+// returned, in place: bodies are counted and dropped, never copied. Only a
+// header block (or a chunk-size line) cut by the end of a read is kept, in
+// partial, until the rest arrives. Both engines parse with it (the loop
+// from its per-thread buffer, Conn from its own), so the same bytes are the
+// same responses, and the same errors, on either; head.go holds its
+// limits. Its state is a few words per connection; it is used by one
+// goroutine at a time.
 type parser struct {
 	phase     uint8
-	remaining int64 // body or chunk bytes still to skip
+	interim   uint8 // interim (1xx) responses before the current final one
+	remaining int64 // body or chunk bytes still to skip; trailer bytes seen
 	status    int
 	close     bool
 	head      bool   // the request is HEAD: responses carry no body
@@ -27,7 +29,6 @@ type parser struct {
 	// response(); off, nothing is copied.
 	capture   bool
 	hdr, body []byte
-	hstart    int // where header's final block began in what it parsed
 }
 
 // reset readies the parser for a new connection, keeping its buffers.
@@ -49,12 +50,6 @@ const (
 	phUntilClose
 )
 
-// maxHeader bounds a response header block (wrk's RECVBUF is 8 KB; be
-// generous, but never unbounded).
-const maxHeader = 64 << 10
-
-var errHeaderTooLarge = errors.New("response header block larger than 64 KB")
-
 // feed parses p, calling done(status, close) for every response that
 // ends in it. It returns the first malformed input as an error.
 func (ps *parser) feed(p []byte, done func(status int, close bool)) error {
@@ -64,42 +59,13 @@ func (ps *parser) feed(p []byte, done func(status int, close bool)) error {
 		ps.partial = ps.partial[:0]
 	}
 	for len(p) > 0 {
+		var n int
+		var err error
 		switch ps.phase {
 		case phHeader:
-			ps.started = true
-			n, err := ps.header(p)
-			if err != nil {
-				return err
-			}
-			if n == 0 { // incomplete: keep it for the next read
-				if len(p) > maxHeader {
-					return errHeaderTooLarge
-				}
-				ps.partial = append(ps.partial[:0], p...)
-				return nil
-			}
-			if ps.capture {
-				ps.hdr = append(ps.hdr[:0], p[ps.hstart:n]...)
-				ps.body = ps.body[:0]
-			}
-			p = p[n:]
-			if ps.phase == phHeader && (ps.status >= 200 || ps.status == 101) {
-				ps.end(done) // a response without a body ended
-			}
+			n, err = ps.header(p, done)
 		case phBody, phChunkData:
-			n := min(ps.remaining, int64(len(p)))
-			ps.remaining -= n
-			if ps.capture {
-				ps.keep(p[:n])
-			}
-			p = p[n:]
-			if ps.remaining == 0 {
-				if ps.phase == phBody {
-					ps.end(done)
-				} else {
-					ps.phase = phChunkCR
-				}
-			}
+			n = ps.bodyBytes(p, done)
 		case phChunkCR, phChunkLF:
 			want := byte('\r')
 			if ps.phase == phChunkLF {
@@ -108,51 +74,126 @@ func (ps *parser) feed(p []byte, done func(status int, close bool)) error {
 			if p[0] != want {
 				return errBadChunk
 			}
-			p = p[1:]
-			ps.phase++
-			if ps.phase > phChunkLF {
+			n = 1
+			if ps.phase++; ps.phase > phChunkLF {
 				ps.phase = phChunkSize
 			}
 		case phChunkSize, phTrailer:
-			i := bytes.IndexByte(p, '\n')
-			if i < 0 {
-				if len(p) > 4096 {
-					return errBadChunk
-				}
-				ps.partial = append(ps.partial[:0], p...)
-				return nil
-			}
-			line := p[:i+1]
-			p = p[i+1:]
-			if ps.phase == phTrailer {
-				if len(line) <= 2 && (len(line) == 1 || line[0] == '\r') {
-					ps.end(done)
-				}
-				continue
-			}
-			size, ok := chunkSize(line)
-			if !ok {
-				return errBadChunk
-			}
-			if size == 0 {
-				ps.phase = phTrailer
-			} else {
-				ps.phase, ps.remaining = phChunkData, size
-			}
+			n, err = ps.chunkLine(p, done)
 		case phUntilClose:
 			if ps.capture {
 				ps.keep(p)
 			}
 			return nil // everything until the connection closes is body
 		}
+		if err != nil {
+			return err
+		}
+		if n == 0 { // incomplete: keep it for the next read
+			ps.partial = append(ps.partial[:0], p...)
+			return nil
+		}
+		p = p[n:]
 	}
 	return nil
+}
+
+// header parses one header block at the start of p and sets the body's
+// phase; a response without a body ends here. An interim (1xx) block is
+// consumed alone, counted against MaxInterim. It returns the bytes
+// consumed, or 0 while the block is incomplete.
+func (ps *parser) header(p []byte, done func(int, bool)) (int, error) {
+	ps.started = true
+	if p[0] != 'H' {
+		return 0, classifyNotHTTP(p)
+	}
+	n, err := ps.block(p)
+	if n == 0 || err != nil {
+		return 0, err
+	}
+	if ps.capture {
+		ps.hdr = append(ps.hdr[:0], p[:n]...)
+		ps.body = ps.body[:0]
+	}
+	if ps.status < 200 && ps.status != 101 {
+		if ps.interim++; ps.interim > MaxInterim {
+			return 0, errTooManyInterim
+		}
+		ps.phase = phHeader // the final response is still to come
+		return n, nil
+	}
+	switch {
+	case ps.status == 101: // another protocol follows: the connection is done
+		ps.phase, ps.close = phHeader, true
+	case ps.head || ps.status == 204 || ps.status == 304:
+		ps.phase = phHeader
+	case ps.phase == phChunkSize:
+	case ps.remaining > 0:
+		ps.phase = phBody
+	case ps.remaining == 0:
+		ps.phase = phHeader
+	default:
+		ps.phase, ps.close = phUntilClose, true
+	}
+	if ps.phase == phHeader {
+		ps.end(done)
+	}
+	return n, nil
+}
+
+// bodyBytes takes up to ps.remaining bytes of a body or chunk.
+func (ps *parser) bodyBytes(p []byte, done func(int, bool)) int {
+	n := min(ps.remaining, int64(len(p)))
+	ps.remaining -= n
+	if ps.capture {
+		ps.keep(p[:n])
+	}
+	if ps.remaining == 0 {
+		if ps.phase == phBody {
+			ps.end(done)
+		} else {
+			ps.phase = phChunkCR
+		}
+	}
+	return int(n)
+}
+
+// chunkLine parses a chunk-size line, or a trailer line (the empty one
+// ends the response). It returns 0 while the line is incomplete.
+func (ps *parser) chunkLine(p []byte, done func(int, bool)) (int, error) {
+	i := bytes.IndexByte(p, '\n')
+	if i < 0 || i >= MaxChunkLine {
+		if len(p) >= MaxChunkLine {
+			return 0, errBadChunk
+		}
+		return 0, nil
+	}
+	line := p[:i+1]
+	if ps.phase == phTrailer {
+		if ps.remaining += int64(len(line)); ps.remaining > MaxHeaderBytes {
+			return 0, errTrailerTooLarge
+		}
+		if len(line) <= 2 && (len(line) == 1 || line[0] == '\r') {
+			ps.end(done)
+		}
+		return len(line), nil
+	}
+	size, ok := chunkSize(line)
+	switch {
+	case !ok:
+		return 0, errBadChunk
+	case size == 0:
+		ps.phase, ps.remaining = phTrailer, 0
+	default:
+		ps.phase, ps.remaining = phChunkData, size
+	}
+	return len(line), nil
 }
 
 // end closes the current response.
 func (ps *parser) end(done func(int, bool)) {
 	status, close := ps.status, ps.close
-	ps.phase, ps.started, ps.status, ps.close, ps.remaining = phHeader, false, 0, false, 0
+	ps.phase, ps.started, ps.status, ps.close, ps.remaining, ps.interim = phHeader, false, 0, false, 0, 0
 	done(status, close)
 }
 
@@ -167,179 +208,27 @@ func (ps *parser) eof(done func(int, bool)) bool {
 	return false
 }
 
-// header parses one header block at the start of p (skipping 1xx interim
-// responses) and sets the body phase. It returns the bytes consumed, or 0
-// when the block is not complete yet.
-func (ps *parser) header(p []byte) (int, error) {
-	if p[0] != 'H' {
-		return 0, classifyNotHTTP(p)
-	}
-	pos := 0
-	for {
-		ps.hstart = pos
-		n, err := ps.block(p[pos:])
-		if n == 0 || err != nil {
-			return 0, err
-		}
-		pos += n
-		if ps.status >= 200 || ps.status == 101 {
-			break
-		}
-		if pos == len(p) { // a 1xx alone: the final header is still to come
-			ps.phase = phHeader
-			return pos, nil
-		}
-	}
-	switch {
-	case ps.head || ps.status == 204 || ps.status == 304:
-		ps.phase = phHeader
-	case ps.phase == phChunkSize:
-	case ps.remaining > 0:
-		ps.phase = phBody
-	case ps.remaining == 0:
-		ps.phase = phHeader
-	default:
-		ps.phase, ps.close = phUntilClose, true
-	}
-	return pos, nil
-}
-
-// block parses one header block: the status line and the fields that
-// matter (Content-Length, Transfer-Encoding, Connection). It leaves
-// ps.phase at phChunkSize for a chunked body and ps.remaining at the
-// content length (-1: none given).
-func (ps *parser) block(p []byte) (int, error) {
-	pos := 0
-	line := 0
-	http10, keepAlive, chunked, closeConn := false, false, false, false
-	status, remaining := 0, int64(-1)
-	for {
-		i := bytes.IndexByte(p[pos:], '\n')
-		if i < 0 {
-			return 0, nil
-		}
-		l := p[pos : pos+i]
-		pos += i + 1
-		if len(l) > 0 && l[len(l)-1] == '\r' {
-			l = l[:len(l)-1]
-		}
-		if line == 0 {
-			s, v10, err := statusLine(l)
-			if err != nil {
-				return 0, err
-			}
-			status, http10 = s, v10
-			line++
-			continue
-		}
-		line++
-		if len(l) == 0 {
-			break
-		}
-		colon := bytes.IndexByte(l, ':')
-		if colon <= 0 {
-			return 0, fmt.Errorf("malformed header line %q", truncate(l))
-		}
-		name := l[:colon]
-		if len(name) != len(hContentLength) && len(name) != len(hTransferEncoding) && len(name) != len(hConnection) {
-			continue // most fields: decided by length alone
-		}
-		value := bytes.TrimSpace(l[colon+1:])
+// chunkSize parses the hex size at the start of a chunk line.
+func chunkSize(line []byte) (int64, bool) {
+	var n int64
+	digits := 0
+	for _, b := range line {
+		var d int64
 		switch {
-		case asciiEqualFold(name, hContentLength):
-			n, ok := parseLength(value)
-			if !ok {
-				return 0, fmt.Errorf("malformed Content-Length %q", truncate(value))
-			}
-			remaining = n
-		case asciiEqualFold(name, hTransferEncoding):
-			if containsFold(value, "chunked") {
-				chunked = true
-			}
-		case asciiEqualFold(name, hConnection):
-			if containsFold(value, "close") {
-				closeConn = true
-			}
-			if containsFold(value, "keep-alive") {
-				keepAlive = true
-			}
+		case b >= '0' && b <= '9':
+			d = int64(b - '0')
+		case b >= 'a' && b <= 'f':
+			d = int64(b-'a') + 10
+		case b >= 'A' && b <= 'F':
+			d = int64(b-'A') + 10
+		default:
+			ok := digits > 0 && (b == ';' || b == '\r' || b == '\n' || b == ' ' || b == '\t')
+			return n, ok
 		}
-	}
-	// The block is complete: only now does the parser's state change.
-	ps.status, ps.remaining, ps.close, ps.phase = status, remaining, closeConn || (http10 && !keepAlive), phHeader
-	if chunked {
-		ps.phase, ps.remaining = phChunkSize, 0
-	}
-	return pos, nil
-}
-
-var (
-	hContentLength    = []byte("Content-Length")
-	hTransferEncoding = []byte("Transfer-Encoding")
-	hConnection       = []byte("Connection")
-)
-
-// statusLine parses "HTTP/1.x NNN reason".
-func statusLine(l []byte) (status int, http10 bool, err error) {
-	if len(l) < 12 || !bytes.HasPrefix(l, []byte("HTTP/1.")) || l[8] != ' ' {
-		return 0, false, fmt.Errorf("malformed status line %q", truncate(l))
-	}
-	for _, c := range l[9:12] {
-		if c < '0' || c > '9' {
-			return 0, false, errBadStatus
+		if digits++; digits > 15 {
+			return 0, false
 		}
-		status = status*10 + int(c-'0')
+		n = n<<4 | d
 	}
-	if status < 100 || (len(l) > 12 && l[12] != ' ') {
-		return 0, false, errBadStatus
-	}
-	return status, l[7] == '0', nil
-}
-
-// asciiEqualFold compares a header name with a canonical one, ignoring
-// ASCII case (header names are ASCII tokens).
-func asciiEqualFold(a, b []byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i]|0x20 != b[i]|0x20 {
-			return false
-		}
-	}
-	return true
-}
-
-// parseLength parses a Content-Length value.
-var parseLength = loadgen.ParseLength
-
-func containsFold(v []byte, word string) bool {
-	for i := 0; i+len(word) <= len(v); i++ {
-		if bytes.EqualFold(v[i:i+len(word)], []byte(word)) {
-			return true
-		}
-	}
-	return false
-}
-
-func truncate(b []byte) []byte {
-	if len(b) > 40 {
-		return b[:40]
-	}
-	return b
-}
-
-// classifyNotHTTP explains a response that does not start as HTTP/1.x
-// does. A TLS record or an HTTP/2 frame means the server speaks another
-// protocol: that is a *loadgen.FatalError, which stops the run with the fix.
-func classifyNotHTTP(b []byte) error {
-	switch {
-	case len(b) >= 2 && (b[0] == 0x15 || b[0] == 0x16) && b[1] == 0x03:
-		return &loadgen.FatalError{Err: errors.New("the server answered with TLS, not HTTP: it is an HTTPS port; use an https:// URL")}
-	case len(b) >= 9 && (b[3] == 0x4 || b[3] == 0x7) && b[0] == 0:
-		// An HTTP/2 frame header: 24-bit length, then type 4 (SETTINGS)
-		// or 7 (GOAWAY), as a server that only speaks h2c answers.
-		return &loadgen.FatalError{Err: errors.New("the server answered with HTTP/2 frames: it speaks only HTTP/2; add --http2")}
-	}
-	return fmt.Errorf("%w (it starts with byte 0x%02x)", errNotHTTP, b[0])
+	return 0, false
 }

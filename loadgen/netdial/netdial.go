@@ -56,13 +56,21 @@ func TLSConfig(t loadgen.Target, alpn ...string) *tls.Config {
 }
 
 // Handshake runs the TLS handshake over raw. A certificate that fails
-// verification is a *loadgen.FatalError: retrying cannot fix it.
+// verification, or a server's refusal of the client's certificate
+// (ClientCertRefused), is a *loadgen.FatalError: retrying cannot fix it.
 func Handshake(ctx context.Context, raw net.Conn, cfg *tls.Config) (*tls.Conn, error) {
-	tc := tls.Client(raw, cfg)
+	hcfg, asked := noteAsked(cfg)
+	tc := tls.Client(raw, hcfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		var cv *tls.CertificateVerificationError
 		if errors.As(err, &cv) {
 			return nil, &loadgen.FatalError{Err: fmt.Errorf("TLS certificate of %s is not trusted (%v); use -k/--insecure to skip verification, or --cacert to trust its issuer", cfg.ServerName, cv.Err)}
+		}
+		if fatal := ClientCertRefused(err, cfg); fatal != nil {
+			return nil, fatal
+		}
+		if asked != nil && *asked {
+			return nil, &loadgen.FatalError{Err: fmt.Errorf("%s asked for a TLS client certificate and refused the handshake without one (%v); pass --cert and --key", cfg.ServerName, err)}
 		}
 		return nil, fmt.Errorf("TLS handshake: %w", err)
 	}
