@@ -32,7 +32,6 @@ func (brokenConn) Do(time.Time, *Response) error {
 }
 func (brokenConn) Close() error { return nil }
 func (brokenConn) Interrupt()   {}
-func (brokenConn) Usable() bool { return false }
 
 // TestRedialBackoff: a server that goes down mid-run is redialled with a
 // backoff (10 ms doubling to 1 s), not at full speed: 20 connections over

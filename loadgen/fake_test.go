@@ -47,7 +47,6 @@ func (c *fakeConn) Do(deadline time.Time, res *Response) error {
 
 func (c *fakeConn) Close() error { return nil }
 func (c *fakeConn) Interrupt()   { c.interrupted.Store(true) }
-func (c *fakeConn) Usable() bool { return false }
 
 func fakeConfig() Config {
 	u, _ := url.Parse("http://fake.test/")
@@ -68,7 +67,6 @@ func (instantConn) Do(_ time.Time, res *Response) error {
 }
 func (instantConn) Close() error { return nil }
 func (instantConn) Interrupt()   {}
-func (instantConn) Usable() bool { return false }
 
 // refusingEngine fails every dial with err.
 type refusingEngine struct{ err error }

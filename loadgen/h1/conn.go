@@ -186,10 +186,6 @@ func (c *Conn) Interrupt() {
 	c.nc.SetDeadline(time.Unix(1, 0))
 }
 
-// Usable implements loadgen.Conn: after an error an HTTP/1.1 connection is
-// in an unknown state (a response may still be on its way) and is dropped.
-func (c *Conn) Usable() bool { return false }
-
 // Info implements loadgen.Informer.
 func (c *Conn) Info() loadgen.ConnInfo { return netdial.Info("http/1.1", c.tls) }
 
