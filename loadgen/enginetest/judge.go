@@ -46,7 +46,7 @@ func runRow(t *testing.T, f Fault, en *env) {
 	}
 	msgs := &messages{}
 	msgs.check("Run's error", errText(runErr))
-	if f.Class == Refused {
+	if f.classOn(en.eng) == Refused {
 		msgs.report(t, f, en.eng.Name)
 		if runErr == nil {
 			t.Fatalf("the run started (%+v); want one line before it", res.Counts)
@@ -57,6 +57,7 @@ func runRow(t *testing.T, f Fault, en *env) {
 		return
 	}
 	if runErr != nil {
+		msgs.report(t, f, en.eng.Name)
 		t.Fatalf("Run: %v", runErr)
 	}
 	if res.Duration > HangBound {
