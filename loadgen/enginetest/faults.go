@@ -66,6 +66,9 @@ type Fault struct {
 	Server func(t *testing.T, en *env) served
 	// Config adjusts the run (a body, --timeout-action).
 	Config func(*loadgen.Config, *loadgen.Target)
+	// Check, when set, is the row's own check of the result, after the
+	// common ones.
+	Check func(t *testing.T, r *loadgen.Result)
 }
 
 // classOn is the class f's failures must be counted in on engine e.

@@ -6,13 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gowrk/gowrk/loadgen"
 	"github.com/gowrk/gowrk/loadgen/testserver"
 )
 
 // The rows every engine runs: connections, restarts and TLS.
 var netFaults = []Fault{
 	{Name: "dead port", Class: Connect, Server: deadPort},
-	{Name: "full listen backlog", Class: Connect, Server: fullBacklog,
+	{Name: "full listen backlog", Class: Connect, Server: fullBacklog, Check: everyConnectCounted,
 		Known: "all: issue 21: pending connects not counted yet"},
 	{Name: "reset on accept", Proto: HTTP1, Class: Read, TLSClass: Connect, Also: Write,
 		Lost:  "requests written into a connection reset on accept are never read",
@@ -138,4 +139,13 @@ func cleartextToTLS(t *testing.T, en *env) served {
 	s := either(t, en, cfg)
 	s.url = strings.Replace(s.url, "https://", "http://", 1)
 	return s
+}
+
+// everyConnectCounted: each connection's dial, still pending at the stop
+// against a full backlog, is counted (a connect error today's engines do
+// not count; the rule may name them apart when the seam counts them).
+func everyConnectCounted(t *testing.T, r *loadgen.Result) {
+	if r.Counts.Connect < Conns {
+		t.Errorf("%d connect failures counted; all %d connections were still connecting at the stop, and each must be counted", r.Counts.Connect, Conns)
+	}
 }

@@ -69,6 +69,9 @@ func runRow(t *testing.T, f Fault, en *env) {
 		msgs.check(m.Class+" message", m.Message)
 	}
 	checkClass(t, f, en, res)
+	if f.Check != nil {
+		f.Check(t, res)
+	}
 	if srv.parsed != nil {
 		checkParsed(t, &res.Counts, srv.parsed, f.Lost != "")
 	}
