@@ -39,11 +39,13 @@ const (
 // under HTTP/2), for Duration, with Timeout per request and ConnectTimeout
 // per dial and handshake.
 const (
-	Conns          = 2
-	Streams        = 4
-	Duration       = time.Second
-	Timeout        = 300 * time.Millisecond
-	ConnectTimeout = time.Second
+	Conns    = 2
+	Streams  = 4
+	Duration = time.Second
+	Timeout  = 300 * time.Millisecond
+	// ConnectTimeout is below Duration, so that a first dial that waits
+	// for ever (no SETTINGS) ends at its own bound, not at the run's end.
+	ConnectTimeout = 500 * time.Millisecond
 	// HangBound is the longest a run may take by its own clock: -d +
 	// --timeout + 1 s, as the README promises.
 	HangBound = Duration + Timeout + time.Second
