@@ -1,6 +1,7 @@
 package testserver
 
 import (
+	"crypto/tls"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,9 @@ type listener struct {
 	conns  map[net.Conn]struct{}
 	wg     sync.WaitGroup
 	closed atomic.Bool
+	// tlsConf, when set, serves every connection over TLS (the handshake
+	// runs on the connection's first read or write).
+	tlsConf *tls.Config
 }
 
 // listen starts accepting on addr ("127.0.0.1:0" for a free port).
@@ -47,6 +51,9 @@ func (l *listener) accept(ln net.Listener) {
 			return
 		}
 		l.Conns.Add(1)
+		if l.tlsConf != nil {
+			c = tls.Server(c, l.tlsConf)
+		}
 		l.connMu.Lock()
 		l.conns[c] = struct{}{}
 		l.connMu.Unlock()
@@ -67,8 +74,23 @@ func (l *listener) accept(ln net.Listener) {
 // Accepted is how many connections the server has accepted.
 func (l *listener) Accepted() int64 { return l.Conns.Load() }
 
-// URL is the server's base URL.
-func (l *listener) URL() string { return "http://" + l.addr + "/" }
+// URL is the server's base URL: https:// when it serves TLS.
+func (l *listener) URL() string {
+	if l.tlsConf != nil {
+		return "https://" + l.addr + "/"
+	}
+	return "http://" + l.addr + "/"
+}
+
+// resetOnClose makes c's close a TCP reset (SO_LINGER 0), under TLS too.
+func resetOnClose(c net.Conn) {
+	if nc, ok := c.(interface{ NetConn() net.Conn }); ok {
+		c = nc.NetConn()
+	}
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+}
 
 // Addr is the listening address.
 func (l *listener) Addr() string { return l.addr }

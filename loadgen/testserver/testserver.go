@@ -7,6 +7,7 @@ package testserver
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -35,6 +36,9 @@ type Behaviour struct {
 	CloseAfter bool
 	// Reset closes the connection with a TCP reset instead of answering.
 	Reset bool
+	// ResetOnAccept resets every connection as soon as it is accepted,
+	// before reading anything (under TLS: before the handshake).
+	ResetOnAccept bool
 	// Never reads requests but never answers.
 	Never bool
 	// Raw, when set, is written verbatim as the response (malformed
@@ -74,8 +78,13 @@ type Server struct {
 }
 
 // Start starts a server on 127.0.0.1 with behaviour b.
-func Start(b Behaviour) (*Server, error) {
+func Start(b Behaviour) (*Server, error) { return StartTLS(b, nil) }
+
+// StartTLS starts a server on 127.0.0.1 with behaviour b, over TLS with
+// cfg when cfg is not nil (nil: cleartext, as Start).
+func StartTLS(b Behaviour, cfg *tls.Config) (*Server, error) {
 	s := &Server{b: b, start: time.Now()}
+	s.tlsConf = cfg
 	if err := s.listen("127.0.0.1:0", s.serve); err != nil {
 		return nil, err
 	}
@@ -92,6 +101,10 @@ func (s *Server) ServiceTimes() []time.Duration {
 }
 
 func (s *Server) serve(c net.Conn) {
+	if s.b.ResetOnAccept {
+		resetOnClose(c)
+		return
+	}
 	if s.b.NoRead {
 		for !s.closed.Load() {
 			time.Sleep(20 * time.Millisecond) // let the client's bytes pile up
@@ -115,16 +128,14 @@ func (s *Server) serve(c net.Conn) {
 			continue
 		}
 		if s.b.Reset {
-			if tc, ok := c.(*net.TCPConn); ok {
-				tc.SetLinger(0)
-			}
+			resetOnClose(c)
 			return
 		}
 		s.wait(got)
 		resp := s.response(num, head)
 		if s.b.Linger0 || s.b.CutAfter > 0 {
-			if tc, ok := c.(*net.TCPConn); ok && s.b.Linger0 {
-				tc.SetLinger(0)
+			if s.b.Linger0 {
+				resetOnClose(c)
 			}
 			c.Write(resp[:min(s.b.CutAfter, len(resp))])
 			return

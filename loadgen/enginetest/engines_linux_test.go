@@ -1,0 +1,18 @@
+package enginetest_test
+
+import (
+	"context"
+	"time"
+
+	"github.com/gowrk/gowrk/loadgen"
+	"github.com/gowrk/gowrk/loadgen/enginetest"
+	"github.com/gowrk/gowrk/loadgen/h1"
+)
+
+// The event-loop engine (epoll) runs on Linux.
+func init() {
+	engines = append([]enginetest.Engine{{Name: "loop", Proto: enginetest.HTTP1,
+		New: func(ctx context.Context, t loadgen.Target, dial time.Duration) (loadgen.Engine, error) {
+			return h1.NewLoop(ctx, t, dial, 1)
+		}}}, engines...)
+}

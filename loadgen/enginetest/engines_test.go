@@ -1,0 +1,35 @@
+package enginetest_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/gowrk/gowrk/loadgen"
+	"github.com/gowrk/gowrk/loadgen/enginetest"
+	"github.com/gowrk/gowrk/loadgen/h1"
+	"github.com/gowrk/gowrk/loadgen/h2"
+)
+
+// engines lists every engine gowrk has, as the CLI builds it; a new engine
+// adds one line here (the loop, Linux only, adds itself in
+// engines_linux_test.go).
+var engines = []enginetest.Engine{
+	{Name: "goroutine", Proto: enginetest.HTTP1, New: newH1},
+	{Name: "goroutine/tls", Proto: enginetest.HTTP1, TLS: true, New: newH1},
+	{Name: "h2c", Proto: enginetest.HTTP2, New: newH2},
+	{Name: "h2/tls", Proto: enginetest.HTTP2, TLS: true, New: newH2},
+}
+
+func newH1(ctx context.Context, t loadgen.Target, dial time.Duration) (loadgen.Engine, error) {
+	return h1.New(ctx, t, dial)
+}
+
+func newH2(ctx context.Context, t loadgen.Target, dial time.Duration) (loadgen.Engine, error) {
+	return h2.New(ctx, t, h2.Options{DialTimeout: dial})
+}
+
+// TestEngines runs the fault table on every engine.
+func TestEngines(t *testing.T) {
+	enginetest.Run(t, engines)
+}

@@ -1,0 +1,225 @@
+package enginetest
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"runtime/metrics"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gowrk/gowrk/loadgen"
+	"github.com/gowrk/gowrk/loadgen/testserver"
+)
+
+// runRow runs row f on the engine of en and judges the run.
+func runRow(t *testing.T, f Fault, en *env) {
+	srv := f.Server(t, en)
+	u, err := url.Parse(srv.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := loadgen.Target{URL: u, Method: "GET", TLS: en.clientTLS()}
+	cfg := loadgen.Config{Threads: 1, Connections: Conns, Duration: Duration, Timeout: Timeout,
+		ConnectTimeout: ConnectTimeout, Engine: en.eng.Name}
+	if en.eng.Proto == HTTP2 {
+		cfg.Streams = Streams
+	}
+	if f.Config != nil {
+		f.Config(&cfg, &target)
+	}
+	cfg.Target = target
+
+	// The watchdog: a run still going at 10 x the bound is a hang; it is
+	// interrupted so that the suite ends, and failed.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*HangBound)
+	defer cancel()
+	heap := startHeapSampler()
+	res, runErr := run(ctx, en.eng, cfg)
+	peak := heap()
+	if ctx.Err() != nil {
+		t.Errorf("hang: the run was still going after %s and had to be interrupted", 10*HangBound)
+	}
+	if peak > HeapBound {
+		t.Errorf("the heap in use grew by %d MiB during the run; the bound is %d MiB", peak>>20, HeapBound>>20)
+	}
+	msgs := &messages{}
+	msgs.check("Run's error", errText(runErr))
+	if f.classOn(en.eng) == Refused {
+		msgs.report(t, f, en.eng.Name)
+		if runErr == nil {
+			t.Fatalf("the run started (%+v); want one line before it", res.Counts)
+		}
+		if srv.parsed != nil && srv.parsed() != 0 {
+			t.Errorf("the run did not start, yet the server parsed %d requests", srv.parsed())
+		}
+		return
+	}
+	if runErr != nil {
+		msgs.report(t, f, en.eng.Name)
+		t.Fatalf("Run: %v", runErr)
+	}
+	if res.Duration > HangBound {
+		t.Errorf("the run took %s by its own clock; the bound is -d + --timeout + 1s = %s", res.Duration, HangBound)
+	}
+	testserver.CheckAccounting(t, res)
+	msgs.check("the abort reason", res.Aborted)
+	for _, m := range res.ErrorMessages {
+		msgs.check(m.Class+" message", m.Message)
+	}
+	checkClass(t, f, en, res)
+	if f.Check != nil {
+		f.Check(t, res)
+	}
+	if srv.parsed != nil {
+		checkParsed(t, &res.Counts, srv.parsed, f.Lost != "")
+	}
+	msgs.report(t, f, en.eng.Name)
+}
+
+// run builds the engine and runs cfg on it.
+func run(ctx context.Context, e Engine, cfg loadgen.Config) (*loadgen.Result, error) {
+	eng, err := e.New(ctx, cfg.Target, cfg.ConnectTimeout)
+	if err != nil {
+		return nil, err
+	}
+	return loadgen.Run(ctx, cfg, eng)
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// checkParsed waits (at most 3 s) for the server to have parsed every
+// request sent: bytes written before the stop may still be in its socket
+// buffer. The server must parse no more than was sent, and every request
+// sent but the ones in flight at the stop (a write the stop cut short
+// never arrives whole); with lost, only the first. The wait only lets the
+// server catch up.
+func checkParsed(t *testing.T, c *loadgen.Counts, parsed func() int64, lost bool) {
+	t.Helper()
+	for wait := time.Now().Add(3 * time.Second); time.Now().Before(wait) && parsed() != int64(c.Sent); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	got := parsed()
+	if got > int64(c.Sent) {
+		t.Errorf("sent %d, but the server parsed more: %d requests", c.Sent, got)
+	} else if !lost && got < int64(c.Sent-c.InFlight) {
+		t.Errorf("sent %d (%d in flight at the stop), but the server parsed only %d requests", c.Sent, c.InFlight, got)
+	}
+}
+
+// failures are the counts of each error class a row can name. Timeouts
+// are abandoned requests only: one answered late, or waiting at the stop,
+// is no failure (a loaded machine makes some late in any row).
+func failures(c *loadgen.Counts) map[string]uint64 {
+	return map[string]uint64{
+		Connect: c.Connect + c.Ports, Read: c.Read, Write: c.Write, TimeoutClass: c.Timeout,
+		GoAway: c.GoAway, Reset: c.Reset, Protocol: c.Protocol, "idle_closed": c.IdleClosed,
+	}
+}
+
+// checkClass checks that the run's failures are in the row's class and
+// in no other (Also lists the classes a row tolerates beside it).
+func checkClass(t *testing.T, f Fault, en *env, res *loadgen.Result) {
+	t.Helper()
+	want := f.classOn(en.eng)
+	got := failures(&res.Counts)
+	switch want {
+	case None, Status:
+		if res.Counts.Completed == 0 {
+			t.Errorf("no request completed: %+v %v", res.Counts, res.ErrorMessages)
+		}
+		if want == Status && res.Counts.Status == 0 {
+			t.Errorf("no status error counted: %+v", res.Counts)
+		}
+	case TimeoutClass: // wrk's timeouts: abandoned, answered late, or waiting at the stop
+		if res.Counts.TimedOut() == 0 {
+			t.Errorf("no request timed out: %+v %v", res.Counts, res.ErrorMessages)
+		}
+	default:
+		if got[want] == 0 {
+			t.Errorf("no %s failure counted: %v %v (aborted %q)", want, nonzero(got), res.ErrorMessages, res.Aborted)
+		}
+	}
+	for class, n := range got {
+		if n > 0 && class != want && !strings.Contains(","+f.Also+",", ","+class+",") {
+			t.Errorf("%d %s failures beside the row's class %q: %v %v", n, class, want, nonzero(got), res.ErrorMessages)
+		}
+	}
+}
+
+func nonzero(m map[string]uint64) map[string]uint64 {
+	out := map[string]uint64{}
+	for k, v := range m {
+		if v > 0 {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// internals are what a message must not show: library names, buffer
+// sizes and raw bytes belong to the engine, not to the user.
+var internals = []string{"fasthttp", "bufio", "readbuffersize", "buffer size", "x/net", "golang.org", "http2:", `\r\n`, "goroutine ", "panic", "%!"}
+
+// messages collects what the kept messages show that they must not.
+type messages struct{ bad []string }
+
+// check notes it when msg shows library internals or is a dump.
+func (m *messages) check(what, msg string) {
+	low := strings.ToLower(msg)
+	for _, bad := range internals {
+		if strings.Contains(low, bad) {
+			m.bad = append(m.bad, fmt.Sprintf("%s shows library internals (%q): %.200s", what, bad, msg))
+		}
+	}
+	if len(msg) > 512 {
+		m.bad = append(m.bad, fmt.Sprintf("%s is %d bytes long (a dump?): %.200s", what, len(msg), msg))
+	}
+}
+
+// report fails the test for each finding, or, when f.KnownMsg names the
+// engine, skips it with that reason (a test that has already failed
+// stays failed).
+func (m *messages) report(t *testing.T, f Fault, engine string) {
+	if len(m.bad) == 0 {
+		return
+	}
+	if why, ok := knownOn(f.KnownMsg, engine); ok {
+		t.Skipf("known failure: %s (%s)", why, m.bad[0])
+	}
+	for _, b := range m.bad {
+		t.Error(b)
+	}
+}
+
+// startHeapSampler samples the heap in use every 10 ms until the returned
+// function is called, which returns its peak growth above the first sample.
+func startHeapSampler() func() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	read := func() uint64 { metrics.Read(s); return s[0].Value.Uint64() }
+	base := read()
+	stop, done := make(chan struct{}), make(chan uint64)
+	go func() {
+		var peak uint64
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if v := read(); v > base {
+				peak = max(peak, v-base)
+			}
+			select {
+			case <-stop:
+				done <- peak
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() uint64 { close(stop); return <-done }
+}
