@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -110,6 +111,21 @@ func (s *Slot) Stale(due, send, now time.Duration) {
 		return
 	}
 	s.Failed(ClassIdleClosed, ErrStale, due, send, now)
+}
+
+// RefusedFresh records a request taken on a brand-new connection that
+// the server refused before it could have processed anything (a TLS alert
+// that refuses the client's certificate, seen on the first read under TLS
+// 1.3; a new HTTP/2 connection refusing every stream): the request was not
+// sent; the connection's failure is a connect error, as it is when the
+// same refusal comes during the handshake. A *FatalError stops the run.
+func (s *Slot) RefusedFresh(err error) {
+	s.Untake(1, false)
+	s.NotSentFresh(err)
+	var fatal *FatalError
+	if errors.As(err, &fatal) {
+		s.th.run.abort(fatal.Error())
+	}
 }
 
 // ConnectPending records a connection still being opened when the run

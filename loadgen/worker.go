@@ -73,7 +73,7 @@ func (a *connThreads) RunThread(ctx context.Context, th *Thread) {
 			continue // -n smaller than the slots: this one has nothing to do
 		}
 		if first != nil && w.addr == "" { // (a thread.addr elsewhere dials its own)
-			w.conn, w.shared, first = first, first, nil
+			w.conn, w.shared, w.fresh, first = first, first, true, nil
 		}
 		workers = append(workers, w)
 		wg.Add(1)
@@ -204,6 +204,11 @@ func (w *worker) failed(err error, due, send, done time.Duration, ownDeadline bo
 		}
 		s.Stale(due, send, done)
 		return true
+	}
+	var fatal *FatalError
+	if fresh && errors.As(err, &fatal) {
+		s.RefusedFresh(err)
+		return false
 	}
 	class := ClassRead
 	var ce *ClassError

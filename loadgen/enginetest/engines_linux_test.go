@@ -13,6 +13,6 @@ import (
 func init() {
 	engines = append([]enginetest.Engine{{Name: "loop", Proto: enginetest.HTTP1,
 		New: func(ctx context.Context, t loadgen.Target, dial time.Duration) (loadgen.Engine, error) {
-			return h1.NewLoop(ctx, t, dial, 1)
+			return h1.NewLoop(ctx, t, dial)
 		}}}, engines...)
 }
