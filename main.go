@@ -69,6 +69,7 @@ const (
 // writes the report to stdout (or --output); warnings go to stderr. It
 // returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	stderr = report.RedactWriter{W: stderr} // no message prints a secret
 	if len(args) > 0 && args[0] == "serve" {
 		return runServe(ctx, args[1:], stdout, stderr)
 	}
