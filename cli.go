@@ -311,6 +311,9 @@ func parseArgs(args []string) (*options, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if err := distinctOutputs([]outputFile{{"-o", o.output}, {"--html", o.html}, {"--hdr-log", o.hdrLog}}); err != nil {
+		return nil, err
+	}
 	return o, nil
 }
 
@@ -367,10 +370,28 @@ func parseURL(s string) (*url.URL, error) {
 	} else if strings.HasSuffix(u.Host, ":") {
 		return nil, fmt.Errorf("invalid URL %q: empty port; want 1 to 65535, or no colon for the scheme's default", shown)
 	}
+	if bad := badEscape(u.RawQuery); bad != "" {
+		return nil, fmt.Errorf("invalid URL %q: %q in the query is not a %%XX escape; write %%25 for a literal %%", shown, bad)
+	}
+	if strings.IndexFunc(u.RawQuery, isControl) >= 0 {
+		return nil, fmt.Errorf("invalid URL %q: a control character in the query; escape it as %%XX", shown)
+	}
 	if u.Path == "" {
 		u.Path = "/"
 	}
 	return u, nil
+}
+
+// badEscape returns the first % in q that does not begin %XX (two hex
+// digits), with what follows it; "" when every escape is whole.
+func badEscape(q string) string {
+	isHex := func(c byte) bool { return strings.IndexByte("0123456789abcdefABCDEF", c) >= 0 }
+	for i := 0; i < len(q); i++ {
+		if q[i] == '%' && (i+2 >= len(q) || !isHex(q[i+1]) || !isHex(q[i+2])) {
+			return q[i:min(i+3, len(q))]
+		}
+	}
+	return ""
 }
 
 // userinfoHeader turns credentials in the URL (http://user:pass@host/) into
@@ -396,7 +417,7 @@ func parseHeaders(lines []string) ([]loadgen.Header, error) {
 	for _, l := range lines {
 		name, value, ok := strings.Cut(l, ":")
 		name = strings.TrimSpace(name)
-		if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") || strings.ContainsAny(value, "\r\n") {
+		if !ok || name == "" || strings.ContainsAny(name, " \t") || strings.IndexFunc(l, isControl) >= 0 {
 			// Name only: the value may be a secret (a token without its colon).
 			first, _, _ := strings.Cut(strings.TrimSpace(l), " ")
 			first, _, _ = strings.Cut(first, ":")
@@ -413,6 +434,10 @@ func parseHeaders(lines []string) ([]loadgen.Header, error) {
 	}
 	return hs, nil
 }
+
+// isControl reports an ASCII control character other than tab: none may
+// stand in a header (a CR or LF would split the request).
+func isControl(r rune) bool { return (r < 0x20 && r != '\t') || r == 0x7f }
 
 func readBody(p *parsed, bodySet bool) ([]byte, error) {
 	if bodySet && p.bodyFile != "" {

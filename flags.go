@@ -93,6 +93,10 @@ func (v shapeValue) Set(s string) error {
 	return rateValue{v.r}.Set(s)
 }
 
+// minRate is the smallest -R: one request every 1000 s; a smaller rate
+// sends nothing in any run worth measuring.
+const minRate = 1e-3
+
 // rateValue is a positive number of requests per second with an optional SI
 // suffix; fractions are allowed (0.5, 2.5k).
 type rateValue struct{ r *float64 }
@@ -104,9 +108,12 @@ func (v rateValue) Set(s string) error {
 	if err != nil {
 		return err
 	}
-	if !(f > 0) || math.IsInf(f, 0) || f > 1e9 {
+	if !(f > 0) || math.IsInf(f, 0) || f > 1e9 || f < minRate {
 		if f > 1e9 {
 			return fmt.Errorf("%q is above the limit: at most 1e9 (1G) requests per second", s)
+		}
+		if f > 0 {
+			return fmt.Errorf("%q is below the smallest rate, %g requests per second (one request every %s)", s, minRate, time.Duration(float64(time.Second)/minRate))
 		}
 		return fmt.Errorf("want a positive number of requests per second such as 0.5, 1000 or 10k")
 	}

@@ -24,7 +24,7 @@ func TestHTMLFlag(t *testing.T) {
 		t.Errorf("the page has no intervals or no CSP")
 	}
 	code, out, errs = gowrk(t, "-q", "-t1", "-c2", "-n", "10", "--html", filepath.Join(t.TempDir(), "no", "such", "dir.html"), srv.URL())
-	if code != 1 || !strings.Contains(out, "10 requests in") || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "--html:") {
+	if code != 2 || out != "" || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "--html ") {
 		t.Errorf("unwritable --html: exit %d, stderr %q", code, errs)
 	}
 }

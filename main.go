@@ -94,12 +94,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	format, _ := report.Lookup(opts.format)
-	out, closeOut, noHeader, err := openOutput(opts, stdout)
+	ro := report.Options{Latency: opts.latency, ServiceTime: opts.uLatency, Version: getVersion(),
+		Percentiles: opts.percentiles, Intervals: opts.intervals, Stream: opts.stream}
+	for _, f := range []outputFile{{"--html", opts.html}, {"--hdr-log", opts.hdrLog}} {
+		if err := checkWritable(f.flag, f.path); err != nil {
+			fmt.Fprintf(stderr, "gowrk: %v\n", err)
+			return exitBadInput
+		}
+	}
+	out, closeOut, noHeader, err := openOutput(opts, stdout, report.CSVHeader(&opts.cfg, ro, opts.findMax))
 	if err != nil {
 		fmt.Fprintf(stderr, "gowrk: --output: %v\n", err)
 		return exitBadInput
 	}
 	defer closeOut()
+	ro.NoHeader = noHeader
 
 	if opts.cfg.Hooks != nil && os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(scriptGCPercent(len(opts.cfg.Hooks))))
@@ -110,10 +119,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	if opts.findMax {
-		return runSearch(ctx, opts, eng, out, stderr)
+		return runSearch(ctx, opts, eng, out, stderr, noHeader)
 	}
-	ro := report.Options{Latency: opts.latency, ServiceTime: opts.uLatency, NoHeader: noHeader, Version: getVersion(),
-		Percentiles: opts.percentiles, Intervals: opts.intervals, Stream: opts.stream}
 	watch, err := newWatchers(opts, out, stderr, ro)
 	if err != nil {
 		fmt.Fprintf(stderr, "gowrk: %v\n", err)
@@ -187,16 +194,17 @@ func newEngine(ctx context.Context, o *options) (loadgen.Engine, error) {
 }
 
 // openOutput returns where the report goes. A CSV report appended to an
-// existing, non-empty file gets no second header line.
-func openOutput(o *options, stdout io.Writer) (w io.Writer, closeFn func(), noHeader bool, err error) {
+// existing, non-empty file gets no second header line, and is refused
+// when the file's header is not csvHeader (its rows would be shifted).
+func openOutput(o *options, stdout io.Writer, csvHeader []string) (w io.Writer, closeFn func(), noHeader bool, err error) {
 	if o.output == "" || o.output == "-" {
 		return stdout, func() {}, false, nil
 	}
 	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	if o.format == "csv" {
 		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
-		if st, err := os.Stat(o.output); err == nil && st.Size() > 0 {
-			noHeader = true
+		if noHeader, err = csvAppendHeader(o.output, csvHeader); err != nil {
+			return nil, nil, false, err
 		}
 	}
 	f, err := os.OpenFile(o.output, flags, 0o644)
