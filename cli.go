@@ -43,6 +43,7 @@ type options struct {
 	promLinger                         time.Duration
 	thresholds                         []report.Threshold
 	percentiles                        []float64
+	notes                              []string // what gowrk chose or ignored, printed on stderr before the run
 
 	findMax              bool
 	slos                 []report.Threshold
@@ -191,6 +192,9 @@ func parseArgs(args []string) (*options, error) {
 	o := &options{}
 	p := &parsed{}
 	fs := newFlagSet(o, p)
+	if err := quietWithNumber(args); err != nil {
+		return nil, err
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return nil, errHelp
@@ -225,6 +229,12 @@ func parseArgs(args []string) (*options, error) {
 	}
 	if p.conns > 10_000_000 {
 		return nil, fmt.Errorf("--connections %d: at most 10M", p.conns)
+	}
+	if !fs.Changed("threads") && fs.Changed("connections") && p.conns < p.threads {
+		p.threads = p.conns // wrk would want -t; -t's default needs more connections
+		if !o.quiet {
+			o.notes = append(o.notes, fmt.Sprintf("-c %d without -t: running %d thread (-t defaults to %d, and each thread needs a connection)", p.conns, p.threads, defaultThreads))
+		}
 	}
 	cfg := &o.cfg
 	cfg.Threads, cfg.Connections = int(p.threads), int(p.conns)
@@ -305,6 +315,9 @@ func parseArgs(args []string) (*options, error) {
 	if err := searchOptions(o, p, fs); err != nil {
 		return nil, err
 	}
+	if p.insecure && u.Scheme == "http" && !o.quiet {
+		o.notes = append(o.notes, "warning: -k (--insecure) ignored: it applies to https:// URLs only, and this one is http://")
+	}
 	if t.TLS, err = tlsOptions(p, u.Scheme == "https"); err != nil {
 		return nil, err
 	}
@@ -315,6 +328,22 @@ func parseArgs(args []string) (*options, error) {
 		return nil, err
 	}
 	return o, nil
+}
+
+// quietWithNumber refuses -q followed by a number: hey's and oha's -q is a
+// rate, gowrk's is --quiet (and the number would be taken for the URL).
+func quietWithNumber(args []string) error {
+	for i, a := range args {
+		if a == "--" {
+			return nil
+		}
+		if (a == "-q" || a == "--quiet") && i+1 < len(args) {
+			if _, err := strconv.ParseFloat(args[i+1], 64); err == nil {
+				return fmt.Errorf("-q %s: -q is --quiet here (no progress line); the rate is -R: -R %s", args[i+1], args[i+1])
+			}
+		}
+	}
+	return nil
 }
 
 // minDuration is the shortest -d: below it a run ends before its first
@@ -609,12 +638,12 @@ func engineOptions(o *options, p *parsed) error {
 // tlsOptions builds the TLS client configuration from -k, --cacert,
 // --cert/--key, --sni and --tls-min; nil when none is given.
 func tlsOptions(p *parsed, https bool) (*tls.Config, error) {
-	given := p.insecure || p.cacert != "" || p.cert != "" || p.key != "" || p.sni != "" || p.tlsMin != ""
-	if !given {
-		return nil, nil
+	given := p.cacert != "" || p.cert != "" || p.key != "" || p.sni != "" || p.tlsMin != ""
+	if !given && !(p.insecure && https) {
+		return nil, nil // -k alone on http:// is ignored, as wrk, hey and oha do
 	}
 	if !https {
-		return nil, errors.New("-k, --cacert, --cert, --key, --sni and --tls-min apply to https:// URLs only")
+		return nil, errors.New("--cacert, --cert, --key, --sni and --tls-min apply to https:// URLs only")
 	}
 	c := &tls.Config{InsecureSkipVerify: p.insecure, ServerName: p.sni}
 	if p.cacert != "" {

@@ -104,7 +104,7 @@ type rateValue struct{ r *float64 }
 func (v rateValue) String() string { return strconv.FormatFloat(*v.r, 'g', -1, 64) }
 func (v rateValue) Type() string   { return "N" }
 func (v rateValue) Set(s string) error {
-	f, err := parseSI(s)
+	f, err := parseRate(s)
 	if err != nil {
 		return err
 	}
@@ -119,6 +119,24 @@ func (v rateValue) Set(s string) error {
 	}
 	*v.r = f
 	return nil
+}
+
+// parseRate reads a rate per second, or vegeta's N/DURATION (50/1s,
+// 3000/1m, 50/s: N requests per that time).
+func parseRate(s string) (float64, error) {
+	n, per, ok := strings.Cut(s, "/")
+	if !ok {
+		return parseSI(s)
+	}
+	f, err := parseSI(n)
+	if per != "" && (per[0] < '0' || per[0] > '9') {
+		per = "1" + per // 50/s: per one second
+	}
+	d, derr := time.ParseDuration(per)
+	if err != nil || derr != nil || d <= 0 {
+		return 0, fmt.Errorf("%q: want requests per second (100, 2.5k) or requests per time (50/1s, 3000/1m)", s)
+	}
+	return f / d.Seconds(), nil
 }
 
 // parseSI reads a number with an optional k, M or G suffix (case-insensitive

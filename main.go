@@ -70,6 +70,10 @@ const (
 // returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	stderr = report.RedactWriter{W: stderr} // no message prints a secret
+	if len(args) > 1 && (args[0] == "-q" || args[0] == "--quiet") && (args[1] == "merge" || args[1] == "serve") {
+		fmt.Fprintf(stderr, "gowrk: %s %s: %s has no -q (it prints no progress line); drop -q\n", args[0], args[1], args[1])
+		return exitBadInput
+	}
 	if len(args) > 0 && args[0] == "serve" {
 		return runServe(ctx, args[1:], stdout, stderr)
 	}
@@ -88,6 +92,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if opts.version {
 		fmt.Fprintf(stdout, "gowrk %s %s\n", getVersion(), runtime.Version())
 		return exitOK
+	}
+	for _, n := range opts.notes {
+		fmt.Fprintf(stderr, "gowrk: %s\n", n)
 	}
 	if err := ensureFDs(opts.cfg.Connections, processRlimit); err != nil {
 		fmt.Fprintf(stderr, "gowrk: %v\n", err)
