@@ -69,3 +69,20 @@ func TestRedactURLAndHeaders(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRedactText: any text redacts without a panic, to text that a second
+// pass leaves as it is, and a password in userinfo never survives.
+func FuzzRedactText(f *testing.F) {
+	for _, tc := range secretShapes {
+		f.Add(tc.text)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := RedactText(s)
+		if again := RedactText(got); again != got {
+			t.Errorf("RedactText(%q) = %q, then %q", s, got, again)
+		}
+		if r := RedactText("see http://u:Zq9pw@h/ " + s); strings.Contains(r, "Zq9pw") {
+			t.Errorf("userinfo survives: %q", r)
+		}
+	})
+}

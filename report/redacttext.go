@@ -10,8 +10,9 @@ import (
 
 // The shapes RedactText looks for in free text.
 var (
-	// textURL is a URL: scheme://, then up to a space or a quote.
-	textURL = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>` + "`" + `]+`)
+	// textURL is a URL: scheme://, then up to a space, a quote or an
+	// angle bracket (but through a Redacted already there).
+	textURL = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://(?:` + regexp.QuoteMeta(Redacted) + "|[^\\s\"'<>`])+")
 	// textCredential is an HTTP authentication scheme and its credential.
 	textCredential = regexp.MustCompile(`\b((?i:bearer)|Basic|Digest|Token|Negotiate|NTLM|AWS4-HMAC-SHA256)([ \t]+)([^\s,;"']+)`)
 	// textHeader is "Name: value" to the end of the line; the name is not
