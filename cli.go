@@ -43,6 +43,7 @@ type options struct {
 	promLinger                         time.Duration
 	thresholds                         []report.Threshold
 	percentiles                        []float64
+	notes                              []string // what gowrk chose or ignored, printed on stderr before the run
 
 	findMax              bool
 	slos                 []report.Threshold
@@ -191,6 +192,9 @@ func parseArgs(args []string) (*options, error) {
 	o := &options{}
 	p := &parsed{}
 	fs := newFlagSet(o, p)
+	if err := quietWithNumber(args); err != nil {
+		return nil, err
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return nil, errHelp
@@ -225,6 +229,12 @@ func parseArgs(args []string) (*options, error) {
 	}
 	if p.conns > 10_000_000 {
 		return nil, fmt.Errorf("--connections %d: at most 10M", p.conns)
+	}
+	if !fs.Changed("threads") && fs.Changed("connections") && p.conns < p.threads {
+		p.threads = p.conns // wrk would want -t; -t's default needs more connections
+		if !o.quiet {
+			o.notes = append(o.notes, fmt.Sprintf("-c %d without -t: running %d thread (-t defaults to %d, and each thread needs a connection)", p.conns, p.threads, defaultThreads))
+		}
 	}
 	cfg := &o.cfg
 	cfg.Threads, cfg.Connections = int(p.threads), int(p.conns)
@@ -305,13 +315,35 @@ func parseArgs(args []string) (*options, error) {
 	if err := searchOptions(o, p, fs); err != nil {
 		return nil, err
 	}
+	if p.insecure && u.Scheme == "http" && !o.quiet {
+		o.notes = append(o.notes, "warning: -k (--insecure) ignored: it applies to https:// URLs only, and this one is http://")
+	}
 	if t.TLS, err = tlsOptions(p, u.Scheme == "https"); err != nil {
 		return nil, err
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if err := distinctOutputs([]outputFile{{"-o", o.output}, {"--html", o.html}, {"--hdr-log", o.hdrLog}}); err != nil {
+		return nil, err
+	}
 	return o, nil
+}
+
+// quietWithNumber refuses -q followed by a number: hey's and oha's -q is a
+// rate, gowrk's is --quiet (and the number would be taken for the URL).
+func quietWithNumber(args []string) error {
+	for i, a := range args {
+		if a == "--" {
+			return nil
+		}
+		if (a == "-q" || a == "--quiet") && i+1 < len(args) {
+			if _, err := strconv.ParseFloat(args[i+1], 64); err == nil {
+				return fmt.Errorf("-q %s: -q is --quiet here (no progress line); the rate is -R: -R %s", args[i+1], args[i+1])
+			}
+		}
+	}
+	return nil
 }
 
 // minDuration is the shortest -d: below it a run ends before its first
@@ -367,10 +399,28 @@ func parseURL(s string) (*url.URL, error) {
 	} else if strings.HasSuffix(u.Host, ":") {
 		return nil, fmt.Errorf("invalid URL %q: empty port; want 1 to 65535, or no colon for the scheme's default", shown)
 	}
+	if bad := badEscape(u.RawQuery); bad != "" {
+		return nil, fmt.Errorf("invalid URL %q: %q in the query is not a %%XX escape; write %%25 for a literal %%", shown, bad)
+	}
+	if strings.IndexFunc(u.RawQuery, isControl) >= 0 {
+		return nil, fmt.Errorf("invalid URL %q: a control character in the query; escape it as %%XX", shown)
+	}
 	if u.Path == "" {
 		u.Path = "/"
 	}
 	return u, nil
+}
+
+// badEscape returns the first % in q that does not begin %XX (two hex
+// digits), with what follows it; "" when every escape is whole.
+func badEscape(q string) string {
+	isHex := func(c byte) bool { return strings.IndexByte("0123456789abcdefABCDEF", c) >= 0 }
+	for i := 0; i < len(q); i++ {
+		if q[i] == '%' && (i+2 >= len(q) || !isHex(q[i+1]) || !isHex(q[i+2])) {
+			return q[i:min(i+3, len(q))]
+		}
+	}
+	return ""
 }
 
 // userinfoHeader turns credentials in the URL (http://user:pass@host/) into
@@ -396,7 +446,7 @@ func parseHeaders(lines []string) ([]loadgen.Header, error) {
 	for _, l := range lines {
 		name, value, ok := strings.Cut(l, ":")
 		name = strings.TrimSpace(name)
-		if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") || strings.ContainsAny(value, "\r\n") {
+		if !ok || name == "" || strings.ContainsAny(name, " \t") || strings.IndexFunc(l, isControl) >= 0 {
 			// Name only: the value may be a secret (a token without its colon).
 			first, _, _ := strings.Cut(strings.TrimSpace(l), " ")
 			first, _, _ = strings.Cut(first, ":")
@@ -413,6 +463,10 @@ func parseHeaders(lines []string) ([]loadgen.Header, error) {
 	}
 	return hs, nil
 }
+
+// isControl reports an ASCII control character other than tab: none may
+// stand in a header (a CR or LF would split the request).
+func isControl(r rune) bool { return (r < 0x20 && r != '\t') || r == 0x7f }
 
 func readBody(p *parsed, bodySet bool) ([]byte, error) {
 	if bodySet && p.bodyFile != "" {
@@ -584,12 +638,12 @@ func engineOptions(o *options, p *parsed) error {
 // tlsOptions builds the TLS client configuration from -k, --cacert,
 // --cert/--key, --sni and --tls-min; nil when none is given.
 func tlsOptions(p *parsed, https bool) (*tls.Config, error) {
-	given := p.insecure || p.cacert != "" || p.cert != "" || p.key != "" || p.sni != "" || p.tlsMin != ""
-	if !given {
-		return nil, nil
+	given := p.cacert != "" || p.cert != "" || p.key != "" || p.sni != "" || p.tlsMin != ""
+	if !given && !(p.insecure && https) {
+		return nil, nil // -k alone on http:// is ignored, as wrk, hey and oha do
 	}
 	if !https {
-		return nil, errors.New("-k, --cacert, --cert, --key, --sni and --tls-min apply to https:// URLs only")
+		return nil, errors.New("--cacert, --cert, --key, --sni and --tls-min apply to https:// URLs only")
 	}
 	c := &tls.Config{InsecureSkipVerify: p.insecure, ServerName: p.sni}
 	if p.cacert != "" {

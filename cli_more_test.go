@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/csv"
+	"encoding/json"
 	"encoding/pem"
 	"io"
 	"log"
@@ -126,4 +127,112 @@ func writeClientCert(t *testing.T, certFile, keyFile string) *x509.Certificate {
 		t.Fatal(err)
 	}
 	return cert
+}
+
+// TestNeighbourHabits: habits from wrk, hey, oha and vegeta that cost
+// nothing are taken, saying what was chosen; the server's count is the
+// truth of what was sent.
+func TestNeighbourHabits(t *testing.T) {
+	s := server(t, testserver.Behaviour{})
+	var doc struct {
+		Requests uint64 `json:"requests"`
+		Config   struct {
+			Threads int     `json:"threads"`
+			Rate    float64 `json:"rate_per_sec"`
+		} `json:"config"`
+	}
+	for _, tc := range []struct {
+		args    []string
+		threads int
+		rate    float64
+		note    string
+	}{
+		{[]string{"-c1", "-n", "20"}, 1, 0, "-c 1 without -t: running 1 thread"},
+		{[]string{"-k", "-t1", "-c1", "-n", "20"}, 1, 0, "warning: -k (--insecure) ignored: it applies to https:// URLs only"},
+		{[]string{"-t1", "-c1", "-n", "20", "-R", "50/1s"}, 1, 50, ""},
+		{[]string{"-t1", "-c1", "-n", "20", "-R", "3000/1m"}, 1, 50, ""},
+		{[]string{"-t1", "-c1", "-n", "20", "-R", "100/2s"}, 1, 50, ""},
+	} {
+		before := s.Requests.Load()
+		code, out, errs := gowrk(t, append(tc.args, "-f", "json", s.URL())...)
+		if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 0 {
+			t.Fatalf("%q: exit %d, %v, %s", tc.args, code, err, errs)
+		}
+		if sent := s.Requests.Load() - before; sent != 20 || doc.Requests != 20 || doc.Config.Threads != tc.threads || doc.Config.Rate != tc.rate {
+			t.Errorf("%q: server counted %d, report %+v; want 20 requests, %d threads, rate %g", tc.args, sent, doc, tc.threads, tc.rate)
+		}
+		if !strings.Contains(errs, tc.note) {
+			t.Errorf("%q: stderr %q lacks %q", tc.args, errs, tc.note)
+		}
+	}
+	if _, _, errs := gowrk(t, "-q", "-c1", "-n", "5", s.URL()); strings.Contains(errs, "without -t") {
+		t.Errorf("-q still says what was chosen: %q", errs)
+	}
+}
+
+// TestMergeChecks: gowrk merge refuses, naming the files and the field,
+// a report whose counts contradict its histograms, one run given twice
+// (under two names too), and runs not at the same time or of different
+// settings unless --allow-mixed; gowrk -q merge says merge has no -q.
+func TestMergeChecks(t *testing.T) {
+	s := server(t, testserver.Behaviour{})
+	dir := t.TempDir()
+	file := func(name string) string { return filepath.Join(dir, name) }
+	a, later := file("a.json"), file("later.json")
+	for _, f := range []string{a, later} {
+		if code, _, errs := gowrk(t, "-q", "-t1", "-c1", "-n", "50", "-f", "json", "-o", f, s.URL()); code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+	}
+	doc, err := os.ReadFile(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := func(name, from, to string) string {
+		if !strings.Contains(string(doc), from) {
+			t.Fatalf("%q not in the report", from)
+		}
+		if err := os.WriteFile(file(name), []byte(strings.Replace(string(doc), from, to, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return file(name)
+	}
+	copyA := edit("copy.json", `"tool"`, `"tool"`)
+	var rep struct {
+		Start  string `json:"start"`
+		Config struct {
+			TimeoutUs int64 `json:"timeout_us"`
+		} `json:"config"`
+	}
+	json.Unmarshal(doc, &rep)
+	start, _ := time.Parse(time.RFC3339Nano, rep.Start)
+	shifted := start.Add(time.Microsecond).UTC().Format(time.RFC3339Nano)
+	otherTimeout := strings.Replace(string(doc), `"start": "`+rep.Start, `"start": "`+shifted, 1)
+	doc = []byte(otherTimeout)
+	slower := edit("slower.json", `"timeout_us": `+strconv.FormatInt(rep.Config.TimeoutUs, 10), `"timeout_us": 9000000`)
+	doc, _ = os.ReadFile(a)
+	damaged := edit("damaged.json", `"completed": 50`, `"completed": 51`)
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{a, a}, 2, a + " and " + a + " are the same run"},
+		{[]string{a, copyA}, 2, a + " and " + copyA + " are the same run (started "},
+		{[]string{a, damaged}, 2, damaged + ": latency.histogram holds 50 values, but the counts say 51"},
+		{[]string{a, later}, 2, "not at the same time"},
+		{[]string{a, slower}, 2, a + " has --timeout 2s and " + slower + " 9s: runs of different load settings"},
+		{[]string{"--allow-mixed", a, later}, 0, ""},
+	} {
+		code, out, errs := gowrk(t, append([]string{"merge"}, tc.args...)...)
+		if code != tc.code || !strings.Contains(errs, tc.want) || (code == 2 && (out != "" || strings.Count(errs, "\n") != 1)) {
+			t.Errorf("merge %q: exit %d, stderr %q; want exit %d and %q", tc.args, code, errs, tc.code, tc.want)
+		}
+		if code == 0 && !strings.Contains(out, "requests in") {
+			t.Errorf("merge %q: no report: %q", tc.args, out)
+		}
+	}
+	if code, out, errs := gowrk(t, "-q", "merge", a); code != 2 || out != "" || !strings.Contains(errs, "merge has no -q (it prints no progress line)") {
+		t.Errorf("gowrk -q merge: exit %d, %q %q", code, out, errs)
+	}
 }

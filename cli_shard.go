@@ -12,6 +12,11 @@ import (
 // maxStartAhead bounds how far ahead --start-at may be.
 const maxStartAhead = 24 * time.Hour
 
+// maxStartBehind is how far in the past --start-at may be, for clocks a
+// little apart and a shard started a little late; such a shard starts at
+// once, behind the schedule by that much. Further back is a mistake.
+const maxStartBehind = 5 * time.Second
+
 // shardOptions applies --shard I/N and --start-at. A shard's Config holds
 // its share: connections and -n split as loadgen splits them over
 // connections (the remainder to the first shards), and -R divided by N;
@@ -25,6 +30,9 @@ func shardOptions(o *options, p *parsed) error {
 		}
 		if time.Until(t) > maxStartAhead {
 			return fmt.Errorf("--start-at %s: more than %s ahead", p.startAt, maxStartAhead)
+		}
+		if late := -time.Until(t); late > maxStartBehind {
+			return fmt.Errorf("--start-at %s: %s in the past (at most %s, for clocks a little apart); give a time ahead, e.g. $(date -d +30sec +%%s)", p.startAt, late.Round(time.Second), maxStartBehind)
 		}
 		cfg.StartAt = t
 	}

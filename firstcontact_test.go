@@ -110,40 +110,83 @@ func TestUnsentAndSendLag(t *testing.T) {
 	}
 }
 
-// TestSecretsEverywhere: credentials in the URL, sensitive query
-// parameters and any header whose name says it holds a secret are sent to
-// the server and redacted in every format, every warning, and every
-// message of a bad command line.
+// secretArgs put every secret shape on one command line: userinfo, query
+// parameters of many spellings (cloud signatures among them), a fragment,
+// and headers of which only the listed ones may show their values.
+func secretArgs(base string) (args, secrets []string) {
+	u := strings.Replace(base, "http://", "http://bob:hunter2@", 1) +
+		"/x?api_key=qs3cret&page=2&Signature=s1gnature&pass=pw1&pwd=pw2&jwt=pw3&sig=pw4&X-Amz-Signature=aw1&X-Amz-Credential=aw2&X-Goog-Signature=gg1&se=az1&skoid=az2#access_token=fr1"
+	return []string{"-H", "X-Auth-Key: k3yv4lue", "-H", "X-Private: pr1v4te", "-H", "Authorization: Bearer b34rer", "-H", "Accept: text/x-shown", u},
+		[]string{"hunter2", "k3yv4lue", "qs3cret", "s1gnature", "pw1", "pw2", "pw3", "pw4", "aw1", "aw2", "gg1", "az1", "az2", "fr1", "pr1v4te", "b34rer", "access_token"}
+}
+
+// TestSecretsEverywhere: every secret shape (secretArgs) is sent to the
+// server and shows in no output: text, JSON, CSV, --stream, HTML,
+// --hdr-log, the progress line, a Lua error() that quotes a header (on
+// stderr and in the report's "Stopped early" and warnings), and every
+// message of a bad command line. Harmless values still show.
 func TestSecretsEverywhere(t *testing.T) {
-	var key atomic.Value
+	var got atomic.Value
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key.Store(r.Header.Get("X-Auth-Key") + "|" + r.URL.Query().Get("api_key"))
+		got.Store(r.Header.Get("X-Private") + "|" + r.URL.Query().Get("pwd"))
 		w.WriteHeader(401)
 	}))
 	defer ts.Close()
-	secrets := []string{"hunter2", "k3yv4lue", "qs3cret", "s1gnature"}
-	u := strings.Replace(ts.URL, "http://", "http://bob:hunter2@", 1) + "/x?api_key=qs3cret&page=2&Signature=s1gnature"
-	for _, format := range []string{"text", "json", "csv"} {
-		_, out, errs := gowrk(t, "-t1", "-c1", "-n", "3", "-f", format, "-H", "X-Auth-Key: k3yv4lue", u)
+	args, secrets := secretArgs(ts.URL)
+	dir := t.TempDir()
+	lua := writeScript(t, `n = 0
+function response(status, headers, body)
+  n = n + 1
+  if n == 2 then error("login failed with " .. wrk.headers["Authorization"] .. " X-Private: " .. wrk.headers["X-Private"]) end
+end`)
+	for _, tc := range []struct {
+		name  string
+		flags []string
+		files []string // written by the run, read back
+		shown []string // harmless values the output must keep
+	}{
+		{"text", []string{"-f", "text", "--progress", "-L"}, nil, nil},
+		{"json", []string{"-f", "json"}, nil, []string{"page=2", "Accept: text/x-shown", "X-Private: <redacted>"}},
+		{"csv", []string{"-f", "csv"}, nil, []string{"page=2"}},
+		{"stream", []string{"-f", "json", "--stream"}, nil, []string{"page=2"}},
+		{"html+hlog", []string{"-q", "--html", filepath.Join(dir, "r.html"), "--hdr-log", filepath.Join(dir, "r.hlog")},
+			[]string{filepath.Join(dir, "r.html"), filepath.Join(dir, "r.hlog")}, nil},
+		{"lua error", []string{"-s", lua}, nil, []string{"login failed with Bearer <redacted>"}},
+		{"lua error json", []string{"-f", "json", "-s", lua}, nil, []string{"login failed"}},
+	} {
+		_, out, errs := gowrk(t, append(append([]string{"-t1", "-c1", "-n", "3"}, tc.flags...), args...)...)
+		all := out + errs
+		for _, f := range tc.files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			all += string(b)
+		}
 		for _, s := range secrets {
-			if strings.Contains(out+errs, s) {
-				t.Errorf("%s report prints %q:\n%s%s", format, s, out, errs)
+			if strings.Contains(all, s) {
+				t.Errorf("%s prints %q:\n%s", tc.name, s, all)
 			}
 		}
-		if !strings.Contains(out, "page=2") {
-			t.Errorf("%s: a harmless query parameter was redacted too:\n%s", format, out)
+		for _, s := range tc.shown {
+			if !strings.Contains(all, s) {
+				t.Errorf("%s lacks the harmless %q:\n%s", tc.name, s, all)
+			}
 		}
 	}
-	if got := key.Load(); got != "k3yv4lue|qs3cret" {
-		t.Errorf("server got %q", got)
+	if g := got.Load(); g != "pr1v4te|pw2" {
+		t.Errorf("server got %q", g)
 	}
 	for _, args := range [][]string{
 		{"http://bob:hunter2@127.0.0.1:99x/"},
 		{"http://bob:hunter2@/"},
 		{"http://bob:hunter2@127.0.0.1:0/"},
+		{"http://127.0.0.1:0/?pass=hunter2#access_token=hunter2"},
 		{"-H", "Authorization:", "hunter2", "http://127.0.0.1/"},
 		{"-H", "Authorization: Bearer", "hunter2", "http://127.0.0.1/"},
 		{"ftp://bob:hunter2@127.0.0.1/"},
+		{"-s", writeScript(t, "error('no login: Authorization: Bearer hunter2')"), "http://127.0.0.1/"},
+		{"-s", writeScript(t, "error('cannot open http://u:hunter2@h/?token=hunter2')"), "http://127.0.0.1/"},
 	} {
 		code, out, errs := gowrk(t, args...)
 		if code != 2 || out != "" || strings.Contains(errs, "hunter2") || strings.Count(errs, "\n") != 1 {

@@ -93,6 +93,10 @@ func (v shapeValue) Set(s string) error {
 	return rateValue{v.r}.Set(s)
 }
 
+// minRate is the smallest -R: one request every 1000 s; a smaller rate
+// sends nothing in any run worth measuring.
+const minRate = 1e-3
+
 // rateValue is a positive number of requests per second with an optional SI
 // suffix; fractions are allowed (0.5, 2.5k).
 type rateValue struct{ r *float64 }
@@ -100,18 +104,39 @@ type rateValue struct{ r *float64 }
 func (v rateValue) String() string { return strconv.FormatFloat(*v.r, 'g', -1, 64) }
 func (v rateValue) Type() string   { return "N" }
 func (v rateValue) Set(s string) error {
-	f, err := parseSI(s)
+	f, err := parseRate(s)
 	if err != nil {
 		return err
 	}
-	if !(f > 0) || math.IsInf(f, 0) || f > 1e9 {
+	if !(f > 0) || math.IsInf(f, 0) || f > 1e9 || f < minRate {
 		if f > 1e9 {
 			return fmt.Errorf("%q is above the limit: at most 1e9 (1G) requests per second", s)
+		}
+		if f > 0 {
+			return fmt.Errorf("%q is below the smallest rate, %g requests per second (one request every %s)", s, minRate, time.Duration(float64(time.Second)/minRate))
 		}
 		return fmt.Errorf("want a positive number of requests per second such as 0.5, 1000 or 10k")
 	}
 	*v.r = f
 	return nil
+}
+
+// parseRate reads a rate per second, or vegeta's N/DURATION (50/1s,
+// 3000/1m, 50/s: N requests per that time).
+func parseRate(s string) (float64, error) {
+	n, per, ok := strings.Cut(s, "/")
+	if !ok {
+		return parseSI(s)
+	}
+	f, err := parseSI(n)
+	if per != "" && (per[0] < '0' || per[0] > '9') {
+		per = "1" + per // 50/s: per one second
+	}
+	d, derr := time.ParseDuration(per)
+	if err != nil || derr != nil || d <= 0 {
+		return 0, fmt.Errorf("%q: want requests per second (100, 2.5k) or requests per time (50/1s, 3000/1m)", s)
+	}
+	return f / d.Seconds(), nil
 }
 
 // parseSI reads a number with an optional k, M or G suffix (case-insensitive

@@ -69,6 +69,11 @@ const (
 // writes the report to stdout (or --output); warnings go to stderr. It
 // returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	stderr = report.RedactWriter{W: stderr} // no message prints a secret
+	if len(args) > 1 && (args[0] == "-q" || args[0] == "--quiet") && (args[1] == "merge" || args[1] == "serve") {
+		fmt.Fprintf(stderr, "gowrk: %s %s: %s has no -q (it prints no progress line); drop -q\n", args[0], args[1], args[1])
+		return exitBadInput
+	}
 	if len(args) > 0 && args[0] == "serve" {
 		return runServe(ctx, args[1:], stdout, stderr)
 	}
@@ -88,17 +93,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "gowrk %s %s\n", getVersion(), runtime.Version())
 		return exitOK
 	}
+	for _, n := range opts.notes {
+		fmt.Fprintf(stderr, "gowrk: %s\n", n)
+	}
 	if err := ensureFDs(opts.cfg.Connections, processRlimit); err != nil {
 		fmt.Fprintf(stderr, "gowrk: %v\n", err)
 		return exitFailed
 	}
 	format, _ := report.Lookup(opts.format)
-	out, closeOut, noHeader, err := openOutput(opts, stdout)
+	ro := report.Options{Latency: opts.latency, ServiceTime: opts.uLatency, Version: getVersion(),
+		Percentiles: opts.percentiles, Intervals: opts.intervals, Stream: opts.stream}
+	for _, f := range []outputFile{{"--html", opts.html}, {"--hdr-log", opts.hdrLog}} {
+		if err := checkWritable(f.flag, f.path); err != nil {
+			fmt.Fprintf(stderr, "gowrk: %v\n", err)
+			return exitBadInput
+		}
+	}
+	out, closeOut, noHeader, err := openOutput(opts, stdout, report.CSVHeader(&opts.cfg, ro, opts.findMax))
 	if err != nil {
 		fmt.Fprintf(stderr, "gowrk: --output: %v\n", err)
 		return exitBadInput
 	}
 	defer closeOut()
+	ro.NoHeader = noHeader
 
 	if opts.cfg.Hooks != nil && os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(scriptGCPercent(len(opts.cfg.Hooks))))
@@ -109,10 +126,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	if opts.findMax {
-		return runSearch(ctx, opts, eng, out, stderr)
+		return runSearch(ctx, opts, eng, out, stderr, noHeader)
 	}
-	ro := report.Options{Latency: opts.latency, ServiceTime: opts.uLatency, NoHeader: noHeader, Version: getVersion(),
-		Percentiles: opts.percentiles, Intervals: opts.intervals, Stream: opts.stream}
 	watch, err := newWatchers(opts, out, stderr, ro)
 	if err != nil {
 		fmt.Fprintf(stderr, "gowrk: %v\n", err)
@@ -186,16 +201,17 @@ func newEngine(ctx context.Context, o *options) (loadgen.Engine, error) {
 }
 
 // openOutput returns where the report goes. A CSV report appended to an
-// existing, non-empty file gets no second header line.
-func openOutput(o *options, stdout io.Writer) (w io.Writer, closeFn func(), noHeader bool, err error) {
+// existing, non-empty file gets no second header line, and is refused
+// when the file's header is not csvHeader (its rows would be shifted).
+func openOutput(o *options, stdout io.Writer, csvHeader []string) (w io.Writer, closeFn func(), noHeader bool, err error) {
 	if o.output == "" || o.output == "-" {
 		return stdout, func() {}, false, nil
 	}
 	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	if o.format == "csv" {
 		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
-		if st, err := os.Stat(o.output); err == nil && st.Size() > 0 {
-			noHeader = true
+		if noHeader, err = csvAppendHeader(o.output, csvHeader); err != nil {
+			return nil, nil, false, err
 		}
 	}
 	f, err := os.OpenFile(o.output, flags, 0o644)

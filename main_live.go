@@ -22,7 +22,11 @@ type watchers struct {
 
 func newWatchers(o *options, out, stderr io.Writer, ro report.Options) (*watchers, error) {
 	w := &watchers{}
-	term, width := live.IsTerminal(stderr)
+	raw := stderr
+	if rw, ok := stderr.(report.RedactWriter); ok {
+		raw = rw.W // the terminal under the redaction
+	}
+	term, width := live.IsTerminal(raw)
 	if o.progress {
 		term, width = true, max(width, 100)
 	}

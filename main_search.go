@@ -17,7 +17,7 @@ const maxSearchSteps = 25
 // runSearch is --find-max-rate: each step a constant-rate run of
 // --step-duration after --settle, judged by the --slo objectives; steps
 // are reported on stderr as they end, the table and answer on out.
-func runSearch(ctx context.Context, o *options, eng loadgen.Engine, out, stderr io.Writer) int {
+func runSearch(ctx context.Context, o *options, eng loadgen.Engine, out, stderr io.Writer, noHeader bool) int {
 	s := &report.Search{Config: o.cfg, SLOs: o.slos, Precision: o.precision, StepDuration: o.stepDuration, Settle: o.settle}
 	prev := runtime.GOMAXPROCS(o.cfg.Threads)
 	defer runtime.GOMAXPROCS(prev)
@@ -69,7 +69,7 @@ func runSearch(ctx context.Context, o *options, eng loadgen.Engine, out, stderr 
 	case "json":
 		err = report.SearchJSON(out, s, getVersion())
 	case "csv":
-		err = report.SearchCSV(out, s, false)
+		err = report.SearchCSV(out, s, noHeader)
 	default:
 		err = report.SearchText(out, s)
 	}

@@ -35,6 +35,12 @@ var server = testserver.StartT
 // nothing on stdout.
 func TestBadInput(t *testing.T) {
 	body := filepath.Join(t.TempDir(), "missing")
+	dir := t.TempDir()
+	same, otherCSV := filepath.Join(dir, "same"), filepath.Join(dir, "other.csv")
+	if err := os.WriteFile(otherCSV, []byte("start,end,url\n1,2,3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	noDir := filepath.Join(dir, "no", "such", "dir", "file")
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -79,7 +85,10 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--h2c", "--h2-window", "lots", "http://127.0.0.1/"}, "--h2-window"},
 		{[]string{"--h2-window", "64k", "http://127.0.0.1/"}, "need --http2"},
 		{[]string{"--h2c", "--h2-conn-window", "1000", "http://127.0.0.1/"}, "at least 65535"},
-		{[]string{"-k", "http://127.0.0.1/"}, "apply to https:// URLs only"},
+		{[]string{"--sni", "x", "http://127.0.0.1/"}, "apply to https:// URLs only"},
+		{[]string{"-q", "100", "http://127.0.0.1/"}, "-q 100: -q is --quiet here (no progress line); the rate is -R: -R 100"},
+		{[]string{"-R", "50/0s", "http://127.0.0.1/"}, "requests per time (50/1s, 3000/1m)"},
+		{[]string{"-R", "50/soon", "http://127.0.0.1/"}, "requests per time"},
 		{[]string{"--tls-min", "1.1", "https://127.0.0.1/"}, `--tls-min "1.1": want 1.2 or 1.3`},
 		{[]string{"--cert", "c.pem", "https://127.0.0.1/"}, "--cert and --key"},
 		{[]string{"--cacert", body, "https://127.0.0.1/"}, "--cacert"},
@@ -111,6 +120,20 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--engine", "loop", "https://127.0.0.1/"}, "--engine loop speaks http:// only"},
 		{[]string{"-P", "4", "--engine", "goroutine", "http://127.0.0.1/"}, "needs the loop engine"},
 		{[]string{"serve", "--status", "99"}, "--status 99"},
+		{[]string{"-o", same, "--html", same, "http://127.0.0.1/"}, "-o and --html name the same file"},
+		{[]string{"--html", same, "--hdr-log", dir + "/../" + filepath.Base(dir) + "/same", "http://127.0.0.1/"}, "--html and --hdr-log name the same file"},
+		{[]string{"--html", noDir, "http://127.0.0.1/"}, "--html \"" + noDir + "\": cannot write it"},
+		{[]string{"--hdr-log", noDir, "http://127.0.0.1/"}, "--hdr-log \"" + noDir + "\": cannot write it"},
+		{[]string{"-f", "csv", "-o", otherCSV, "http://127.0.0.1/"}, "its CSV header differs from this run's"},
+		{[]string{"--start-at", "1", "http://127.0.0.1/"}, "in the past (at most 5s"},
+		{[]string{"-R", "1e-300", "http://127.0.0.1/"}, "below the smallest rate, 0.001 requests per second"},
+		{[]string{"--fail-on", "errors=1.5", "http://127.0.0.1/"}, "errors without % is a count, a whole number"},
+		{[]string{"merge", "--fail-on", "timeouts<0.5", "a.json"}, "a whole number"},
+		{[]string{"-H", "X-A: b\x01c", "http://127.0.0.1/"}, `--header starting "X-A"`},
+		{[]string{"-H", "X-A\x7f: b", "http://127.0.0.1/"}, "--header"},
+		{[]string{"-H", "X-A: b\rInjected: s3cr3t", "http://127.0.0.1/"}, "(value not shown)"},
+		{[]string{"http://127.0.0.1/?a=%zz"}, `"%zz" in the query is not a %XX escape`},
+		{[]string{"http://127.0.0.1/?a=1%"}, `"%" in the query is not a %XX escape`},
 	} {
 		code, out, errs := gowrk(t, tc.args...)
 		if code != 2 || out != "" || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") != 1 || stackTrace.MatchString(errs) || strings.Contains(errs, "s3cr3t") {
@@ -212,6 +235,14 @@ func TestCSVAppend(t *testing.T) {
 	}
 	if len(rows) != 3 || rows[0][0] != "start" || rows[1][10] != "10" || rows[2][10] != "10" {
 		t.Errorf("rows: %q", rows)
+	}
+	// Another --percentiles list would shift every column after the
+	// latency percentiles: refused before the run, the file as it was.
+	before, _ := os.ReadFile(path)
+	code, out, errs := gowrk(t, "-t1", "-c1", "-n", "10", "-f", "csv", "--percentiles", "50,99", "-o", path, s.URL())
+	after, _ := os.ReadFile(path)
+	if code != 2 || out != "" || !bytes.Equal(before, after) || !strings.Contains(errs, "not in this run: latency_p75_us, latency_p90_us") {
+		t.Errorf("appending under another header: exit %d, stderr %q, file changed %v", code, errs, !bytes.Equal(before, after))
 	}
 }
 

@@ -42,7 +42,7 @@ func newMergeFlagSet(o *mergeOptions) *pflag.FlagSet {
 	fs.StringVarP(&o.format, "format", "f", "text", "report `FORMAT`: text, json or csv")
 	fs.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` instead of stdout")
 	fs.StringArrayVar(&o.failOn, "fail-on", nil, "`EXPR` evaluated on the merged figures, as gowrk's --fail-on (exit 3 when one fails)")
-	fs.BoolVar(&o.allowMixed, "allow-mixed", false, "merge reports of different URLs or methods")
+	fs.BoolVar(&o.allowMixed, "allow-mixed", false, "merge reports of different URLs or methods, of runs not at the same time, or of different load settings (-d, --timeout, --warmup, -R per connection...)")
 	fs.BoolVar(&o.latency, "latency", false, "text: print the latency distribution")
 	fs.StringVar(&o.html, "html", "", "also write the merged report as self-contained HTML to `FILE`, each shard's latency beside the merge's")
 	return fs
@@ -93,6 +93,10 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 			return exitBadInput
 		}
 		parts = append(parts, r)
+	}
+	if err := report.CheckMerge(parts, o.files, o.allowMixed); err != nil {
+		fmt.Fprintf(stderr, "gowrk merge: %v\n", err)
+		return exitBadInput
 	}
 	res, err := loadgen.Merge(parts, loadgen.MergeOptions{AllowMixed: o.allowMixed, Names: o.files})
 	if err != nil {

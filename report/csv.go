@@ -31,6 +31,33 @@ func csvColumns(ps []float64) []string {
 	return cols
 }
 
+// stepColumns are the columns of --format csv --intervals under a rate shape.
+func stepColumns(ps []float64) []string {
+	cols := []string{"start_us", "duration_us", "target_per_sec", "achieved_per_sec", "completed", "failed", "in_flight_at_stop"}
+	for _, p := range ps {
+		cols = append(cols, "latency_p"+percentileKey(p)+"_us")
+	}
+	return cols
+}
+
+// searchColumns are the columns of --find-max-rate's CSV report.
+var searchColumns = []string{"target", "achieved", "answered", "latency_p50_us", "latency_p99_us", "latency_p99.9_us", "errors", "held", "failed", "generator_limited"}
+
+// CSVHeader is the header line the CSV report of a run with cfg and o
+// writes (search: a --find-max-rate report): gowrk appends to a CSV file
+// only under the same header.
+func CSVHeader(cfg *loadgen.Config, o Options, search bool) []string {
+	switch {
+	case search:
+		return searchColumns
+	case o.Intervals && cfg.Shape != nil:
+		return stepColumns(intervalPercentiles(o))
+	case o.Intervals:
+		return intervalColumns(intervalPercentiles(o))
+	}
+	return csvColumns(o.percentiles())
+}
+
 // CSV writes a header line (unless o.NoHeader) and one row for r.
 func CSV(w io.Writer, r *loadgen.Result, o Options) error {
 	if o.Intervals && r.Config.Shape != nil {
@@ -68,7 +95,7 @@ func CSV(w io.Writer, r *loadgen.Result, o Options) error {
 	}
 	row = append(row, f(svc.Mean), i(r.Service.ValueAtQuantile(50)), i(r.Service.ValueAtQuantile(99)), i(svc.Max),
 		achieved, i(r.SendLag.Max()), statusCodes(r.StatusCodes),
-		u(c.Ports, 10), u(c.Unsent, 10), u(c.Reconnects, 10), u(c.Late, 10), u(c.Timeout, 10), u(c.IdleClosed, 10), r.Aborted)
+		u(c.Ports, 10), u(c.Unsent, 10), u(c.Reconnects, 10), u(c.Late, 10), u(c.Timeout, 10), u(c.IdleClosed, 10), aborted(r))
 	if err := cw.Write(row); err != nil {
 		return err
 	}
@@ -81,11 +108,7 @@ func csvSteps(w io.Writer, r *loadgen.Result, o Options) error {
 	cw := csv.NewWriter(w)
 	ps := intervalPercentiles(o)
 	if !o.NoHeader {
-		cols := []string{"start_us", "duration_us", "target_per_sec", "achieved_per_sec", "completed", "failed", "in_flight_at_stop"}
-		for _, p := range ps {
-			cols = append(cols, "latency_p"+percentileKey(p)+"_us")
-		}
-		cw.Write(cols)
+		cw.Write(stepColumns(ps))
 	}
 	for k := range r.Steps {
 		j := rateStep(r, &r.Steps[k], o)

@@ -125,7 +125,9 @@ func buildInterval(iv *loadgen.Interval, cfg *loadgen.Config, o Options) jsonInt
 func StreamInterval(w io.Writer, iv *loadgen.Interval, cfg *loadgen.Config, o Options) error {
 	j := buildInterval(iv, cfg, o)
 	j.Type, j.Counts = "interval", nil
-	return json.NewEncoder(w).Encode(j)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(j)
 }
 
 // intervalColumns are the columns of --format csv --intervals.

@@ -211,6 +211,7 @@ func JSON(w io.Writer, r *loadgen.Result, o Options) error {
 		return err
 	}
 	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // <redacted> and p99<250ms as written
 	if o.Stream {
 		rep.Type = "report"
 	} else {
@@ -238,7 +239,7 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 		Start:              r.Start.UTC().Format(time.RFC3339Nano),
 		End:                r.End.UTC().Format(time.RFC3339Nano),
 		Interrupted:        r.Interrupted,
-		Aborted:            r.Aborted,
+		Aborted:            aborted(r),
 		Requests:           c.Completed,
 		DurationUs:         r.Duration.Microseconds(),
 		RequestsPerSec:     r.RequestsPerSec(),
@@ -303,7 +304,7 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 			TimerLagP50Us: r.TimerLag.ValueAtQuantile(50), TimerLagP99Us: r.TimerLag.ValueAtQuantile(99), Verdict: r.RateVerdict(),
 		}
 	}
-	rep.Warnings = append(rep.Warnings, r.Warnings()...)
+	rep.Warnings = append(rep.Warnings, Warnings(r)...)
 	for k := range r.Intervals {
 		iv := buildInterval(&r.Intervals[k], cfg, o)
 		if iv.Histograms, err = intervalHists(&r.Intervals[k]); err != nil {

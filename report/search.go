@@ -154,7 +154,7 @@ func SearchJSON(w io.Writer, s *Search, version string) error {
 func SearchCSV(w io.Writer, s *Search, noHeader bool) error {
 	cw := csv.NewWriter(w)
 	if !noHeader {
-		cw.Write([]string{"target", "achieved", "answered", "latency_p50_us", "latency_p99_us", "latency_p99.9_us", "errors", "held", "failed", "generator_limited"})
+		cw.Write(searchColumns)
 	}
 	for i := range s.Result.Steps {
 		p := &s.Result.Steps[i]

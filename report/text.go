@@ -178,7 +178,7 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 		fmt.Fprintf(b, "Interrupted after %s: figures cover the run so far.\n", r.Duration.Round(time.Millisecond))
 	}
 	if r.Aborted != "" {
-		fmt.Fprintf(b, "Stopped early after %s: %s\n", r.Duration.Round(time.Millisecond), r.Aborted)
+		fmt.Fprintf(b, "Stopped early after %s: %s\n", r.Duration.Round(time.Millisecond), aborted(r))
 	}
 	if c.InFlight > 0 {
 		fmt.Fprintf(b, "In flight at stop: %d (sent, neither answered nor failed when the run ended)\n", c.InFlight)
@@ -223,7 +223,7 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 			fmt.Fprintf(b, "Latency includes: %d abandoned requests, each at its time waited (at least %s)\n", c.Timeout, r.Config.Timeout)
 		}
 	}
-	for _, w := range r.Warnings() {
+	for _, w := range Warnings(r) {
 		fmt.Fprintf(b, "Warning: %s\n", w)
 	}
 }

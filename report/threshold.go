@@ -83,6 +83,9 @@ func ParseThreshold(expr string) (Threshold, error) {
 		if err != nil || v < 0 || math.IsInf(v, 0) || (t.kind == '%' && v > 100) {
 			return bad("the bound is a count, or a share from 0% to 100%")
 		}
+		if t.kind == 'n' && v != math.Trunc(v) {
+			return bad(fmt.Sprintf("%s without %% is a count, a whole number; a share takes %% (%s%s%g%%)", m, m, t.op, v))
+		}
 		t.bound = v
 	case m == "rps":
 		v, err := strconv.ParseFloat(rest, 64)
