@@ -36,7 +36,7 @@ func runSearch(ctx context.Context, o *options, eng loadgen.Engine, out, stderr 
 			}
 			return loadgen.Probe{Stop: true}
 		}
-		p := loadgen.Probe{Rate: rate, Achieved: res.AchievedRate(), Result: res, GeneratorLimited: generatorLimited(res)}
+		p := loadgen.Probe{Rate: rate, Achieved: res.AchievedRate(), Result: res, GeneratorLimited: res.GeneratorLimited()}
 		for _, th := range o.slos {
 			if v := th.Check(res); !v.Pass {
 				p.Failed = append(p.Failed, fmt.Sprintf("%s failed (%s)", th.Expr, v.Measured))
@@ -81,13 +81,4 @@ func runSearch(ctx context.Context, o *options, eng loadgen.Engine, out, stderr 
 		return exitFailed
 	}
 	return exitOK
-}
-
-// generatorLimited says a step's shortfall was gowrk's own: its timer fell
-// behind, or it sent short of the schedule with its CPU saturated.
-func generatorLimited(r *loadgen.Result) bool {
-	timerP99 := time.Duration(r.TimerLag.ValueAtQuantile(99)) * time.Microsecond
-	due := r.Due()
-	behind := due > 0 && float64(r.Counts.Sent) < loadgen.RateShortfall*float64(due)
-	return timerP99 > loadgen.TimerLagLimit || (behind && r.CPUBusy() > loadgen.CPUSaturated)
 }

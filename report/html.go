@@ -137,7 +137,7 @@ func HTML(w io.Writer, r *loadgen.Result, parts []*loadgen.Result, o Options) er
 			d.Errors = append(d.Errors, [2]string{kv.k, strconv.FormatUint(kv.v, 10)})
 		}
 	}
-	d.Notes = append(d.Notes, r.Warnings()...)
+	d.Notes = append(d.Notes, Warnings(r)...)
 	if m := r.Merged; m != nil {
 		d.Notes = append(d.Notes, fmt.Sprintf("merged from %d reports; start spread %s", m.Parts, m.StartSpread))
 		if len(m.Missing) > 0 {

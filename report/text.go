@@ -212,9 +212,9 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 		stepTable(b, r)
 	}
 	if r.Config.Rate > 0 {
-		fmt.Fprintf(b, "Rate: target %s/s, achieved %.2f/s (answered %.2f/s, the rest in flight at the stop), sent %d of %d due, max send lag %s, gowrk CPU %.0f%% of %d threads\n",
+		fmt.Fprintf(b, "Rate: target %s/s, achieved %.2f/s (answered %.2f/s, the rest in flight at the stop), sent %d of %d due, max send lag %s, gowrk CPU %.0f%% of %d threads%s\n",
 			strconv.FormatFloat(r.Config.Rate, 'f', -1, 64), r.AchievedRate(), r.RequestsPerSec(), c.Sent, r.Due(),
-			formatTimeUs(float64(r.SendLag.Max())), 100*r.CPUBusy(), r.Config.Threads)
+			formatTimeUs(float64(r.SendLag.Max())), 100*r.CPUBusy(), r.Config.Threads, machineText(r.MachineBusy))
 		if r.TimerLag.TotalCount() > 0 {
 			fmt.Fprintf(b, "Timer lateness: p50 %s, p99 %s (gowrk's own wake-up delay for idle connections; part of the latency above)\n",
 				formatTimeUs(float64(r.TimerLag.ValueAtQuantile(50))), formatTimeUs(float64(r.TimerLag.ValueAtQuantile(99))))
@@ -223,7 +223,7 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 			fmt.Fprintf(b, "Latency includes: %d abandoned requests, each at its time waited (at least %s)\n", c.Timeout, r.Config.Timeout)
 		}
 	}
-	for _, w := range r.Warnings() {
+	for _, w := range Warnings(r) {
 		fmt.Fprintf(b, "Warning: %s\n", w)
 	}
 }

@@ -1,7 +1,6 @@
 package h1_test
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -83,11 +82,11 @@ func testRateAccuracy(t *testing.T) {
 			t.Errorf("-R %v: gowrk reports %.1f/s", rate, got)
 		}
 		// The rate was achieved, so no verdict may claim a shortfall. A
-		// verdict that gowrk's own timer ran late is allowed: on a shared
-		// 2-core CI machine it can be true, and TestVerdictsAndHints covers
-		// its logic deterministically.
-		if v := res.RateVerdict(); strings.Contains(v, "achieved") {
-			t.Errorf("-R %v: verdict %q", rate, v)
+		// verdict that gowrk's own timer ran late, or its machine was busy,
+		// is allowed: on a shared 2-core CI machine it can be true, and
+		// TestVerdictsAndHints covers its logic deterministically.
+		if v, ok := res.RateFinding(); ok && !v.Kind.Generator() {
+			t.Errorf("-R %v: verdict %+v", rate, v)
 		}
 	}
 }
