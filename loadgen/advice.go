@@ -47,8 +47,8 @@ const (
 	// RateMachineBusy: gowrk's timer ran late while the machine's CPUs were
 	// busy (MachineBusyShare): gowrk waited for a CPU.
 	RateMachineBusy
-	// RateTooFewConnections: short, and rate x service time needs more
-	// requests in flight than the connections (and streams) allow.
+	// RateTooFewConnections: short, and rate x the fastest service time
+	// needs more requests in flight than the connections (and streams) allow.
 	RateTooFewConnections
 	// RateServerShortfall: short, with enough connections: every one was
 	// waiting on the server.
@@ -115,9 +115,9 @@ type Finding struct {
 	Target, Sent, Answered float64
 	// InFlight, Late and LateInFlight are the run's counts of those names.
 	InFlight, Late, LateInFlight uint64
-	// Service is the mean service time, TimerP99 gowrk's p99 timer
-	// lateness, SendLagMax the largest send lag.
-	Service, TimerP99, SendLagMax time.Duration
+	// Service is the mean service time, ServiceMin the fastest, TimerP99
+	// gowrk's p99 timer lateness, SendLagMax the largest send lag.
+	Service, ServiceMin, TimerP99, SendLagMax time.Duration
 	// CPUBusy is Result.CPUBusy, MachineBusy Result.MachineBusy.
 	CPUBusy, MachineBusy float64
 	// Need is the requests in flight a rate needs (rate x 1.5 x service

@@ -20,6 +20,7 @@ func (r *Result) RateFinding() (Finding, bool) {
 	due := r.Due()
 	f := Finding{Target: target, Sent: perSec(c.Sent, r.Duration), Answered: r.RequestsPerSec(), Of: due,
 		InFlight: c.InFlight, Service: time.Duration(r.Service.Mean()) * time.Microsecond,
+		ServiceMin: time.Duration(r.Service.Min()) * time.Microsecond,
 		TimerP99:   time.Duration(r.TimerLag.ValueAtQuantile(99)) * time.Microsecond,
 		SendLagMax: time.Duration(r.SendLag.Max()) * time.Microsecond, CPUBusy: r.CPUBusy(), MachineBusy: r.MachineBusy}
 	if c.Sent < due {
@@ -41,9 +42,13 @@ func (r *Result) RateFinding() (Finding, bool) {
 		}
 		f.Kind = RateQueueGrew
 	default:
+		// The connections are too few only if they could not carry the
+		// rate even at the server's fastest service time: the mean of a
+		// saturated server includes its queue, and more connections
+		// would only lengthen that queue.
 		f.Kind = RateServerShortfall
 		f.Need, f.Have = int(target*f.Service.Seconds()*1.5)+1, r.Config.slots()
-		if f.Need > f.Have {
+		if int(target*f.ServiceMin.Seconds()*1.5)+1 > f.Have {
 			f.Kind = RateTooFewConnections
 		}
 	}

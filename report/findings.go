@@ -100,8 +100,8 @@ func rateVerdictText(r *loadgen.Result, f loadgen.Finding) string {
 		return fmt.Sprintf("%s: too few connections for rate x latency (%s/s x %s mean service time needs about %d concurrent requests; have %d); try -c %d",
 			behind, rateText(f.Target), durText(f.Service), f.Need, f.Have, (f.Need+streams-1)/streams)
 	}
-	return fmt.Sprintf("%s: the server could not keep up (mean service time %s, max send lag %s, every connection waiting on it; gowrk CPU %.0f%% of %d threads); the latency figures include the wait",
-		behind, durText(f.Service), durText(f.SendLagMax), 100*f.CPUBusy, cfg.Threads)
+	return fmt.Sprintf("%s: the server could not keep up: it answered %.1f/s with every one of the %d connections waiting on it (mean service time %s, its fastest %s; max send lag %s; gowrk CPU %.0f%% of %d threads); more connections help only if the server has idle workers; the latency figures include the wait",
+		behind, f.Answered, f.Have, durText(f.Service), durText(f.ServiceMin), durText(f.SendLagMax), 100*f.CPUBusy, cfg.Threads)
 }
 
 // jsonFinding is a finding in the JSON report: its kind, its sentence,
@@ -118,6 +118,7 @@ type jsonFinding struct {
 	Late          uint64  `json:"late,omitempty"`
 	LateInFlight  uint64  `json:"late_in_flight,omitempty"`
 	ServiceMeanUs int64   `json:"service_mean_us,omitempty"`
+	ServiceMinUs  int64   `json:"service_min_us,omitempty"`
 	TimerLagP99Us int64   `json:"timer_lag_p99_us,omitempty"`
 	MaxSendLagUs  int64   `json:"max_send_lag_us,omitempty"`
 	CPUBusy       float64 `json:"cpu_busy,omitempty"`
@@ -132,7 +133,7 @@ func findingsOf(r *loadgen.Result) []jsonFinding {
 	for _, f := range r.Findings() {
 		out = append(out, jsonFinding{Kind: f.Kind.String(), Text: FindingText(r, f), Count: f.Count, Of: f.Of,
 			Target: f.Target, Sent: f.Sent, Answered: f.Answered, InFlight: f.InFlight, Late: f.Late, LateInFlight: f.LateInFlight,
-			ServiceMeanUs: f.Service.Microseconds(), TimerLagP99Us: f.TimerP99.Microseconds(), MaxSendLagUs: f.SendLagMax.Microseconds(),
+			ServiceMeanUs: f.Service.Microseconds(), ServiceMinUs: f.ServiceMin.Microseconds(), TimerLagP99Us: f.TimerP99.Microseconds(), MaxSendLagUs: f.SendLagMax.Microseconds(),
 			CPUBusy: f.CPUBusy, MachineBusy: f.MachineBusy, Need: f.Need, Have: f.Have, Limit: f.Limit})
 	}
 	return out
