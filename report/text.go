@@ -48,9 +48,11 @@ func Text(w io.Writer, r *loadgen.Result, o Options) error {
 			formatBinary(float64(c.BytesRead)), formatBinary(float64(c.HeaderBytesRead)), formatBinary(float64(c.DataBytesRead)),
 			formatBinary(float64(c.BytesWritten)), formatBinary(float64(c.HeaderBytesWritten)), formatBinary(float64(c.DataBytesWritten)))
 	}
-	// wrk's line; timeout is wrk's too: every request that passed --timeout.
-	if c.Connect+c.Ports+c.Read+c.Write+c.TimedOut() > 0 {
-		fmt.Fprintf(b, "  Socket errors: connect %d, read %d, write %d, timeout %d", c.Connect, c.Read, c.Write, c.TimedOut())
+	// wrk's line, counting what wrk counts: timeout is the requests that
+	// passed --timeout and were answered late or abandoned during the run;
+	// those still waiting at the stop are on gowrk's own Timeouts line.
+	if wrkTimeouts := c.Late + c.Timeout; c.Connect+c.Ports+c.Read+c.Write+wrkTimeouts > 0 {
+		fmt.Fprintf(b, "  Socket errors: connect %d, read %d, write %d, timeout %d", c.Connect, c.Read, c.Write, wrkTimeouts)
 		if c.Ports > 0 {
 			fmt.Fprintf(b, ", ports %d", c.Ports)
 		}
