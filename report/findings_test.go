@@ -1,33 +1,31 @@
 package report
 
 import (
-	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/gowrk/gowrk/loadgen"
 )
 
 // TestFindingText: each finding reads as its sentence with its figures
 // (loadgen's TestVerdictsAndHints decides the kinds; this checks the words).
 func TestFindingText(t *testing.T) {
-	u, _ := url.Parse("http://127.0.0.1:8080/")
+	// fixedResult's run, with the counts, service time and timer lateness
+	// of each case.
 	mk := func(rate float64, c loadgen.Counts, svcUs, timerUs int64, opts ...func(*loadgen.Result)) *loadgen.Result {
-		r := &loadgen.Result{
-			Config:   loadgen.Config{Threads: 2, Connections: 10, Rate: rate, Timeout: 2 * time.Second, ConnectTimeout: 5 * time.Second, Target: loadgen.Target{URL: u, Method: "GET"}},
-			Duration: 10 * time.Second, Counts: c, StatusCodes: map[int]uint64{},
-			Latency: loadgen.NewHistogram(), Service: loadgen.NewHistogram(), SendLag: loadgen.NewHistogram(), TimerLag: loadgen.NewHistogram(),
+		r := fixedResult(rate)
+		r.Duration, r.CPU, r.Counts, r.ErrorMessages = 10*time.Second, 0, c, nil
+		r.Config.ConnectTimeout, r.StatusCodes = 5*time.Second, map[int]uint64{404: c.Status}
+		r.Service, r.TimerLag = loadgen.NewHistogram(), loadgen.NewHistogram()
+		for h, v := range map[*hdrhistogram.Histogram]int64{r.Service: svcUs, r.TimerLag: timerUs} {
+			if v > 0 {
+				h.RecordValue(v)
+			}
 		}
-		if c.Status > 0 {
-			r.StatusCodes[404] = c.Status
-		}
-		r.Service.RecordValue(svcUs)
-		if timerUs > 0 {
-			r.TimerLag.RecordValue(timerUs)
-		}
-		for _, o := range opts {
-			o(r)
+		for _, set := range opts {
+			set(r)
 		}
 		return r
 	}
