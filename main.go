@@ -144,7 +144,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if res.Shard != nil {
 		res.Shard.Host, _ = os.Hostname()
 	}
-	for _, w := range res.Warnings() {
+	for _, w := range report.Warnings(res) {
 		fmt.Fprintf(stderr, "gowrk: warning: %s\n", w)
 	}
 	verdicts, passed := checkThresholds(opts.thresholds, res, stderr, "gowrk")

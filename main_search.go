@@ -19,6 +19,10 @@ const maxSearchSteps = 25
 // are reported on stderr as they end, the table and answer on out.
 func runSearch(ctx context.Context, o *options, eng loadgen.Engine, out, stderr io.Writer, noHeader bool) int {
 	s := &report.Search{Config: o.cfg, SLOs: o.slos, Precision: o.precision, StepDuration: o.stepDuration, Settle: o.settle}
+	for _, th := range o.slos {
+		s.Quantile = max(s.Quantile, th.Quantile())
+	}
+	s.Needed = loadgen.CompletionsToJudge(s.Quantile)
 	prev := runtime.GOMAXPROCS(o.cfg.Threads)
 	defer runtime.GOMAXPROCS(prev)
 	step := 0
@@ -36,30 +40,35 @@ func runSearch(ctx context.Context, o *options, eng loadgen.Engine, out, stderr 
 			}
 			return loadgen.Probe{Stop: true}
 		}
-		p := loadgen.Probe{Rate: rate, Achieved: res.AchievedRate(), Result: res, GeneratorLimited: generatorLimited(res)}
+		var failed []string
 		for _, th := range o.slos {
 			if v := th.Check(res); !v.Pass {
-				p.Failed = append(p.Failed, fmt.Sprintf("%s failed (%s)", th.Expr, v.Measured))
+				failed = append(failed, fmt.Sprintf("%s failed (%s)", th.Expr, v.Measured))
 			}
 		}
+		p := loadgen.JudgeStep(rate, res, s.Needed, failed)
 		step++
 		verdict := "held"
 		if !p.Held() || p.GeneratorLimited {
 			verdict = "did not hold"
 			// The server may still be working off the queue this step left
 			// (abandoned work keeps a pool busy): let it drain before the
-			// next step, for about as long as this step's requests waited.
-			cool := min(time.Duration(res.Latency.ValueAtQuantile(99))*time.Microsecond, o.stepDuration)
+			// next step, for about as long as this step's requests waited
+			// (a whole step when none completed).
+			cool := o.stepDuration
+			if res.Latency.TotalCount() > 0 {
+				cool = min(time.Duration(res.Latency.ValueAtQuantile(99))*time.Microsecond, o.stepDuration)
+			}
 			select {
 			case <-time.After(cool):
 			case <-ctx.Done():
 			}
 		}
-		fmt.Fprintf(stderr, "gowrk: step %d: %g/s %s (achieved %.1f/s, p99 %s)\n", step, rate, verdict, p.Achieved,
-			report.FormatTimeUs(float64(res.Latency.ValueAtQuantile(99))))
+		fmt.Fprintf(stderr, "gowrk: step %d: %g/s %s (achieved %.1f/s, %d completed, p99 %s)\n", step, rate, verdict, p.Achieved,
+			p.Completed, report.FormatTimeUs(float64(res.Latency.ValueAtQuantile(99))))
 		return p
 	}
-	s.Result = loadgen.SearchMaxRate(run, o.startRate, o.precision, maxSearchSteps)
+	s.Result = loadgen.SearchMaxRate(run, o.startRate, loadgen.JudgeableRate(s.Needed, o.stepDuration), o.precision, maxSearchSteps)
 	if len(s.Result.Steps) == 0 {
 		fmt.Fprintln(stderr, "gowrk: the search was stopped before its first step ended")
 		return exitFailed
@@ -81,15 +90,4 @@ func runSearch(ctx context.Context, o *options, eng loadgen.Engine, out, stderr 
 		return exitFailed
 	}
 	return exitOK
-}
-
-// generatorLimited says a step's shortfall was gowrk's own: it sent short
-// of the schedule while its timer fell behind or its CPU was saturated. A
-// late timer alone (a busy machine) is no shortfall when what was due went
-// out.
-func generatorLimited(r *loadgen.Result) bool {
-	timerP99 := time.Duration(r.TimerLag.ValueAtQuantile(99)) * time.Microsecond
-	due := r.Due()
-	behind := due > 0 && float64(r.Counts.Sent) < loadgen.RateShortfall*float64(due)
-	return behind && (timerP99 > loadgen.TimerLagLimit || r.CPUBusy() > loadgen.CPUSaturated)
 }

@@ -36,6 +36,7 @@ func (r *Result) Add(o *Result) {
 		r.ErrorMessages = addMessage(r.ErrorMessages, m)
 	}
 	r.CPU += o.CPU
+	r.MachineBusy = max(r.MachineBusy, o.MachineBusy) // the busiest machine
 }
 
 // MergeOptions says what Merge may combine.

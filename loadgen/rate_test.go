@@ -71,8 +71,8 @@ func TestStallCorrectedLatency(t *testing.T) {
 		if res.SendLag.Max() < (p - 100*time.Millisecond).Microseconds() {
 			t.Errorf("max send lag %d us, want close to the stall %s", res.SendLag.Max(), p)
 		}
-		if v := res.RateVerdict(); v != "" {
-			t.Errorf("verdict %q for a run that achieved its rate", v)
+		if v, ok := res.RateFinding(); ok {
+			t.Errorf("verdict %+v for a run that achieved its rate", v)
 		}
 	})
 }
@@ -90,8 +90,8 @@ func TestRateTooFewConnections(t *testing.T) {
 		if got := res.RequestsPerSec(); got < 190 || got > 201 {
 			t.Errorf("achieved %.1f/s, want about 200", got)
 		}
-		if v := res.RateVerdict(); !strings.Contains(v, "too few connections") {
-			t.Errorf("verdict %q, want too few connections", v)
+		if v, _ := res.RateFinding(); v.Kind != RateTooFewConnections || v.Need <= v.Have || v.Have != 2 {
+			t.Errorf("verdict %+v, want too few connections", v)
 		}
 	})
 }
@@ -151,8 +151,8 @@ func TestRateTimeoutWait(t *testing.T) {
 		if c.Sent+c.Unsent < 299 || c.Unsent > 1 {
 			t.Errorf("sent %d, unsent %d: want 300 due, all sent", c.Sent, c.Unsent)
 		}
-		if v := res.RateVerdict(); v != "" {
-			t.Errorf("verdict %q, want none: the server kept up", v)
+		if v, ok := res.RateFinding(); ok {
+			t.Errorf("verdict %+v, want none: the server kept up", v)
 		}
 	})
 }
@@ -203,8 +203,8 @@ func TestPortsExhausted(t *testing.T) {
 		if !strings.Contains(res.Aborted, "no ephemeral port") {
 			t.Errorf("aborted %q", res.Aborted)
 		}
-		if h := res.TroubleHint(); !strings.Contains(h, "ephemeral ports") {
-			t.Errorf("hint %q", h)
+		if h, _ := res.troubleFinding(); h.Kind != PortsExhausted || h.Count != 21 {
+			t.Errorf("finding %+v", h)
 		}
 	})
 }

@@ -41,6 +41,11 @@ type Result struct {
 	// CPU is the CPU time (user + system) gowrk's process used during the
 	// run; 0 where it is not measured.
 	CPU time.Duration
+	// MachineBusy is the share of the machine's CPU time (all cores, every
+	// process: gowrk, a server on the same machine, anything else) that was
+	// busy during the run, from 0 to 1; 0 where it is not measured (Linux
+	// only: /proc/stat).
+	MachineBusy float64
 	// Warmup holds the figures of the requests due during Config.Warmup,
 	// left out of every other figure here; nil without a warm-up.
 	Warmup *Result

@@ -72,7 +72,7 @@ func fromJSON(rep *jsonReport) (*loadgen.Result, error) {
 		return nil, err
 	}
 	r := &loadgen.Result{Config: cfg, Interrupted: rep.Interrupted, Aborted: rep.Aborted, Duration: us(rep.DurationUs),
-		CPU: us(rep.CPUUs), BodyBytes: rep.Config.BodyBytes, Conn: rep.Conn, ErrorMessages: rep.ErrorMessages}
+		CPU: us(rep.CPUUs), MachineBusy: rep.MachineCPUBusy, BodyBytes: rep.Config.BodyBytes, Conn: rep.Conn, ErrorMessages: rep.ErrorMessages}
 	if r.ErrorMessages != nil && len(r.ErrorMessages) == 0 {
 		r.ErrorMessages = nil
 	}

@@ -34,6 +34,7 @@ type jsonReport struct {
 	BytesReadPerSec    float64                `json:"bytes_read_per_sec"`
 	BytesWrittenPerSec float64                `json:"bytes_written_per_sec"`
 	CPUUs              int64                  `json:"cpu_us"`
+	MachineCPUBusy     float64                `json:"machine_cpu_busy"`
 	Sent               uint64                 `json:"sent"`
 	InFlightAtStop     uint64                 `json:"in_flight_at_stop"`
 	UnsentAtStop       uint64                 `json:"unsent_at_stop"`
@@ -53,6 +54,7 @@ type jsonReport struct {
 	ThreadReqPerSec    jsonThreadRate         `json:"thread_requests_per_sec"`
 	Rate               *jsonRate              `json:"rate"`
 	Warnings           []string               `json:"warnings"`
+	Findings           []jsonFinding          `json:"findings"`
 	Warmup             *jsonWarmup            `json:"warmup,omitempty"`
 	Steps              []jsonRateStep         `json:"steps,omitempty"`
 	Intervals          []jsonInterval         `json:"intervals,omitempty"`
@@ -248,6 +250,7 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 		BytesReadPerSec:    r.BytesReadPerSec(),
 		BytesWrittenPerSec: r.BytesWrittenPerSec(),
 		CPUUs:              r.CPU.Microseconds(),
+		MachineCPUBusy:     r.MachineBusy,
 		Sent:               c.Sent,
 		InFlightAtStop:     c.InFlight,
 		UnsentAtStop:       c.Unsent,
@@ -260,6 +263,7 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 		ErrorMessages:      r.ErrorMessages,
 		StatusCodes:        map[string]uint64{},
 		Warnings:           []string{},
+		Findings:           findingsOf(r),
 	}
 	if r.Conn.TLSVersion != "" {
 		rep.TLS = &jsonTLS{Version: r.Conn.TLSVersion, CipherSuite: r.Conn.CipherSuite}
@@ -301,7 +305,7 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 	if cfg.Rate > 0 {
 		rep.Rate = &jsonRate{
 			Target: cfg.Rate, Achieved: r.AchievedRate(), Answered: r.RequestsPerSec(), Due: r.Due(), MaxSendLagUs: r.SendLag.Max(),
-			TimerLagP50Us: r.TimerLag.ValueAtQuantile(50), TimerLagP99Us: r.TimerLag.ValueAtQuantile(99), Verdict: r.RateVerdict(),
+			TimerLagP50Us: r.TimerLag.ValueAtQuantile(50), TimerLagP99Us: r.TimerLag.ValueAtQuantile(99), Verdict: RateVerdict(r),
 		}
 	}
 	rep.Warnings = append(rep.Warnings, Warnings(r)...)

@@ -95,14 +95,5 @@ func (r RedactWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Warnings are r's warnings as every report prints them: redacted.
-func Warnings(r *loadgen.Result) []string {
-	ws := r.Warnings()
-	for i, w := range ws {
-		ws[i] = RedactText(w)
-	}
-	return ws
-}
-
 // aborted is why r stopped early, redacted (it may hold a script's error).
 func aborted(r *loadgen.Result) string { return RedactText(r.Aborted) }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +20,12 @@ type Search struct {
 	Precision    float64
 	StepDuration time.Duration
 	Settle       time.Duration
-	Result       loadgen.SearchResult
+	// Quantile is the highest quantile the SLOs judge (0.99 for p99; 0
+	// for none), Needed the completions a step needs to judge it
+	// (loadgen.CompletionsToJudge).
+	Quantile float64
+	Needed   uint64
+	Result   loadgen.SearchResult
 }
 
 // Answer is the search's conclusion in one sentence.
@@ -32,12 +38,38 @@ func (s *Search) Answer() string {
 	}
 	switch {
 	case r.LowerBound:
-		last := r.Steps[len(r.Steps)-1]
-		return fmt.Sprintf("sustains at least %s requests/s with %s; at %s/s gowrk itself was the bottleneck (its own timer or CPU), so this is a lower bound: run gowrk with more -t, on more cores or more machines", rateText(r.Max), slos, rateText(last.Rate))
+		last := &r.Steps[len(r.Steps)-1]
+		measured := fmt.Sprintf("at %s/s the step measured gowrk, not the server: %s", rateText(last.Rate), RateVerdict(last.Result))
+		if r.Max == 0 {
+			return "no answer: " + measured
+		}
+		return fmt.Sprintf("sustains at least %s requests/s with %s (a lower bound); %s", rateText(r.Max), slos, measured)
+	case r.TooShort:
+		return fmt.Sprintf("no rate held %s down to %s requests/s%s; %s", slos, rateText(r.Steps[len(r.Steps)-1].Rate), why, s.tooShort())
 	case r.Max == 0:
 		return fmt.Sprintf("no rate held %s, down to %s requests/s%s", slos, rateText(r.Steps[len(r.Steps)-1].Rate), why)
 	}
 	return fmt.Sprintf("sustains %s requests/s with %s%s", rateText(r.Max), slos, why)
+}
+
+// tooShort says what to raise when the steps are too short to judge the
+// SLOs at the rates the server can carry.
+func (s *Search) tooShort() string {
+	best := 0.0
+	for i := range s.Result.Steps {
+		best = max(best, s.Result.Steps[i].Answered)
+	}
+	judged := "its SLOs"
+	if s.Quantile > 0 && s.Quantile < 1 {
+		judged = fmt.Sprintf("p%s", strconv.FormatFloat(100*s.Quantile, 'f', -1, 64))
+	}
+	what := fmt.Sprintf("steps of %s are too short: below %s/s a step holds fewer than the %d completions that judging %s needs",
+		formatRunFor(s.StepDuration), rateText(s.Result.Floor), s.Needed, judged)
+	if best <= 0 {
+		return what + ", and no step completed a request: check the target"
+	}
+	need := time.Duration(math.Ceil(loadgen.StepMargin*float64(s.Needed)/best)) * time.Second
+	return fmt.Sprintf("%s; the server answered at most %.1f/s: raise --step-duration to at least %s, or judge a lower percentile", what, best, durText(need))
 }
 
 func (s *Search) step(rate float64) *loadgen.Probe {
@@ -61,8 +93,14 @@ func sloList(ts []Threshold) string {
 func failReason(p *loadgen.Probe) string {
 	var parts []string
 	parts = append(parts, p.Failed...)
+	if p.Completed < p.Needed {
+		parts = append(parts, fmt.Sprintf("completed only %d of the %d needed to judge it", p.Completed, p.Needed))
+	}
 	if p.Achieved < loadgen.AchievedShare*p.Rate {
-		parts = append(parts, fmt.Sprintf("only %.1f/s achieved", p.Achieved))
+		parts = append(parts, fmt.Sprintf("the server took only %.1f/s", p.Achieved))
+	}
+	if p.QueueGrew {
+		parts = append(parts, fmt.Sprintf("the server's queue grew (it answered %.1f/s)", p.Answered))
 	}
 	if len(parts) == 0 {
 		return "held"
@@ -77,6 +115,7 @@ func SearchText(w io.Writer, s *Search) error {
 	cfg := &s.Config
 	fmt.Fprintf(w, "Capacity search @ %s\n  %d threads and %d connections, steps of %s after %s settling, precision %.3g%%\n  SLOs: %s\n",
 		RedactURL(cfg.Target.URL), cfg.Threads, cfg.Connections, formatRunFor(s.StepDuration), formatRunFor(s.Settle), 100*s.Precision, sloList(s.SLOs))
+	fmt.Fprintf(w, "  a step holds when it completes at least %d requests, achieves 99%% of its target and its SLOs hold\n", s.Needed)
 	fmt.Fprintf(w, "  %10s %10s %10s %10s %10s %8s  %s\n", "target/s", "achieved/s", "p50", "p99", "p99.9", "errors", "result")
 	for i := range s.Result.Steps {
 		p := &s.Result.Steps[i]
@@ -85,8 +124,8 @@ func SearchText(w io.Writer, s *Search) error {
 		if !p.Held() {
 			res = "failed: " + failReason(p)
 		}
-		if p.GeneratorLimited {
-			res = "gowrk was the bottleneck"
+		if f, ok := r.RateFinding(); ok && p.GeneratorLimited {
+			res = "measured gowrk, not the server (" + f.Kind.String() + ")"
 		}
 		fmt.Fprintf(w, "  %10s %10.1f %10s %10s %10s %8d  %s\n", rateText(p.Rate), p.Achieved,
 			formatTimeUs(float64(r.Latency.ValueAtQuantile(50))), formatTimeUs(float64(r.Latency.ValueAtQuantile(99))),
@@ -102,6 +141,9 @@ type jsonStep struct {
 	Answered         float64    `json:"answered"`
 	Latency          jsonIvDist `json:"latency"`
 	Errors           jsonErrors `json:"errors"`
+	Completed        uint64     `json:"completed"`
+	Needed           uint64     `json:"completions_needed"`
+	QueueGrew        bool       `json:"queue_grew"`
 	Held             bool       `json:"held"`
 	Failed           []string   `json:"failed"`
 	GeneratorLimited bool       `json:"generator_limited"`
@@ -122,6 +164,8 @@ type jsonSearch struct {
 	MaxRate       float64    `json:"max_rate"`
 	FirstFail     float64    `json:"first_fail_rate"`
 	LowerBound    bool       `json:"lower_bound"`
+	TooShort      bool       `json:"steps_too_short"`
+	FloorRate     float64    `json:"floor_rate"`
 	Answer        string     `json:"answer"`
 }
 
@@ -131,7 +175,7 @@ func SearchJSON(w io.Writer, s *Search, version string) error {
 	j := jsonSearch{SchemaVersion: SchemaVersion, Tool: "gowrk", Version: version, URL: RedactURL(cfg.Target.URL),
 		Threads: cfg.Threads, Connections: cfg.Connections, StepUs: s.StepDuration.Microseconds(), SettleUs: s.Settle.Microseconds(),
 		Precision: s.Precision, SLOs: []string{}, Steps: []jsonStep{}, MaxRate: s.Result.Max, FirstFail: s.Result.FirstFail,
-		LowerBound: s.Result.LowerBound, Answer: s.Answer()}
+		LowerBound: s.Result.LowerBound, TooShort: s.Result.TooShort, FloorRate: s.Result.Floor, Answer: s.Answer()}
 	for _, t := range s.SLOs {
 		j.SLOs = append(j.SLOs, t.Expr)
 	}
@@ -143,7 +187,7 @@ func SearchJSON(w io.Writer, s *Search, version string) error {
 		}
 		j.Steps = append(j.Steps, jsonStep{Target: p.Rate, Achieved: p.Achieved, Answered: p.Result.RequestsPerSec(),
 			Latency: ivDist(p.Result.Latency, []float64{50, 90, 99, 99.9}), Errors: errorsOf(&p.Result.Counts),
-			Held: p.Held(), Failed: failed, GeneratorLimited: p.GeneratorLimited})
+			Completed: p.Completed, Needed: p.Needed, QueueGrew: p.QueueGrew, Held: p.Held(), Failed: failed, GeneratorLimited: p.GeneratorLimited})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

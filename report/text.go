@@ -48,9 +48,11 @@ func Text(w io.Writer, r *loadgen.Result, o Options) error {
 			formatBinary(float64(c.BytesRead)), formatBinary(float64(c.HeaderBytesRead)), formatBinary(float64(c.DataBytesRead)),
 			formatBinary(float64(c.BytesWritten)), formatBinary(float64(c.HeaderBytesWritten)), formatBinary(float64(c.DataBytesWritten)))
 	}
-	// wrk's line; timeout is wrk's too: every request that passed --timeout.
-	if c.Connect+c.Ports+c.Read+c.Write+c.TimedOut() > 0 {
-		fmt.Fprintf(b, "  Socket errors: connect %d, read %d, write %d, timeout %d", c.Connect, c.Read, c.Write, c.TimedOut())
+	// wrk's line, counting what wrk counts: timeout is the requests that
+	// passed --timeout and were answered late or abandoned during the run;
+	// those still waiting at the stop are on gowrk's own Timeouts line.
+	if wrkTimeouts := c.Late + c.Timeout; c.Connect+c.Ports+c.Read+c.Write+wrkTimeouts > 0 {
+		fmt.Fprintf(b, "  Socket errors: connect %d, read %d, write %d, timeout %d", c.Connect, c.Read, c.Write, wrkTimeouts)
 		if c.Ports > 0 {
 			fmt.Fprintf(b, ", ports %d", c.Ports)
 		}
@@ -212,9 +214,9 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 		stepTable(b, r)
 	}
 	if r.Config.Rate > 0 {
-		fmt.Fprintf(b, "Rate: target %s/s, achieved %.2f/s (answered %.2f/s, the rest in flight at the stop), sent %d of %d due, max send lag %s, gowrk CPU %.0f%% of %d threads\n",
+		fmt.Fprintf(b, "Rate: target %s/s, achieved %.2f/s (answered %.2f/s, the rest in flight at the stop), sent %d of %d due, max send lag %s, gowrk CPU %.0f%% of %d threads%s\n",
 			strconv.FormatFloat(r.Config.Rate, 'f', -1, 64), r.AchievedRate(), r.RequestsPerSec(), c.Sent, r.Due(),
-			formatTimeUs(float64(r.SendLag.Max())), 100*r.CPUBusy(), r.Config.Threads)
+			formatTimeUs(float64(r.SendLag.Max())), 100*r.CPUBusy(), r.Config.Threads, machineText(r.MachineBusy))
 		if r.TimerLag.TotalCount() > 0 {
 			fmt.Fprintf(b, "Timer lateness: p50 %s, p99 %s (gowrk's own wake-up delay for idle connections; part of the latency above)\n",
 				formatTimeUs(float64(r.TimerLag.ValueAtQuantile(50))), formatTimeUs(float64(r.TimerLag.ValueAtQuantile(99))))

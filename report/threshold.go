@@ -99,8 +99,25 @@ func ParseThreshold(expr string) (Threshold, error) {
 	return t, nil
 }
 
-// Check measures the threshold's metric on r and compares it.
+// Quantile is the share of requests the threshold's metric sits above:
+// 0.99 for p99, 1 for max, 0 for a mean, a count, a share or a rate.
+func (t Threshold) Quantile() float64 {
+	switch {
+	case t.metric == "max":
+		return 1
+	case t.kind == 'l' && t.pct > 0:
+		return t.pct / 100
+	}
+	return 0
+}
+
+// Check measures the threshold's metric on r and compares it. A latency
+// threshold over no completed request never passes: an empty histogram
+// measures nothing, not 0.
 func (t Threshold) Check(r *loadgen.Result) ThresholdResult {
+	if t.kind == 'l' && r.Latency.TotalCount() == 0 {
+		return ThresholdResult{Expr: t.Expr, Measured: t.metric + " unmeasured (no request completed)"}
+	}
 	v, shown := t.measure(r)
 	pass := false
 	switch t.op {

@@ -1,11 +1,9 @@
 package h1_test
 
 import (
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/gowrk/gowrk/loadgen"
 	"github.com/gowrk/gowrk/loadgen/testserver"
 )
 
@@ -83,13 +81,12 @@ func testRateAccuracy(t *testing.T) {
 		res := runLoad(t, cfg)
 		s.Close()
 		testserver.CheckRate(t, res, uint64(rate*cfg.Duration.Seconds()), s.Requests.Load(), offCPU)
-		// No verdict may claim a shortfall that did not happen. A verdict
-		// that gowrk's own timer ran late is allowed: on a shared 2-core
-		// machine it can be true, and TestVerdictsAndHints covers its
-		// logic deterministically.
-		c := res.Counts
-		if v := res.RateVerdict(); strings.Contains(v, "not sent") && float64(c.Sent) >= loadgen.RateShortfall*float64(res.Due()) {
-			t.Errorf("-R %v: verdict %q, but %d of %d due were sent", rate, v, c.Sent, res.Due())
+		// No verdict may claim a shortfall of the server's. A verdict that
+		// gowrk's own timer ran late, or its machine was busy, is allowed:
+		// on a shared 2-core machine it can be true, and
+		// TestVerdictsAndHints covers its logic deterministically.
+		if v, ok := res.RateFinding(); ok && !v.Kind.Generator() {
+			t.Errorf("-R %v: verdict %+v", rate, v)
 		}
 	}
 }

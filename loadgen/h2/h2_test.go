@@ -234,8 +234,8 @@ func TestMaxConcurrentStreams(t *testing.T) {
 	if res.Counts.Completed != 200 || res.Counts.Errors() != 0 {
 		t.Errorf("counts %+v, messages %v", res.Counts, res.ErrorMessages)
 	}
-	if res.Conn.MaxStreams != 2 || !strings.Contains(res.StreamsHint(), "allows 2 concurrent streams") {
-		t.Errorf("max streams %d, hint %q", res.Conn.MaxStreams, res.StreamsHint())
+	if f := res.Findings(); res.Conn.MaxStreams != 2 || len(f) == 0 || f[0].Kind != loadgen.StreamsLimited || f[0].Limit != 2 {
+		t.Errorf("max streams %d, findings %+v", res.Conn.MaxStreams, f)
 	}
 }
 

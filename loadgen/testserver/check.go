@@ -1,6 +1,7 @@
 package testserver
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -83,7 +84,11 @@ func CheckRate(t testing.TB, r *loadgen.Result, want uint64, served int64, offCP
 		return
 	}
 	behind := time.Duration(float64(want-c.Sent) / r.Config.Rate * float64(time.Second))
-	v := r.RateVerdict()
+	f, ok := r.RateFinding()
+	v := ""
+	if ok {
+		v = fmt.Sprint(f.Kind)
+	}
 	if v == "" || (waited >= 0 && waited < behind/2) {
 		t.Errorf("-R %v: sent %d of %d due (%s behind) with the process waiting %s for a CPU; verdict %q",
 			r.Config.Rate, c.Sent, want, behind, waited, v)

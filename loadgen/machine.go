@@ -1,0 +1,14 @@
+package loadgen
+
+// ticks are the machine's CPU time counters (all cores), in clock ticks:
+// busy and total; zero where they are not measured.
+type ticks struct{ busy, total uint64 }
+
+// busySince is the share of the CPU time between t0 and t that was busy,
+// from 0 to 1; 0 when either was not measured.
+func (t ticks) busySince(t0 ticks) float64 {
+	if t0.total == 0 || t.total <= t0.total || t.busy < t0.busy {
+		return 0
+	}
+	return min(1, float64(t.busy-t0.busy)/float64(t.total-t0.total))
+}

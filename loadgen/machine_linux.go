@@ -1,0 +1,36 @@
+//go:build linux
+
+package loadgen
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+)
+
+// machineTicks reads the machine's CPU counters from /proc/stat's first
+// line: user nice system idle iowait irq softirq steal (guest time is
+// already in user). Idle and iowait are idle; the rest busy.
+func machineTicks() ticks {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return ticks{}
+	}
+	line, _, _ := bytes.Cut(b, []byte{'\n'})
+	f := bytes.Fields(line)
+	if len(f) < 5 || string(f[0]) != "cpu" {
+		return ticks{}
+	}
+	var t ticks
+	for i, v := range f[1:min(len(f), 9)] {
+		n, err := strconv.ParseUint(string(v), 10, 64)
+		if err != nil {
+			return ticks{}
+		}
+		t.total += n
+		if i != 3 && i != 4 { // idle, iowait
+			t.busy += n
+		}
+	}
+	return t
+}
