@@ -1,7 +1,6 @@
 package h1_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -90,11 +89,7 @@ func TestEnginesAgree(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				res, err := loadgen.Run(context.Background(), cfg, eng)
-				if err != nil {
-					t.Fatal(err)
-				}
-				testserver.CheckAccounting(t, res)
+				res := runEngine(t, eng, cfg)
 				got = append(got, outcome(res))
 				checkHostile(t, e.name, tc, res)
 			}

@@ -67,7 +67,12 @@ func engineFor(t *testing.T, cfg loadgen.Config) loadgen.Engine {
 
 func runLoad(t *testing.T, cfg loadgen.Config) *loadgen.Result {
 	t.Helper()
-	eng := engineFor(t, cfg)
+	return runEngine(t, engineFor(t, cfg), cfg)
+}
+
+// runEngine runs cfg on eng and checks the run's accounting.
+func runEngine(t *testing.T, eng loadgen.Engine, cfg loadgen.Config) *loadgen.Result {
+	t.Helper()
 	res, err := loadgen.Run(context.Background(), cfg, eng)
 	if err != nil {
 		t.Fatal(err)
