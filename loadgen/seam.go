@@ -114,11 +114,12 @@ func (s *Slot) Stale(due, send, now time.Duration) {
 }
 
 // RefusedFresh records a request taken on a brand-new connection that
-// the server refused before it could have processed anything (a TLS alert
-// that refuses the client's certificate, seen on the first read under TLS
-// 1.3; a new HTTP/2 connection refusing every stream): the request was not
-// sent; the connection's failure is a connect error, as it is when the
-// same refusal comes during the handshake. A *FatalError stops the run.
+// the server refused before it could have read it: the engine classed the
+// request's failure as ClassConnect (a TLS alert refusing the client's
+// certificate, which under TLS 1.3 comes on the first read; a new HTTP/2
+// connection refusing every stream). The request was not sent; the
+// connection's failure is a connect error, as it is when the same refusal
+// comes during the handshake. A *FatalError stops the run.
 func (s *Slot) RefusedFresh(err error) {
 	s.Untake(1, false)
 	s.NotSentFresh(err)

@@ -205,15 +205,14 @@ func (w *worker) failed(err error, due, send, done time.Duration, ownDeadline bo
 		s.Stale(due, send, done)
 		return true
 	}
-	var fatal *FatalError
-	if fresh && errors.As(err, &fatal) {
-		s.RefusedFresh(err)
-		return false
-	}
 	class := ClassRead
 	var ce *ClassError
 	if errors.As(err, &ce) {
 		class = ce.Class
+	}
+	if class == ClassConnect && fresh {
+		s.RefusedFresh(err)
+		return !w.th.Aborted()
 	}
 	if w.stop.Load() || (class == ClassTimeout && !ownDeadline) {
 		s.InFlight(due, send, done)

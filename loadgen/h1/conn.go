@@ -145,14 +145,15 @@ func (c *Conn) complete(status int, close bool) {
 // readFailed classifies a read that ended before the response did: a
 // keep-alive connection closed while idle (not one byte of the response
 // came) is stale; a TLS server refusing the client's certificate, which
-// under TLS 1.3 says so on the first read, is fatal.
+// under TLS 1.3 says so on the first read, is fatal, and a connect error:
+// the connection was never established, and the request never read.
 func (c *Conn) readFailed(err error) error {
 	if !c.ps.started && closedByPeer(err) && c.used > 0 {
 		return loadgen.ErrStale
 	}
 	if c.tls != nil && c.used == 0 {
 		if fatal := netdial.ClientCertRefused(err, c.tlsCfg); fatal != nil {
-			return &loadgen.ClassError{Class: loadgen.ClassRead, Err: fatal}
+			return &loadgen.ClassError{Class: loadgen.ClassConnect, Err: fatal}
 		}
 	}
 	return classify(loadgen.ClassRead, err)
