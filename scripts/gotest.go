@@ -86,7 +86,9 @@ func follow(r io.Reader, w io.Writer) []skip {
 		case e.Action == "build-output":
 			fmt.Fprint(w, e.Output)
 		case e.Test == "" && e.Action == "output":
-			fmt.Fprint(w, e.Output)
+			if e.Output != "PASS\n" { // -json runs the binary verbose; plain go test shows only "ok"
+				fmt.Fprint(w, e.Output)
+			}
 		case e.Test == "" && e.Action == "fail":
 			for k, lines := range held { // tests that never ended: print what they said
 				if strings.HasPrefix(k, e.Package+"\x00") {
