@@ -86,7 +86,9 @@ func follow(r io.Reader, w io.Writer) []skip {
 		case e.Action == "build-output":
 			fmt.Fprint(w, e.Output)
 		case e.Test == "" && e.Action == "output":
-			fmt.Fprint(w, e.Output)
+			if e.Output != "PASS\n" { // -json runs the binary verbose; plain go test shows only "ok"
+				fmt.Fprint(w, e.Output)
+			}
 		case e.Test == "" && e.Action == "fail":
 			for k, lines := range held { // tests that never ended: print what they said
 				if strings.HasPrefix(k, e.Package+"\x00") {
@@ -101,6 +103,7 @@ func follow(r io.Reader, w io.Writer) []skip {
 		case e.Action == "fail":
 			fmt.Fprint(w, strings.Join(held[key], ""))
 			delete(held, key)
+		case e.Action == "skip" && e.Test == "": // a package with no tests: "?" above says so
 		case e.Action == "skip":
 			skips = append(skips, skip{e.Test, skipReason(held[key])})
 			delete(held, key)
