@@ -132,7 +132,12 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 		st.Start, st.Duration = st.Start.Truncate(time.Microsecond), st.Duration.Truncate(time.Microsecond)
 	}
 	res.Config = cfg
+	// A run stopped during its warm-up (every dial refused) measured
+	// nothing: its window is empty, never negative.
 	measured := start.Add(cfg.Warmup)
+	if done.Before(measured) {
+		measured = done
+	}
 	res.Start, res.End = measured, done
 	res.Duration = done.Sub(measured)
 	if cfg.Warmup > 0 {
@@ -142,7 +147,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 		}
 		res.Warmup = merge(warm)
 		res.Warmup.Config = cfg
-		res.Warmup.Start, res.Warmup.End, res.Warmup.Duration = start, measured, cfg.Warmup
+		res.Warmup.Start, res.Warmup.End, res.Warmup.Duration = start, measured, measured.Sub(start)
 	}
 	res.Interrupted = interrupted
 	res.Aborted = aborted

@@ -176,3 +176,19 @@ func TestSeamTimerLateness(t *testing.T) {
 		}
 	})
 }
+
+// TestSeamStoppedInWarmup: a run stopped during its warm-up (every dial
+// refused) has an empty measured window, never a negative one.
+func TestSeamStoppedInWarmup(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := fakeConfig()
+		cfg.Warmup = time.Second
+		res, err := Run(context.Background(), cfg, refusingEngine{err: errors.New("connection refused")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Aborted == "" || res.Duration != 0 || res.Warmup == nil || res.Warmup.Duration < 0 {
+			t.Errorf("aborted %q, duration %s, warm-up %+v", res.Aborted, res.Duration, res.Warmup)
+		}
+	})
+}
