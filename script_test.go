@@ -214,14 +214,18 @@ func TestScriptWatchdog(t *testing.T) {
 		name, src string
 		code      int
 		want      string
+		flags     []string
 	}{
-		{"request", "function request() " + spin + " end", 1, "request() did not return within 1s of the run's end; the run was stopped"},
-		{"response", "function response(s, h, b) " + spin + " end", 1, "response() did not return within 1s of the run's end"},
-		{"delay", "function delay() " + spin + " end", 1, "delay() did not return within 1s of the run's end"},
-		{"top level", spin, 2, "the file's top level did not return within 1.2s (the run's length and 1s); it was stopped"},
-		{"init", "function init(args) " + spin + " end", 2, "init() did not return within 1.2s"},
-		{"setup", "function setup(thread) " + spin + " end\nfunction request() return wrk.format() end", 2, "setup() did not return within 1.2s"},
-		{"done", "function done(s, l, r) " + spin + " end", 1, "done() did not return within 1.2s"},
+		{"request", "function request() " + spin + " end", 1, "request() did not return within 1s of the run's end; the run was stopped", nil},
+		{"request goroutine", "function request() " + spin + " end", 1, "request() did not return within 1s of the run's end", []string{"--engine", "goroutine", "-c2"}},
+		{"request h2c", "function request() " + spin + " end", 1, "request() did not return within 1s of the run's end", []string{"--h2c"}},
+		{"response h2c streams", "function response(s, h, b) " + spin + " end", 1, "response() did not return within 1s of the run's end", []string{"--h2c", "--streams", "4"}},
+		{"response", "function response(s, h, b) " + spin + " end", 1, "response() did not return within 1s of the run's end", nil},
+		{"delay", "function delay() " + spin + " end", 1, "delay() did not return within 1s of the run's end", nil},
+		{"top level", spin, 2, "the file's top level did not return within 1.2s (the run's length and 1s); it was stopped", nil},
+		{"init", "function init(args) " + spin + " end", 2, "init() did not return within 1.2s", nil},
+		{"setup", "function setup(thread) " + spin + " end\nfunction request() return wrk.format() end", 2, "setup() did not return within 1.2s", nil},
+		{"done", "function done(s, l, r) " + spin + " end", 1, "done() did not return within 1.2s", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			type result struct {
@@ -229,7 +233,7 @@ func TestScriptWatchdog(t *testing.T) {
 				out, errs string
 			}
 			ch := make(chan result, 1)
-			args := []string{"-t1", "-c1", "-d", "200ms", "-s", writeScript(t, tc.src), url}
+			args := append([]string{"-t1", "-c1", "-d", "200ms", "-s", writeScript(t, tc.src), url}, tc.flags...)
 			go func() {
 				code, out, errs := gowrk(t, args...)
 				ch <- result{code, out, errs}
@@ -240,7 +244,7 @@ func TestScriptWatchdog(t *testing.T) {
 			case <-time.After(2*(200*time.Millisecond+luascript.Grace) + 10*time.Second): // (a hang check only)
 				t.Fatalf("gowrk %v did not end", args)
 			}
-			if r.code != tc.code || strings.Count(r.errs, tc.want) != 1 || strings.Count(r.errs, "did not return") != 1 || strings.Contains(r.errs, "goroutine") {
+			if r.code != tc.code || strings.Count(r.errs, tc.want) != 1 || strings.Count(r.errs, "did not return") != 1 || strings.Contains(r.errs, "goroutine ") {
 				t.Errorf("exit %d, stderr %q; want exit %d and one line with %q", r.code, r.errs, tc.code, tc.want)
 			}
 			if !strings.Contains(r.errs, "script.lua:1: ") {
