@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
@@ -188,7 +189,7 @@ func flagUsages(fs *pflag.FlagSet) string {
 
 // parseArgs turns the command line into options. Every error names the
 // flag or value at fault and what is allowed.
-func parseArgs(args []string) (*options, error) {
+func parseArgs(ctx context.Context, args []string) (*options, error) {
 	o := &options{}
 	p := &parsed{}
 	fs := newFlagSet(o, p)
@@ -277,7 +278,7 @@ func parseArgs(args []string) (*options, error) {
 		return nil, err
 	}
 	if p.script != "" {
-		if err := scriptOptions(o, p); err != nil {
+		if err := scriptOptions(ctx, o, p); err != nil {
 			return nil, err
 		}
 	}

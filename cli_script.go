@@ -1,18 +1,22 @@
 package main
 
 import (
+	"context"
 	"net/url"
 
+	"github.com/gowrk/gowrk/loadgen"
 	"github.com/gowrk/gowrk/luascript"
 )
 
 // scriptOptions loads -s's script before any load: a syntax error or an
-// error in init is one line (file, line, message) and exit 2. The request
+// error in init is one line (file, line, message) and exit 2, and so is a
+// top level or init that the watchdog stopped (after the run's length and
+// luascript.Grace, or at once when ctx ends: gowrk was interrupted). The request
 // it describes replaces the command line's method, path and query,
 // headers and body, and is built once like any other.
-func scriptOptions(o *options, p *parsed) error {
+func scriptOptions(ctx context.Context, o *options, p *parsed) error {
 	t := &o.cfg.Target
-	s, req, err := luascript.Load(p.script, p.scriptArgs, *t)
+	s, req, err := luascript.Load(ctx, p.script, p.scriptArgs, *t, o.cfg.Warmup+o.cfg.Duration)
 	if err != nil {
 		return err
 	}
@@ -53,4 +57,15 @@ func scriptThreads(o *options, p *parsed) error {
 	}
 	o.cfg.Hooks = hooks
 	return nil
+}
+
+// runScripted is loadgen.Run with the script's watchdog armed over its
+// hooks: one that has not returned luascript.Grace after the run's end (or
+// after ctx ends: gowrk was interrupted) is stopped, which stops the run
+// as any script error does (the report, one line, exit 1).
+func runScripted(ctx context.Context, o *options, cfg loadgen.Config, eng loadgen.Engine) (*loadgen.Result, error) {
+	if o.script != nil && cfg.Hooks != nil {
+		defer o.script.WatchRun(ctx, cfg.Warmup+cfg.Duration)()
+	}
+	return loadgen.Run(ctx, cfg, eng)
 }

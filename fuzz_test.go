@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"math"
 	"strconv"
 	"strings"
@@ -101,7 +102,7 @@ func FuzzArgs(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		o, err := parseArgs(strings.Fields(s))
+		o, err := parseArgs(context.Background(), strings.Fields(s))
 		if err != nil || o.version {
 			return
 		}

@@ -51,7 +51,10 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
 	}
+	// The first SIGINT or SIGTERM ends the run with its report; a second
+	// ends gowrk at once, as if it had not been caught.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(ctx, stop)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -80,7 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "merge" {
 		return runMerge(args[1:], stdout, stderr)
 	}
-	opts, err := parseArgs(args)
+	opts, err := parseArgs(ctx, args)
 	if errors.Is(err, errHelp) {
 		fmt.Fprint(stdout, usage())
 		return exitOK
@@ -134,7 +137,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitBadInput
 	}
 	prev := runtime.GOMAXPROCS(opts.cfg.Threads)
-	res, err := loadgen.Run(ctx, opts.cfg, eng)
+	res, err := runScripted(ctx, opts, opts.cfg, eng)
 	runtime.GOMAXPROCS(prev)
 	werr := watch.finish()
 	if err != nil {

@@ -33,7 +33,7 @@ func runSearch(ctx context.Context, o *options, eng loadgen.Engine, out, stderr 
 		cfg := o.cfg
 		cfg.Rate, cfg.Warmup, cfg.Duration, cfg.Requests = rate, o.settle, o.stepDuration, 0
 		cfg.Interval, cfg.Observe = 0, nil
-		res, err := loadgen.Run(ctx, cfg, eng)
+		res, err := runScripted(ctx, o, cfg, eng)
 		if err != nil || res.Interrupted {
 			if err != nil {
 				fmt.Fprintf(stderr, "gowrk: %v\n", err)

@@ -3,11 +3,17 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gowrk/gowrk/luascript"
 )
 
 // The tests of wrk's per-request hooks (request, response, delay, setup,
@@ -273,5 +279,69 @@ end
 	// Under HTTP/2 the thread's other streams may still be in flight.
 	if got := uint64(len(rec.all())); rep.Requests < 100 || got != rep.Requests+rep.InFlight || rep.Requests+rep.InFlight > 100+6 {
 		t.Fatalf("gowrk completed %d (in flight %d), the server received %d; want 100: 50 per thread", rep.Requests, rep.InFlight, got)
+	}
+}
+
+// TestScriptSignal: SIGINT ends a run whose request() never returns, with
+// its report (the watchdog stops the hook luascript.Grace after the signal)
+// and exit 1; SIGINT during a top level that never returns stops it at
+// once with one line and exit 2, as any script error before the run. The
+// process runs apart, for a real signal.
+func TestScriptSignal(t *testing.T) {
+	bin, err := gowrkBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// spin says it spins (a marker file), then spins.
+	marker := filepath.Join(t.TempDir(), "spinning")
+	spin := fmt.Sprintf("local f = io.open(%q, 'w') f:close() while true do end", marker)
+	for _, tc := range []struct {
+		name, src string
+		code      int
+		want      string
+	}{
+		{"request", "n = 0\nfunction request()\n  n = n + 1\n  if n > 1 then " + spin + " end\n  return wrk.format()\nend", 1,
+			"script.lua:4: request() did not return within 1s of gowrk's interruption; the run was stopped"},
+		{"top level", spin, 2, "script.lua:1: the file's top level had not returned when gowrk was interrupted; it was stopped"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, url := startRecorder(t)
+			cmd := exec.Command(bin, "-t1", "-c1", "-d", "60s", "-s", writeScript(t, tc.src), url)
+			var out, errs bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errs
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			os.Remove(marker)
+			for i := 0; ; i++ {
+				if _, err := os.Stat(marker); err == nil {
+					break
+				}
+				if i == 3000 {
+					cmd.Process.Kill()
+					t.Fatalf("the script never got going: %s", errs.String())
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			cmd.Process.Signal(os.Interrupt)
+			select {
+			case <-exited:
+			case <-time.After(luascript.Grace + 20*time.Second): // (a hang check only)
+				cmd.Process.Kill()
+				t.Fatalf("SIGINT did not end gowrk: %s", errs.String())
+			}
+			code := cmd.ProcessState.ExitCode()
+			if code != tc.code || strings.Count(errs.String(), tc.want) != 1 || strings.Count(errs.String(), "did not return")+strings.Count(errs.String(), "had not returned") != 1 {
+				t.Errorf("exit %d, stderr %q; want exit %d and one line with %q", code, errs.String(), tc.code, tc.want)
+			}
+			if tc.code == 1 && !strings.Contains(out.String(), "1 requests in") {
+				t.Errorf("no report of the one request sent: %q", out.String())
+			}
+			if tc.code == 2 && (out.Len() != 0 || strings.Count(errs.String(), "\n") != 1) {
+				t.Errorf("stdout %q, stderr %q; want no report and one line", out.String(), errs.String())
+			}
+		})
 	}
 }

@@ -11,6 +11,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/gowrk/gowrk/luascript"
 )
 
 // recorder is an HTTP/1.1 and h2c server that keeps what it received.
@@ -195,5 +198,64 @@ func TestScriptErrors(t *testing.T) {
 	}
 	if code, _, errs := gowrk(t, url, "--", "x"); code != 2 || !strings.Contains(errs, "there is no --script") {
 		t.Errorf("arguments after -- without -s: exit %d, %q", code, errs)
+	}
+}
+
+// TestScriptWatchdog: a script function that never returns is stopped by
+// the watchdog (luascript.Grace after the run's end, or after the run's
+// length for one called outside the run) with one line naming it, and the
+// exit code of a script error there: 2 before the run (no report), 1
+// during and after it (the report first). The bound below only catches a
+// hang; it is no timing assertion.
+func TestScriptWatchdog(t *testing.T) {
+	_, url := startRecorder(t)
+	const spin = "while true do end"
+	for _, tc := range []struct {
+		name, src string
+		code      int
+		want      string
+		flags     []string
+	}{
+		{"request", "function request() " + spin + " end", 1, "request() did not return within 1s of the run's end; the run was stopped", nil},
+		{"request goroutine", "function request() " + spin + " end", 1, "request() did not return within 1s of the run's end", []string{"--engine", "goroutine", "-c2"}},
+		{"request h2c", "function request() " + spin + " end", 1, "request() did not return within 1s of the run's end", []string{"--h2c"}},
+		{"response h2c streams", "function response(s, h, b) " + spin + " end", 1, "response() did not return within 1s of the run's end", []string{"--h2c", "--streams", "4"}},
+		{"response", "function response(s, h, b) " + spin + " end", 1, "response() did not return within 1s of the run's end", nil},
+		{"delay", "function delay() " + spin + " end", 1, "delay() did not return within 1s of the run's end", nil},
+		{"top level", spin, 2, "the file's top level did not return within 1.2s (the run's length and 1s); it was stopped", nil},
+		{"init", "function init(args) " + spin + " end", 2, "init() did not return within 1.2s", nil},
+		{"setup", "function setup(thread) " + spin + " end\nfunction request() return wrk.format() end", 2, "setup() did not return within 1.2s", nil},
+		{"done", "function done(s, l, r) " + spin + " end", 1, "done() did not return within 1.2s", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			type result struct {
+				code      int
+				out, errs string
+			}
+			ch := make(chan result, 1)
+			args := append([]string{"-t1", "-c1", "-d", "200ms", "-s", writeScript(t, tc.src), url}, tc.flags...)
+			go func() {
+				code, out, errs := gowrk(t, args...)
+				ch <- result{code, out, errs}
+			}()
+			var r result
+			select {
+			case r = <-ch:
+			case <-time.After(2*(200*time.Millisecond+luascript.Grace) + 10*time.Second): // (a hang check only)
+				t.Fatalf("gowrk %v did not end", args)
+			}
+			if r.code != tc.code || strings.Count(r.errs, tc.want) != 1 || strings.Count(r.errs, "did not return") != 1 || strings.Contains(r.errs, "goroutine ") {
+				t.Errorf("exit %d, stderr %q; want exit %d and one line with %q", r.code, r.errs, tc.code, tc.want)
+			}
+			if !strings.Contains(r.errs, "script.lua:1: ") {
+				t.Errorf("the line does not say where the function was: %q", r.errs)
+			}
+			if tc.code == 2 && (r.out != "" || strings.Count(r.errs, "\n") != 1) {
+				t.Errorf("stopped before the run: stdout %q, stderr %q; want no report and one line", r.out, r.errs)
+			}
+			if tc.code == 1 && !strings.Contains(r.out, "requests in") {
+				t.Errorf("stopped during or after the run: no report on stdout: %q", r.out)
+			}
+		})
 	}
 }

@@ -33,10 +33,11 @@ func (s *Script) Done(res *loadgen.Result) error {
 	L.SetField(summary, "errors", errs)
 	latency := s.stats(res.Latency, 1)
 	requests := s.stats(res.ReqRate, loadgen.ReqRateScale)
-	if err := L.CallByParam(lua.P{Fn: fn, NRet: 0, Protect: true}, summary, latency, requests); err != nil {
-		return s.errorf(err)
-	}
-	return nil
+	// A signal ended the run, or comes after it: done still runs, bounded
+	// by the run's length and Grace (a second signal ends gowrk at once).
+	return s.wrap(s.bounded(L, "done()", false, func() error {
+		return L.CallByParam(lua.P{Fn: fn, NRet: 0, Protect: true}, summary, latency, requests)
+	}))
 }
 
 // stats is wrk's statistics object over h, whose values are divided by scale.

@@ -16,10 +16,13 @@ package luascript
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"net"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gowrk/gowrk/loadgen"
 	lua "github.com/yuin/gopher-lua"
@@ -29,6 +32,8 @@ import (
 type Script struct {
 	L       *lua.LState
 	name    string
+	ctx     context.Context // ends when gowrk is interrupted (the watchdog's)
+	length  time.Duration   // the run's length, warm-up and -d: the watchdog's bound on a call outside the run; 0 for none
 	out     bytes.Buffer
 	target  loadgen.Target
 	dynamic bool
@@ -50,9 +55,11 @@ var hooks = []string{"setup", "request", "response", "delay"}
 // init(args) runs here, and the request it describes is returned; a
 // dynamic one's init runs in each thread's state (Threads), and the
 // request returned is the top level's. Every error names the file, and the
-// line where Lua knows it.
-func Load(path string, args []string, t loadgen.Target) (*Script, Request, error) {
-	s := &Script{L: newState(), name: path, target: t}
+// line where Lua knows it. ctx ends when gowrk is interrupted and length is
+// the run's (warm-up and -d; 0 for none): the watchdog's bounds on every
+// call outside the run (see Grace).
+func Load(ctx context.Context, path string, args []string, t loadgen.Target, length time.Duration) (*Script, Request, error) {
+	s := &Script{L: newState(), name: path, ctx: ctx, length: length, target: t}
 	wrk, err := s.newWrk(s.L, &s.out)
 	if err != nil {
 		s.Close()
@@ -90,13 +97,13 @@ func (s *Script) callInit(L *lua.LState, args []string) error {
 		for _, a := range args {
 			targs.Append(lua.LString(a))
 		}
-		if err := L.CallByParam(lua.P{Fn: fn, NRet: 0, Protect: true}, targs); err != nil {
-			return s.errorf(err)
+		if err := s.call(L, "init()", lua.P{Fn: fn, NRet: 0, Protect: true}, targs); err != nil {
+			return err
 		}
 	}
 	wrk := L.GetGlobal("wrk").(*lua.LTable)
-	if err := L.CallByParam(lua.P{Fn: L.GetField(wrk, "format"), NRet: 1, Protect: true}); err != nil {
-		return s.errorf(err)
+	if err := s.call(L, "wrk.format()", lua.P{Fn: L.GetField(wrk, "format"), NRet: 1, Protect: true}); err != nil {
+		return err
 	}
 	req := L.Get(-1)
 	L.Pop(1)
@@ -134,10 +141,26 @@ func (s *Script) newWrk(L *lua.LState, out *bytes.Buffer) (*lua.LTable, error) {
 	L.SetField(wrk, "lookup", L.NewFunction(lookup))
 	L.SetField(wrk, "connect", L.NewFunction(connect))
 	L.SetGlobal("wrk", wrk)
-	if err := L.DoFile(s.name); err != nil {
-		return nil, s.errorf(err)
+	err := s.bounded(L, "the file's top level", true, func() error { return L.DoFile(s.name) })
+	if err != nil {
+		return nil, s.wrap(err)
 	}
 	return wrk, nil
+}
+
+// call calls a script function before the run (setup, init, wrk.format,
+// wrk.request), named fn, under the watchdog; its error is one line.
+func (s *Script) call(L *lua.LState, fn string, p lua.P, args ...lua.LValue) error {
+	return s.wrap(s.bounded(L, fn, true, func() error { return L.CallByParam(p, args...) }))
+}
+
+// wrap is err as one line naming the file: the watchdog's as it is, a
+// script's through errorf.
+func (s *Script) wrap(err error) error {
+	if err == nil || errors.As(err, new(*stuckError)) {
+		return err
+	}
+	return s.errorf(err)
 }
 
 func (s *Script) errorf(err error) error {

@@ -25,6 +25,9 @@ type Thread struct {
 	err     error  // the first error of a hook during the run
 	static  []byte // wrk.request()'s bytes, for a script without request()
 
+	st    *stopper  // the watchdog's switch during a run (WatchRun); nil outside one
+	watch *runWatch // the run's watchdog until this thread's first hook call of the run, then nil
+
 	request, response, delay *lua.LFunction
 	strs                     map[string]lua.LString // header names, values and small bodies seen, reused
 	headers                  *lua.LTable            // response()'s headers table, reused
@@ -66,15 +69,15 @@ func (s *Script) Threads(n int, args []string) ([]loadgen.Hooks, error) {
 		}
 		t.L.SetField(wrk, "thread", t.object(t.L))
 		if fn, ok := s.L.GetGlobal("setup").(*lua.LFunction); ok {
-			if err := s.L.CallByParam(lua.P{Fn: fn, NRet: 0, Protect: true}, t.object(s.L)); err != nil {
-				return nil, s.errorf(err)
+			if err := s.call(s.L, "setup()", lua.P{Fn: fn, NRet: 0, Protect: true}, t.object(s.L)); err != nil {
+				return nil, err
 			}
 		}
 		if err := s.callInit(t.L, args); err != nil {
 			return nil, err
 		}
-		if err := t.L.CallByParam(lua.P{Fn: t.L.GetField(wrk, "request"), NRet: 1, Protect: true}); err != nil {
-			return nil, s.errorf(err)
+		if err := s.call(t.L, "wrk.request()", lua.P{Fn: t.L.GetField(wrk, "request"), NRet: 1, Protect: true}); err != nil {
+			return nil, err
 		}
 		t.static = []byte(t.L.Get(-1).String())
 		t.L.Pop(1)
@@ -92,9 +95,10 @@ func (t *Thread) Request(buf []byte) ([]byte, error) {
 	if t.request == nil {
 		return append(buf, t.static...), nil
 	}
+	t.begin()
 	L := t.L
 	if err := L.CallByParam(lua.P{Fn: t.request, NRet: 1, Protect: true}); err != nil {
-		return buf, t.fail(t.s.errorf(err))
+		return buf, t.fail(t.hookError(err, "request()"))
 	}
 	v := L.Get(-1)
 	L.Pop(1)
@@ -110,9 +114,10 @@ func (t *Thread) Delay() (time.Duration, error) {
 	if t.delay == nil {
 		return 0, nil
 	}
+	t.begin()
 	L := t.L
 	if err := L.CallByParam(lua.P{Fn: t.delay, NRet: 1, Protect: true}); err != nil {
-		return 0, t.fail(t.s.errorf(err))
+		return 0, t.fail(t.hookError(err, "delay()"))
 	}
 	v := L.Get(-1)
 	L.Pop(1)
@@ -133,6 +138,7 @@ func (t *Thread) WantsResponse() bool { return t.response != nil }
 // the table): a new table per response cost a third of the CPU against
 // nginx in gopher-lua's maps.
 func (t *Thread) Response(status int, header, body []byte) error {
+	t.begin()
 	L := t.L
 	if t.headers == nil {
 		t.headers = L.NewTable()
@@ -164,13 +170,31 @@ func (t *Thread) Response(status int, header, body []byte) error {
 	}
 	err := L.CallByParam(lua.P{Fn: t.response, NRet: 0, Protect: true}, lua.LNumber(status), headers, b)
 	if err != nil {
-		return t.fail(t.s.errorf(err))
+		return t.fail(t.hookError(err, "response()"))
 	}
 	return nil
 }
 
 // maxCachedBody is the largest response body kept in the string cache.
 const maxCachedBody = 4096
+
+// begin tells the run's watchdog that the run's hooks have begun, on the
+// thread's first hook call of the run.
+func (t *Thread) begin() {
+	if t.watch != nil {
+		t.watch.begin()
+		t.watch = nil
+	}
+}
+
+// hookError is the error of the hook fn: the watchdog's line when it
+// stopped the hook, else the script's own error.
+func (t *Thread) hookError(err error, fn string) error {
+	if t.st != nil && t.st.stopped() {
+		return t.s.stuck(err, fn, t.st.why)
+	}
+	return t.s.errorf(err)
+}
 
 // fail keeps the thread's first error, for RunError, and returns it.
 func (t *Thread) fail(err error) error {
