@@ -12,9 +12,10 @@ import "time"
 // is taken, counted and timed through the thread's Slots like any other.
 type Hooks interface {
 	// Request appends the next requests to buf, as HTTP/1.1 bytes, and
-	// returns it: several requests in a row are pipelined, as wrk does with
-	// a request() that returns them concatenated.
-	Request(buf []byte) ([]byte, error)
+	// the length of each to lens, and returns both: several requests in a
+	// row are pipelined, as wrk does with a request() that returns them
+	// concatenated. (HTTP/1.1 text is read in loadgen/h1: SplitRequests.)
+	Request(buf []byte, lens []int) ([]byte, []int, error)
 	// Delay is how long the next batch of requests waits (wrk's delay()):
 	// after the previous response in closed loop, after its due time under
 	// a schedule (where it adds to the due time, as in wrk2). 0: none.

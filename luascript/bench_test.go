@@ -21,9 +21,9 @@ func BenchmarkHooks(b *testing.B) {
 		name, src string
 		call      func(t *Thread, buf []byte) error
 	}{
-		{"counter-request", "../scripts/lua/counter.lua", func(t *Thread, buf []byte) error { _, err := t.Request(buf); return err }},
+		{"counter-request", "../scripts/lua/counter.lua", func(t *Thread, buf []byte) error { _, _, err := t.Request(buf, nil); return err }},
 		{"response", "../scripts/lua/response.lua", func(t *Thread, buf []byte) error { return t.Response(200, header, []byte("ok")) }},
-		{"lua-loop-request", loop, func(t *Thread, buf []byte) error { _, err := t.Request(buf); return err }},
+		{"lua-loop-request", loop, func(t *Thread, buf []byte) error { _, _, err := t.Request(buf, nil); return err }},
 	} {
 		path := bc.src
 		if filepath.Ext(path) != ".lua" {

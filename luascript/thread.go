@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gowrk/gowrk/loadgen"
+	"github.com/gowrk/gowrk/loadgen/h1"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -91,22 +92,31 @@ func (s *Script) Threads(n int, args []string) ([]loadgen.Hooks, error) {
 
 // Request implements loadgen.Hooks: request()'s string, or the thread's
 // wrk.request() when the script defines no request().
-func (t *Thread) Request(buf []byte) ([]byte, error) {
+func (t *Thread) Request(buf []byte, lens []int) ([]byte, []int, error) {
 	if t.request == nil {
-		return append(buf, t.static...), nil
+		return t.split(append(buf, t.static...), len(buf), lens)
 	}
 	t.begin()
 	L := t.L
 	if err := L.CallByParam(lua.P{Fn: t.request, NRet: 1, Protect: true}); err != nil {
-		return buf, t.fail(t.hookError(err, "request()"))
+		return buf, lens, t.fail(t.hookError(err, "request()"))
 	}
 	v := L.Get(-1)
 	L.Pop(1)
 	str, ok := v.(lua.LString)
 	if !ok {
-		return buf, t.fail(fmt.Errorf("--script %s: request() returned a %s, want the request as a string (wrk.format)", t.s.name, v.Type()))
+		return buf, lens, t.fail(fmt.Errorf("--script %s: request() returned a %s, want the request as a string (wrk.format)", t.s.name, v.Type()))
 	}
-	return append(buf, str...), nil
+	return t.split(append(buf, str...), len(buf), lens)
+}
+
+// split appends the lengths of the requests in buf[from:] to lens.
+func (t *Thread) split(buf []byte, from int, lens []int) ([]byte, []int, error) {
+	lens, err := h1.SplitRequests(buf[from:], lens)
+	if err != nil {
+		return buf, lens, t.fail(err)
+	}
+	return buf, lens, nil
 }
 
 // Delay implements loadgen.Hooks: delay()'s milliseconds.

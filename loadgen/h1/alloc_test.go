@@ -98,7 +98,9 @@ type goHooks struct {
 	responses int
 }
 
-func (h *goHooks) Request(buf []byte) ([]byte, error) { return append(buf, h.req...), nil }
+func (h *goHooks) Request(buf []byte, lens []int) ([]byte, []int, error) {
+	return append(buf, h.req...), append(lens, len(h.req)), nil
+}
 func (h *goHooks) Delay() (time.Duration, error)      { return 0, nil }
 func (h *goHooks) WantsResponse() bool                { return true }
 func (h *goHooks) Response(int, []byte, []byte) error { h.responses++; return nil }

@@ -231,7 +231,7 @@ func asciiEqualFold(a, b []byte) bool {
 }
 
 // parseLength parses a Content-Length value.
-var parseLength = loadgen.ParseLength
+var parseLength = ParseLength
 
 func containsFold(v []byte, word string) bool {
 	for i := 0; i+len(word) <= len(v); i++ {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gowrk/gowrk/loadgen"
+	"github.com/gowrk/gowrk/loadgen/h1"
 	"golang.org/x/net/http2/hpack"
 )
 
@@ -43,7 +44,7 @@ func (c *conn) scriptEncoder() {
 func (c *conn) openScript(i int, due time.Duration, timer int64, req []byte) error {
 	t := c.e.target
 	var hs []loadgen.Header
-	r, err := loadgen.ParseRequest(req, func(name, value []byte) {
+	r, err := h1.ParseRequest(req, func(name, value []byte) {
 		hs = append(hs, loadgen.Header{Name: string(name), Value: string(value)})
 	})
 	if err != nil {

@@ -1,10 +1,10 @@
-package loadgen_test
+package h1_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/gowrk/gowrk/loadgen"
+	"github.com/gowrk/gowrk/loadgen/h1"
 )
 
 // TestSplitRequests: a request() batch is cut at each request's end, by
@@ -26,7 +26,7 @@ func TestSplitRequests(t *testing.T) {
 		{"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", nil, "Transfer-Encoding"},
 		{"GET / HTTP/1.1\r\nbad line\r\n\r\n", nil, "malformed header line"},
 	} {
-		lens, err := loadgen.SplitRequests([]byte(tc.in), nil)
+		lens, err := h1.SplitRequests([]byte(tc.in), nil)
 		if tc.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
 				t.Errorf("%q: error %v, want %q", tc.in, err, tc.err)
