@@ -3,6 +3,7 @@ package h2
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -159,8 +160,11 @@ func (c *conn) connect(ctx context.Context) bool {
 	return true
 }
 
+// connected notes a session made. The backoff stays until the session
+// carries a request (complete): a connection that ends before it did
+// (a GOAWAY, no stream allowed, a protocol error) raises it, as a failed
+// dial does.
 func (c *conn) connected() {
-	c.backoff = 0
 	if !c.dialed {
 		c.dialed = true
 		for i := range c.st {
@@ -215,6 +219,14 @@ func (c *conn) sleep(ctx context.Context, d time.Duration) bool {
 func (c *conn) serve() bool {
 	s := c.s
 	fromTimer := false
+	if s.rpos < s.rend { // frames that came with the server's SETTINGS
+		c.now = c.since()
+		if err := c.parse(); err != nil {
+			c.connFailed(err)
+			return true
+		}
+		c.compact()
+	}
 	for {
 		c.now = c.since()
 		if c.end >= 0 && c.now >= c.end {
@@ -237,7 +249,13 @@ func (c *conn) serve() bool {
 			return false
 		}
 		if s.goingAway && s.open == 0 {
+			if s.refusedFresh() {
+				c.dialFailed(goAwayFresh(s.goAwayCode))
+			}
 			c.drop()
+			return true
+		}
+		if c.noStreams() {
 			return true
 		}
 		if c.end >= 0 {
@@ -297,6 +315,29 @@ func (c *conn) credit() {
 	}
 }
 
+// noStreams ends, after the connect timeout, a session whose server allows
+// no stream (it lowered SETTINGS_MAX_CONCURRENT_STREAMS to 0) while
+// requests wait: one connect error, and a new connection after the
+// backoff. It returns true when it ended the session.
+func (c *conn) noStreams() bool {
+	s := c.s
+	if s.maxStreams != 0 || s.open != 0 || s.goingAway {
+		s.zeroAt = -1
+		return false
+	}
+	wait := c.e.opts.DialTimeout
+	if s.zeroAt < 0 {
+		s.zeroAt = c.now
+	}
+	if c.now-s.zeroAt < wait {
+		c.wakeAt(s.zeroAt + wait)
+		return false
+	}
+	c.dialFailed(fmt.Errorf("%w and did not raise it within %s", errZeroStreams, wait))
+	c.drop()
+	return true
+}
+
 func (c *conn) wakeAt(t time.Duration) {
 	if c.wake < 0 || t < c.wake {
 		c.wake = t
@@ -325,7 +366,7 @@ func (c *conn) fill(fromTimer bool) {
 			continue
 		}
 		if s.nextID > maxStreamID {
-			s.goingAway = true // out of stream IDs: drain, then a new connection
+			s.goingAway, s.lastID = true, maxStreamID // out of stream IDs: drain, then a new connection
 			continue
 		}
 		if scheduled && due > c.now {
@@ -488,6 +529,9 @@ var errTimedOut = errors.New("i/o timeout")
 // errors, the others as read errors.
 func (c *conn) broken(class loadgen.ErrorClass, err error) {
 	s := c.s
+	if s.refusedFresh() {
+		c.dialFailed(goAwayFresh(s.goAwayCode)) // every stream was given back
+	}
 	for i := range c.st {
 		st := &c.st[i]
 		if st.id == 0 {
@@ -509,7 +553,8 @@ func (c *conn) broken(class loadgen.ErrorClass, err error) {
 }
 
 // connFailed handles a connection error gowrk found: GOAWAY with its code,
-// and the open streams fail as protocol errors.
+// and the open streams fail as protocol errors; with none open on a
+// connection that carried nothing yet, it is a failed connect.
 func (c *conn) connFailed(err error) {
 	s := c.s
 	code := http2.ErrCodeProtocol
@@ -519,6 +564,9 @@ func (c *conn) connFailed(err error) {
 	}
 	s.fr.WriteGoAway(0, code, nil)
 	s.flush()
+	if s.open == 0 && s.completed == 0 {
+		c.dialFailed(err) // before it carried any request: a failed connect
+	}
 	c.broken(loadgen.ClassProtocol, err)
 }
 
@@ -529,6 +577,9 @@ func (c *conn) drop() {
 	}
 	c.credit()
 	s := c.s
+	if s.completed == 0 {
+		c.backoff = loadgen.NextBackoff(c.backoff) // it carried no request
+	}
 	c.setSession(nil)
 	s.close()
 	c.spare = s
