@@ -189,6 +189,8 @@ func TestFaultsHTTP2(t *testing.T) {
 		// The reset meets the stream's read or, when a request goes out, its write.
 		{"connection reset mid-stream", &testserver.H2Behaviour{DropAfter: 20}, nil, "read|write", "", 0, false},
 		{"goaway on every connection", &testserver.H2Behaviour{GoAwayFirst: true}, nil, "connect", "the server sent GOAWAY (NO_ERROR) on a new connection before taking any request", 1, false},
+		// Every first connection refused, none carried a request: the run stops, as against a closed port.
+		{"goaway on every connection, -n", &testserver.H2Behaviour{GoAwayFirst: true}, []string{"-n", "100"}, "connect", "the server sent GOAWAY (NO_ERROR)", 1, false},
 		{"CONTINUATION flood", &testserver.H2Behaviour{ContinuationFlood: true}, nil, "protocol", "header block larger than 64 KiB", 1, false},
 		{"HPACK bomb", &testserver.H2Behaviour{HPACKBomb: true}, nil, "protocol", "decode to more than 64 KiB", 1, false},
 		{"PING flood", &testserver.H2Behaviour{PingFlood: 1 << 20}, nil, "protocol", "more than 1000 PING or SETTINGS frames", 1, false},
@@ -223,6 +225,9 @@ func TestFaultsHTTP2(t *testing.T) {
 				t.Errorf("exit %d, want %d (errors %+v)", code, tc.exit, r.Errors)
 			}
 			faultClass(t, r, tc.class, tc.msg)
+			if tc.b != nil && tc.b.GoAwayFirst && !strings.Contains(r.Aborted, "every first connection was refused before it carried a request") {
+				t.Errorf("the run was not stopped as refused: aborted %q", r.Aborted)
+			}
 		})
 	}
 }

@@ -81,7 +81,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	}
 	if !threaded || dialsFirst {
 		if err == nil {
-			state.connected.Store(true)
+			// (the engine marks its slots dialled: Slot.Dialed)
 			threads[0].First = firstAny
 		} else {
 			// The run's first dial is an attempt like any other.

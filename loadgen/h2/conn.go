@@ -36,15 +36,14 @@ type stream struct {
 // conn is one connection of a thread: its stream slots and the session
 // that carries them (redialled when it ends). One goroutine runs it.
 type conn struct {
-	e       *Engine
-	th      *loadgen.Thread
-	st      []stream
-	tab     []int32 // stream ID -> slot, direct-mapped (a miss scans st)
-	s       *session
-	spare   *session // a finished session, whose buffers the next dial reuses
-	mu      sync.Mutex
-	stop    atomic.Bool
-	adopted bool
+	e     *Engine
+	th    *loadgen.Thread
+	st    []stream
+	tab   []int32 // stream ID -> slot, direct-mapped (a miss scans st)
+	s     *session
+	spare *session // a finished session, whose buffers the next dial reuses
+	mu    sync.Mutex
+	stop  atomic.Bool
 
 	active  int // slots not done
 	rr      int // where the next fill starts (round robin under a stream limit)
@@ -53,7 +52,8 @@ type conn struct {
 	limit   time.Duration // a request's timeout; -1: none (it waits for the end)
 	wake    time.Duration // the next time the loop must wake; -1: none
 	backoff time.Duration
-	dialed  bool // the first dial is done (succeeded, or failed and counted)
+	dialed  bool // the first dial is settled (carried a request, or failed and counted)
+	proven  bool // a session of the connection has carried a request
 	timer   *time.Timer
 	wakes   uint64 // reads that ended at their deadline (timer wakes)
 
@@ -112,9 +112,6 @@ func (c *conn) setSession(s *session) {
 func (c *conn) run(ctx context.Context) {
 	stop := context.AfterFunc(ctx, c.interrupt)
 	defer stop()
-	if c.adopted {
-		c.connected()
-	}
 	for !c.stop.Load() && c.active > 0 && !c.th.Aborted() {
 		if c.s == nil {
 			if !c.connect(ctx) {
@@ -156,21 +153,27 @@ func (c *conn) connect(ctx context.Context) bool {
 	}
 	c.spare = nil
 	c.setSession(s)
-	c.connected()
 	return true
 }
 
-// connected notes a session made. The backoff stays until the session
-// carries a request (complete): a connection that ends before it did
-// (a GOAWAY, no stream allowed, a protocol error) raises it, as a failed
-// dial does.
-func (c *conn) connected() {
-	if !c.dialed {
-		c.dialed = true
-		for i := range c.st {
-			c.st[i].slot.Dialed()
-		}
+// carried notes the connection's first response: its slots count as
+// dialled from now on (the run's rule that stops it when every first
+// connection failed). A session counts as a connection only once it
+// carried a request: one that ends before (a GOAWAY, no stream allowed, a
+// protocol error) is a failed connect, and the backoff stays until then.
+func (c *conn) carried() {
+	c.proven, c.dialed = true, true
+	for i := range c.st {
+		c.st[i].slot.Dialed()
 	}
+}
+
+// refused counts a session that ended before it carried a request (the
+// server's GOAWAY, no stream allowed, a protocol error with no stream
+// open) as a failed dial: a connect error whose cause, for the run's
+// fail-fast rule, is the server's refusal in HTTP/2 (not a missing server).
+func (c *conn) refused(err error) {
+	c.dialFailed(&loadgen.ClassError{Class: loadgen.ClassProtocol, Err: err})
 }
 
 // dialFailed counts one connect error for the connection. The first dial
@@ -180,7 +183,9 @@ func (c *conn) dialFailed(err error) {
 	if !c.dialed {
 		c.st[0].slot.DialFailed(err, false)
 		for i := 1; i < len(c.st); i++ {
-			c.st[i].slot.DialSpent(err)
+			if !c.st[i].slot.None() { // (a slot -n left idle is no worker)
+				c.st[i].slot.DialSpent(err)
+			}
 		}
 		c.dialed = true // the first dial is spent
 		return
@@ -250,7 +255,7 @@ func (c *conn) serve() bool {
 		}
 		if s.goingAway && s.open == 0 {
 			if s.refusedFresh() {
-				c.dialFailed(goAwayFresh(s.goAwayCode))
+				c.refused(goAwayFresh(s.goAwayCode))
 			}
 			c.drop()
 			return true
@@ -333,7 +338,7 @@ func (c *conn) noStreams() bool {
 		c.wakeAt(s.zeroAt + wait)
 		return false
 	}
-	c.dialFailed(fmt.Errorf("%w and did not raise it within %s", errZeroStreams, wait))
+	c.refused(fmt.Errorf("%w and did not raise it within %s", errZeroStreams, wait))
 	c.drop()
 	return true
 }
@@ -530,7 +535,7 @@ var errTimedOut = errors.New("i/o timeout")
 func (c *conn) broken(class loadgen.ErrorClass, err error) {
 	s := c.s
 	if s.refusedFresh() {
-		c.dialFailed(goAwayFresh(s.goAwayCode)) // every stream was given back
+		c.refused(goAwayFresh(s.goAwayCode)) // every stream was given back
 	}
 	for i := range c.st {
 		st := &c.st[i]
@@ -565,7 +570,7 @@ func (c *conn) connFailed(err error) {
 	s.fr.WriteGoAway(0, code, nil)
 	s.flush()
 	if s.open == 0 && s.completed == 0 {
-		c.dialFailed(err) // before it carried any request: a failed connect
+		c.refused(err) // before it carried any request: a failed connect
 	}
 	c.broken(loadgen.ClassProtocol, err)
 }

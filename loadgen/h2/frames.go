@@ -162,6 +162,9 @@ func (c *conn) complete(st *stream) {
 	}
 	if c.s.completed == 0 {
 		c.backoff = 0 // the connection carried a request
+		if !c.proven {
+			c.carried()
+		}
 	}
 	c.s.completed++
 	c.closeStream(st)

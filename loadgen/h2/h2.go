@@ -203,7 +203,7 @@ func (e *Engine) RunThread(ctx context.Context, th *loadgen.Thread) {
 		}
 		conns = append(conns, c)
 		if first != nil && c.addr() == "" { // (a thread.addr elsewhere dials its own)
-			c.s, c.adopted, first = first, true, nil
+			c.s, first = first, nil
 		}
 		if c.active == 0 {
 			c.drop()
