@@ -197,6 +197,15 @@ func TestHostile(t *testing.T) {
 		{name: "MAX_CONCURRENT_STREAMS 0, -d", b: testserver.H2Behaviour{ZeroStreams: true}, fatal: true, msg: "allows 0 concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS=0) and did not raise it within 300ms"},
 		{name: "MAX_CONCURRENT_STREAMS 0, -n", b: testserver.H2Behaviour{ZeroStreams: true}, n: 100, fatal: true, msg: "SETTINGS_MAX_CONCURRENT_STREAMS=0"},
 		{name: "MAX_CONCURRENT_STREAMS 1", b: testserver.H2Behaviour{MaxStreams: 1}, n: 200},
+		// Lowered to 0 after 10 answers: the streams open finish, then the
+		// connection, which takes nothing more, ends after the connect
+		// timeout (one connect error) and a new one carries on.
+		{name: "MAX_CONCURRENT_STREAMS lowered to 0", b: testserver.H2Behaviour{ZeroAfter: 10}, class: "connect", msg: "allows 0 concurrent streams", check: func(t *testing.T, s *testserver.H2Server, c loadgen.Counts) {
+			// A redial cut off by the end may not reach the server.
+			if n := uint64(s.Accepted()); c.Completed < 20 || c.Connect == 0 || n > 2+c.Connect || n < 1+c.Connect {
+				t.Errorf("completed %d, connect errors %d, connections %d (2 + one per connect error)", c.Completed, c.Connect, n)
+			}
+		}},
 		{name: "GOAWAY on every connection, -n", b: testserver.H2Behaviour{GoAwayFirst: true}, n: 100, class: "connect", msg: "sent GOAWAY (NO_ERROR)"},
 		{name: "RST_STREAM storm", b: testserver.H2Behaviour{ResetEvery: 1}, class: "reset", msg: "RST_STREAM INTERNAL_ERROR", check: func(t *testing.T, s *testserver.H2Server, c loadgen.Counts) {
 			// The server's last resets may reach gowrk after the stop (in flight there).

@@ -52,8 +52,11 @@ type H2Behaviour struct {
 
 	// Hostile servers.
 	//
-	// ZeroStreams advertises SETTINGS_MAX_CONCURRENT_STREAMS=0 and never raises it.
+	// ZeroStreams advertises SETTINGS_MAX_CONCURRENT_STREAMS=0 and never
+	// raises it; ZeroAfter lowers it to 0 after answering that many
+	// streams on a connection.
 	ZeroStreams bool
+	ZeroAfter   int
 	// GoAwayFirst sends GOAWAY(0, NO_ERROR) right after SETTINGS on every
 	// connection, and processes no stream.
 	GoAwayFirst bool
@@ -273,6 +276,9 @@ func (w *h2conn) stream(id uint32) bool {
 	w.sendPending()
 	w.answered++
 	s.Answered.Add(1)
+	if s.b.ZeroAfter > 0 && w.answered == s.b.ZeroAfter {
+		fr.WriteSettings(http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: 0})
+	}
 	if s.b.GoAwayAfter > 0 && w.answered == s.b.GoAwayAfter {
 		fr.WriteGoAway(id, http2.ErrCodeNo, nil)
 		s.GoAways.Add(1)
