@@ -569,7 +569,7 @@ func (c *conn) connFailed(err error) {
 	}
 	s.fr.WriteGoAway(0, code, nil)
 	s.flush()
-	if s.open == 0 && s.completed == 0 {
+	if s.open == 0 && s.completed == 0 && !s.refusedFresh() {
 		c.refused(err) // before it carried any request: a failed connect
 	}
 	c.broken(loadgen.ClassProtocol, err)
