@@ -150,11 +150,6 @@ func (r *Result) TroubleHint() string {
 	}
 	ended := c.Completed + c.Failed()
 	if ended == 0 {
-		if c.Connect > 0 && r.Aborted == "" && c.BytesRead > 0 {
-			// It answered (an HTTP/2 GOAWAY, or no stream allowed): it listens.
-			return fmt.Sprintf("all %d connection attempts failed (%s): the server at %s accepted connections but took no request on them",
-				c.Connect, r.firstMessage("connect"), r.Config.Target.URL.Host)
-		}
 		if c.Connect > 0 && r.Aborted == "" {
 			return fmt.Sprintf("all %d connection attempts failed (%s); check that the server is listening at %s",
 				c.Connect, r.firstMessage("connect"), r.Config.Target.URL.Host)
