@@ -247,6 +247,9 @@ func (c *conn) serve() bool {
 		c.fill(fromTimer)
 		c.credit()
 		if err := s.flush(); err != nil {
+			if c.stop.Load() {
+				return false // a write cut by the stop: its streams are in flight there
+			}
 			c.broken(loadgen.ClassWrite, err)
 			return true
 		}
