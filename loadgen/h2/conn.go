@@ -158,9 +158,9 @@ func (c *conn) connect(ctx context.Context) bool {
 
 // carried notes the connection's first response: its slots count as
 // dialled from now on (the run's rule that stops it when every first
-// connection failed). A session counts as a connection only once it
-// carried a request: one that ends before (a GOAWAY, no stream allowed, a
-// protocol error) is a failed connect, and the backoff stays until then.
+// connection failed). A session that ends before it carried a request (a
+// GOAWAY, no stream allowed, a protocol error with none open) is a failed
+// connect, and raises the backoff (drop).
 func (c *conn) carried() {
 	c.proven, c.dialed = true, true
 	for i := range c.st {
@@ -448,6 +448,7 @@ func (c *conn) start(i int, id uint32, due time.Duration, timer int64, body []by
 		sbuf: st.sbuf, kept: st.kept[:0], khdr: st.khdr[:0]}
 	c.tab[(id>>1)&uint32(len(c.tab)-1)] = int32(i)
 	s.open++
+	s.opened++
 	if c.limit >= 0 {
 		c.wakeAt(c.now + c.limit)
 	}
@@ -585,8 +586,14 @@ func (c *conn) drop() {
 	}
 	c.credit()
 	s := c.s
-	if s.completed == 0 {
-		c.backoff = loadgen.NextBackoff(c.backoff) // it carried no request
+	// The shared redial backoff: a session that carried no request (none
+	// sent, or all given back to a GOAWAY) is a failed dial; one that
+	// carried some, answered or failed, resets it (as a request over
+	// HTTP/1.1 does).
+	if s.opened == 0 {
+		c.backoff = loadgen.NextBackoff(c.backoff)
+	} else {
+		c.backoff = 0
 	}
 	c.setSession(nil)
 	s.close()

@@ -160,11 +160,8 @@ func (c *conn) complete(st *stream) {
 			c.scriptResponse(st)
 		}
 	}
-	if c.s.completed == 0 {
-		c.backoff = 0 // the connection carried a request
-		if !c.proven {
-			c.carried()
-		}
+	if c.s.completed == 0 && !c.proven {
+		c.carried()
 	}
 	c.s.completed++
 	c.closeStream(st)
@@ -385,6 +382,7 @@ func (c *conn) goAway(last uint32, code http2.ErrCode) {
 			continue
 		}
 		st.slot.Untake(1, false)
+		s.opened--
 		c.closeStream(st)
 	}
 	if code != http2.ErrCodeNo {

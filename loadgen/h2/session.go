@@ -85,6 +85,7 @@ type session struct {
 
 	nextID     uint32
 	open       int  // streams open
+	opened     int  // streams opened and not given back to a GOAWAY (requests carried)
 	goingAway  bool // a GOAWAY came (or the IDs ran out): no new streams
 	lastID     uint32
 	completed  int // responses completed on the session
