@@ -3,7 +3,6 @@ package h2
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -52,9 +51,8 @@ type conn struct {
 	limit   time.Duration // a request's timeout; -1: none (it waits for the end)
 	wake    time.Duration // the next time the loop must wake; -1: none
 	backoff time.Duration
-	dialed  bool // the first dial is settled (carried a request, or failed and counted)
-	proven  bool // a session of the connection has carried a request
-	timer   *time.Timer
+	dialed  bool   // the first dial is settled (carried a request, or failed and counted)
+	proven  bool   // a session of the connection has carried a request
 	wakes   uint64 // reads that ended at their deadline (timer wakes)
 
 	feed    *loadgen.ScriptFeed // a script's requests; nil without
@@ -125,98 +123,6 @@ func (c *conn) run(ctx context.Context) {
 	}
 	c.finish()
 	c.drop()
-}
-
-// connect dials a session after the backoff of earlier failures. It
-// returns false when the run is over.
-func (c *conn) connect(ctx context.Context) bool {
-	if c.backoff > 0 {
-		d := c.backoff
-		if c.end >= 0 {
-			d = min(d, c.end-c.since())
-		}
-		if d > 0 && !c.sleep(ctx, d) {
-			return false
-		}
-		if c.end >= 0 && c.since() >= c.end {
-			return false
-		}
-	}
-	s, err := c.e.dial(ctx, c.spare, c.addr())
-	if err != nil {
-		if c.stop.Load() || ctx.Err() != nil || (c.end >= 0 && c.since() >= c.end) {
-			return false
-		}
-		c.dialFailed(err)
-		c.backoff = loadgen.NextBackoff(c.backoff)
-		return c.active > 0
-	}
-	c.spare = nil
-	c.setSession(s)
-	return true
-}
-
-// carried notes the connection's first response: its slots count as
-// dialled from now on (the run's rule that stops it when every first
-// connection failed). A session that ends before it carried a request (a
-// GOAWAY, no stream allowed, a protocol error with none open) is a failed
-// connect, and raises the backoff (drop).
-func (c *conn) carried() {
-	c.proven, c.dialed = true, true
-	for i := range c.st {
-		c.st[i].slot.Dialed()
-	}
-}
-
-// refused counts a session that ended before it carried a request (the
-// server's GOAWAY, no stream allowed, a protocol error with no stream
-// open) as a failed dial: a connect error whose cause, for the run's
-// fail-fast rule, is the server's refusal in HTTP/2 (not a missing server).
-func (c *conn) refused(err error) {
-	c.dialFailed(&loadgen.ClassError{Class: loadgen.ClassProtocol, Err: err})
-}
-
-// dialFailed counts one connect error for the connection. The first dial
-// takes no request; a redial takes the next one of the first slot that
-// has one (so that -n ends against a server that is down).
-func (c *conn) dialFailed(err error) {
-	if !c.dialed {
-		c.st[0].slot.DialFailed(err, false)
-		for i := 1; i < len(c.st); i++ {
-			if !c.st[i].slot.None() { // (a slot -n left idle is no worker)
-				c.st[i].slot.DialSpent(err)
-			}
-		}
-		c.dialed = true // the first dial is spent
-		return
-	}
-	for i := range c.st {
-		st := &c.st[i]
-		if st.done {
-			continue
-		}
-		if _, _, more := st.slot.Due(); !more {
-			c.slotDone(st)
-			continue
-		}
-		st.slot.DialFailed(err, true)
-		return
-	}
-}
-
-func (c *conn) sleep(ctx context.Context, d time.Duration) bool {
-	if c.timer == nil {
-		c.timer = time.NewTimer(d)
-	} else {
-		c.timer.Reset(d)
-	}
-	select {
-	case <-c.timer.C:
-		return true
-	case <-ctx.Done():
-		c.timer.Stop()
-		return false
-	}
 }
 
 // serve drives the session until it ends (true: dial another) or the run
@@ -321,29 +227,6 @@ func (c *conn) credit() {
 		c.st[0].slot.Bytes(s.in, s.out0, c.now)
 		s.in, s.out0 = 0, 0
 	}
-}
-
-// noStreams ends, after the connect timeout, a session whose server allows
-// no stream (it lowered SETTINGS_MAX_CONCURRENT_STREAMS to 0) while
-// requests wait: one connect error, and a new connection after the
-// backoff. It returns true when it ended the session.
-func (c *conn) noStreams() bool {
-	s := c.s
-	if s.maxStreams != 0 || s.open != 0 || s.goingAway {
-		s.zeroAt = -1
-		return false
-	}
-	wait := c.e.opts.DialTimeout
-	if s.zeroAt < 0 {
-		s.zeroAt = c.now
-	}
-	if c.now-s.zeroAt < wait {
-		c.wakeAt(s.zeroAt + wait)
-		return false
-	}
-	c.refused(fmt.Errorf("%w and did not raise it within %s", errZeroStreams, wait))
-	c.drop()
-	return true
 }
 
 func (c *conn) wakeAt(t time.Duration) {
