@@ -8,6 +8,7 @@ package main
 import (
 	"encoding/json"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -173,21 +174,44 @@ func TestFaultLargeBody(t *testing.T) {
 	}
 }
 
-// TestFaultsHTTP2: HTTP/2 faults from the raw Framer server and a closed port.
+// TestFaultsHTTP2: HTTP/2 faults from the raw Framer server and a closed
+// port, the hostile servers included (loadgen/h2's TestHostile checks the
+// same servers against the server's counts and the heap).
 func TestFaultsHTTP2(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		b     *testserver.H2Behaviour
-		class string
+		args  []string
+		class string // the one error class counted ("a|b": a, and b allowed too); "": none
+		msg   string // in the class's message, or the one line of a run that stops before it starts
 		exit  int
+		fatal bool // one line on stderr before the run, no report
 	}{
-		{"refused", nil, "connect", 1},
-		{"goaway mid-run", &testserver.H2Behaviour{GoAwayAfter: 50}, "", 0},
-		{"rst_stream", &testserver.H2Behaviour{ResetEvery: 3}, "reset", 0},
-		{"max streams below --streams", &testserver.H2Behaviour{MaxStreams: 2}, "", 0},
+		{"refused", nil, nil, "connect", "connection refused", 1, false},
+		{"goaway mid-run", &testserver.H2Behaviour{GoAwayAfter: 50}, nil, "", "", 0, false},
+		{"rst_stream", &testserver.H2Behaviour{ResetEvery: 3}, nil, "reset", "RST_STREAM", 0, false},
+		{"rst_stream storm", &testserver.H2Behaviour{ResetEvery: 1}, nil, "reset", "RST_STREAM INTERNAL_ERROR", 1, false},
+		{"max streams below --streams", &testserver.H2Behaviour{MaxStreams: 2}, nil, "", "", 0, false},
+		{"max streams 1", &testserver.H2Behaviour{MaxStreams: 1}, nil, "", "", 0, false},
+		{"max streams 0", &testserver.H2Behaviour{ZeroStreams: true}, nil, "", "allows 0 concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS=0) and did not raise it within 300ms", 1, true},
+		{"max streams 0, -n", &testserver.H2Behaviour{ZeroStreams: true}, []string{"-n", "100"}, "", "SETTINGS_MAX_CONCURRENT_STREAMS=0", 1, true},
+		{"never sends SETTINGS", &testserver.H2Behaviour{NoSettings: true}, nil, "", "no SETTINGS frame within 300ms", 1, true},
 		// Answers at 500 ms, after the 300 ms timeout: late, not lost.
-		{"answers after the timeout", &testserver.H2Behaviour{Delay: 500 * time.Millisecond}, "timeout", 0},
-		{"connection reset mid-stream", &testserver.H2Behaviour{DropAfter: 20}, "read", 0},
+		{"answers after the timeout", &testserver.H2Behaviour{Delay: 500 * time.Millisecond}, nil, "timeout", "", 0, false},
+		// The reset meets the stream's read or, when a request goes out, its write.
+		{"connection reset mid-stream", &testserver.H2Behaviour{DropAfter: 20}, nil, "read|write", "", 0, false},
+		{"goaway on every connection", &testserver.H2Behaviour{GoAwayFirst: true}, nil, "connect", "the server sent GOAWAY (NO_ERROR) on a new connection before taking any request", 1, false},
+		// Every first connection refused, none carried a request: the run stops, as against a closed port.
+		{"goaway on every connection, -n", &testserver.H2Behaviour{GoAwayFirst: true}, []string{"-n", "100"}, "connect", "the server sent GOAWAY (NO_ERROR)", 1, false},
+		{"CONTINUATION flood", &testserver.H2Behaviour{ContinuationFlood: true}, nil, "protocol", "header block larger than 64 KiB", 1, false},
+		{"HPACK bomb", &testserver.H2Behaviour{HPACKBomb: true}, nil, "protocol", "decode to more than 64 KiB", 1, false},
+		{"PING flood", &testserver.H2Behaviour{PingFlood: 1 << 20}, nil, "protocol", "more than 1000 PING or SETTINGS frames", 1, false},
+		// 500 PINGs before each response: slow, so the timeout is long enough for it.
+		{"PING flood within the bound", &testserver.H2Behaviour{PingFlood: 500}, []string{"--timeout", "2s"}, "", "", 0, false},
+		{"SETTINGS flood", &testserver.H2Behaviour{SettingsFlood: 1 << 20}, nil, "protocol", "more than 1000 PING or SETTINGS frames", 1, false},
+		{"DATA past the stream window", &testserver.H2Behaviour{IgnoreWindow: true}, []string{"--h2-window", "1"}, "protocol", "DATA beyond the stream's flow-control window", 1, false},
+		{"WINDOW_UPDATE past 2^31-1, connection", &testserver.H2Behaviour{WindowOverflow: 1}, nil, "protocol", "took a send window past 2^31-1", 1, false},
+		{"WINDOW_UPDATE past 2^31-1, stream", &testserver.H2Behaviour{WindowOverflow: 2}, nil, "protocol", "stream's send window past 2^31-1", 1, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url := testserver.ClosedPortURL(t)
@@ -199,23 +223,58 @@ func TestFaultsHTTP2(t *testing.T) {
 				t.Cleanup(s.Close)
 				url = s.URL()
 			}
-			r, code := faultRun(t, 2300*time.Millisecond, "--h2c", "--streams", "4", "-t1", "-c2", "-d", "1s", "--timeout", "300ms", url)
+			args := append([]string{"--h2c", "--streams", "4", "-t1", "-c2", "-d", "1s", "--timeout", "300ms", "--connect-timeout", "300ms"}, tc.args...)
+			if tc.fatal {
+				began := time.Now()
+				code, out, errs := gowrk(t, append(args, url)...)
+				if el := time.Since(began); code != tc.exit || out != "" || !strings.Contains(errs, tc.msg) || strings.Count(strings.TrimSpace(errs), "\n") != 0 || el > 2300*time.Millisecond {
+					t.Errorf("exit %d in %s, stdout %q, stderr %q; want exit %d and one line saying %q", code, el, out, errs, tc.exit, tc.msg)
+				}
+				return
+			}
+			r, code := faultRun(t, 2300*time.Millisecond, append(args, url)...)
 			if code != tc.exit {
 				t.Errorf("exit %d, want %d (errors %+v)", code, tc.exit, r.Errors)
 			}
-			if tc.class != "" && r.Errors[tc.class] == 0 {
-				t.Errorf("no %s error counted: %+v", tc.class, r.Errors)
-			}
-			if tc.class == "" {
-				var total uint64
-				for _, n := range r.Errors {
-					total += n
-				}
-				if r.Requests == 0 || total != 0 {
-					t.Errorf("requests %d, errors %+v %v", r.Requests, r.Errors, r.ErrorMessages)
-				}
+			faultClass(t, r, tc.class, tc.msg)
+			if tc.b != nil && tc.b.GoAwayFirst && !strings.Contains(r.Aborted, "every first connection was refused before it carried a request") {
+				t.Errorf("the run was not stopped as refused: aborted %q", r.Aborted)
 			}
 		})
+	}
+}
+
+// faultClass asserts that class is the one error class counted (none when
+// ""), and that one of its messages says msg, naming no library.
+func faultClass(t *testing.T, r jsonRun, class, msg string) {
+	t.Helper()
+	allowed := strings.Split(class, "|")
+	class = allowed[0]
+	for c, n := range r.Errors {
+		if n != 0 && !slices.Contains(allowed, c) && c != "connect_timeout" {
+			t.Errorf("%d %s errors, want only %q: %v", n, c, class, r.ErrorMessages)
+		}
+	}
+	if class == "" {
+		if r.Requests == 0 {
+			t.Errorf("no request completed: %+v", r)
+		}
+		return
+	}
+	if r.Errors[class] == 0 {
+		t.Errorf("no %s error counted: %+v", class, r.Errors)
+	}
+	found := msg == ""
+	for _, m := range r.ErrorMessages {
+		found = found || (m.Class == class && strings.Contains(m.Message, msg))
+		for _, internal := range []string{"x/net", "golang.org", "http2:", "hpack", "HPACK:", "goroutine"} {
+			if strings.Contains(m.Message, internal) {
+				t.Errorf("message %q shows library internals (%s)", m.Message, internal)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no %s message saying %q: %v", class, msg, r.ErrorMessages)
 	}
 }
 

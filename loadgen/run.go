@@ -84,7 +84,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	}
 	if dialsFirst {
 		if err == nil {
-			state.connected.Store(true)
+			// (the engine marks its slots dialled: Slot.Dialed)
 			threads[0].First = first
 		} else if end.IsZero() || time.Now().Before(end) {
 			// The run's first dial is an attempt like any other. (One cut

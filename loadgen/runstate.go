@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -54,6 +55,12 @@ func (s *runState) firstDialFailed(err error) {
 	}
 	if dialClass(err) == ClassPorts {
 		s.abort(fmt.Sprintf("cannot connect to %s: this machine has no ephemeral port left (EADDRNOTAVAIL); every first connection attempt failed", s.host))
+		return
+	}
+	if ce := (*ClassError)(nil); errors.As(err, &ce) && ce.Class == ClassProtocol {
+		// The server answered in the protocol (an HTTP/2 GOAWAY, no stream
+		// allowed) and refused the connection: it listens.
+		s.abort(fmt.Sprintf("cannot use %s (%s): every first connection was refused before it carried a request", s.host, errorText(err)))
 		return
 	}
 	s.abort(fmt.Sprintf("cannot connect to %s (%s): every first connection attempt failed and none succeeded; check that the server is listening there", s.host, errorText(err)))

@@ -74,6 +74,7 @@ func (a *connThreads) RunThread(ctx context.Context, th *Thread) {
 		}
 		if first != nil && w.addr == "" { // (a thread.addr elsewhere dials its own)
 			w.conn, w.shared, w.fresh, first = first, first, true, nil
+			s.Dialed()
 		}
 		workers = append(workers, w)
 		wg.Add(1)

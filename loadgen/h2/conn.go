@@ -35,15 +35,14 @@ type stream struct {
 // conn is one connection of a thread: its stream slots and the session
 // that carries them (redialled when it ends). One goroutine runs it.
 type conn struct {
-	e       *Engine
-	th      *loadgen.Thread
-	st      []stream
-	tab     []int32 // stream ID -> slot, direct-mapped (a miss scans st)
-	s       *session
-	spare   *session // a finished session, whose buffers the next dial reuses
-	mu      sync.Mutex
-	stop    atomic.Bool
-	adopted bool
+	e     *Engine
+	th    *loadgen.Thread
+	st    []stream
+	tab   []int32 // stream ID -> slot, direct-mapped (a miss scans st)
+	s     *session
+	spare *session // a finished session, whose buffers the next dial reuses
+	mu    sync.Mutex
+	stop  atomic.Bool
 
 	active  int // slots not done
 	rr      int // where the next fill starts (round robin under a stream limit)
@@ -52,8 +51,8 @@ type conn struct {
 	limit   time.Duration // a request's timeout; -1: none (it waits for the end)
 	wake    time.Duration // the next time the loop must wake; -1: none
 	backoff time.Duration
-	dialed  bool // the first dial is done (succeeded, or failed and counted)
-	timer   *time.Timer
+	dialed  bool   // the first dial is settled (carried a request, or failed and counted)
+	proven  bool   // a session of the connection has carried a request
 	wakes   uint64 // reads that ended at their deadline (timer wakes)
 
 	feed    *loadgen.ScriptFeed // a script's requests; nil without
@@ -111,9 +110,6 @@ func (c *conn) setSession(s *session) {
 func (c *conn) run(ctx context.Context) {
 	stop := context.AfterFunc(ctx, c.interrupt)
 	defer stop()
-	if c.adopted {
-		c.connected()
-	}
 	for !c.stop.Load() && c.active > 0 && !c.th.Aborted() {
 		if c.s == nil {
 			if !c.connect(ctx) {
@@ -129,92 +125,19 @@ func (c *conn) run(ctx context.Context) {
 	c.drop()
 }
 
-// connect dials a session after the backoff of earlier failures. It
-// returns false when the run is over.
-func (c *conn) connect(ctx context.Context) bool {
-	if c.backoff > 0 {
-		d := c.backoff
-		if c.end >= 0 {
-			d = min(d, c.end-c.since())
-		}
-		if d > 0 && !c.sleep(ctx, d) {
-			return false
-		}
-		if c.end >= 0 && c.since() >= c.end {
-			return false
-		}
-	}
-	s, err := c.e.dial(ctx, c.spare, c.addr())
-	if err != nil {
-		if c.stop.Load() || ctx.Err() != nil || (c.end >= 0 && c.since() >= c.end) {
-			return false
-		}
-		c.dialFailed(err)
-		c.backoff = loadgen.NextBackoff(c.backoff)
-		return c.active > 0
-	}
-	c.spare = nil
-	c.setSession(s)
-	c.connected()
-	return true
-}
-
-func (c *conn) connected() {
-	c.backoff = 0
-	if !c.dialed {
-		c.dialed = true
-		for i := range c.st {
-			c.st[i].slot.Dialed()
-		}
-	}
-}
-
-// dialFailed counts one connect error for the connection. The first dial
-// takes no request; a redial takes the next one of the first slot that
-// has one (so that -n ends against a server that is down).
-func (c *conn) dialFailed(err error) {
-	if !c.dialed {
-		c.st[0].slot.DialFailed(err, false)
-		for i := 1; i < len(c.st); i++ {
-			c.st[i].slot.DialSpent(err)
-		}
-		c.dialed = true // the first dial is spent
-		return
-	}
-	for i := range c.st {
-		st := &c.st[i]
-		if st.done {
-			continue
-		}
-		if _, _, more := st.slot.Due(); !more {
-			c.slotDone(st)
-			continue
-		}
-		st.slot.DialFailed(err, true)
-		return
-	}
-}
-
-func (c *conn) sleep(ctx context.Context, d time.Duration) bool {
-	if c.timer == nil {
-		c.timer = time.NewTimer(d)
-	} else {
-		c.timer.Reset(d)
-	}
-	select {
-	case <-c.timer.C:
-		return true
-	case <-ctx.Done():
-		c.timer.Stop()
-		return false
-	}
-}
-
 // serve drives the session until it ends (true: dial another) or the run
 // does (false).
 func (c *conn) serve() bool {
 	s := c.s
 	fromTimer := false
+	if s.rpos < s.rend { // frames that came with the server's SETTINGS
+		c.now = c.since()
+		if err := c.parse(); err != nil {
+			c.connFailed(err)
+			return true
+		}
+		c.compact()
+	}
 	for {
 		c.now = c.since()
 		if c.end >= 0 && c.now >= c.end {
@@ -230,6 +153,9 @@ func (c *conn) serve() bool {
 		c.fill(fromTimer)
 		c.credit()
 		if err := s.flush(); err != nil {
+			if c.stop.Load() {
+				return false // a write cut by the stop: its streams are in flight there
+			}
 			c.broken(loadgen.ClassWrite, err)
 			return true
 		}
@@ -237,7 +163,13 @@ func (c *conn) serve() bool {
 			return false
 		}
 		if s.goingAway && s.open == 0 {
+			if s.refusedFresh() {
+				c.refused(goAwayFresh(s.goAwayCode))
+			}
 			c.drop()
+			return true
+		}
+		if c.noStreams() {
 			return true
 		}
 		if c.end >= 0 {
@@ -325,7 +257,7 @@ func (c *conn) fill(fromTimer bool) {
 			continue
 		}
 		if s.nextID > maxStreamID {
-			s.goingAway = true // out of stream IDs: drain, then a new connection
+			s.goingAway, s.lastID = true, maxStreamID // out of stream IDs: drain, then a new connection
 			continue
 		}
 		if scheduled && due > c.now {
@@ -399,6 +331,7 @@ func (c *conn) start(i int, id uint32, due time.Duration, timer int64, body []by
 		sbuf: st.sbuf, kept: st.kept[:0], khdr: st.khdr[:0]}
 	c.tab[(id>>1)&uint32(len(c.tab)-1)] = int32(i)
 	s.open++
+	s.opened++
 	if c.limit >= 0 {
 		c.wakeAt(c.now + c.limit)
 	}
@@ -488,6 +421,9 @@ var errTimedOut = errors.New("i/o timeout")
 // errors, the others as read errors.
 func (c *conn) broken(class loadgen.ErrorClass, err error) {
 	s := c.s
+	if s.refusedFresh() {
+		c.refused(goAwayFresh(s.goAwayCode)) // every stream was given back
+	}
 	for i := range c.st {
 		st := &c.st[i]
 		if st.id == 0 {
@@ -509,7 +445,8 @@ func (c *conn) broken(class loadgen.ErrorClass, err error) {
 }
 
 // connFailed handles a connection error gowrk found: GOAWAY with its code,
-// and the open streams fail as protocol errors.
+// and the open streams fail as protocol errors; with none open on a
+// connection that carried nothing yet, it is a failed connect.
 func (c *conn) connFailed(err error) {
 	s := c.s
 	code := http2.ErrCodeProtocol
@@ -519,6 +456,9 @@ func (c *conn) connFailed(err error) {
 	}
 	s.fr.WriteGoAway(0, code, nil)
 	s.flush()
+	if s.open == 0 && s.completed == 0 && !s.refusedFresh() {
+		c.refused(err) // before it carried any request: a failed connect
+	}
 	c.broken(loadgen.ClassProtocol, err)
 }
 
@@ -529,6 +469,15 @@ func (c *conn) drop() {
 	}
 	c.credit()
 	s := c.s
+	// The shared redial backoff: a session that carried no request (none
+	// sent, or all given back to a GOAWAY) is a failed dial; one that
+	// carried some, answered or failed, resets it (as a request over
+	// HTTP/1.1 does).
+	if s.opened == 0 {
+		c.backoff = loadgen.NextBackoff(c.backoff)
+	} else {
+		c.backoff = 0
+	}
 	c.setSession(nil)
 	s.close()
 	c.spare = s

@@ -71,7 +71,9 @@ func (c *conn) parse() error {
 			s.skipData = s.skip - pad
 			s.skipEnd = flags.Has(http2.FlagDataEndStream)
 			s.skipStream = sid
-			c.dataStarted(sid, n)
+			if err := c.dataStarted(sid, n); err != nil {
+				return err
+			}
 			if s.skip == 0 {
 				c.dataEnded()
 			}
@@ -93,21 +95,33 @@ func (c *conn) parse() error {
 
 // dataStarted accounts a DATA frame of n payload bytes against the
 // receive windows, giving credit back in batches: a WINDOW_UPDATE once
-// half of a window is used.
-func (c *conn) dataStarted(sid uint32, n int) {
+// half of a window is used. DATA past a window gowrk advertised is a
+// FLOW_CONTROL_ERROR (RFC 9113, 6.9.1): the server sees every credit
+// gowrk counts, or less, so the check cannot fail a server that keeps to
+// its windows.
+func (c *conn) dataStarted(sid uint32, n int) error {
 	s := c.s
+	if s.connRecv+int64(n) > int64(c.e.opts.ConnWindow) {
+		return errConnWindow
+	}
+	st := c.lookup(sid)
+	if st != nil && st.recv+int64(n) > int64(c.e.opts.Window) {
+		return errStreamWindow
+	}
 	s.connRecv += int64(n)
 	if s.connRecv >= int64(c.e.opts.ConnWindow/2) {
 		s.fr.WriteWindowUpdate(0, uint32(s.connRecv))
 		s.connRecv = 0
 	}
-	if st := c.lookup(sid); st != nil {
+	if st != nil {
+		s.ctrl = 0 // progress on a stream
 		st.recv += int64(n)
 		if st.recv >= int64(c.e.opts.Window/2) {
 			s.fr.WriteWindowUpdate(sid, uint32(st.recv))
 			st.recv = 0
 		}
 	}
+	return nil
 }
 
 // skipData consumes k bytes of the DATA payload being read: counted, not
@@ -146,6 +160,9 @@ func (c *conn) complete(st *stream) {
 			c.scriptResponse(st)
 		}
 	}
+	if c.s.completed == 0 && !c.proven {
+		c.carried()
+	}
 	c.s.completed++
 	c.closeStream(st)
 }
@@ -155,6 +172,15 @@ var (
 	errNoStatus    = errors.New("response headers without a valid :status")
 	errCompression = connError{http2.ErrCodeCompression, "a response header block that does not decode (HPACK)"}
 	errPush        = connError{http2.ErrCodeProtocol, "PUSH_PROMISE although gowrk sent SETTINGS_ENABLE_PUSH=0 (server push is refused)"}
+
+	errHeaderBlock  = connError{http2.ErrCodeEnhanceYourCalm, "a response header block larger than 64 KiB (SETTINGS_MAX_HEADER_LIST_SIZE; endless CONTINUATION frames?)"}
+	errHeaderList   = connError{http2.ErrCodeEnhanceYourCalm, "response headers that decode to more than 64 KiB (SETTINGS_MAX_HEADER_LIST_SIZE; an HPACK bomb?)"}
+	errFlood        = connError{http2.ErrCodeEnhanceYourCalm, "more than 1000 PING or SETTINGS frames with no progress on any stream (a flood)"}
+	errConnWindow   = connError{http2.ErrCodeFlowControl, "DATA beyond the connection's flow-control window"}
+	errStreamWindow = connError{http2.ErrCodeFlowControl, "DATA beyond the stream's flow-control window"}
+	errConnSendWin  = connError{http2.ErrCodeFlowControl, "WINDOW_UPDATE or SETTINGS_INITIAL_WINDOW_SIZE took a send window past 2^31-1"}
+	errStreamSend   = errors.New("the server's WINDOW_UPDATE took the stream's send window past 2^31-1 (FLOW_CONTROL_ERROR)")
+	errWindowZero   = errors.New("the server sent a WINDOW_UPDATE of 0 on the stream (PROTOCOL_ERROR)")
 )
 
 // resetError is the error of a stream the server reset.
@@ -179,6 +205,7 @@ func (c *conn) frame(typ http2.FrameType, flags http2.Flags, sid uint32, p []byt
 		if sid == 0 {
 			return connError{http2.ErrCodeProtocol, "HEADERS on stream 0"}
 		}
+		s.hblock = 9 + len(p) // the block's wire bytes, bounded by MaxHeaderList
 		if flags.Has(http2.FlagHeadersPadded) {
 			if len(p) < 1 || int(p[0]) > len(p)-1 {
 				return connError{http2.ErrCodeProtocol, "HEADERS padding longer than its payload"}
@@ -198,12 +225,16 @@ func (c *conn) frame(typ http2.FrameType, flags http2.Flags, sid uint32, p []byt
 		if s.contStream == 0 {
 			return connError{http2.ErrCodeProtocol, "CONTINUATION without HEADERS"}
 		}
+		if s.hblock += 9 + len(p); s.hblock > MaxHeaderList {
+			return errHeaderBlock
+		}
 		return c.headerBlock(sid, p, flags.Has(http2.FlagContinuationEndHeaders))
 	case http2.FrameRSTStream:
 		if len(p) != 4 || sid == 0 {
 			return connError{http2.ErrCodeFrameSize, "a malformed RST_STREAM"}
 		}
 		if st := c.lookup(sid); st != nil {
+			s.ctrl = 0 // progress on a stream
 			st.slot.Failed(loadgen.ClassReset, resetError(binary.BigEndian.Uint32(p)), st.due, st.send, c.now)
 			c.closeStream(st)
 		}
@@ -214,6 +245,9 @@ func (c *conn) frame(typ http2.FrameType, flags http2.Flags, sid uint32, p []byt
 		if flags.Has(http2.FlagSettingsAck) {
 			return nil
 		}
+		if s.ctrl++; s.ctrl > MaxControlFrames {
+			return errFlood
+		}
 		delta, err := s.applySettings(p)
 		if err != nil {
 			return err
@@ -221,7 +255,9 @@ func (c *conn) frame(typ http2.FrameType, flags http2.Flags, sid uint32, p []byt
 		if delta != 0 {
 			for i := range c.st {
 				if st := &c.st[i]; st.id != 0 {
-					st.sendWin += delta
+					if st.sendWin += delta; st.sendWin > MaxWindow {
+						return errConnSendWin // RFC 9113, 6.9.2: a connection error
+					}
 				}
 			}
 			c.moreBody()
@@ -232,6 +268,9 @@ func (c *conn) frame(typ http2.FrameType, flags http2.Flags, sid uint32, p []byt
 			return connError{http2.ErrCodeFrameSize, "a malformed PING"}
 		}
 		if !flags.Has(http2.FlagPingAck) {
+			if s.ctrl++; s.ctrl > MaxControlFrames {
+				return errFlood
+			}
 			s.fr.WritePing(true, [8]byte(p))
 		}
 	case http2.FrameGoAway:
@@ -248,9 +287,14 @@ func (c *conn) frame(typ http2.FrameType, flags http2.Flags, sid uint32, p []byt
 			if incr == 0 {
 				return connError{http2.ErrCodeProtocol, "WINDOW_UPDATE of 0 on the connection"}
 			}
-			s.connSend += incr
+			if s.connSend += incr; s.connSend > MaxWindow {
+				return errConnSendWin
+			}
 		} else if st := c.lookup(sid); st != nil {
-			st.sendWin += incr
+			if st.sendWin += incr; incr == 0 || st.sendWin > MaxWindow {
+				c.streamError(st, incr)
+				return nil
+			}
 		}
 		c.moreBody()
 	case http2.FramePushPromise:
@@ -270,6 +314,9 @@ func (c *conn) headerBlock(sid uint32, frag []byte, end bool) error {
 		st.slot.Payload(int64(len(frag)), 0, 0, 0, c.now)
 	}
 	if err := s.dec.write(frag, end); err != nil {
+		if err == errHeaderListSize {
+			return errHeaderList
+		}
 		return errCompression
 	}
 	if c.capture {
@@ -285,6 +332,7 @@ func (c *conn) headerBlock(sid uint32, frag []byte, end bool) error {
 	if st == nil {
 		return nil
 	}
+	s.ctrl = 0 // progress on a stream
 	if !st.headers {
 		switch {
 		case s.dec.status >= 200:
@@ -334,11 +382,7 @@ func (c *conn) goAway(last uint32, code http2.ErrCode) {
 			continue
 		}
 		st.slot.Untake(1, false)
-		if s.completed == 0 {
-			// A new connection that takes nothing: a connect error, so that
-			// a server refusing everything cannot loop the slot.
-			st.slot.NotSentFresh(errRefusedAll)
-		}
+		s.opened--
 		c.closeStream(st)
 	}
 	if code != http2.ErrCodeNo {
@@ -346,4 +390,31 @@ func (c *conn) goAway(last uint32, code http2.ErrCode) {
 	}
 }
 
-var errRefusedAll = errors.New("the server sent GOAWAY before completing any stream on a new connection")
+// goAwayFresh is the end of a new connection by the server's GOAWAY before
+// it processed any stream (last stream ID 0): the connection carried no
+// request, and counts as a failed connect (so that a server refusing every
+// connection cannot loop gowrk, which redials after the backoff).
+type goAwayFresh http2.ErrCode
+
+func (e goAwayFresh) Error() string {
+	return "the server sent GOAWAY (" + http2.ErrCode(e).String() + ") on a new connection before taking any request"
+}
+
+// refusedFresh reports whether the session ended by a GOAWAY before it
+// processed any stream.
+func (s *session) refusedFresh() bool {
+	return s.goingAway && s.lastID == 0 && s.completed == 0
+}
+
+// streamError ends st after the server's WINDOW_UPDATE of incr on it took
+// its send window past 2^31-1 (FLOW_CONTROL_ERROR) or was 0
+// (PROTOCOL_ERROR): RST_STREAM, and the request fails as a protocol error.
+func (c *conn) streamError(st *stream, incr int64) {
+	code, err := http2.ErrCodeFlowControl, errStreamSend
+	if incr == 0 {
+		code, err = http2.ErrCodeProtocol, errWindowZero
+	}
+	c.s.fr.WriteRSTStream(st.id, code)
+	st.slot.Failed(loadgen.ClassProtocol, err, st.due, st.send, c.now)
+	c.closeStream(st)
+}

@@ -18,6 +18,8 @@ package h2
 import (
 	"context"
 	"crypto/tls"
+	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -173,8 +175,19 @@ func (e *Engine) noteInfo(s *session) {
 
 // DialFirst implements loadgen.FirstDialer: the run's first connection,
 // handshaken, for thread 0 to adopt.
+//
+// A server that allows no stream on it (SETTINGS_MAX_CONCURRENT_STREAMS=0
+// until the connect timeout) stops the run before it starts
+// (*loadgen.FatalError): it takes no request.
 func (e *Engine) DialFirst(ctx context.Context) (any, error) {
-	return e.dial(ctx, nil, "")
+	s, err := e.dial(ctx, nil, "")
+	if errors.Is(err, errZeroStreams) {
+		return nil, &loadgen.FatalError{Err: fmt.Errorf("%s: %w: it takes no request over HTTP/2", e.target.URL.Host, err)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // RunThread implements loadgen.ThreadEngine: one goroutine per connection.
@@ -190,7 +203,7 @@ func (e *Engine) RunThread(ctx context.Context, th *loadgen.Thread) {
 		}
 		conns = append(conns, c)
 		if first != nil && c.addr() == "" { // (a thread.addr elsewhere dials its own)
-			c.s, c.adopted, first = first, true, nil
+			c.s, first = first, nil
 		}
 		if c.active == 0 {
 			c.drop()

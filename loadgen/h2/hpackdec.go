@@ -24,8 +24,9 @@ type statusDecoder struct {
 	cache      [16]lenCache
 	scratch    countWriter
 	statusBuf  statusWriter
-	status     int  // :status of the block; 0 when none yet
-	first      bool // no field of the block decoded yet
+	status     int    // :status of the block; 0 when none yet
+	list       uint32 // the block's header list size so far (RFC 9113, 6.5.2)
+	first      bool   // no field of the block decoded yet
 	pending    []byte
 	accumulate bool
 }
@@ -48,6 +49,9 @@ type lenCache struct {
 
 var errHPACK = errors.New("HPACK: malformed header block")
 
+// errHeaderListSize is a header block that decodes past MaxHeaderList.
+var errHeaderListSize = errors.New("HPACK: header list too large")
+
 // reset empties the table for a new connection; the length cache stays
 // (a Huffman code's length does not depend on the connection).
 func (d *statusDecoder) reset() {
@@ -57,7 +61,7 @@ func (d *statusDecoder) reset() {
 
 // begin starts a header block.
 func (d *statusDecoder) begin() {
-	d.status, d.first, d.pending, d.accumulate = 0, true, d.pending[:0], false
+	d.status, d.list, d.first, d.pending, d.accumulate = 0, 0, true, d.pending[:0], false
 }
 
 // write takes a fragment of the block; end says it is the last. Fragments
@@ -78,6 +82,9 @@ func (d *statusDecoder) write(frag []byte, end bool) error {
 
 func (d *statusDecoder) decode(p []byte) error {
 	for len(p) > 0 {
+		if d.list > MaxHeaderList {
+			return errHeaderListSize // an HPACK bomb: a few bytes that index a large entry again and again
+		}
 		b := p[0]
 		var err error
 		switch {
@@ -86,11 +93,11 @@ func (d *statusDecoder) decode(p []byte) error {
 			if idx, p, err = readInt(7, p); err != nil {
 				return err
 			}
-			st, _, ok := d.at(idx)
+			st, size, ok := d.atSize(idx)
 			if !ok || idx == 0 {
 				return errHPACK
 			}
-			d.field(st)
+			d.field(st, size)
 		case b&0xc0 == 0x40: // literal with incremental indexing
 			if p, err = d.literal(6, p, true); err != nil {
 				return err
@@ -111,15 +118,20 @@ func (d *statusDecoder) decode(p []byte) error {
 			}
 		}
 	}
+	if d.list > MaxHeaderList {
+		return errHeaderListSize
+	}
 	return nil
 }
 
-// field notes a decoded field: st is its :status code, -1 for another name.
-func (d *statusDecoder) field(st int16) {
+// field notes a decoded field of size bytes (name, value and 32, as RFC
+// 9113 counts a header list): st is its :status code, -1 for another name.
+func (d *statusDecoder) field(st int16, size uint32) {
 	if d.first && st >= 0 {
 		d.status = int(st)
 	}
 	d.first = false
+	d.list += size
 }
 
 // literal reads a literal field whose name index has prefix bits.
@@ -172,7 +184,7 @@ func (d *statusDecoder) literal(prefix uint8, p []byte, index bool) ([]byte, err
 		}
 		st = int16(statusCode(value))
 	}
-	d.field(st)
+	d.field(st, nameLen+valueLen+32)
 	if index {
 		d.add(entry{size: nameLen + valueLen + 32, status: st, name: uint16(min(nameLen, 1<<16-1))})
 	}
@@ -217,6 +229,17 @@ func (d *statusDecoder) at(idx uint64) (int16, int, bool) {
 	}
 	e := d.ents[(d.head+int(i))%maxEntries]
 	return e.status, int(e.name), true
+}
+
+// atSize is at with the entry's size in place of its name length: a
+// dynamic entry's as added, a static one's name and 32 (its value, at most
+// 13 bytes, is not kept: the header list bound it feeds is a bound).
+func (d *statusDecoder) atSize(idx uint64) (int16, uint32, bool) {
+	st, nl, ok := d.at(idx)
+	if !ok || idx <= uint64(len(staticNames)) {
+		return st, uint32(nl) + 32, ok
+	}
+	return st, d.ents[(d.head+int(idx-uint64(len(staticNames))-1))%maxEntries].size, true
 }
 
 func (d *statusDecoder) add(e entry) {

@@ -97,6 +97,9 @@ func (c *conn) keepHeaders(st *stream, frag []byte, end bool) error {
 	s := c.s
 	if s.full == nil {
 		s.full = hpack.NewDecoder(4096, func(f hpack.HeaderField) {
+			if len(s.fieldsIn) > MaxHeaderList {
+				return // an HPACK bomb: the status decoder ends the connection at the block's end
+			}
 			s.fieldsIn = append(s.fieldsIn, f.Name...)
 			s.fieldsIn = append(s.fieldsIn, ": "...)
 			s.fieldsIn = append(s.fieldsIn, f.Value...)

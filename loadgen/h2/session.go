@@ -31,6 +31,20 @@ const (
 // default SETTINGS_MAX_FRAME_SIZE, which gowrk does not raise).
 const maxFrameIn = 16384
 
+// MaxHeaderList bounds a response's header block, in bytes: gowrk
+// advertises it as SETTINGS_MAX_HEADER_LIST_SIZE, and a block whose frames
+// (HEADERS and CONTINUATION, 9-byte frame headers included) or whose
+// decoded fields (RFC 9113's size: name, value and 32 each) pass it ends
+// the connection with ENHANCE_YOUR_CALM, a protocol error: a server cannot
+// make gowrk buffer or decode without bound (endless CONTINUATION frames,
+// an HPACK bomb).
+const MaxHeaderList = 64 << 10
+
+// MaxControlFrames is how many PING and SETTINGS frames, each of which
+// gowrk must answer, a server may send with no progress on any stream in
+// between; past it the connection ends with ENHANCE_YOUR_CALM (a flood).
+const MaxControlFrames = 1000
+
 // maxStreamID is the last client stream ID; past it a connection is
 // drained and replaced.
 const maxStreamID = 1<<31 - 1
@@ -71,6 +85,7 @@ type session struct {
 
 	nextID     uint32
 	open       int  // streams open
+	opened     int  // streams opened and not given back to a GOAWAY (requests carried)
 	goingAway  bool // a GOAWAY came (or the IDs ran out): no new streams
 	lastID     uint32
 	completed  int // responses completed on the session
@@ -83,6 +98,10 @@ type session struct {
 	skipStream     uint32
 	contStream     uint32
 	contEnd        bool
+	hblock         int // wire bytes of the header block being read (frame headers included)
+
+	ctrl   int           // PING and SETTINGS frames since the last progress on a stream
+	zeroAt time.Duration // since when the server allows no stream (an offset from the start); -1: it allows some
 
 	connRecv int64 // DATA bytes received since the last connection WINDOW_UPDATE
 	in, out0 int64 // wire bytes not yet credited to a slot
@@ -141,7 +160,8 @@ func (e *Engine) dial(ctx context.Context, s *session, addr string) (*session, e
 	}
 	if err := e.handshake(hctx, s); err != nil {
 		s.close()
-		if ctx.Err() != nil || e.tls != nil {
+		var fresh goAwayFresh
+		if ctx.Err() != nil || e.tls != nil || errors.Is(err, errZeroStreams) || errors.As(err, &fresh) {
 			return nil, err
 		}
 		return nil, &loadgen.FatalError{Err: fmt.Errorf("%s does not speak HTTP/2 over cleartext (h2c with prior knowledge): %v; drop --http2/--h2c to use HTTP/1.1, or use https:// for HTTP/2 over TLS", e.target.URL.Host, err)}
@@ -153,7 +173,7 @@ func (e *Engine) dial(ctx context.Context, s *session, addr string) (*session, e
 func (s *session) reset(nc net.Conn) {
 	*s = session{nc: nc, fr: s.fr, out: outBuf{b: s.out.b[:0]}, hbuf: s.hbuf, rbuf: s.rbuf, dec: s.dec,
 		first: s.first[:0], again: s.again[:0], fieldsIn: s.fieldsIn[:0],
-		maxStreams: 1<<31 - 1, maxFrameOut: 16384, peerWindow: minWindow, connSend: minWindow, tableSize: 4096, nextID: 1}
+		maxStreams: 1<<31 - 1, maxFrameOut: 16384, peerWindow: minWindow, connSend: minWindow, tableSize: 4096, nextID: 1, zeroAt: -1}
 	s.hbuf.Reset()
 	if s.dec == nil {
 		s.dec = &statusDecoder{}
@@ -161,12 +181,22 @@ func (s *session) reset(nc net.Conn) {
 	s.dec.reset()
 }
 
-var errNoSettings = errors.New("the server's first frame was not SETTINGS")
+var (
+	errNoSettings  = errors.New("the server's first frame was not SETTINGS")
+	errHTTP1       = errors.New("it answered the preface in HTTP/1.x")
+	errZeroStreams = errors.New("the server allows 0 concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS=0)")
+)
 
-// handshake writes the client's preface and reads the server's SETTINGS.
+// handshake writes the client's preface and reads the server's SETTINGS;
+// a server that allows no stream must allow one within the handshake's
+// deadline (awaitStream).
 func (e *Engine) handshake(ctx context.Context, s *session) error {
+	wait := e.opts.DialTimeout // the handshake's bound, for messages
 	if dl, ok := ctx.Deadline(); ok {
 		s.nc.SetDeadline(dl)
+		if d := time.Until(dl); d < wait-wait/8 {
+			wait = d.Round(time.Millisecond) // the run ends first
+		}
 	}
 	stop := context.AfterFunc(ctx, func() { s.nc.SetDeadline(aLongTimeAgo) })
 	defer stop()
@@ -175,6 +205,7 @@ func (e *Engine) handshake(ctx context.Context, s *session) error {
 		http2.Setting{ID: http2.SettingEnablePush, Val: 0},
 		http2.Setting{ID: http2.SettingInitialWindowSize, Val: e.opts.Window},
 		http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: 0}, // push is off: no server-initiated streams
+		http2.Setting{ID: http2.SettingMaxHeaderListSize, Val: MaxHeaderList},
 	)
 	if w := e.opts.ConnWindow; w > minWindow {
 		s.fr.WriteWindowUpdate(0, w-minWindow)
@@ -182,28 +213,11 @@ func (e *Engine) handshake(ctx context.Context, s *session) error {
 	if err := s.flush(); err != nil {
 		return err
 	}
-	for s.rend < 9 || s.rend < 9+frameLen(s.rbuf) {
-		if s.rend >= 5 && string(s.rbuf[:5]) == "HTTP/" {
-			return errors.New("it answered the preface in HTTP/1.x")
+	if err := s.readFrame(true); err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return fmt.Errorf("no SETTINGS frame within %s", wait)
 		}
-		if s.rend >= 9 && (http2.FrameType(s.rbuf[3]) != http2.FrameSettings || frameLen(s.rbuf) > maxFrameIn) {
-			return errNoSettings
-		}
-		if s.rend == len(s.rbuf) {
-			s.grow()
-		}
-		n, err := s.nc.Read(s.rbuf[s.rend:])
-		s.rend += n
-		s.in += int64(n)
-		if err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				return fmt.Errorf("no SETTINGS frame within %s", e.opts.DialTimeout)
-			}
-			if s.rend >= 5 && string(s.rbuf[:5]) == "HTTP/" {
-				return errors.New("it answered the preface in HTTP/1.x")
-			}
-			return err
-		}
+		return err
 	}
 	h := s.rbuf[:9]
 	if http2.FrameType(h[3]) != http2.FrameSettings || h[4]&byte(http2.FlagSettingsAck) != 0 {
@@ -215,11 +229,92 @@ func (e *Engine) handshake(ctx context.Context, s *session) error {
 	}
 	s.rpos = 9 + n
 	s.fr.WriteSettingsAck()
+	if err := awaitStream(s, wait); err != nil {
+		return err
+	}
 	s.prepare(e.fields)
 	if err := s.flush(); err != nil {
 		return err
 	}
 	s.nc.SetDeadline(time.Time{})
+	return nil
+}
+
+// readFrame reads until a whole frame is at s.rpos; first says it is the
+// server's first, which must be SETTINGS. Frames after it stay in the
+// buffer for the connection's parser.
+func (s *session) readFrame(first bool) error {
+	for s.rend-s.rpos < 9 || s.rend-s.rpos < 9+frameLen(s.rbuf[s.rpos:]) {
+		if first && s.rend >= 5 && string(s.rbuf[:5]) == "HTTP/" {
+			return errHTTP1
+		}
+		if s.rend-s.rpos >= 9 {
+			if first && http2.FrameType(s.rbuf[3]) != http2.FrameSettings {
+				return errNoSettings
+			}
+			if frameLen(s.rbuf[s.rpos:]) > maxFrameIn {
+				return connError{http2.ErrCodeFrameSize, "a frame larger than SETTINGS_MAX_FRAME_SIZE"}
+			}
+		}
+		if s.rend == len(s.rbuf) {
+			if s.rpos > 0 {
+				s.rend = copy(s.rbuf, s.rbuf[s.rpos:s.rend])
+				s.rpos = 0
+			}
+			s.grow()
+		}
+		n, err := s.nc.Read(s.rbuf[s.rend:])
+		s.rend += n
+		s.in += int64(n)
+		if err != nil {
+			if first && s.rend >= 5 && string(s.rbuf[:5]) == "HTTP/" {
+				return errHTTP1
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// awaitStream waits, within the handshake's deadline, until a server whose
+// SETTINGS_MAX_CONCURRENT_STREAMS is 0 raises it: such a connection can
+// carry no request, and is a failed connect if it does not. It answers
+// SETTINGS and PING meanwhile; a GOAWAY ends the wait.
+func awaitStream(s *session, wait time.Duration) error {
+	for s.maxStreams == 0 {
+		if err := s.flush(); err != nil {
+			return err
+		}
+		if err := s.readFrame(false); err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				return fmt.Errorf("%w and did not raise it within %s", errZeroStreams, wait)
+			}
+			return err
+		}
+		h := s.rbuf[s.rpos : s.rpos+9]
+		n := frameLen(h)
+		p := s.rbuf[s.rpos+9 : s.rpos+9+n]
+		s.rpos += 9 + n
+		ack := h[4]&1 != 0 // SETTINGS and PING share the ACK flag
+		switch http2.FrameType(h[3]) {
+		case http2.FrameSettings:
+			if !ack {
+				if _, err := s.applySettings(p); err != nil {
+					return err
+				}
+				s.fr.WriteSettingsAck()
+			}
+		case http2.FramePing:
+			if !ack && len(p) == 8 {
+				s.fr.WritePing(true, [8]byte(p))
+			}
+		case http2.FrameGoAway:
+			if len(p) >= 8 {
+				return goAwayFresh(binary.BigEndian.Uint32(p[4:]))
+			}
+			return goAwayFresh(http2.ErrCodeProtocol)
+		}
+	}
 	return nil
 }
 

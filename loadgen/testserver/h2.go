@@ -49,6 +49,33 @@ type H2Behaviour struct {
 	Informational bool
 	// TableSize advertises SETTINGS_HEADER_TABLE_SIZE (0: the default 4096).
 	TableSize uint32
+
+	// Hostile servers.
+	//
+	// ZeroStreams advertises SETTINGS_MAX_CONCURRENT_STREAMS=0 and never
+	// raises it; ZeroAfter lowers it to 0 after answering that many
+	// streams on a connection.
+	ZeroStreams bool
+	ZeroAfter   int
+	// GoAwayFirst sends GOAWAY(0, NO_ERROR) right after SETTINGS on every
+	// connection, and processes no stream.
+	GoAwayFirst bool
+	// ContinuationFlood answers each stream with HEADERS and then
+	// CONTINUATION frames of 16 KiB, never END_HEADERS, until the client
+	// closes the connection.
+	ContinuationFlood bool
+	// HPACKBomb answers each stream with a 20 KB header block that indexes
+	// a 4,000-byte field and then refers to it 16,000 times (64 MB decoded).
+	HPACKBomb bool
+	// PingFlood and SettingsFlood send that many PINGs, or empty SETTINGS,
+	// before each response.
+	PingFlood, SettingsFlood int
+	// IgnoreWindow sends response bodies whatever the client's windows.
+	IgnoreWindow bool
+	// WindowOverflow 1 sends WINDOW_UPDATE(0, 2^31-1) before answering a
+	// stream (the connection's send window passes 2^31-1); 2 sends
+	// WINDOW_UPDATE(id, 2^31-1) on each stream before answering it.
+	WindowOverflow int
 }
 
 // H2Server is a raw HTTP/2 server on loopback, written with http2.Framer so
@@ -62,6 +89,11 @@ type H2Server struct {
 	// request body bytes received; ProtocolErrors the GOAWAYs with an
 	// error the client sent.
 	Streams, Answered, Resets, GoAways, Cancels, PingAcks, BodyBytes, ProtocolErrors atomic.Int64
+	// Headers counts the request HEADERS frames received, processed or
+	// not (after GOAWAY): the requests the client sent.
+	Headers atomic.Int64
+	// LastGoAway is the error code of the last GOAWAY the client sent.
+	LastGoAway atomic.Uint32
 	// DecodeErrors counts request header blocks that did not decode
 	// (HPACK state out of step, or a table larger than advertised).
 	DecodeErrors atomic.Int64
@@ -101,6 +133,9 @@ func (s *H2Server) serve(c net.Conn) {
 	if s.b.TableSize > 0 {
 		settings = append(settings, http2.Setting{ID: http2.SettingHeaderTableSize, Val: s.b.TableSize})
 	}
+	if s.b.ZeroStreams {
+		settings = append(settings, http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: 0})
+	}
 	if fr.WriteSettings(settings...) != nil {
 		return
 	}
@@ -111,6 +146,11 @@ func (s *H2Server) serve(c net.Conn) {
 		table = s.b.TableSize
 	}
 	w.dec = hpack.NewDecoder(table, nil)
+	if s.b.GoAwayFirst {
+		fr.WriteGoAway(0, http2.ErrCodeNo, nil)
+		s.GoAways.Add(1)
+		w.goneAway = true
+	}
 	if s.b.TableSize > 0 && s.b.TableSize < 4096 {
 		w.enc.SetMaxDynamicTableSize(s.b.TableSize)
 	}
@@ -147,6 +187,7 @@ func (s *H2Server) serve(c net.Conn) {
 		case *http2.GoAwayFrame:
 			if f.ErrCode != http2.ErrCodeNo {
 				s.ProtocolErrors.Add(1)
+				s.LastGoAway.Store(uint32(f.ErrCode))
 			}
 		case *http2.DataFrame:
 			n := len(f.Data())
@@ -162,6 +203,7 @@ func (s *H2Server) serve(c net.Conn) {
 				return
 			}
 		case *http2.HeadersFrame:
+			s.Headers.Add(1)
 			if w.goneAway {
 				continue // above the GOAWAY's last stream: not processed
 			}
@@ -219,6 +261,9 @@ func (w *h2conn) stream(id uint32) bool {
 	if s.b.Ping {
 		fr.WritePing(false, [8]byte{1, 2, 3, 4, 5, 6, 7, 8})
 	}
+	if !w.hostile(id) {
+		return false
+	}
 	if s.b.Informational {
 		w.headers(id, false, hpack.HeaderField{Name: ":status", Value: "103"}, hpack.HeaderField{Name: "link", Value: "</style.css>; rel=preload"})
 	}
@@ -231,6 +276,9 @@ func (w *h2conn) stream(id uint32) bool {
 	w.sendPending()
 	w.answered++
 	s.Answered.Add(1)
+	if s.b.ZeroAfter > 0 && w.answered == s.b.ZeroAfter {
+		fr.WriteSettings(http2.Setting{ID: http2.SettingMaxConcurrentStreams, Val: 0})
+	}
 	if s.b.GoAwayAfter > 0 && w.answered == s.b.GoAwayAfter {
 		fr.WriteGoAway(id, http2.ErrCodeNo, nil)
 		s.GoAways.Add(1)
@@ -263,6 +311,55 @@ func (w *h2conn) headers(id uint32, end bool, fields ...hpack.HeaderField) {
 	}
 }
 
+// hostile sends what the hostile behaviours send before a response;
+// false closes the connection.
+func (w *h2conn) hostile(id uint32) bool {
+	b, fr := w.s.b, w.fr
+	for i := 0; i < b.PingFlood; i++ {
+		if fr.WritePing(false, [8]byte{9}) != nil {
+			return false
+		}
+	}
+	for i := 0; i < b.SettingsFlood; i++ {
+		if fr.WriteSettings() != nil {
+			return false
+		}
+	}
+	switch b.WindowOverflow {
+	case 1:
+		fr.WriteWindowUpdate(0, 1<<31-1)
+	case 2:
+		fr.WriteWindowUpdate(id, 1<<31-1)
+	}
+	if b.ContinuationFlood {
+		chunk := make([]byte, 16384)
+		fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: []byte{0x88}})
+		for fr.WriteContinuation(id, false, chunk) == nil {
+		}
+		return false
+	}
+	if b.HPACKBomb {
+		block := hpackBomb()
+		fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: block[:8000]})
+		fr.WriteContinuation(id, true, block[8000:])
+		return true
+	}
+	return true
+}
+
+// hpackBomb is a header block of :status 200, a literal field "x" of 4,000
+// bytes added to the dynamic table, then 16,000 references to it.
+func hpackBomb() []byte {
+	var b bytes.Buffer
+	enc := hpack.NewEncoder(&b)
+	enc.WriteField(hpack.HeaderField{Name: ":status", Value: "200"})
+	enc.WriteField(hpack.HeaderField{Name: "x", Value: string(bytes.Repeat([]byte("a"), 4000))})
+	for range 16000 {
+		b.WriteByte(0x80 | 62) // the newest dynamic entry: "x"
+	}
+	return b.Bytes()
+}
+
 // sendPending sends response body within the client's windows.
 func (w *h2conn) sendPending() {
 	if w.sentBody == nil {
@@ -271,7 +368,13 @@ func (w *h2conn) sendPending() {
 	for id, left := range w.pending {
 		for left > 0 {
 			win := w.streamWin + w.wins[id] - int64(w.sentBody[id])
+			if w.s.b.IgnoreWindow {
+				win = 1 << 20
+			}
 			n := min(int64(left), win, w.connWin, 16384-int64(w.s.b.Padded)-1)
+			if w.s.b.IgnoreWindow {
+				n = min(int64(left), 16383)
+			}
 			if n <= 0 {
 				break
 			}
