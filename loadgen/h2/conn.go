@@ -51,9 +51,10 @@ type conn struct {
 	limit   time.Duration // a request's timeout; -1: none (it waits for the end)
 	wake    time.Duration // the next time the loop must wake; -1: none
 	backoff time.Duration
-	dialed  bool   // the first dial is settled (carried a request, or failed and counted)
-	proven  bool   // a session of the connection has carried a request
-	wakes   uint64 // reads that ended at their deadline (timer wakes)
+	sleeper loadgen.Sleeper // the backoff's timer
+	dialed  bool            // the first dial is settled (carried a request, or failed and counted)
+	proven  bool            // a session of the connection has carried a request
+	wakes   uint64          // reads that ended at their deadline (timer wakes)
 
 	feed    *loadgen.ScriptFeed // a script's requests; nil without
 	capture bool                // the script has response(): keep headers and bodies
@@ -61,7 +62,7 @@ type conn struct {
 }
 
 func newConn(e *Engine, th *loadgen.Thread, slots []*loadgen.Slot) *conn {
-	c := &conn{e: e, th: th, st: make([]stream, len(slots)), end: -1, limit: th.Timeout}
+	c := &conn{e: e, th: th, st: make([]stream, len(slots)), end: th.EndOffset(), limit: th.RequestLimit()}
 	size := 1
 	for size < 4*len(slots) {
 		size <<= 1
@@ -71,15 +72,6 @@ func newConn(e *Engine, th *loadgen.Thread, slots []*loadgen.Slot) *conn {
 		c.st[i] = stream{slot: s, done: s.None()}
 		if !s.None() {
 			c.active++
-		}
-	}
-	if !th.End.IsZero() {
-		c.end = th.End.Sub(th.Start)
-	}
-	if th.TimeoutAction == loadgen.TimeoutWait {
-		c.limit = -1
-		if c.end < 0 {
-			c.limit = th.Timeout * loadgen.WaitLimitFactor
 		}
 	}
 	return c
@@ -248,46 +240,34 @@ func (c *conn) fill(fromTimer bool) {
 		if st.id != 0 || st.done {
 			continue
 		}
-		due, scheduled, more := st.slot.Due()
-		if !more {
-			c.slotDone(st)
-			continue
-		}
 		if s.goingAway || uint32(s.open) >= s.maxStreams {
+			if _, _, more := st.slot.Due(); !more {
+				c.slotDone(st)
+			}
 			continue
 		}
 		if s.nextID > maxStreamID {
 			s.goingAway, s.lastID = true, maxStreamID // out of stream IDs: drain, then a new connection
 			continue
 		}
-		if scheduled && due > c.now {
-			c.wakeAt(due)
+		step := st.slot.Next(c.now, c.feed)
+		switch step.Kind {
+		case loadgen.NextDone:
+			c.slotDone(st)
+			continue
+		case loadgen.NextStop:
+			c.stop.Store(true) // the script stopped its thread, or failed
+			return
+		case loadgen.NextLater:
+			c.wakeAt(step.At)
 			continue
 		}
 		var req []byte
 		if c.feed != nil {
-			at, ok := c.feed.Ready(c.th, c.now, due, scheduled)
-			if !ok {
-				c.stop.Store(true) // the script stopped its thread, or failed
-				return
-			}
-			if at > c.now {
-				c.wakeAt(at)
-				continue
-			}
-			if scheduled {
-				due = at
-			}
 			req = c.feed.Take()
 		}
-		timer := int64(-1)
-		if !scheduled {
-			due = c.now
-		} else if idle {
-			timer = int64((c.now - due) / time.Microsecond)
-			idle = false
-		}
-		st.slot.Take(c.now)
+		due, timer := st.slot.Send(c.now, step, idle)
+		idle = false
 		if req != nil {
 			if err := c.openScript(i, due, timer, req); err != nil {
 				c.th.Abort(err)
@@ -485,10 +465,7 @@ func (c *conn) drop() {
 
 // finish counts what is in flight at the stop and finishes every slot.
 func (c *conn) finish() {
-	now := c.since()
-	if c.end >= 0 {
-		now = min(now, c.end)
-	}
+	now := c.th.StopAt()
 	c.now = now
 	c.credit()
 	for i := range c.st {

@@ -3,7 +3,6 @@ package h2
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/gowrk/gowrk/loadgen"
 )
@@ -15,21 +14,13 @@ import (
 // connect dials a session after the backoff of earlier failures. It
 // returns false when the run is over.
 func (c *conn) connect(ctx context.Context) bool {
-	if c.backoff > 0 {
-		d := c.backoff
-		if c.end >= 0 {
-			d = min(d, c.end-c.since())
-		}
-		if d > 0 && !sleep(ctx, d) {
-			return false
-		}
-		if c.end >= 0 && c.since() >= c.end {
-			return false
-		}
+	if !c.th.Backoff(ctx, &c.sleeper, c.backoff) {
+		return false
 	}
 	s, err := c.e.dial(ctx, c.spare, c.addr())
 	if err != nil {
-		if c.stop.Load() || ctx.Err() != nil || (c.end >= 0 && c.since() >= c.end) {
+		if c.stop.Load() || c.th.Over(ctx, c.since()) {
+			c.pending() // cut off by the end: still connecting at the stop
 			return false
 		}
 		c.dialFailed(err)
@@ -89,16 +80,14 @@ func (c *conn) dialFailed(err error) {
 	}
 }
 
-// sleep waits the backoff d; false when the run ended first. It is off
-// the per-request path (one timer per wait).
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
+// pending counts the connection as still connecting at the stop, on its
+// first slot with requests left.
+func (c *conn) pending() {
+	for i := range c.st {
+		if !c.st[i].done {
+			c.st[i].slot.ConnectPending()
+			return
+		}
 	}
 }
 
