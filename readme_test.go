@@ -52,6 +52,25 @@ func readmeSample(t *testing.T) (readme string, lines []string) {
 	return readme, lines
 }
 
+// serveCommand runs gowrk serve (args without "serve") in-process until ctx
+// ends or its -d passes. It returns the URL it listens on, its start line,
+// its stdout (whole once done has yielded) and its exit code on done.
+func serveCommand(t *testing.T, ctx context.Context, args []string) (url, listening string, out *strings.Builder, done <-chan int) {
+	t.Helper()
+	pr, pw := io.Pipe()
+	out = &strings.Builder{}
+	codes := make(chan int, 1)
+	go func() { codes <- run(ctx, append([]string{"serve"}, args...), out, pw); pw.Close() }()
+	listening, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("gowrk serve printed no start line: %v", err)
+	}
+	go io.Copy(io.Discard, pr)
+	_, rest, _ := strings.Cut(listening, "listening on ")
+	url, _, _ = strings.Cut(rest, " ")
+	return url, listening, out, codes
+}
+
 // TestQuickStartSample runs the README's quick-start command (gowrk serve,
 // then gowrk against it, with the arguments the README shows) and checks
 // that its output has the sample's shape line for line: a report whose
@@ -65,25 +84,14 @@ func TestQuickStartSample(t *testing.T) {
 		t.Fatalf("quick-start command %q: want ./gowrk serve ... & sleep 1; ./gowrk ...", cmd)
 	}
 	const readmeURL = "http://127.0.0.1:8080/"
-	serveArgs := append(strings.Fields(serveCmd)[1:], "-l", "127.0.0.1:0")
+	serveArgs := append(strings.Fields(serveCmd)[2:], "-l", "127.0.0.1:0")
 	loadArgs := strings.Fields(loadCmd)[1:]
 	if loadArgs[len(loadArgs)-1] != readmeURL {
 		t.Fatalf("quick-start command %q: want gowrk's URL last, %s", cmd, readmeURL)
 	}
 
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop() // gowrk serve ends by itself, at its -d, as in the README
-	pr, pw := io.Pipe()
-	var serveOut strings.Builder
-	done := make(chan int)
-	go func() { done <- run(ctx, serveArgs, &serveOut, pw); pw.Close() }()
-	listening, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil {
-		t.Fatalf("gowrk serve printed no start line: %v", err)
-	}
-	go io.Copy(io.Discard, pr)
-	_, rest, _ := strings.Cut(listening, "listening on ")
-	url, _, _ := strings.Cut(rest, " ")
+	// gowrk serve ends by itself, at its -d, as in the README.
+	url, listening, serveOut, done := serveCommand(t, context.Background(), serveArgs)
 	loadArgs[len(loadArgs)-1] = url
 	code, report, errs := gowrk(t, loadArgs...)
 	if c := <-done; c != 0 || code != 0 {
