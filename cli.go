@@ -83,7 +83,7 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.StringVar(&p.timeoutAction, "timeout-action", "wait", "what a timed-out request does, `ACTION`: wait for its answer (counted late; the load stays as it was) or abort (close its connection, send the next on a new one)")
 	fs.VarP(durationValue{&o.cfg.ConnectTimeout, nil}, "connect-timeout", "", "bound on each connect and TLS handshake (default 5s, or --timeout if longer)")
 	fs.BoolVarP(&o.latency, "latency", "L", false, "print the latency distribution")
-	fs.BoolVarP(&o.uLatency, "u_latency", "U", false, "print the uncorrected latency (service time) distribution too (wrk2)")
+	fs.BoolVarP(&o.uLatency, "u_latency", "U", false, "print the uncorrected latency (service time) distribution, with or without -L (wrk2)")
 	fs.StringVarP(&o.format, "format", "f", "text", "report `FORMAT`: "+strings.Join(report.Names(), ", "))
 	fs.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` instead of stdout (csv appends)")
 	fs.StringVar(&o.engine, "engine", "auto", "HTTP/1.1 `ENGINE`: loop (one event loop per thread over epoll; http:// only), goroutine (a goroutine per connection; TLS), or auto (loop for http://, goroutine for https://)")
@@ -99,7 +99,7 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.StringVar(&p.key, "key", "", "private key PEM `FILE` of --cert")
 	fs.StringVar(&p.sni, "sni", "", "TLS server `NAME` to send (and verify), instead of the URL's host")
 	fs.StringVar(&p.tlsMin, "tls-min", "", "lowest TLS `VERSION` to accept: 1.2 or 1.3")
-	fs.VarP(durationValue{&o.cfg.Warmup, nil}, "warmup", "", "send load for T before the measured -d starts; its figures are reported apart and left out of every other")
+	fs.VarP(durationValue{&o.cfg.Warmup, nil}, "warmup", "", "send load for T before the measured -d starts; the warm-up's figures are reported apart and left out of every other figure")
 	fs.VarP(durationValue{&o.cfg.Interval, nil}, "interval", "", "per-interval figures every T (default 1s when --stream, --intervals, --hdr-log or progress asks for them)")
 	fs.BoolVar(&o.stream, "stream", false, "with --format json: one JSON object per line while the run goes (\"type\": \"interval\"), the report last (\"type\": \"report\")")
 	fs.BoolVar(&o.intervals, "intervals", false, "with --format csv: one row per interval instead of one per run")
@@ -115,10 +115,10 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.VarP(durationValue{&o.stepDuration, nil}, "step-duration", "", "with --find-max-rate: the measured length of each step (default 10s)")
 	fs.VarP(durationValue{&o.settle, nil}, "settle", "", "with --find-max-rate: load sent before each step's measurement, left out of it (default 2s)")
 	fs.VarP(rateValue{&o.startRate}, "start-rate", "", "with --find-max-rate: the first rate probed (default 10)")
-	fs.StringVar(&p.precision, "precision", "5%", "with --find-max-rate: stop when the last rate that held and the first that failed are this close")
+	fs.StringVar(&p.precision, "precision", "5%", "with --find-max-rate: stop when the last rate that held and the first that failed are within `PCT` of each other")
 	fs.StringVar(&p.shard, "shard", "", "run shard `I/N` of a run split over N processes (I from 0): this one sends its share of -c, -n and -R so that together they send the single-host schedule; gowrk merge combines their reports")
 	fs.StringVar(&p.startAt, "start-at", "", "start the load at `TIME` (RFC 3339, or unix seconds): one start barrier for every shard")
-	fs.StringVar(&p.percentiles, "percentiles", "", "the percentiles to report, e.g. `50,90,99,99.9,99.99`")
+	fs.StringVar(&p.percentiles, "percentiles", "", "the percentiles to report, a `LIST` such as 50,90,99,99.9,99.99")
 	fs.BoolVarP(&o.version, "version", "v", false, "print the version and exit")
 	fs.BoolP("help", "h", false, "print this help and exit")
 	return fs
@@ -147,44 +147,6 @@ type parsed struct {
 	percentiles    string
 	slos           []string
 	precision      string
-}
-
-func usage() string {
-	var o options
-	var p parsed
-	fs := newFlagSet(&o, &p)
-	return "Usage: gowrk [flags] URL\n       gowrk serve [flags]   (a built-in target; gowrk serve --help)\n       gowrk merge [flags] REPORT.json...   (one report of many runs or shards; gowrk merge --help)\n\n" + flagUsages(fs) +
-		"\nNumbers take SI suffixes (1k, 1M, 1G); durations take units (500ms, 2s, 2m, 2h).\n" +
-		"Exit codes: 0 a run with a report (Ctrl-C included), 1 the run failed or no request completed, 2 bad usage.\n"
-}
-
-// flagUsages lists fs's flags with their value names (N, T, FILE...),
-// boolean flags with none: pflag's own listing shows Go type names
-// ("stringArray") and "[=true|false]", which mean nothing to a user.
-func flagUsages(fs *pflag.FlagSet) string {
-	type row struct{ left, usage string }
-	var rows []row
-	width := 0
-	fs.VisitAll(func(f *pflag.Flag) {
-		left := "      --" + f.Name
-		if f.Shorthand != "" {
-			left = "  -" + f.Shorthand + ", --" + f.Name
-		}
-		name, text := pflag.UnquoteUsage(f)
-		if f.Value.Type() != "bool" && name != "" {
-			left += " " + name
-		}
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" && f.DefValue != "[]" {
-			text += " (default " + f.DefValue + ")"
-		}
-		rows = append(rows, row{left, text})
-		width = max(width, len(left))
-	})
-	var b strings.Builder
-	for _, r := range rows {
-		fmt.Fprintf(&b, "%-*s   %s\n", width, r.left, r.usage)
-	}
-	return b.String()
 }
 
 // parseArgs turns the command line into options. Every error names the

@@ -4,10 +4,8 @@ package main
 // every message and format, and the rough edges a new user meets.
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -35,22 +33,12 @@ func TestServeCommand(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cert := filepath.Join(t.TempDir(), "cert.pem")
-			args := append([]string{"serve", "-l", "127.0.0.1:0", "-d", "20s", "--cert-out", cert}, tc.serve...)
+			args := append([]string{"-l", "127.0.0.1:0", "-d", "20s", "--cert-out", cert}, tc.serve...)
 			if tc.name != "tls" {
-				args = append([]string{"serve", "-l", "127.0.0.1:0", "-d", "20s"}, tc.serve...)
+				args = append([]string{"-l", "127.0.0.1:0", "-d", "20s"}, tc.serve...)
 			}
 			ctx, stop := context.WithCancel(context.Background())
-			pr, pw := io.Pipe()
-			var out strings.Builder
-			done := make(chan int)
-			go func() { done <- run(ctx, args, &out, pw); pw.Close() }()
-			line, err := bufio.NewReader(pr).ReadString('\n')
-			if err != nil {
-				t.Fatalf("no start line: %v", err)
-			}
-			go io.Copy(io.Discard, pr)
-			_, rest, _ := strings.Cut(line, "listening on ")
-			url, _, _ := strings.Cut(rest, " ")
+			url, _, out, done := serveCommand(t, ctx, args)
 			load := append([]string{"-t1", "-c2", "-n", "200"}, tc.load...)
 			if tc.name == "tls" {
 				load = append(load, "--cacert", cert)
