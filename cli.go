@@ -285,7 +285,7 @@ func parseArgs(ctx context.Context, args []string) (*options, error) {
 		return nil, err
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		return nil, flagError(err)
 	}
 	if err := distinctOutputs([]outputFile{{"-o", o.output}, {"--html", o.html}, {"--hdr-log", o.hdrLog}}); err != nil {
 		return nil, err
@@ -639,4 +639,26 @@ func tlsOptions(p *parsed, https bool) (*tls.Config, error) {
 		return nil, fmt.Errorf("--tls-min %q: want 1.2 or 1.3", p.tlsMin)
 	}
 	return c, nil
+}
+
+// configFlags are the flags that set loadgen.Config's fields, for
+// loadgen's errors, which name fields ({Threads}), never flags.
+var configFlags = map[string]string{
+	"Threads": "--threads", "Connections": "--connections", "Streams": "--streams",
+	"Duration": "-d/--duration", "Requests": "-n/--requests", "Warmup": "--warmup",
+	"Timeout": "--timeout", "Hooks": "--script", "Shard": "--shard", "Rate": "-R/--rate",
+}
+
+// flagError words a *loadgen.ConfigError with the command line's flags.
+func flagError(err error) error {
+	var ce *loadgen.ConfigError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	return errors.New(ce.Names(func(field string) string {
+		if f, ok := configFlags[field]; ok {
+			return f
+		}
+		return field
+	}))
 }

@@ -1,8 +1,8 @@
 package loadgen
 
 import (
-	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -111,65 +111,92 @@ func (a TimeoutAction) String() string {
 	return "wait"
 }
 
-// Validate checks cfg and returns an error naming the flag at fault.
+// A ConfigError is a Config that cannot run. Its text names the fields at
+// fault as {Field} (Config's field names: {Threads}); Error writes them
+// bare, and a command line writes its own flag names instead (Text and
+// Names), so that loadgen names no flag.
+type ConfigError struct{ text string }
+
+func (e *ConfigError) Error() string { return e.Names(func(f string) string { return f }) }
+
+// Names is the error's text with each {Field} written as name(Field).
+func (e *ConfigError) Names(name func(field string) string) string {
+	var b strings.Builder
+	rest := e.text
+	for {
+		i := strings.IndexByte(rest, '{')
+		j := strings.IndexByte(rest[max(i, 0):], '}') + max(i, 0)
+		if i < 0 || j <= i {
+			b.WriteString(rest)
+			return b.String()
+		}
+		b.WriteString(rest[:i])
+		b.WriteString(name(rest[i+1 : j]))
+		rest = rest[j+1:]
+	}
+}
+
+func invalid(format string, a ...any) error { return &ConfigError{text: fmt.Sprintf(format, a...)} }
+
+// Validate checks cfg and returns a *ConfigError naming the field at fault.
 func (c *Config) Validate() error {
 	checks := []func() error{
-		func() error { return positive("--threads", c.Threads) },
-		func() error { return positive("--connections", c.Connections) },
+		func() error { return positive("Threads", c.Threads) },
+		func() error { return positive("Connections", c.Connections) },
 		func() error {
 			if c.Streams < 0 {
-				return fmt.Errorf("--streams %d: must be a positive whole number", c.Streams)
+				return invalid("{Streams} %d: must be a positive whole number", c.Streams)
 			}
 			return nil
 		},
 		func() error {
 			if c.Connections < c.Threads {
-				return fmt.Errorf("--connections %d is less than --threads %d: every thread needs at least one connection", c.Connections, c.Threads)
+				return invalid("{Connections} %d is less than {Threads} %d: every thread needs at least one connection", c.Connections, c.Threads)
 			}
 			return nil
 		},
 		func() error {
 			if c.Duration < 0 {
-				return fmt.Errorf("--duration %s: must be positive", c.Duration)
+				return invalid("{Duration} %s: must be positive", c.Duration)
 			}
 			if c.Duration == 0 && c.Requests == 0 {
-				return errors.New("--duration or --requests: one of them must bound the run")
+				return invalid("{Duration} or {Requests}: one of them must bound the run")
 			}
 			return nil
 		},
 		func() error {
 			if c.Warmup < 0 || (c.Warmup > 0 && (c.Duration == 0 || c.Requests > 0)) {
-				return errors.New("--warmup goes with -d and without -n: it is load before the measured duration")
+				return invalid("{Warmup} goes with {Duration} and without {Requests}: it is load before the measured duration")
 			}
 			if c.Warmup > 0 && c.Shape != nil {
-				return errors.New("--warmup goes with a constant -R: a rate shape's first step is its own warm-up")
+				return invalid("{Warmup} goes with a constant {Rate}: a rate shape's first step is its own warm-up")
 			}
 			return nil
 		},
 		func() error {
 			if c.Timeout <= 0 {
-				return fmt.Errorf("--timeout %s: must be positive", c.Timeout)
+				return invalid("{Timeout} %s: must be positive", c.Timeout)
 			}
 			return nil
 		},
 		func() error {
 			if c.Hooks != nil && len(c.Hooks) != c.Threads && len(c.Hooks) != c.Connections {
-				return fmt.Errorf("--script: %d script threads for %d threads of %d connections", len(c.Hooks), c.Threads, c.Connections)
+				return invalid("{Hooks}: %d script threads for %d threads of %d connections", len(c.Hooks), c.Threads, c.Connections)
 			}
 			return nil
 		},
 		func() error {
 			if c.Shard.Count < 0 || c.Shard.Index < 0 || (c.Shard.Count > 0 && c.Shard.Index >= c.Shard.Count) {
-				return fmt.Errorf("--shard %d/%d: want I/N with 0 <= I < N", c.Shard.Index, c.Shard.Count)
+				return invalid("{Shard} %d/%d: want I/N with 0 <= I < N", c.Shard.Index, c.Shard.Count)
 			}
 			if c.Shard.Count > 1 && c.Shape != nil {
-				return errors.New("--shard goes with closed loop or a constant -R, not a rate shape")
+				return invalid("{Shard} goes with closed loop or a constant {Rate}, not a rate shape")
 			}
 			return nil
 		},
 		func() error {
 			if c.Rate < 0 || c.Rate != c.Rate {
-				return fmt.Errorf("--rate %v: must be a positive number of requests per second", c.Rate)
+				return invalid("{Rate} %v: must be a positive number of requests per second", c.Rate)
 			}
 			return nil
 		},
@@ -185,9 +212,9 @@ func (c *Config) Validate() error {
 // ShardSpec is a shard's place: Index from 0, of Count.
 type ShardSpec struct{ Index, Count int }
 
-func positive(flag string, n int) error {
+func positive(field string, n int) error {
 	if n <= 0 {
-		return fmt.Errorf("%s %d: must be a positive whole number", flag, n)
+		return invalid("{%s} %d: must be a positive whole number", field, n)
 	}
 	return nil
 }

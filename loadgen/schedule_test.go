@@ -96,11 +96,11 @@ func TestValidate(t *testing.T) {
 	}{
 		{"valid", func(*Config) {}, ""},
 		{"valid -n alone", func(c *Config) { c.Duration, c.Requests = 0, 5 }, ""},
-		{"no threads", func(c *Config) { c.Threads = 0 }, "--threads"},
-		{"c < t", func(c *Config) { c.Connections = 1 }, "--connections 1 is less than --threads 2"},
-		{"unbounded", func(c *Config) { c.Duration = 0 }, "--duration or --requests"},
-		{"timeout", func(c *Config) { c.Timeout = 0 }, "--timeout"},
-		{"rate", func(c *Config) { c.Rate = -1 }, "--rate"},
+		{"no threads", func(c *Config) { c.Threads = 0 }, "Threads"},
+		{"c < t", func(c *Config) { c.Connections = 1 }, "Connections 1 is less than Threads 2"},
+		{"unbounded", func(c *Config) { c.Duration = 0 }, "Duration or Requests"},
+		{"timeout", func(c *Config) { c.Timeout = 0 }, "Timeout"},
+		{"rate", func(c *Config) { c.Rate = -1 }, "Rate"},
 	} {
 		c := ok
 		tc.modify(&c)
