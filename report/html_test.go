@@ -156,6 +156,12 @@ func TestHTMLInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	clean := timelineResult() // no error anywhere: no errors chart, a line that says so
+	clean.Counts.Read, clean.Counts.Timeout, clean.Counts.Status = 0, 0, 0
+	for i := range clean.Intervals {
+		iv := &clean.Intervals[i]
+		iv.Counts.Read, iv.Counts.Status = 0, 0
+	}
 	dir := os.Getenv("GOWRK_ARTIFACTS")
 	if dir == "" {
 		dir = t.TempDir()
@@ -167,7 +173,7 @@ func TestHTMLInChromium(t *testing.T) {
 		parts  []*loadgen.Result
 		lines  int
 		charts string // spectrum, rps, latency, codes and (when the run had errors) errors
-	}{"run": {r, nil, 2, "5"}, "merge": {merged, []*loadgen.Result{a, b}, 4, "5"}, "timeline": {timelineResult(), nil, 2, "5"}} {
+	}{"run": {r, nil, 2, "5"}, "merge": {merged, []*loadgen.Result{a, b}, 4, "5"}, "timeline": {timelineResult(), nil, 2, "5"}, "clean": {clean, nil, 2, "4"}} {
 		t.Run(name, func(t *testing.T) {
 			var page bytes.Buffer
 			if err := HTML(&page, tc.r, tc.parts, Options{Version: "v0.0.0-test"}); err != nil {
@@ -211,6 +217,9 @@ func TestHTMLInChromium(t *testing.T) {
 				}
 			}
 			checkPlotted(t, tc.r, plottedOf(t, dom))
+			if tc.r.Counts.Errors() == 0 && !strings.Contains(dom, `<div id="errRate" class="chart">no errors</div>`) {
+				t.Error("a run without errors does not say so where the errors chart would be")
+			}
 			shot := filepath.Join(dir, "report-"+name+".png")
 			headless(t, bin, "--screenshot="+shot, "--window-size=1100,2700", "--hide-scrollbars", "file://"+file)
 			if st, err := os.Stat(shot); err != nil || st.Size() < 10000 {

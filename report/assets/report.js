@@ -86,9 +86,9 @@
     }
     overTime("rps", "req/s", names, rps, styles);
     overTime("lat", "ms", ["p50", "p90", "p99", "max"], DATA.lat);
-    if (DATA.codes.names.length > 0) overTime("codes", "responses/s", DATA.codes.names, DATA.codes.series);
+    if ((DATA.codes.names || []).length > 0) overTime("codes", "responses/s", DATA.codes.names, DATA.codes.series);
     else text("codes", "no responses");
-    if (DATA.errRate.names.length > 0) overTime("errRate", "errors/s", DATA.errRate.names, DATA.errRate.series);
+    if ((DATA.errRate.names || []).length > 0) overTime("errRate", "errors/s", DATA.errRate.names, DATA.errRate.series);
     else text("errRate", "no errors");
   } else {
     for (const id of ["rps", "lat", "codes", "errRate"]) text(id, "no intervals in this run (run with --interval, --stream or --html)");
