@@ -83,20 +83,6 @@ func TestHTMLFinePoints(t *testing.T) {
 	}
 }
 
-// TestProgressIntoFile: --progress with stderr not a terminal writes
-// plain lines: the header, then one line per interval, no carriage
-// return, no escape sequence.
-func TestProgressIntoFile(t *testing.T) {
-	srv := server(t, testserver.Behaviour{})
-	code, _, errs := gowrk(t, "--progress", "-t1", "-c2", "-d2s", "-R", "100", srv.URL())
-	if code != 0 || strings.ContainsAny(errs, "\r\x1b") {
-		t.Fatalf("exit %d, stderr %q", code, errs)
-	}
-	if !strings.HasPrefix(errs, "Running 2s test @ ") || !regexp.MustCompile(`(?m)^1s/2s  \d+ requests  \d+/s \(target 100/s\)`).MatchString(errs) {
-		t.Errorf("stderr %q", errs)
-	}
-}
-
 // TestTUIContradictions: --tui with --quiet or --progress is one line and
 // exit 2, before any load. (--tui itself is tested in a terminal, in tmux:
 // here it would take the developer's terminal over.)

@@ -78,7 +78,7 @@ func (p *Progress) Update(iv loadgen.Interval) {
 func (p *Progress) line(iv loadgen.Interval) string {
 	c := &p.total
 	var b strings.Builder
-	at := (iv.Start + iv.Duration).Round(time.Second)
+	at := Elapsed(&iv, p.cfg)
 	switch {
 	case p.cfg.Duration > 0:
 		fmt.Fprintf(&b, "%s/%s", at, p.cfg.Duration)
@@ -100,6 +100,17 @@ func (p *Progress) line(iv loadgen.Interval) string {
 		s = s[:p.width-1]
 	}
 	return s
+}
+
+// Elapsed is the run's time at the end of iv, to the second, as the live
+// views show it: never past -d (the stop's partial interval of a 2.5s run
+// ends at 2.5s, not "3s/2.5s").
+func Elapsed(iv *loadgen.Interval, cfg *loadgen.Config) time.Duration {
+	at := (iv.Start + iv.Duration).Round(time.Second)
+	if cfg.Duration > 0 {
+		at = min(at, cfg.Duration)
+	}
+	return at
 }
 
 // Done clears the line (and the header, when Header was told to), so that

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/gowrk/gowrk/live"
 	"github.com/gowrk/gowrk/loadgen"
 )
 
@@ -76,7 +77,7 @@ func (v *View) Lines(width, height int) []string {
 	add("gowrk  %s   (q or Ctrl-C: stop and report)", v.header)
 	switch {
 	case v.cfg.Duration > 0:
-		add("elapsed  %s / %s  %s", at.Round(time.Second), v.cfg.Duration, bar(float64(at)/float64(v.cfg.Duration), width-30))
+		add("elapsed  %s / %s  %s", live.Elapsed(iv, v.cfg), v.cfg.Duration, bar(float64(at)/float64(v.cfg.Duration), width-30))
 	case v.cfg.Requests > 0:
 		add("done     %d / %d requests  %s", c.Completed+c.Failed(), v.cfg.Requests, bar(float64(c.Completed+c.Failed())/float64(v.cfg.Requests), width-40))
 	}
