@@ -39,6 +39,8 @@ type options struct {
 	script   *luascript.Script // -s, loaded; nil without
 
 	stream, intervals, progress, quiet bool
+	tui                                bool // --tui: the full-screen live view (main_live.go)
+	intervalAuto                       bool // no --interval: gowrk chose cfg.Interval, and may sample finer for --html
 	hdrLog, prometheus                 string
 	html                               string // --html: the HTML report's file
 	promLinger                         time.Duration
@@ -107,6 +109,7 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.StringVar(&o.hdrLog, "hdr-log", "", "write an HdrHistogram interval log (latency, service_time, send_lag) to `FILE`")
 	fs.BoolVar(&o.progress, "progress", false, "show the progress line on stderr even when it is not a terminal")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress line and no start line on stderr")
+	fs.BoolVar(&o.tui, "tui", false, "full-screen live view on the terminal (requests/s, latency, status codes, errors); q or Ctrl-C ends the run with its report")
 	fs.StringVar(&o.prometheus, "prometheus", "", "serve /metrics on `ADDR` (e.g. 127.0.0.1:9464) while the run goes, for a Prometheus to scrape")
 	fs.VarP(durationValue{&o.promLinger, nil}, "prometheus-linger", "", "keep /metrics up for T after the run, so the last scrape sees the final figures")
 	fs.StringArrayVar(&p.failOn, "fail-on", nil, "pass/fail `THRESHOLD` for CI, repeatable: p99<250ms, errors<1%, errors=0, timeouts=0, non2xx<0.5%, rps>=1000, rate_achieved>=99%; any failure exits 3")
@@ -265,6 +268,7 @@ func parseArgs(ctx context.Context, args []string) (*options, error) {
 		return nil, err
 	}
 	cfg.Engine = o.engine
+	o.intervalAuto = !fs.Changed("interval")
 	if err := liveOptions(o, p, fs.Changed("interval") || cfg.Shape != nil); err != nil {
 		return nil, err
 	}
@@ -486,6 +490,9 @@ func liveOptions(o *options, p *parsed, intervalSet bool) error {
 	if o.progress && o.quiet {
 		return errors.New("--progress and --quiet: give one of them")
 	}
+	if o.tui && (o.quiet || o.progress) {
+		return errors.New("--tui with --quiet or --progress: give one of them")
+	}
 	if intervalSet && o.cfg.Interval < 10*time.Millisecond {
 		return fmt.Errorf("--interval %s: at least 10ms", o.cfg.Interval)
 	}
@@ -496,7 +503,7 @@ func liveOptions(o *options, p *parsed, intervalSet bool) error {
 	} else if o.promLinger > 0 {
 		return errors.New("--prometheus-linger goes with --prometheus")
 	}
-	if !intervalSet && (o.stream || o.intervals || o.hdrLog != "" || o.progress || o.prometheus != "" || o.html != "") {
+	if !intervalSet && (o.stream || o.intervals || o.hdrLog != "" || o.progress || o.prometheus != "" || o.html != "" || o.tui) {
 		o.cfg.Interval = time.Second
 	}
 	for _, e := range p.failOn {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -153,12 +154,15 @@ func TestFailOn(t *testing.T) {
 	}
 }
 
-// TestProgress: the progress line, forced on, goes to stderr through the
-// same code path a terminal gets; stdout carries only the report.
+// TestProgress: the progress line, forced on into a pipe (not a
+// terminal), is plain lines on stderr: the header, one line an interval
+// (the last at 2.5s, not past -d), no carriage return, no escape
+// sequence; stdout carries only the report.
 func TestProgress(t *testing.T) {
 	s := server(t, testserver.Behaviour{})
 	code, out, errs := gowrk(t, "--progress", "-t1", "-c2", "-d", "2500ms", s.URL())
-	if code != 0 || !strings.Contains(errs, "Running 2.5s test @") || strings.Count(errs, "\r\x1b[K") < 3 || !strings.Contains(errs, "requests") || !strings.Contains(errs, "p99 ") {
+	lines := regexp.MustCompile(`(?m)^(1s|2s|2\.5s)/2\.5s  \d+ requests  \d+/s  p50 \S+ p99 \S+$`).FindAllString(errs, -1)
+	if code != 0 || !strings.HasPrefix(errs, "Running 2.5s test @") || len(lines) != 3 || strings.ContainsAny(errs, "\r\x1b") {
 		t.Errorf("exit %d, stderr %q", code, errs)
 	}
 	if strings.Contains(out, "\r") || !strings.HasPrefix(out, "Running ") {

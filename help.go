@@ -23,7 +23,7 @@ var flagGroups = []flagGroup{
 	{"Rate and capacity", []string{"rate", "warmup", "find-max-rate", "slo", "step-duration", "settle", "start-rate", "precision"}},
 	{"HTTP/2 and TLS", []string{"http2", "h2c", "streams", "h2-window", "h2-conn-window", "insecure", "cacert", "cert", "key", "sni", "tls-min"}},
 	{"Output", []string{"latency", "u_latency", "format", "output", "html", "percentiles"}},
-	{"Dashboards and CI", []string{"progress", "quiet", "interval", "stream", "intervals", "hdr-log", "prometheus", "prometheus-linger", "fail-on"}},
+	{"Dashboards and CI", []string{"progress", "tui", "quiet", "interval", "stream", "intervals", "hdr-log", "prometheus", "prometheus-linger", "fail-on"}},
 	{"Scripts", []string{"script"}},
 	{"Many machines", []string{"shard", "start-at"}},
 	{"Other", []string{"version", "help"}},

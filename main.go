@@ -134,13 +134,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if opts.findMax {
 		return runSearch(ctx, opts, eng, out, stderr, noHeader)
 	}
-	watch, err := newWatchers(opts, out, stderr, ro)
+	watch, err := newWatchers(ctx, opts, out, stderr, ro)
 	if err != nil {
 		fmt.Fprintf(stderr, "gowrk: %v\n", err)
 		return exitBadInput
 	}
 	prev := runtime.GOMAXPROCS(opts.cfg.Threads)
-	res, err := runScripted(ctx, opts, opts.cfg, eng)
+	res, err := runScripted(watch.ctx, opts, opts.cfg, eng)
 	runtime.GOMAXPROCS(prev)
 	werr := watch.finish()
 	if err != nil {
@@ -150,6 +150,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if res.Shard != nil {
 		res.Shard.Host, _ = os.Hostname()
 	}
+	page := watch.regroupResult(res) // the reports' intervals as asked; the page's finer
 	for _, w := range report.Warnings(res) {
 		fmt.Fprintf(stderr, "gowrk: warning: %s\n", w)
 	}
@@ -160,7 +161,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	if opts.html != "" {
-		if err := writeHTML(opts.html, res, nil); err != nil {
+		if err := writeHTML(opts.html, page, nil); err != nil {
 			fmt.Fprintf(stderr, "gowrk: --html: %v\n", err)
 			return exitFailed
 		}

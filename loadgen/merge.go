@@ -191,19 +191,29 @@ func mergeIntervals(a, b []Interval) []Interval {
 			o.Time = iv.Time
 		}
 		o.Duration = max(o.Duration, iv.Duration)
-		o.Counts.add(&iv.Counts)
+		o.AddFigures(iv)
 		o.InFlight += iv.InFlight
-		for k := range o.StatusClasses {
-			o.StatusClasses[k] += iv.StatusClasses[k]
-		}
-		for code, n := range iv.StatusCodes {
-			o.StatusCodes[code] += n
-		}
-		o.Latency.Merge(iv.Latency)
-		o.Service.Merge(iv.Service)
-		o.SendLag.Merge(iv.SendLag)
 	}
 	return a
+}
+
+// AddFigures adds the counters, status codes and histograms of b to iv;
+// the times and InFlight (a level, not a count) are the caller's. iv's
+// histograms must be its own.
+func (iv *Interval) AddFigures(b *Interval) {
+	iv.Counts.add(&b.Counts)
+	for k := range iv.StatusClasses {
+		iv.StatusClasses[k] += b.StatusClasses[k]
+	}
+	for code, n := range b.StatusCodes {
+		if iv.StatusCodes == nil {
+			iv.StatusCodes = map[int]uint64{}
+		}
+		iv.StatusCodes[code] += n
+	}
+	iv.Latency.Merge(b.Latency)
+	iv.Service.Merge(b.Service)
+	iv.SendLag.Merge(b.SendLag)
 }
 
 // mergeStepFigures adds the rate steps of b to a, by index.

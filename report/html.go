@@ -32,18 +32,32 @@ var (
 
 var page = template.Must(template.New("report").Parse(pageHTML))
 
-// htmlData is what the page's script draws.
+// htmlData is what the page's script draws. Times are seconds since the
+// measured start, at each interval's end; a figure with nothing to show
+// (the latency of an interval in which no request ended, the target of a
+// closed-loop run) is null, a gap on the chart rather than a false 0.
 type htmlData struct {
 	Title    string       `json:"title"`
 	Summary  [][2]string  `json:"summary"`
 	Config   [][2]string  `json:"config"`
 	Spectrum htmlSpectrum `json:"spectrum"`
-	Times    []float64    `json:"times"` // interval starts, unix seconds
+	Interval float64      `json:"interval"` // seconds
+	Times    []float64    `json:"times"`
 	RPS      []float64    `json:"rps"`
-	Lat      [][]float64  `json:"lat"` // p50, p90, p99, max per interval (ms)
+	Target   []*float64   `json:"target"`  // the -R rate or the shape's, per interval; null without -R
+	Lat      [][]*float64 `json:"lat"`     // p50, p90, p99, max per interval (ms)
+	Codes    htmlSeries   `json:"codes"`   // responses/s by status code
+	ErrRate  htmlSeries   `json:"errRate"` // errors/s by class
 	Status   [][2]string  `json:"status"`
 	Errors   [][2]string  `json:"errors"`
+	Steps    [][]string   `json:"steps"` // a rate shape's steps, the text report's columns; the first row names them
 	Notes    []string     `json:"notes"`
+}
+
+// htmlSeries are named series over Times.
+type htmlSeries struct {
+	Names  []string    `json:"names"`
+	Series [][]float64 `json:"series"`
 }
 
 // htmlSpectrum is the latency percentile spectrum: X is 1/(1-p), on a log
@@ -91,18 +105,8 @@ func HTML(w io.Writer, r *loadgen.Result, parts []*loadgen.Result, o Options) er
 		d.Spectrum.Names = append(d.Spectrum.Names, name+" latency")
 		d.Spectrum.Series = append(d.Spectrum.Series, spectrumOf(p.Latency, ps))
 	}
-	d.Lat = make([][]float64, 4)
-	for k := range r.Intervals {
-		iv := &r.Intervals[k]
-		if k == len(r.Intervals)-1 && k > 0 && iv.Duration < r.Config.Interval/10 {
-			break // the stop's sliver of an interval: a drop to 0 on the chart that says nothing
-		}
-		d.Times = append(d.Times, float64(iv.Time.UnixMicro())/1e6)
-		d.RPS = append(d.RPS, iv.RequestsPerSec())
-		for j, p := range []float64{50, 90, 99, 100} {
-			d.Lat[j] = append(d.Lat[j], float64(iv.Latency.ValueAtQuantile(p))/1000)
-		}
-	}
+	htmlIntervals(&d, r)
+	d.Steps = htmlSteps(r)
 	c := &r.Counts
 	d.Summary = [][2]string{
 		{"requests", strconv.FormatUint(c.Completed, 10)},
@@ -127,14 +131,9 @@ func HTML(w io.Writer, r *loadgen.Result, parts []*loadgen.Result, o Options) er
 	for _, code := range codes {
 		d.Status = append(d.Status, [2]string{strconv.Itoa(code), strconv.FormatUint(r.StatusCodes[code], 10)})
 	}
-	e := errorsOf(c)
-	for _, kv := range []struct {
-		k string
-		v uint64
-	}{{"connect", e.Connect}, {"read", e.Read}, {"write", e.Write}, {"timeout", e.Timeout}, {"status >= 400", e.Status},
-		{"goaway", e.GoAway}, {"reset", e.Reset}, {"protocol", e.Protocol}, {"idle closed", e.IdleClosed}, {"ports", e.Ports}} {
-		if kv.v > 0 {
-			d.Errors = append(d.Errors, [2]string{kv.k, strconv.FormatUint(kv.v, 10)})
+	for _, e := range errorClasses(c) {
+		if e.n > 0 {
+			d.Errors = append(d.Errors, [2]string{e.name, strconv.FormatUint(e.n, 10)})
 		}
 	}
 	d.Notes = append(d.Notes, Warnings(r)...)
