@@ -39,9 +39,9 @@ func (iv *Interval) RequestsPerSec() float64 { return perSec(iv.Counts.Completed
 // intervalFigures is a Recorder's figures since its last snapshot.
 type intervalFigures struct {
 	latency, service, lag, censored *hdrhistogram.Histogram
-	classes               [6]uint64
-	base                  Counts // the Recorder's counts at the last snapshot
-	codes                 [maxStatus]uint64
+	classes                         [6]uint64
+	base                            Counts // the Recorder's counts at the last snapshot
+	codes                           [maxStatus]uint64
 }
 
 func newIntervalFigures() *intervalFigures {
