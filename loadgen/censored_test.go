@@ -227,3 +227,29 @@ func TestCensorUnsentAllocs(t *testing.T) {
 		t.Fatalf("censored %d, want %d", got, 6*100000)
 	}
 }
+
+// TestCensoredWorkedExample runs docs/censored-latency.md's worked
+// example: one connection at 40/s against 50 ms answers for 990 ms.
+func TestCensoredWorkedExample(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := fakeConfig()
+		cfg.Threads, cfg.Connections, cfg.Rate, cfg.Duration, cfg.Timeout = 1, 1, 40, 990*time.Millisecond, 10*time.Second
+		res, err := Run(context.Background(), cfg, newPool(1, 50*time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := &res.Counts; c.Completed != 19 || c.InFlight != 1 || c.Unsent != 20 {
+			t.Fatalf("completed %d, in flight %d, unsent %d; the example has 19, 1, 20", c.Completed, c.InFlight, c.Unsent)
+		}
+		ms := func(us int64) int64 { return (us + 500) / 1000 }
+		if p50, p90 := ms(res.Latency.ValueAtQuantile(50)), ms(res.Latency.ValueAtQuantile(90)); p50 != 275 || p90 != 450 {
+			t.Errorf("completed p50 %d ms, p90 %d ms; the example says 275, 450", p50, p90)
+		}
+		for i, want := range []int64{265, 465, 515} {
+			dp := res.DuePercentiles(50, 90, 99)[i]
+			if ms(dp.Value) != want || !dp.LowerBound || dp.UpperKnown {
+				t.Errorf("p%v over every due request %+v; the example says >= %d ms, unbounded", dp.Percentile, dp, want)
+			}
+		}
+	})
+}
