@@ -19,8 +19,11 @@ type Threshold struct {
 	bound  float64 // microseconds for latencies, percent for shares, else a count or rate
 	kind   byte    // 'l' latency, '%' share, 'n' number
 	pct    float64 // the percentile of a pNN metric
-	// completed: a _completed latency metric, over completed requests
-	// only; otherwise a latency is over every due request.
+	// completed: a pNN_completed metric, over completed requests only;
+	// a bare pNN is over every due request. mean and max are always of
+	// completed requests: with a request censored, their value over every
+	// due request has no upper bound, and would fail every run with a
+	// request waiting at the stop.
 	completed bool
 }
 
@@ -34,7 +37,7 @@ type ThresholdResult struct {
 }
 
 // ThresholdHelp lists what --fail-on accepts.
-const ThresholdHelp = "pNN (p50, p90, p99, p99.9...), mean, max with a time unit (p99<250ms), over every due request, or pNN_completed, mean_completed, max_completed over completed requests only; errors, timeouts, non2xx as a count (errors=0) or a share of requests (errors<1%); rps (rps>=1000); rate_achieved as a share of -R (rate_achieved>=99%); operators < <= > >= ="
+const ThresholdHelp = "pNN (p50, p90, p99, p99.9...) over every due request or pNN_completed over completed requests only, mean and max of completed requests, with a time unit (p99<250ms); errors, timeouts, non2xx as a count (errors=0) or a share of requests (errors<1%); rps (rps>=1000); rate_achieved as a share of -R (rate_achieved>=99%); operators < <= > >= ="
 
 // ParseThreshold reads one --fail-on expression.
 func ParseThreshold(expr string) (Threshold, error) {
@@ -78,7 +81,7 @@ func ParseThreshold(expr string) (Threshold, error) {
 		}
 		t.kind, t.bound = 'l', float64(d)/float64(time.Microsecond)
 	case t.completed:
-		return bad(fmt.Sprintf("_completed goes with a latency (p99_completed, mean_completed, max_completed), not %s", m))
+		return bad(fmt.Sprintf("_completed goes with a percentile (p99_completed), not %s", m))
 	case m == "errors" || m == "timeouts" || m == "non2xx" || m == "rate_achieved":
 		t.kind = 'n'
 		if v, ok := strings.CutSuffix(rest, "%"); ok {
@@ -128,7 +131,7 @@ func (t Threshold) Quantile() float64 {
 // one never; so a lower bound that already fails fails, and one that
 // passes only as a lower bound is not a pass.
 func (t Threshold) Check(r *loadgen.Result) ThresholdResult {
-	if t.kind == 'l' && r.Latency.TotalCount() == 0 && (t.completed || r.DueCount() == 0) {
+	if t.kind == 'l' && r.Latency.TotalCount() == 0 && (t.completed || t.pct == 0 || r.DueCount() == 0) {
 		return ThresholdResult{Expr: t.Expr, Measured: t.name() + " unmeasured (no request completed)"}
 	}
 	lo, hi, shown := t.measure(r)
@@ -174,25 +177,16 @@ func censoredCount(r *loadgen.Result) int64 {
 	return r.Censored.TotalCount()
 }
 
-// measureLatency is a latency metric over every due request: the value
+// measureLatency is a percentile over every due request: the value
 // (lo), what it is at most (hi: lo when exact, +Inf when nothing bounds
 // it), and how the verdict shows it.
 func (t Threshold) measureLatency(r *loadgen.Result) (lo, hi float64, shown string) {
 	name := t.name()
-	var lower bool
 	hi = math.Inf(1)
-	switch t.metric {
-	case "mean":
-		lo, lower = r.DueMean()
-	case "max":
-		m, l := r.DueMax()
-		lo, lower = float64(m), l
-	default:
-		dp := r.DuePercentiles(t.pct)[0]
-		lo, lower = float64(dp.Value), dp.LowerBound
-		if dp.UpperKnown {
-			hi = float64(dp.Upper)
-		}
+	dp := r.DuePercentiles(t.pct)[0]
+	lo, lower := float64(dp.Value), dp.LowerBound
+	if dp.UpperKnown {
+		hi = float64(dp.Upper)
 	}
 	if !lower {
 		hi = lo
@@ -207,7 +201,7 @@ func (t Threshold) measureLatency(r *loadgen.Result) (lo, hi float64, shown stri
 // measure is the metric on r: its value, what it is at most (the value
 // itself unless it is a lower bound), and how the verdict shows it.
 func (t Threshold) measure(r *loadgen.Result) (lo, hi float64, shown string) {
-	if t.kind == 'l' && !t.completed {
+	if t.kind == 'l' && !t.completed && t.pct > 0 {
 		return t.measureLatency(r)
 	}
 	v, s := t.measureExact(r)
@@ -229,10 +223,10 @@ func (t Threshold) measureExact(r *loadgen.Result) (float64, string) {
 	switch t.metric {
 	case "mean":
 		v := r.Latency.Mean()
-		return v, "mean_completed " + formatTimeUs(v)
+		return v, "mean of completed " + formatTimeUs(v)
 	case "max":
 		v := float64(r.Latency.Max())
-		return v, "max_completed " + formatTimeUs(v)
+		return v, "max of completed " + formatTimeUs(v)
 	case "errors":
 		return share(c.Errors(), c.Completed+c.Errors())
 	case "timeouts":
