@@ -31,7 +31,7 @@ func TestThresholdCensored(t *testing.T) {
 		{fixedResult(0), "p99.9<1s", false, "p99.9 >= 1.50s"},               // the lower bound already fails
 		{fixedResult(0), "p99.9>1s", true, "p99.9 >= 1.50s"},                // the lower bound passes a >
 		{fixedResult(0), "p99.9_completed<1s", true, "p99.9_completed 999"}, // the completed alone
-		{fixedResult(0), "max<3s", true, "max of completed 1.00s"}, // mean and max: of completed requests
+		{fixedResult(0), "max<3s", true, "max of completed 1.00s"},          // mean and max: of completed requests
 		{fixedResult(0), "mean<1s", true, "mean of completed "},
 		{fixedResult(0), "p99.9=1.5s", false, ""},
 		{small, "p99<996ms", true, "at most 995"},
