@@ -21,7 +21,8 @@ import (
 // Prometheus serves a run's figures on /metrics while it goes, from the
 // interval snapshots: counters (requests, bytes, errors by class,
 // responses by status class), gauges (in flight, target and achieved
-// rate) and latency, service time and send lag as histograms in seconds,
+// rate) and latency (of completed requests), service time, send lag and
+// the censored requests' lower bounds as histograms in seconds,
 // with native buckets (schema 3, for a Prometheus that scrapes protobuf)
 // and the classic PromBuckets. It is fed by Update on the snapshot goroutine and
 // read by the scrape handler; a mutex keeps the two apart, never an engine.
@@ -36,7 +37,7 @@ type Prometheus struct {
 	fly   uint64
 	rate  float64
 	done  bool
-	hist  [3]*hdrhistogram.Histogram // latency, service, send lag (microseconds)
+	hist  [4]*hdrhistogram.Histogram // latency, service, send lag, censored lower bounds (microseconds)
 	start time.Time
 }
 
@@ -83,6 +84,9 @@ func (p *Prometheus) Update(iv loadgen.Interval) {
 	p.hist[0].Merge(iv.Latency)
 	p.hist[1].Merge(iv.Service)
 	p.hist[2].Merge(iv.SendLag)
+	if iv.Censored != nil {
+		p.hist[3].Merge(iv.Censored)
+	}
 }
 
 // Finish marks the run done (gowrk_run_finished 1) and keeps serving for
@@ -113,10 +117,11 @@ var (
 	descTarget   = prometheus.NewDesc("gowrk_target_rate", "The -R target, requests per second (0: closed loop).", nil, nil)
 	descAchieved = prometheus.NewDesc("gowrk_achieved_rate", "Completed requests per second in the last interval.", nil, nil)
 	descFinished = prometheus.NewDesc("gowrk_run_finished", "1 once the run has ended and these are its final figures.", nil, nil)
-	descHist     = [3]*prometheus.Desc{
-		prometheus.NewDesc("gowrk_latency_seconds", "Latency: from due (closed loop: sent) to the end of the response.", nil, nil),
+	descHist     = [4]*prometheus.Desc{
+		prometheus.NewDesc("gowrk_latency_seconds", "Latency of completed requests: from due (closed loop: sent) to the end of the response.", nil, nil),
 		prometheus.NewDesc("gowrk_service_time_seconds", "Service time: from send to the end of the response.", nil, nil),
 		prometheus.NewDesc("gowrk_send_lag_seconds", "Send lag under -R: send minus due.", nil, nil),
+		prometheus.NewDesc("gowrk_censored_latency_seconds", "Requests due that never completed (waiting at the stop, or due under -R and never sent), each at its latency's lower bound: stop minus due; filled at the stop. Summed with gowrk_latency_seconds it is the latency of every due request, where a quantile is only a lower bound.", nil, nil),
 	}
 )
 

@@ -77,6 +77,10 @@ const (
 	AllStatusErrors
 	// GeneratorCPU: in closed loop, gowrk's own CPU was saturated.
 	GeneratorCPU
+	// CensoredTail: in closed loop, more requests were waiting at the stop
+	// than the tail of CensoredTailQuantile (its percentile over every
+	// due request is a lower bound).
+	CensoredTail
 )
 
 var findingNames = [...]string{
@@ -84,7 +88,7 @@ var findingNames = [...]string{
 	RateMachineBusy: "rate_machine_busy", RateTooFewConnections: "rate_too_few_connections", RateServerShortfall: "rate_server_shortfall",
 	RateQueueGrew: "rate_queue_grew", StreamsLimited: "streams_limited", PortsExhausted: "ports_exhausted", ConnectTimeouts: "connect_timeouts",
 	ConnectsFailed: "connects_failed", NoResponse: "no_response", TimeoutsAbandoned: "timeouts_abandoned", TimeoutsLate: "timeouts_late",
-	TransportErrors: "transport_errors", AllStatusErrors: "all_status_errors", GeneratorCPU: "generator_cpu",
+	TransportErrors: "transport_errors", AllStatusErrors: "all_status_errors", GeneratorCPU: "generator_cpu", CensoredTail: "censored_tail",
 }
 
 // String is the kind's stable identifier (the JSON report's "kind").
@@ -158,6 +162,9 @@ func (r *Result) Findings() []Finding {
 		out = append(out, f)
 	}
 	if f, ok := r.generatorFinding(); ok {
+		out = append(out, f)
+	}
+	if f, ok := r.censoredFinding(); ok {
 		out = append(out, f)
 	}
 	return out

@@ -27,8 +27,10 @@ type Interval struct {
 	StatusClasses [6]uint64
 	StatusCodes   map[int]uint64
 	// Latency, Service and SendLag hold the interval's requests (the same
-	// geometry as the run's histograms).
-	Latency, Service, SendLag *hdrhistogram.Histogram
+	// geometry as the run's histograms). Censored holds the lower bounds
+	// (stop - due) of the requests due that never completed: non-empty
+	// only in the last interval, as Counts.InFlight and Counts.Unsent.
+	Latency, Service, SendLag, Censored *hdrhistogram.Histogram
 }
 
 // RequestsPerSec is the interval's completed responses per second.
@@ -36,21 +38,25 @@ func (iv *Interval) RequestsPerSec() float64 { return perSec(iv.Counts.Completed
 
 // intervalFigures is a Recorder's figures since its last snapshot.
 type intervalFigures struct {
-	latency, service, lag *hdrhistogram.Histogram
-	classes               [6]uint64
-	base                  Counts // the Recorder's counts at the last snapshot
-	codes                 [maxStatus]uint64
+	latency, service, lag, censored *hdrhistogram.Histogram
+	classes                         [6]uint64
+	base                            Counts // the Recorder's counts at the last snapshot
+	codes                           [maxStatus]uint64
 }
 
 func newIntervalFigures() *intervalFigures {
-	return &intervalFigures{latency: NewHistogram(), service: NewHistogram(), lag: NewHistogram()}
+	return &intervalFigures{latency: NewHistogram(), service: NewHistogram(), lag: NewHistogram(), censored: NewHistogram()}
 }
 
 func (f *intervalFigures) add(batch []sample) {
 	for i := range batch {
 		s := &batch[i]
 		if s.latency >= 0 {
-			recordClipped(f.latency, s.latency)
+			if s.kind == kindInFlight {
+				recordClipped(f.censored, s.latency)
+			} else {
+				recordClipped(f.latency, s.latency)
+			}
 		}
 		if s.service >= 0 {
 			recordClipped(f.service, s.service)
@@ -83,9 +89,11 @@ func (r *Recorder) snapshotInto(iv *Interval) {
 	iv.Latency.Merge(f.latency)
 	iv.Service.Merge(f.service)
 	iv.SendLag.Merge(f.lag)
+	iv.Censored.Merge(f.censored)
 	f.latency.Reset()
 	f.service.Reset()
 	f.lag.Reset()
+	f.censored.Reset()
 	for i, n := range f.classes {
 		iv.StatusClasses[i] += n
 	}
@@ -108,7 +116,7 @@ func (r *Recorder) snapshotInto(iv *Interval) {
 
 // snapshot takes one interval from every recorder.
 func snapshot(recs []*Recorder, runStart time.Time, start, end time.Duration) Interval {
-	iv := Interval{Start: start, Duration: end - start, Time: runStart.Add(start), Latency: NewHistogram(), Service: NewHistogram(), SendLag: NewHistogram()}
+	iv := Interval{Start: start, Duration: end - start, Time: runStart.Add(start), Latency: NewHistogram(), Service: NewHistogram(), SendLag: NewHistogram(), Censored: NewHistogram()}
 	for _, r := range recs {
 		r.snapshotInto(&iv)
 	}

@@ -11,7 +11,7 @@ import (
 // newFigures is a Result holding no figures yet, with gowrk's histograms.
 func newFigures() *Result {
 	return &Result{
-		Latency: NewHistogram(), Service: NewHistogram(), SendLag: NewHistogram(), TimerLag: NewHistogram(),
+		Latency: NewHistogram(), Censored: NewHistogram(), Service: NewHistogram(), SendLag: NewHistogram(), TimerLag: NewHistogram(),
 		ReqRate: hdrhistogram.New(1, 1<<40, HistSigFigs), StatusCodes: map[int]uint64{},
 	}
 }
@@ -22,6 +22,9 @@ func newFigures() *Result {
 // Merge merges whole results (gowrk merge) with it.
 func (r *Result) Add(o *Result) {
 	r.Latency.Merge(o.Latency)
+	if o.Censored != nil {
+		r.Censored.Merge(o.Censored)
+	}
 	r.Service.Merge(o.Service)
 	r.SendLag.Merge(o.SendLag)
 	r.TimerLag.Merge(o.TimerLag)
@@ -184,7 +187,7 @@ func mergeIntervals(a, b []Interval) []Interval {
 		iv := &b[i]
 		if i >= len(a) {
 			a = append(a, Interval{Start: iv.Start, Duration: iv.Duration, Time: iv.Time, StatusCodes: map[int]uint64{},
-				Latency: NewHistogram(), Service: NewHistogram(), SendLag: NewHistogram()})
+				Latency: NewHistogram(), Service: NewHistogram(), SendLag: NewHistogram(), Censored: NewHistogram()})
 		}
 		o := &a[i]
 		if iv.Time.Before(o.Time) {
@@ -214,6 +217,12 @@ func (iv *Interval) AddFigures(b *Interval) {
 	iv.Latency.Merge(b.Latency)
 	iv.Service.Merge(b.Service)
 	iv.SendLag.Merge(b.SendLag)
+	if b.Censored != nil {
+		if iv.Censored == nil {
+			iv.Censored = NewHistogram()
+		}
+		iv.Censored.Merge(b.Censored)
+	}
 }
 
 // mergeStepFigures adds the rate steps of b to a, by index.

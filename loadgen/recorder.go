@@ -176,7 +176,7 @@ type ErrorMessage struct {
 
 // sample is one ended request as a worker saw it. Times are microseconds.
 type sample struct {
-	latency int64 // from due (closed loop: from send) to end; <0: not recorded
+	latency int64 // from due (closed loop: from send) to end; <0: not recorded; kindInFlight: stop - due, a lower bound
 	service int64 // from send to end; <0: not recorded
 	lag     int64 // send lag, from due to send; <0: not scheduled
 	timer   int64 // lateness of the send timer when the connection was idle; <0: none
@@ -200,6 +200,7 @@ const maxStatus = 1000
 type Recorder struct {
 	mu       sync.Mutex
 	latency  *hdrhistogram.Histogram // corrected: end - due
+	censored *hdrhistogram.Histogram // lower bounds (stop - due) of requests due that never completed
 	service  *hdrhistogram.Histogram // uncorrected: end - send
 	lag      *hdrhistogram.Histogram // send - due (constant rate only)
 	timerLag *hdrhistogram.Histogram // timer lateness while idle (constant rate only)
@@ -227,13 +228,14 @@ func (r *Recorder) figures() *Result {
 			codes[code] = n
 		}
 	}
-	return &Result{Latency: r.latency, Service: r.service, SendLag: r.lag, TimerLag: r.timerLag, ReqRate: r.reqRate,
+	return &Result{Latency: r.latency, Censored: r.censored, Service: r.service, SendLag: r.lag, TimerLag: r.timerLag, ReqRate: r.reqRate,
 		Counts: r.counts, StatusCodes: codes, ErrorMessages: r.messages}
 }
 
 func newRecorder(start time.Time) *Recorder {
 	return &Recorder{
 		latency:   NewHistogram(),
+		censored:  NewHistogram(),
 		service:   NewHistogram(),
 		lag:       NewHistogram(),
 		timerLag:  NewHistogram(),
@@ -249,7 +251,11 @@ func (r *Recorder) flush(batch []sample, delta *Counts) {
 	for i := range batch {
 		s := &batch[i]
 		if s.latency >= 0 {
-			r.record(r.latency, s.latency)
+			if s.kind == kindInFlight {
+				r.record(r.censored, s.latency)
+			} else {
+				r.record(r.latency, s.latency)
+			}
 		}
 		if s.service >= 0 {
 			r.record(r.service, s.service)
@@ -277,6 +283,25 @@ func (r *Recorder) flush(batch []sample, delta *Counts) {
 	r.counts.add(delta)
 	r.mu.Unlock()
 	*delta = Counts{}
+}
+
+// censorUnsent records the lower bounds (stop - due) of the requests n in
+// [from, to) of plan, due before stop and never sent: O(1) each, no
+// allocation, under one lock.
+func (r *Recorder) censorUnsent(plan Scheduler, from, to uint64, stop time.Duration) {
+	if from >= to {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for n := from; n < to; n++ {
+		due, _ := plan.Due(n)
+		v := micros(stop - due)
+		r.record(r.censored, v)
+		if r.iv != nil {
+			recordClipped(r.iv.censored, v)
+		}
+	}
 }
 
 // record adds v to h, clipping and counting values out of range.

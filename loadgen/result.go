@@ -28,7 +28,16 @@ type Result struct {
 	// Latency is end of response minus intended start: under a rate schedule
 	// the intended (due) time, in closed loop the send time. Timed-out requests
 	// are in it under a schedule (at their timeout), not in closed loop.
+	// It holds the completed requests only: the "of completed requests"
+	// figures.
 	Latency *hdrhistogram.Histogram
+	// Censored holds, for every request due in the measured window that
+	// never completed (sent and still waiting at the stop; under a
+	// schedule also due and never sent), its lower bound: stop - due (in
+	// closed loop due is the send time). With Latency it makes the figures
+	// over every due request (DuePercentiles). Nil in a result decoded
+	// from a report that predates it (read as empty).
+	Censored *hdrhistogram.Histogram
 	// Service is end of response minus actual send (wrk2's uncorrected latency).
 	Service *hdrhistogram.Histogram
 	// SendLag is actual send minus due time, for scheduled requests.

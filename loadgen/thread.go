@@ -258,17 +258,29 @@ func (s *Slot) Failed(class ErrorClass, err error, due, send, done time.Duration
 }
 
 // InFlight records a request still waiting for its response when the run
-// stopped (now): neither answered nor failed.
+// stopped (now): neither answered nor failed. Its latency is censored: at
+// least the stop minus its due time (closed loop: its send), recorded as
+// that lower bound in the figures over every due request.
 func (s *Slot) InFlight(due, send, now time.Duration) {
 	b, d, _ := s.target(due)
 	d.InFlight++
 	if now-send > s.th.Timeout {
 		d.LateInFlight++
 	}
+	sm := sample{latency: micros(s.stopAt(now) - due), service: -1, lag: -1, timer: -1, step: s.stepOf(due), kind: kindInFlight}
 	if s.Scheduled() {
-		*b = append(*b, sample{latency: -1, service: -1, lag: micros(send - due), timer: -1, step: s.stepOf(due), kind: kindInFlight})
-		s.flushWarm()
+		sm.lag = micros(send - due)
 	}
+	s.add(b, sm, now)
+}
+
+// stopAt is the stop as the figures use it: now, or the run's end when
+// the engine noticed the stop after it.
+func (s *Slot) stopAt(now time.Duration) time.Duration {
+	if !s.th.End.IsZero() {
+		return min(now, s.th.End.Sub(s.th.Start))
+	}
+	return now
 }
 
 // DialFailed records a failed dial. With consume it took the request it
@@ -378,27 +390,28 @@ func (s *Slot) maybeFlush(now time.Duration) {
 
 // Finish ends the slot at the stop (now, an offset from the start): under a
 // schedule it counts the requests that were due before the stop but never
-// sent, then flushes everything.
+// sent, recording each one's lower bound (stop - due) as censored, then
+// flushes everything.
 func (s *Slot) Finish(now time.Duration) {
 	if s.Scheduled() {
-		stopAt := now
-		if !s.th.End.IsZero() {
-			stopAt = min(stopAt, s.th.End.Sub(s.th.Start))
-		}
+		stopAt := s.stopAt(now)
 		due := DueBefore(s.plan, stopAt)
 		if s.quota > 0 {
 			due = min(due, s.quota)
 		}
-		sent := s.next
+		// Requests go out in order: those numbered below next were sent
+		// (or lost to a dial), the first ones due are the warm-up's.
+		warmDue := uint64(0)
 		if s.warm != nil {
-			// Requests go out in order: the first ones due are the warm-up's.
-			warmDue := min(due, DueBefore(s.plan, min(s.th.WarmEnd, stopAt)))
-			warmSent := min(sent, warmDue)
-			s.warm.delta.Unsent += warmDue - warmSent
-			due, sent = due-warmDue, sent-warmSent
+			warmDue = min(due, DueBefore(s.plan, min(s.th.WarmEnd, stopAt)))
+			if from := min(s.next, warmDue); warmDue > from {
+				s.warm.delta.Unsent += warmDue - from
+				s.th.warmRec.censorUnsent(s.plan, from, warmDue, stopAt)
+			}
 		}
-		if due > sent {
-			s.delta.Unsent += due - sent
+		if from := max(s.next, warmDue); due > from {
+			s.delta.Unsent += due - from
+			s.th.rec.censorUnsent(s.plan, from, due, stopAt)
 		}
 	}
 	s.th.rec.flush(s.batch, &s.delta)

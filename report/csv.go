@@ -27,8 +27,30 @@ func csvColumns(ps []float64) []string {
 	}
 	cols = append(cols, "service_time_mean_us", "service_time_p50_us", "service_time_p99_us", "service_time_max_us",
 		"rate_achieved", "max_send_lag_us", "status_codes",
-		"errors_ports", "unsent_at_stop", "reconnects", "timeouts_late", "timeouts_abandoned", "errors_idle_closed", "aborted")
+		"errors_ports", "unsent_at_stop", "reconnects", "timeouts_late", "timeouts_abandoned", "errors_idle_closed", "aborted",
+		"due", "censored")
+	return append(cols, dueColumns(ps)...)
+}
+
+// dueColumns are the CSV columns of the latency over every due request:
+// each percentile and whether it is only a lower bound.
+func dueColumns(ps []float64) []string {
+	var cols []string
+	for _, p := range ps {
+		k := percentileKey(p)
+		cols = append(cols, "due_latency_p"+k+"_us", "due_latency_p"+k+"_lower_bound")
+	}
 	return cols
+}
+
+// dueCells are the dueColumns of one row.
+func dueCells(vals map[string]int64, lower map[string]bool, ps []float64) []string {
+	var row []string
+	for _, p := range ps {
+		k := percentileKey(p)
+		row = append(row, strconv.FormatInt(vals[k], 10), strconv.FormatBool(lower[k]))
+	}
+	return row
 }
 
 // stepColumns are the columns of --format csv --intervals under a rate shape.
@@ -96,6 +118,12 @@ func CSV(w io.Writer, r *loadgen.Result, o Options) error {
 	row = append(row, f(svc.Mean), i(r.Service.ValueAtQuantile(50)), i(r.Service.ValueAtQuantile(99)), i(svc.Max),
 		achieved, i(r.SendLag.Max()), statusCodes(r.StatusCodes),
 		u(c.Ports, 10), u(c.Unsent, 10), u(c.Reconnects, 10), u(c.Late, 10), u(c.Timeout, 10), u(c.IdleClosed, 10), aborted(r))
+	due, err := dueOf(r, o.percentiles())
+	if err != nil {
+		return err
+	}
+	row = append(row, i(due.Count), i(due.Censored))
+	row = append(row, dueCells(due.PercentilesUs, due.LowerBound, o.percentiles())...)
 	if err := cw.Write(row); err != nil {
 		return err
 	}

@@ -104,9 +104,12 @@ func fromJSON(rep *jsonReport) (*loadgen.Result, error) {
 			return nil, fmt.Errorf("%s.histogram: %w", h.name, err)
 		}
 	}
+	if r.Censored, err = decodeOptionalHist(rep.LatencyAllDue.CensoredHistogram); err != nil {
+		return nil, fmt.Errorf("latency_all_due.censored_histogram: %w", err)
+	}
 	if w := rep.Warmup; w != nil {
 		wr := &loadgen.Result{Config: cfg, Duration: us(w.DurationUs), Start: r.Start.Add(-us(w.DurationUs)), End: r.Start,
-			Service: loadgen.NewHistogram(), SendLag: loadgen.NewHistogram(), TimerLag: loadgen.NewHistogram(), StatusCodes: map[int]uint64{}}
+			Censored: loadgen.NewHistogram(), Service: loadgen.NewHistogram(), SendLag: loadgen.NewHistogram(), TimerLag: loadgen.NewHistogram(), StatusCodes: map[int]uint64{}}
 		if wr.Counts, err = loadgen.CountsFromMap(w.Counts); err != nil {
 			return nil, fmt.Errorf("warmup: %w", err)
 		}
@@ -243,6 +246,9 @@ func intervalFromJSON(j *jsonInterval) (loadgen.Interval, error) {
 		if *x.into, err = decodeHist(x.enc, runGeometry); err != nil {
 			return iv, err
 		}
+	}
+	if iv.Censored, err = decodeOptionalHist(h.Censored); err != nil {
+		return iv, err
 	}
 	return iv, nil
 }

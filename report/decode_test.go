@@ -73,7 +73,7 @@ func TestDecodeRoundTrip(t *testing.T) {
 			if ta.String() != tb.String() {
 				t.Errorf("text differs:\n%s", firstDiff(ta.String(), tb.String()))
 			}
-			if !back.Latency.Equals(r.Latency) || !back.ReqRate.Equals(r.ReqRate) || !back.TimerLag.Equals(r.TimerLag) || back.Counts != r.Counts {
+			if !back.Latency.Equals(r.Latency) || !back.ReqRate.Equals(r.ReqRate) || !back.TimerLag.Equals(r.TimerLag) || !back.Censored.Equals(r.Censored) || back.Counts != r.Counts {
 				t.Error("histograms or counts differ after the round trip")
 			}
 		})

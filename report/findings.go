@@ -70,6 +70,12 @@ func FindingText(r *loadgen.Result, f loadgen.Finding) string {
 			also = " (a 400 to every request is what an HTTPS port answers to plain HTTP: try https://)"
 		}
 		return fmt.Sprintf("every one of the %d responses had a status of 400 or more (%s); check the URL's path, the method and the headers%s", f.Count, statusText(r.StatusCodes), also)
+	case loadgen.CensoredTail:
+		q := float64(loadgen.CensoredTailQuantile)
+		dp := r.DuePercentiles(q)[0]
+		return fmt.Sprintf("%d of %d requests due (%.1f%%) were still waiting at the stop, more than the %g%% tail a p%g describes: the p%g of completed requests (%s) leaves them out, and over every due request p%g is %s; run longer, or with fewer connections, to measure it",
+			f.Count, f.Of, 100*float64(f.Count)/float64(max(f.Of, 1)), 100-q, q, q,
+			formatTimeUs(float64(r.Latency.ValueAtQuantile(q))), q, dueText(dp.Value, dp.LowerBound))
 	case loadgen.GeneratorCPU:
 		return fmt.Sprintf("gowrk's own CPU was saturated (%.0f%% of %d threads busy): it, not only the server, may have been the bottleneck; add -t (with the cores to run them), or run the server on other cores",
 			100*f.CPUBusy, cfg.Threads)

@@ -29,6 +29,7 @@ type jsonInterval struct {
 	StatusClasses  map[string]uint64 `json:"status_classes"`
 	StatusCodes    map[string]uint64 `json:"status_codes"`
 	Latency        jsonIvDist        `json:"latency"`
+	LatencyAllDue  jsonIvDue         `json:"latency_all_due"`
 	ServiceTime    *jsonIvDist       `json:"service_time,omitempty"`
 	SendLag        *jsonIvDist       `json:"send_lag,omitempty"`
 	// Counts and Histograms make the interval lossless (Decode, merge);
@@ -42,6 +43,27 @@ type jsonIvHists struct {
 	Latency     string `json:"latency"`
 	ServiceTime string `json:"service_time"`
 	SendLag     string `json:"send_lag"`
+	Censored    string `json:"censored,omitempty"`
+}
+
+// jsonIvDue is an interval's latency over every due request: Latency's
+// requests and the censored ones (never completed, at stop - due; only in
+// the last interval), as jsonDue.
+type jsonIvDue struct {
+	Count         int64            `json:"count"`
+	Censored      int64            `json:"censored"`
+	PercentilesUs map[string]int64 `json:"percentiles_us"`
+	LowerBound    map[string]bool  `json:"percentiles_lower_bound"`
+}
+
+func ivDue(iv *loadgen.Interval, ps []float64) jsonIvDue {
+	d := jsonIvDue{Count: iv.Latency.TotalCount(), PercentilesUs: map[string]int64{}, LowerBound: map[string]bool{}}
+	if iv.Censored != nil {
+		d.Censored = iv.Censored.TotalCount()
+		d.Count += d.Censored
+	}
+	duePercentilesInto(d.PercentilesUs, d.LowerBound, nil, loadgen.DuePercentilesOf(iv.Latency, iv.Censored, ps...))
+	return d
 }
 
 func intervalHists(iv *loadgen.Interval) (*jsonIvHists, error) {
@@ -52,6 +74,11 @@ func intervalHists(iv *loadgen.Interval) (*jsonIvHists, error) {
 		h    *hdrhistogram.Histogram
 	}{{&h.Latency, iv.Latency}, {&h.ServiceTime, iv.Service}, {&h.SendLag, iv.SendLag}} {
 		if *x.into, err = encodeHist(x.h); err != nil {
+			return nil, err
+		}
+	}
+	if iv.Censored != nil && iv.Censored.TotalCount() > 0 {
+		if h.Censored, err = encodeHist(iv.Censored); err != nil {
 			return nil, err
 		}
 	}
@@ -99,6 +126,7 @@ func buildInterval(iv *loadgen.Interval, cfg *loadgen.Config, o Options) jsonInt
 		StatusClasses: map[string]uint64{},
 		StatusCodes:   map[string]uint64{},
 		Latency:       ivDist(iv.Latency, ps),
+		LatencyAllDue: ivDue(iv, ps),
 		Counts:        c.Map(),
 	}
 	for i, n := range iv.StatusClasses {
@@ -138,7 +166,8 @@ func intervalColumns(ps []float64) []string {
 	for _, p := range ps {
 		cols = append(cols, "latency_p"+percentileKey(p)+"_us")
 	}
-	return append(cols, "latency_max_us", "service_time_p50_us", "service_time_p99_us", "send_lag_p50_us", "send_lag_p99_us")
+	cols = append(cols, "latency_max_us", "service_time_p50_us", "service_time_p99_us", "send_lag_p50_us", "send_lag_p99_us", "censored")
+	return append(cols, dueColumns(ps)...)
 }
 
 // CSVIntervals writes one row per interval of r (--format csv --intervals).
@@ -164,7 +193,8 @@ func CSVIntervals(w io.Writer, r *loadgen.Result, o Options) error {
 			row = append(row, i(j.Latency.PercentilesUs[percentileKey(p)]))
 		}
 		row = append(row, i(j.Latency.MaxUs), i(iv.Service.ValueAtQuantile(50)), i(iv.Service.ValueAtQuantile(99)),
-			i(iv.SendLag.ValueAtQuantile(50)), i(iv.SendLag.ValueAtQuantile(99)))
+			i(iv.SendLag.ValueAtQuantile(50)), i(iv.SendLag.ValueAtQuantile(99)), i(j.LatencyAllDue.Censored))
+		row = append(row, dueCells(j.LatencyAllDue.PercentilesUs, j.LatencyAllDue.LowerBound, ps)...)
 		if err := cw.Write(row); err != nil {
 			return err
 		}

@@ -49,6 +49,7 @@ type jsonReport struct {
 	ErrorMessages      []loadgen.ErrorMessage `json:"error_messages"`
 	StatusCodes        map[string]uint64      `json:"status_codes"`
 	Latency            jsonDist               `json:"latency"`
+	LatencyAllDue      jsonDue                `json:"latency_all_due"`
 	ServiceTime        jsonDist               `json:"service_time"`
 	SendLag            jsonDist               `json:"send_lag"`
 	ThreadReqPerSec    jsonThreadRate         `json:"thread_requests_per_sec"`
@@ -295,6 +296,9 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 		if *d.into, err = dist(d.h, o.percentiles()); err != nil {
 			return nil, err
 		}
+	}
+	if rep.LatencyAllDue, err = dueOf(r, o.percentiles()); err != nil {
+		return nil, err
 	}
 	rs, rmax := rateSummary(r.ReqRate)
 	rh, err := encodeHist(r.ReqRate)

@@ -188,6 +188,9 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 	if c.Unsent > 0 {
 		fmt.Fprintf(b, "Unsent at stop: %d (due under the schedule before the stop, never sent)\n", c.Unsent)
 	}
+	if l := dueLine(r, textPercentiles); l != "" {
+		fmt.Fprintln(b, l)
+	}
 	if c.ConnectPending > 0 {
 		fmt.Fprintf(b, "Connects pending at stop: %d (connections still being opened when the run ended: listen backlog full?)\n", c.ConnectPending)
 	}

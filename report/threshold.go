@@ -19,6 +19,12 @@ type Threshold struct {
 	bound  float64 // microseconds for latencies, percent for shares, else a count or rate
 	kind   byte    // 'l' latency, '%' share, 'n' number
 	pct    float64 // the percentile of a pNN metric
+	// completed: a pNN_completed metric, over completed requests only;
+	// a bare pNN is over every due request. mean and max are always of
+	// completed requests: with a request censored, their value over every
+	// due request has no upper bound, and would fail every run with a
+	// request waiting at the stop.
+	completed bool
 }
 
 // ThresholdResult is a threshold's verdict on a run, as the JSON report
@@ -31,7 +37,7 @@ type ThresholdResult struct {
 }
 
 // ThresholdHelp lists what --fail-on accepts.
-const ThresholdHelp = "pNN (p50, p90, p99, p99.9...), mean, max with a time unit (p99<250ms); errors, timeouts, non2xx as a count (errors=0) or a share of requests (errors<1%); rps (rps>=1000); rate_achieved as a share of -R (rate_achieved>=99%); operators < <= > >= ="
+const ThresholdHelp = "pNN (p50, p90, p99, p99.9...) over every due request or pNN_completed over completed requests only, mean and max of completed requests, with a time unit (p99<250ms); errors, timeouts, non2xx as a count (errors=0) or a share of requests (errors<1%); rps (rps>=1000); rate_achieved as a share of -R (rate_achieved>=99%); operators < <= > >= ="
 
 // ParseThreshold reads one --fail-on expression.
 func ParseThreshold(expr string) (Threshold, error) {
@@ -57,6 +63,9 @@ func ParseThreshold(expr string) (Threshold, error) {
 	if rest == "" {
 		return bad("no bound")
 	}
+	if m, ok := strings.CutSuffix(t.metric, "_completed"); ok {
+		t.metric, t.completed = m, true
+	}
 	switch m := t.metric; {
 	case m == "mean" || m == "max" || (strings.HasPrefix(m, "p") && len(m) > 1):
 		if m != "mean" && m != "max" {
@@ -71,6 +80,8 @@ func ParseThreshold(expr string) (Threshold, error) {
 			return bad("a latency bound needs a time unit (250ms, 1.5s, 800us)")
 		}
 		t.kind, t.bound = 'l', float64(d)/float64(time.Microsecond)
+	case t.completed:
+		return bad(fmt.Sprintf("_completed goes with a percentile (p99_completed), not %s", m))
 	case m == "errors" || m == "timeouts" || m == "non2xx" || m == "rate_achieved":
 		t.kind = 'n'
 		if v, ok := strings.CutSuffix(rest, "%"); ok {
@@ -112,30 +123,92 @@ func (t Threshold) Quantile() float64 {
 }
 
 // Check measures the threshold's metric on r and compares it. A latency
-// threshold over no completed request never passes: an empty histogram
-// measures nothing, not 0.
+// threshold over no request never passes: an empty histogram measures
+// nothing, not 0. A latency over every due request that is only a lower
+// bound (loadgen.DuePercentile) lies between the value and an upper bound
+// (none when too few requests completed): a < or <= threshold passes only
+// when the upper bound passes, a > or >= one when the value passes, an =
+// one never; so a lower bound that already fails fails, and one that
+// passes only as a lower bound is not a pass.
 func (t Threshold) Check(r *loadgen.Result) ThresholdResult {
-	if t.kind == 'l' && r.Latency.TotalCount() == 0 {
-		return ThresholdResult{Expr: t.Expr, Measured: t.metric + " unmeasured (no request completed)"}
+	if t.kind == 'l' && r.Latency.TotalCount() == 0 && (t.completed || t.pct == 0 || r.DueCount() == 0) {
+		return ThresholdResult{Expr: t.Expr, Measured: t.name() + " unmeasured (no request completed)"}
 	}
-	v, shown := t.measure(r)
-	pass := false
+	lo, hi, shown := t.measure(r)
+	var pass bool
 	switch t.op {
-	case "<":
-		pass = v < t.bound
-	case "<=":
-		pass = v <= t.bound
-	case ">":
-		pass = v > t.bound
-	case ">=":
-		pass = v >= t.bound
-	case "=":
-		pass = v == t.bound
+	case "<", "<=":
+		pass = t.compare(hi)
+	case ">", ">=":
+		pass = t.compare(lo)
+	default:
+		pass = lo == hi && t.compare(lo)
 	}
-	return ThresholdResult{Expr: t.Expr, Measured: shown, Value: v, Pass: pass}
+	if !pass && lo != hi && t.compare(lo) {
+		shown += fmt.Sprintf(" (a lower bound: %d requests due never completed; not proven)", censoredCount(r))
+	}
+	return ThresholdResult{Expr: t.Expr, Measured: shown, Value: lo, Pass: pass}
 }
 
-func (t Threshold) measure(r *loadgen.Result) (float64, string) {
+// name is the metric as the expression wrote it (p99, p99_completed).
+func (t Threshold) name() string {
+	return strings.ToLower(strings.TrimSpace(t.Expr[:strings.IndexAny(t.Expr, "<>=")]))
+}
+
+// compare applies the threshold's comparison to v.
+func (t Threshold) compare(v float64) bool {
+	switch t.op {
+	case "<":
+		return v < t.bound
+	case "<=":
+		return v <= t.bound
+	case ">":
+		return v > t.bound
+	case ">=":
+		return v >= t.bound
+	}
+	return v == t.bound
+}
+
+func censoredCount(r *loadgen.Result) int64 {
+	if r.Censored == nil {
+		return 0
+	}
+	return r.Censored.TotalCount()
+}
+
+// measureLatency is a percentile over every due request: the value
+// (lo), what it is at most (hi: lo when exact, +Inf when nothing bounds
+// it), and how the verdict shows it.
+func (t Threshold) measureLatency(r *loadgen.Result) (lo, hi float64, shown string) {
+	name := t.name()
+	hi = math.Inf(1)
+	dp := r.DuePercentiles(t.pct)[0]
+	lo, lower := float64(dp.Value), dp.LowerBound
+	if dp.UpperKnown {
+		hi = float64(dp.Upper)
+	}
+	if !lower {
+		hi = lo
+	}
+	shown = name + " " + dueText(int64(lo), lower)
+	if lower && !math.IsInf(hi, 1) {
+		shown += ", at most " + formatTimeUs(hi)
+	}
+	return lo, hi, shown
+}
+
+// measure is the metric on r: its value, what it is at most (the value
+// itself unless it is a lower bound), and how the verdict shows it.
+func (t Threshold) measure(r *loadgen.Result) (lo, hi float64, shown string) {
+	if t.kind == 'l' && !t.completed && t.pct > 0 {
+		return t.measureLatency(r)
+	}
+	v, s := t.measureExact(r)
+	return v, v, s
+}
+
+func (t Threshold) measureExact(r *loadgen.Result) (float64, string) {
 	c := &r.Counts
 	share := func(n, of uint64) (float64, string) {
 		if t.kind != '%' {
@@ -150,10 +223,10 @@ func (t Threshold) measure(r *loadgen.Result) (float64, string) {
 	switch t.metric {
 	case "mean":
 		v := r.Latency.Mean()
-		return v, "mean " + formatTimeUs(v)
+		return v, "mean of completed " + formatTimeUs(v)
 	case "max":
 		v := float64(r.Latency.Max())
-		return v, "max " + formatTimeUs(v)
+		return v, "max of completed " + formatTimeUs(v)
 	case "errors":
 		return share(c.Errors(), c.Completed+c.Errors())
 	case "timeouts":
@@ -177,5 +250,5 @@ func (t Threshold) measure(r *loadgen.Result) (float64, string) {
 		return v, fmt.Sprintf("rps %.2f", v)
 	}
 	v := float64(r.Latency.ValueAtQuantile(t.pct))
-	return v, t.metric + " " + formatTimeUs(v)
+	return v, t.metric + "_completed " + formatTimeUs(v)
 }
