@@ -9,6 +9,10 @@ import (
 	"time"
 )
 
+// On synctest's clock the machine's real CPU counters mean nothing: these
+// tests read none (the verdicts' machine rule has its own rows).
+func init() { readMachine = func() ticks { return ticks{} } }
+
 // fakeEngine serves every request in-process after a fixed service time,
 // with an optional stall: requests that arrive in [stallFrom, stallTo) are
 // answered at stallTo. Inside a synctest bubble its clock is exact.

@@ -42,7 +42,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	var err error
 	// Without a start barrier the run begins with its first dial: the time
 	// it takes (a full listen backlog) is part of the run, not added to it.
-	began, cpu0, mach0 := time.Now(), processCPU(), machineTicks()
+	began, cpu0, mach0 := time.Now(), processCPU(), readMachine()
 	if dialsFirst {
 		// The run's first dial, bounded by the run's length like every
 		// other; a *FatalError (an untrusted certificate) ends the run here.
@@ -155,7 +155,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 		res.Shard = &ShardInfo{Index: cfg.Shard.Index, Count: cfg.Shard.Count, StartAt: cfg.StartAt, Late: late.Truncate(time.Microsecond)}
 	}
 	res.CPU = (processCPU() - cpu0).Truncate(time.Microsecond)
-	res.MachineBusy = machineTicks().busySince(mach0)
+	res.MachineBusy = readMachine().busySince(mach0)
 	res.BodyBytes = len(cfg.Target.Body)
 	// Reports keep microseconds: a result holds no finer time, so that
 	// what a report says is all there is (report.Decode is lossless).

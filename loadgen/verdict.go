@@ -32,7 +32,10 @@ func (r *Result) RateFinding() (Finding, bool) {
 		f.Kind, f.Count, f.Of = RateNoCompletion, c.Errors(), 0
 	case behind && f.CPUBusy > CPUSaturated:
 		f.Kind = RateGeneratorCPU
-	case r.generatorLate(f.TimerP99, f.Service) && f.MachineBusy > MachineBusyShare:
+	case (behind || r.generatorLate(f.TimerP99, f.Service)) && f.MachineBusy > MachineBusyShare:
+		// Short of the schedule on a machine whose CPUs were all busy:
+		// neither gowrk nor a server beside it had the CPU it asked for,
+		// so the shortfall cannot be put on the server.
 		f.Kind = RateMachineBusy
 	case r.generatorLate(f.TimerP99, f.Service):
 		f.Kind = RateGeneratorLate
