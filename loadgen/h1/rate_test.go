@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gowrk/gowrk/loadgen"
 	"github.com/gowrk/gowrk/loadgen/testserver"
 )
 
@@ -28,7 +27,7 @@ func testStallOverNetwork(t *testing.T) {
 	cfg.Rate, cfg.Duration, cfg.Connections = rate, d, 20
 	offCPU := testserver.OffCPU()
 	res := runLoad(t, cfg)
-	if c := res.Counts; float64(c.Sent) < loadgen.RateShortfall*float64(res.Due()) {
+	if c := res.Counts; c.Sent+10 < res.Due() {
 		// gowrk fell behind its schedule: the corrected latencies hold its
 		// own lateness, so the stall's arithmetic cannot be checked.
 		why, starved := testserver.Starved(res, offCPU)
