@@ -89,8 +89,11 @@ func TestFindMaxRateFastAPI(t *testing.T) {
 	}
 	ceiling := float64(fastAPICount(t, base, "sync_0")-before) / (float64(sat.DurationUs) / 1e6)
 	time.Sleep(time.Second) // let the pool drain
-	// p90 needs 1,000 completions a step: 4 s steps are judged from 313/s.
-	code, out, errs = gowrk(t, "--find-max-rate", "--slo", "p90<500ms", "--step-duration", "4s", "--settle", "1s",
+	// p50 needs 200 completions a step: 4 s steps are judged from 62.5/s,
+	// well below the ceiling (p90 needs 1,000: from 313/s, which a loaded
+	// machine's uvicorn may not reach). Above the ceiling the queue grows
+	// by the excess every second: p50 passes 300 ms within the step.
+	code, out, errs = gowrk(t, "--find-max-rate", "--slo", "p50<300ms", "--step-duration", "4s", "--settle", "1s",
 		"--start-rate", "50", "-c", "400", "-f", "json", base+"/sync_0")
 	var r searchJSON
 	if err := json.Unmarshal([]byte(out), &r); err != nil || code != 0 {
