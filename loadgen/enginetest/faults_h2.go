@@ -8,15 +8,11 @@ import (
 
 var h2Faults = []Fault{
 	{Name: "h2: every stream answered", Proto: HTTP2, Class: None, Server: h2(testserver.H2Behaviour{})},
-	{Name: "h2: GOAWAY mid-run", Proto: HTTP2, Class: None,
-		Known: "h2c,h2: issue 21: streams above the GOAWAY's last stream are counted as sent, though the server never processed them", Server: h2(testserver.H2Behaviour{GoAwayAfter: 50})},
-	{Name: "h2: GOAWAY after every stream", Proto: HTTP2, Class: None,
-		Known: "h2c,h2: issue 21: streams above the GOAWAY's last stream are counted as sent, though the server never processed them", Server: h2(testserver.H2Behaviour{GoAwayAfter: 1})},
-	{Name: "h2: RST_STREAM on every 3rd stream", Proto: HTTP2, Class: Reset,
-		Known: "h2c,h2: issue 21: a read or write cut by the stop counts as a read or write error (i/o timeout), not in flight at the stop", Server: h2(testserver.H2Behaviour{ResetEvery: 3})},
+	{Name: "h2: GOAWAY mid-run", Proto: HTTP2, Class: None, Server: h2(testserver.H2Behaviour{GoAwayAfter: 50})},
+	{Name: "h2: GOAWAY after every stream", Proto: HTTP2, Class: None, Server: h2(testserver.H2Behaviour{GoAwayAfter: 1})},
+	{Name: "h2: RST_STREAM on every 3rd stream", Proto: HTTP2, Class: Reset, Server: h2(testserver.H2Behaviour{ResetEvery: 3})},
 	{Name: "h2: RST_STREAM on every stream", Proto: HTTP2, Class: Reset, Server: h2(testserver.H2Behaviour{ResetEvery: 1})},
-	{Name: "h2: MAX_CONCURRENT_STREAMS 1 below the streams asked", Proto: HTTP2, Class: None,
-		Known: "h2c,h2: issue 21: a read or write cut by the stop counts as a read or write error (i/o timeout), not in flight at the stop", Server: h2(testserver.H2Behaviour{MaxStreams: 1})},
+	{Name: "h2: MAX_CONCURRENT_STREAMS 1 below the streams asked", Proto: HTTP2, Class: None, Server: h2(testserver.H2Behaviour{MaxStreams: 1})},
 	{Name: "h2: every stream answered after the timeout", Proto: HTTP2, Class: TimeoutClass, Server: h2(testserver.H2Behaviour{Delay: 500 * time.Millisecond})},
 	{Name: "h2: every 5th stream never answered", Proto: HTTP2, Class: TimeoutClass, Server: h2(testserver.H2Behaviour{Stall: 5})},
 	{Name: "h2: connection reset mid-stream", Proto: HTTP2, Class: Read, Also: Write,
@@ -30,14 +26,15 @@ var h2Faults = []Fault{
 	{Name: "h2: PUSH_PROMISE though push is disabled", Proto: HTTP2, Class: Protocol, Server: h2(testserver.H2Behaviour{Push: true})},
 	{Name: "h2: server never sends SETTINGS", Proto: HTTP2, Class: Refused, TLSClass: Connect, Server: h2(testserver.H2Behaviour{NoSettings: true})},
 
-	// ---- HTTP/2 hostile servers: rows to add here ----
-	// Each needs a raw-server behaviour that another change is adding to
-	// testserver.H2Behaviour (and the engine's defence in loadgen/h2):
-	//   - CONTINUATION flood: HEADERS then endless CONTINUATION frames (protocol, heap bounded);
-	//   - HPACK bomb: a header block that decodes far past its wire size (protocol);
-	//   - PING flood and SETTINGS flood (protocol, answered streams not stalled);
-	//   - SETTINGS_MAX_CONCURRENT_STREAMS 0 (refused or connect, bounded);
-	//   - GOAWAY(0) on every new connection (goaway, redials backed off);
-	//   - DATA past the stream window, WINDOW_UPDATE past 2^31-1 (protocol: FLOW_CONTROL_ERROR);
-	// ---- end of the HTTP/2 hostile rows ----
+	// Hostile servers: each bounded in time and memory, one class.
+	{Name: "h2: endless CONTINUATION frames", Proto: HTTP2, Class: Protocol, Lost: "the server floods one stream and never reads the streams sent beside it", Server: h2(testserver.H2Behaviour{ContinuationFlood: true})},
+	{Name: "h2: HPACK bomb (20 KB that decode to 64 MB)", Proto: HTTP2, Class: Protocol, Server: h2(testserver.H2Behaviour{HPACKBomb: true})},
+	{Name: "h2: endless PING flood", Proto: HTTP2, Class: Protocol, Lost: "the server floods one stream and never reads the streams sent beside it", Server: h2(testserver.H2Behaviour{PingFlood: 1 << 20})},
+	{Name: "h2: endless SETTINGS flood", Proto: HTTP2, Class: Protocol, Lost: "the server floods one stream and never reads the streams sent beside it", Server: h2(testserver.H2Behaviour{SettingsFlood: 1 << 20})},
+	{Name: "h2: 500 PINGs before every response", Proto: HTTP2, Class: None, Server: h2(testserver.H2Behaviour{PingFlood: 500})},
+	{Name: "h2: SETTINGS_MAX_CONCURRENT_STREAMS 0", Proto: HTTP2, Class: Refused, Server: h2(testserver.H2Behaviour{ZeroStreams: true})},
+	{Name: "h2: SETTINGS_MAX_CONCURRENT_STREAMS lowered to 0 mid-run", Proto: HTTP2, Class: Connect, Server: h2(testserver.H2Behaviour{ZeroAfter: 10})},
+	{Name: "h2: GOAWAY(0) on every new connection", Proto: HTTP2, Class: Connect, Server: h2(testserver.H2Behaviour{GoAwayFirst: true})},
+	{Name: "h2: WINDOW_UPDATE past 2^31-1 on the connection", Proto: HTTP2, Class: Protocol, Server: h2(testserver.H2Behaviour{WindowOverflow: 1})},
+	{Name: "h2: WINDOW_UPDATE past 2^31-1 on a stream", Proto: HTTP2, Class: Protocol, Server: h2(testserver.H2Behaviour{WindowOverflow: 2})},
 }

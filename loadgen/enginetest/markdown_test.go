@@ -1,10 +1,13 @@
 package enginetest
 
 import (
+	"flag"
 	"os"
 	"strings"
 	"testing"
 )
+
+var update = flag.Bool("update", false, "rewrite docs/faults.md's table from the suite's")
 
 // TestREADME: the documentation's fault section (docs/faults.md, which
 // the README links) holds the table as Markdown prints it, between the
@@ -19,8 +22,14 @@ func TestREADME(t *testing.T) {
 	if !ok || !ok2 {
 		t.Fatalf("docs/faults.md has no block between %q and %q", BeginMarker, EndMarker)
 	}
-	if want := Markdown(); block != want {
-		t.Errorf("docs/faults.md's fault table is out of date; replace the block with:\n%s", want)
+	if want := Markdown(); block != want && *update {
+		i := len(readme) - len(rest)
+		out := string(readme[:i]) + want + rest[len(block):]
+		if err := os.WriteFile("../../docs/faults.md", []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	} else if block != want {
+		t.Errorf("docs/faults.md's fault table is out of date; replace the block with (go test ./loadgen/enginetest/ -run TestREADME -update):\n%s", want)
 	}
 }
 

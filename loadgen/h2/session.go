@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/gowrk/gowrk/loadgen"
@@ -161,7 +162,9 @@ func (e *Engine) dial(ctx context.Context, s *session, addr string) (*session, e
 	if err := e.handshake(hctx, s); err != nil {
 		s.close()
 		var fresh goAwayFresh
-		if ctx.Err() != nil || e.tls != nil || errors.Is(err, errZeroStreams) || errors.As(err, &fresh) {
+		// A reset is no answer at all (a server resetting new
+		// connections), not proof that the server speaks no HTTP/2.
+		if ctx.Err() != nil || e.tls != nil || errors.Is(err, errZeroStreams) || errors.As(err, &fresh) || errors.Is(err, syscall.ECONNRESET) {
 			return nil, err
 		}
 		return nil, &loadgen.FatalError{Err: fmt.Errorf("%s does not speak HTTP/2 over cleartext (h2c with prior knowledge): %v; drop --http2/--h2c to use HTTP/1.1, or use https:// for HTTP/2 over TLS", e.target.URL.Host, err)}
