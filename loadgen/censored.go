@@ -11,6 +11,11 @@ import (
 // leaves out the slowest of them.
 const CensoredTailQuantile = 99
 
+// BoundSlack is how far above a percentile's lower bound its upper bound
+// may be for the percentile to count as known (not only a lower bound):
+// 1%, ten times the histograms' resolution.
+const BoundSlack = 0.01
+
 // DuePercentile is one percentile over every request due in the measured
 // window: the completed ones at their latency, the censored ones (never
 // completed) at their lower bound, stop - due. Values are microseconds.
@@ -22,10 +27,11 @@ const CensoredTailQuantile = 99
 // below Value. It is exactly Value (to the histogram's resolution) when at
 // least k completed requests are at or below Value: then the censored
 // ones, wherever their true latencies lie, cannot move rank k. Otherwise
-// LowerBound is set: rank k may belong to a request still waiting. Then,
-// when at least k requests completed, the true percentile is at most the
-// k-th smallest completed latency, Upper (UpperKnown); with fewer than k
-// completed nothing bounds it from above.
+// rank k may belong to a request still waiting. Then, when at least k
+// requests completed, the true percentile is at most the k-th smallest
+// completed latency, Upper (UpperKnown); with fewer than k completed
+// nothing bounds it from above. LowerBound is set unless Upper is within
+// BoundSlack of Value.
 type DuePercentile struct {
 	Percentile float64
 	Value      int64
@@ -94,6 +100,13 @@ func DuePercentilesOf(completed, censored *hdrhistogram.Histogram, ps ...float64
 		d.Upper, d.UpperKnown = v, true
 		if d.LowerBound {
 			d.Upper, d.UpperKnown = kthSmallest(bars, k)
+			// Bounded on both sides to within BoundSlack: as exact as a
+			// percentile of completed requests (a closed loop's last
+			// request per connection, waiting a few ms at the stop, moves
+			// no percentile that matters).
+			if d.UpperKnown && float64(d.Upper) <= float64(v)*(1+BoundSlack)+1 {
+				d.LowerBound = false
+			}
 		}
 		out[i] = d
 	}
