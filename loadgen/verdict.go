@@ -32,10 +32,11 @@ func (r *Result) RateFinding() (Finding, bool) {
 		f.Kind, f.Count, f.Of = RateNoCompletion, c.Errors(), 0
 	case behind && f.CPUBusy > CPUSaturated:
 		f.Kind = RateGeneratorCPU
-	case (behind || r.generatorLate(f.TimerP99, f.Service)) && f.MachineBusy > MachineBusyShare:
-		// Short of the schedule on a machine whose CPUs were all busy:
-		// neither gowrk nor a server beside it had the CPU it asked for,
-		// so the shortfall cannot be put on the server.
+	case r.generatorLate(f.TimerP99, f.Service) && f.MachineBusy > MachineBusyShare:
+		// gowrk's timer ran late (its evidence of its own delay) while the
+		// machine's CPUs were all busy. A shortfall with a punctual timer
+		// is the server's, busy machine or not: its connections were
+		// waiting for answers, which a server's sleep or queue explains.
 		f.Kind = RateMachineBusy
 	case r.generatorLate(f.TimerP99, f.Service):
 		f.Kind = RateGeneratorLate

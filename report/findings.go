@@ -94,8 +94,8 @@ func rateVerdictText(r *loadgen.Result, f loadgen.Finding) string {
 		return fmt.Sprintf("%s: gowrk's CPU is saturated (%.0f%% of %d threads busy), so it, not only the server, limits the rate; use more --threads (and cores), or run the server on other cores",
 			behind, 100*f.CPUBusy, cfg.Threads)
 	case loadgen.RateMachineBusy:
-		return fmt.Sprintf("the machine was busy: its CPUs were %.0f%% busy over the run (gowrk's own threads %.0f%% of %d), so gowrk and any server beside it waited for a CPU (sent %.1f of %s requests/s; timer p99 %s, against a %s mean service time); other processes took the CPU: run gowrk and the server on separate cores or machines, or on a quieter machine",
-			100*f.MachineBusy, 100*f.CPUBusy, cfg.Threads, f.Sent, rateText(f.Target), durText(f.TimerP99), durText(f.Service))
+		return fmt.Sprintf("the machine was busy: its CPUs were %.0f%% busy over the run (gowrk's own threads %.0f%% of %d), so gowrk waited for a CPU and its timer ran late (p99 %s, against a %s mean service time); the server on the same machine or other processes took the CPU: run gowrk and the server on separate cores or machines, or on a quieter machine",
+			100*f.MachineBusy, 100*f.CPUBusy, cfg.Threads, durText(f.TimerP99), durText(f.Service))
 	case loadgen.RateGeneratorLate:
 		return fmt.Sprintf("gowrk fell behind its own schedule: p99 timer lateness %s, more than the %s mean service time and the %s between requests, with its CPU %.0f%% of %d threads%s (a pause in gowrk itself); use more --threads, or a lower --rate",
 			durText(f.TimerP99), durText(f.Service), durText(time.Duration(float64(time.Second)/f.Target)), 100*f.CPUBusy, cfg.Threads, machineText(f.MachineBusy))

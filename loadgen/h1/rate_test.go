@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gowrk/gowrk/loadgen"
 	"github.com/gowrk/gowrk/loadgen/testserver"
 )
 
@@ -95,7 +96,9 @@ func testRateAccuracy(t *testing.T) {
 		// gowrk's own timer ran late, or its machine was busy, is allowed:
 		// on a shared 2-core machine it can be true, and
 		// TestVerdictsAndHints covers its logic deterministically.
-		if v, ok := res.RateFinding(); ok && !v.Kind.Generator() {
+		// The test server shares the machine: with every CPU busy it is
+		// slow too, and a server shortfall is then the truth.
+		if v, ok := res.RateFinding(); ok && !v.Kind.Generator() && res.MachineBusy < loadgen.MachineBusyShare {
 			t.Errorf("-R %v: verdict %+v", rate, v)
 		}
 	}
