@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -25,7 +25,7 @@ func TestStream(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan int)
 	go func() {
-		code := run(context.Background(), []string{"-t1", "-c2", "-d", "3s", "-R", "200", "-f", "json", "--stream", s.URL()}, pw, io.Discard)
+		code := Main(context.Background(), []string{"-t1", "-c2", "-d", "3s", "-R", "200", "-f", "json", "--stream", s.URL()}, pw, io.Discard)
 		pw.Close()
 		done <- code
 	}()

@@ -1,4 +1,4 @@
-package main
+package cli
 
 // The fault-injection suite: each case points gowrk at a server that fails
 // in one way and checks, through the command line and the JSON report, that

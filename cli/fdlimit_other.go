@@ -1,6 +1,6 @@
 //go:build !unix
 
-package main
+package cli
 
 // processRlimit is not checked on this platform.
 var processRlimit = rlimit{}

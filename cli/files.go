@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/csv"
@@ -9,10 +9,45 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/gowrk/gowrk/report"
 )
 
 // The files a run writes are all checked before the load: a run that
 // cannot write its report finds out before it sends a request, not after.
+
+// checkFormat refuses a --format that report.Lookup, the one registry of
+// report formats, does not know.
+func checkFormat(name string) error {
+	if _, ok := report.Lookup(name); !ok {
+		return fmt.Errorf("--format %q: want one of %s", name, strings.Join(report.Names(), ", "))
+	}
+	return nil
+}
+
+// openOutput returns where a report goes, for run, --find-max-rate and
+// merge alike: stdout for "" or "-", else the file path, replaced. With a
+// csvHeader (a CSV report of a run), an existing, non-empty file is
+// appended to instead, without a second header line (noHeader), and
+// refused when its header is not csvHeader (its rows would be shifted).
+// closeFn closes the file; the caller calls it once the report is written.
+func openOutput(path string, stdout io.Writer, csvHeader []string) (w io.Writer, closeFn func(), noHeader bool, err error) {
+	if path == "" || path == "-" {
+		return stdout, func() {}, false, nil
+	}
+	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if csvHeader != nil {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+		if noHeader, err = csvAppendHeader(path, csvHeader); err != nil {
+			return nil, nil, false, err
+		}
+	}
+	f, err := os.OpenFile(path, flags, 0o644)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return f, func() { f.Close() }, noHeader, nil
+}
 
 // outputFile is a file an output flag names.
 type outputFile struct{ flag, path string }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 // First contact: the built-in target, a dead or wrong target, secrets in
 // every message and format, and the rough edges a new user meets.

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -115,7 +115,7 @@ func TestHelpExamples(t *testing.T) {
 // gowrk, gowrk serve and gowrk merge (names and short names as typed), and
 // a heading for each topic of --help.
 func TestReferenceHasEveryFlag(t *testing.T) {
-	b, err := os.ReadFile("docs/reference.md")
+	b, err := os.ReadFile("../docs/reference.md")
 	if err != nil {
 		t.Fatal(err)
 	}

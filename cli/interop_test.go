@@ -1,4 +1,4 @@
-package main
+package cli
 
 // HTTP/2 against servers nobody here wrote: Go's net/http (TLS, and h2c
 // through http.Protocols), nghttpd (Debian's nghttp2-server), hypercorn

@@ -1,6 +1,6 @@
 //go:build k8s
 
-package main
+package cli
 
 import (
 	"fmt"
@@ -22,7 +22,7 @@ import (
 // Job type: a misspelt or misplaced field fails.
 func jobManifest(t *testing.T, n int, startAt, url, duration string) *batchv1.Job {
 	t.Helper()
-	b, err := os.ReadFile("scripts/k8s/job.yaml")
+	b, err := os.ReadFile("../scripts/k8s/job.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestK8sRecipe(t *testing.T) {
 		c.Env[0].ValueFrom.FieldRef.FieldPath != "metadata.annotations['batch.kubernetes.io/job-completion-index']" {
 		t.Fatalf("JOB_COMPLETION_INDEX is not taken from the completion index annotation: %+v", c.Env)
 	}
-	b, _ := os.ReadFile("scripts/k8s/job.yaml")
+	b, _ := os.ReadFile("../scripts/k8s/job.yaml")
 	filled := strings.NewReplacer("__N__", "3", "__START_AT__", startAt, "__URL__", srv.URL(), "__DURATION__", "2s").Replace(string(b))
 	misspelt := strings.Replace(filled, "completionMode:", "completionMod:", 1)
 	if err := yaml.UnmarshalStrict([]byte(misspelt), &batchv1.Job{}); err == nil || !strings.Contains(err.Error(), "completionMod") {
@@ -81,7 +81,7 @@ func TestK8sRecipe(t *testing.T) {
 	}
 	logs := runProcs(t, bin, argv)
 	for i := range logs {
-		ex := exec.Command("bash", "scripts/k8s/extract-report.sh")
+		ex := exec.Command("bash", "../scripts/k8s/extract-report.sh")
 		ex.Stdin = logs[i]
 		out, err := ex.Output()
 		if err != nil || len(out) == 0 {

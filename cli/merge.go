@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"errors"
@@ -39,7 +39,7 @@ func newMergeFlagSet(o *mergeOptions) *pflag.FlagSet {
 	fs := pflag.NewFlagSet("gowrk merge", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
-	fs.StringVarP(&o.format, "format", "f", "text", "report `FORMAT`: text, json or csv")
+	fs.StringVarP(&o.format, "format", "f", "text", "report `FORMAT`: "+strings.Join(report.Names(), ", "))
 	fs.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` instead of stdout")
 	fs.StringArrayVar(&o.failOn, "fail-on", nil, "`EXPR` evaluated on the merged figures, as gowrk's --fail-on (exit 3 when one fails)")
 	fs.BoolVar(&o.allowMixed, "allow-mixed", false, "merge reports of different URLs or methods, of runs not at the same time, or of different load settings (-d, --timeout, --warmup, -R per connection...)")
@@ -64,11 +64,11 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		return exitBadInput
 	}
 	o.files = fs.Args()
-	format, ok := report.Lookup(o.format)
-	if !ok {
-		fmt.Fprintf(stderr, "gowrk merge: --format %q: want text, json or csv\n", o.format)
+	if err := checkFormat(o.format); err != nil {
+		fmt.Fprintf(stderr, "gowrk merge: %v\n", err)
 		return exitBadInput
 	}
+	format, _ := report.Lookup(o.format)
 	if len(o.files) == 0 {
 		fmt.Fprintln(stderr, "gowrk merge: no report to merge: give the JSON reports as arguments")
 		return exitBadInput
@@ -103,7 +103,7 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gowrk merge: %v\n", err)
 		return exitBadInput
 	}
-	out, closeOut, err := o.open(stdout)
+	out, closeOut, _, err := openOutput(o.output, stdout, nil) // a merge replaces -o, CSV too
 	if err != nil {
 		fmt.Fprintf(stderr, "gowrk merge: --output: %v\n", err)
 		return exitBadInput
@@ -135,18 +135,6 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		return exitThreshold
 	}
 	return exitOK
-}
-
-// open returns where the merged output goes: -o's file, or stdout.
-func (o *mergeOptions) open(stdout io.Writer) (io.Writer, func(), error) {
-	if o.output == "" || o.output == "-" {
-		return stdout, func() {}, nil
-	}
-	f, err := os.Create(o.output)
-	if err != nil {
-		return nil, nil, err
-	}
-	return f, func() { f.Close() }, nil
 }
 
 // readReport decodes one JSON report file: a report, or a --stream whose
@@ -218,7 +206,7 @@ func mergeHdrLogs(o *mergeOptions, fs *pflag.FlagSet, stdout, stderr io.Writer) 
 		defer f.Close()
 		ins = append(ins, f)
 	}
-	out, closeOut, err := o.open(stdout)
+	out, closeOut, _, err := openOutput(o.output, stdout, nil) // a merge replaces -o, CSV too
 	if err != nil {
 		fmt.Fprintf(stderr, "gowrk merge: --output: %v\n", err)
 		return exitBadInput, true

@@ -1,4 +1,4 @@
-package main
+package cli
 
 // Truth under overload: each test points gowrk at a server whose capacity,
 // service time or idle timeout is known, and checks gowrk's figures against

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -33,7 +33,7 @@ func shapeOf(line string) string {
 // readmeSample returns the README, and the quick-start block's lines
 // between its fences, the command line first ("$ ...").
 func readmeSample(t *testing.T) (readme string, lines []string) {
-	b, err := os.ReadFile("README.md")
+	b, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func serveCommand(t *testing.T, ctx context.Context, args []string) (url, listen
 	pr, pw := io.Pipe()
 	out = &strings.Builder{}
 	codes := make(chan int, 1)
-	go func() { codes <- run(ctx, append([]string{"serve"}, args...), out, pw); pw.Close() }()
+	go func() { codes <- Main(ctx, append([]string{"serve"}, args...), out, pw); pw.Close() }()
 	listening, err := bufio.NewReader(pr).ReadString('\n')
 	if err != nil {
 		t.Fatalf("gowrk serve printed no start line: %v", err)
@@ -107,7 +107,7 @@ func TestQuickStartSample(t *testing.T) {
 		old, _, _ := strings.Cut(rest, sampleEnd)
 		head, _, _ := strings.Cut(old, "```")
 		updated := strings.Replace(readme, old, head+"```\n"+strings.Join(got, "\n")+"\n```\n", 1)
-		if err := os.WriteFile("README.md", []byte(updated), 0o644); err != nil {
+		if err := os.WriteFile("../README.md", []byte(updated), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
@@ -133,6 +133,7 @@ func TestQuickStartSample(t *testing.T) {
 // checked for their flags only).
 func TestREADMECommands(t *testing.T) {
 	readme, _ := readmeSample(t)
+	t.Chdir("..") // the commands' paths (-s scripts/lua/...) are from the repository's root
 	_, rest, ok := strings.Cut(readme, "## Ten commands\n\n```\n")
 	block, _, ok2 := strings.Cut(rest, "```")
 	if !ok || !ok2 {
@@ -181,8 +182,8 @@ func anchorOf(heading string) string {
 // file that exists, and an anchor a heading of that file, so that the
 // README's way to any flag or figure does not end on a dead link.
 func TestDocLinks(t *testing.T) {
-	files, _ := filepath.Glob("docs/*.md")
-	files = append(files, "README.md")
+	files, _ := filepath.Glob("../docs/*.md")
+	files = append(files, "../README.md")
 	anchors := map[string]map[string]bool{}
 	for _, f := range files {
 		b, err := os.ReadFile(f)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 // Tests against real servers from Debian: nginx (nginx-light) and a FastAPI
 // app under uvicorn (python3-fastapi, python3-uvicorn). .ci/run installs

@@ -1,7 +1,4 @@
-// Command gowrk is a wrk-style HTTP load generator: wrk's command line and
-// report, wrk2's constant-rate mode with latency free of coordinated
-// omission, exact HdrHistogram percentiles, and JSON and CSV reports.
-package main
+package cli
 
 import (
 	"context"
@@ -9,27 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime"
 	"runtime/debug"
-	"syscall"
 
 	"github.com/gowrk/gowrk/loadgen"
 	"github.com/gowrk/gowrk/loadgen/h1"
 	"github.com/gowrk/gowrk/loadgen/h2"
 	"github.com/gowrk/gowrk/report"
 )
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = ""
-
-// gcPercent is gowrk's GOGC unless the environment sets one. The request
-// path allocates nothing, so the collector only ever has set-up garbage to
-// collect (TLS handshakes above all, one per connection): a target of 25%
-// keeps the peak heap near 1.25x what is live instead of Go's 2x, for a few
-// more collections while the connections open. Measured at -c1000
-// --streams 10 over TLS: peak RSS 91 MB at GOGC=100, 65 MB at 25.
-const gcPercent = 25
 
 // scriptGCPercent is the GOGC of a run with a dynamic Lua script: the
 // interpreter allocates per request (its strings and tables), and at 25%
@@ -47,45 +31,11 @@ func scriptGCPercent(states int) int {
 
 const scriptManyStates = 64
 
-func main() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent)
-	}
-	// The first SIGINT or SIGTERM ends the run with its report; a second
-	// ends gowrk at once, as if it had not been caught.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	context.AfterFunc(ctx, stop)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
-
-// Exit codes.
-const (
-	exitOK        = 0
-	exitFailed    = 1 // the run could not start, or no request completed
-	exitBadInput  = 2
-	exitThreshold = 3 // the run went through, and a --fail-on threshold failed
-)
-
-// run is gowrk without the process: it parses args, runs the load and
-// writes the report to stdout (or --output); warnings go to stderr. It
-// returns the exit code.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	stderr = report.RedactWriter{W: stderr} // no message prints a secret
-	if len(args) > 1 && (args[0] == "-q" || args[0] == "--quiet") && (args[1] == "merge" || args[1] == "serve") {
-		fmt.Fprintf(stderr, "gowrk: %s %s: %s has no -q (it prints no progress line); drop -q\n", args[0], args[1], args[1])
-		return exitBadInput
-	}
-	if len(args) > 0 && args[0] == "serve" {
-		return runServe(ctx, args[1:], stdout, stderr)
-	}
-	if len(args) > 0 && args[0] == "merge" {
-		return runMerge(args[1:], stdout, stderr)
-	}
-	if len(args) > 0 && args[0] == "completion" {
-		return runCompletion(args[1:], stdout, stderr)
-	}
+// runLoad is gowrk's run command (no subcommand): it parses args, runs
+// the load and writes the report to stdout (or --output); warnings go to
+// stderr, which Main has already wrapped to redact secrets. It returns
+// the exit code.
+func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	opts, err := parseArgs(ctx, args)
 	if errors.Is(err, errHelp) {
 		fmt.Fprint(stdout, usage())
@@ -115,7 +65,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitBadInput
 		}
 	}
-	out, closeOut, noHeader, err := openOutput(opts, stdout, report.CSVHeader(&opts.cfg, ro, opts.findMax))
+	var csvHeader []string // a CSV report appends under it
+	if opts.format == "csv" {
+		csvHeader = report.CSVHeader(&opts.cfg, ro, opts.findMax)
+	}
+	out, closeOut, noHeader, err := openOutput(opts.output, stdout, csvHeader)
 	if err != nil {
 		fmt.Fprintf(stderr, "gowrk: --output: %v\n", err)
 		return exitBadInput
@@ -205,58 +159,4 @@ func newEngine(ctx context.Context, o *options) (loadgen.Engine, error) {
 		return newLoopEngine(ctx, o)
 	}
 	return h1.New(ctx, o.cfg.Target, o.cfg.ConnectTimeout)
-}
-
-// openOutput returns where the report goes. A CSV report appended to an
-// existing, non-empty file gets no second header line, and is refused
-// when the file's header is not csvHeader (its rows would be shifted).
-func openOutput(o *options, stdout io.Writer, csvHeader []string) (w io.Writer, closeFn func(), noHeader bool, err error) {
-	if o.output == "" || o.output == "-" {
-		return stdout, func() {}, false, nil
-	}
-	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	if o.format == "csv" {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
-		if noHeader, err = csvAppendHeader(o.output, csvHeader); err != nil {
-			return nil, nil, false, err
-		}
-	}
-	f, err := os.OpenFile(o.output, flags, 0o644)
-	if err != nil {
-		return nil, nil, false, err
-	}
-	return f, func() { f.Close() }, noHeader, nil
-}
-
-func getVersion() string {
-	if version != "" {
-		return version
-	}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "dev"
-	}
-	if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	// A plain go build in a checkout stamps the VCS state: use the commit.
-	var rev, modified string
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			modified = s.Value
-		}
-	}
-	if rev == "" {
-		return "dev"
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if modified == "true" {
-		rev += "-dirty"
-	}
-	return "dev-" + rev
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -73,15 +73,8 @@ func runSearch(ctx context.Context, o *options, eng loadgen.Engine, out, stderr 
 		fmt.Fprintln(stderr, "gowrk: the search was stopped before its first step ended")
 		return exitFailed
 	}
-	var err error
-	switch o.format {
-	case "json":
-		err = report.SearchJSON(out, s, getVersion())
-	case "csv":
-		err = report.SearchCSV(out, s, noHeader)
-	default:
-		err = report.SearchText(out, s)
-	}
+	format, _ := report.LookupSearch(o.format)
+	err := format(out, s, report.Options{Version: getVersion(), NoHeader: noHeader})
 	if err != nil {
 		fmt.Fprintf(stderr, "gowrk: writing the report: %v\n", err)
 		return exitFailed
