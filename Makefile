@@ -1,6 +1,6 @@
 GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X main.version=$(VERSION)
+LDFLAGS := -s -w -X github.com/gowrk/gowrk/cli.version=$(VERSION)
 
 .PHONY: build test vet bench fuzz-smoke fmt-check check clean
 
@@ -14,7 +14,7 @@ vet:
 	$(GO) vet -tags=$(TAGS) ./...
 
 # TAGS: build tags for the tests; .ci/run sets TAGS=k8s to add the one test
-# that needs Kubernetes' modules (k8s_test.go), which a default run neither
+# that needs Kubernetes' modules (cli/k8s_test.go), which a default run neither
 # builds nor downloads.
 TAGS ?=
 
@@ -34,7 +34,7 @@ bench:
 # fuzz-smoke runs every fuzz target briefly (CI does, after test).
 fuzz-smoke:
 	@for t in FuzzFlagValues FuzzHeaders FuzzURL FuzzArgs FuzzThreshold; do \
-		echo "fuzz $$t"; bash scripts/fuzz.sh $$t . $(FUZZTIME) || exit 1; done
+		echo "fuzz $$t"; bash scripts/fuzz.sh $$t ./cli/ $(FUZZTIME) || exit 1; done
 	@for t in FuzzResponse FuzzParser; do \
 		echo "fuzz $$t"; bash scripts/fuzz.sh $$t ./loadgen/h1/ $(FUZZTIME) || exit 1; done
 	@echo "fuzz FuzzShape"; bash scripts/fuzz.sh FuzzShape ./loadgen/ $(FUZZTIME)

@@ -47,16 +47,31 @@ func (o Options) percentiles() []float64 {
 // Func writes one rendering of r to w.
 type Func func(w io.Writer, r *loadgen.Result, o Options) error
 
-var formats = map[string]Func{
-	"text": Text,
-	"json": JSON,
-	"csv":  CSV,
+// SearchFunc writes one rendering of a --find-max-rate search to w; of o,
+// it reads Version (json) and NoHeader (csv).
+type SearchFunc func(w io.Writer, s *Search, o Options) error
+
+// formats is the one registry of report formats: each name's rendering of
+// a run's result and of a capacity search.
+var formats = map[string]struct {
+	result Func
+	search SearchFunc
+}{
+	"text": {Text, func(w io.Writer, s *Search, _ Options) error { return SearchText(w, s) }},
+	"json": {JSON, func(w io.Writer, s *Search, o Options) error { return SearchJSON(w, s, o.Version) }},
+	"csv":  {CSV, func(w io.Writer, s *Search, o Options) error { return SearchCSV(w, s, o.NoHeader) }},
 }
 
-// Lookup returns the format called name.
+// Lookup returns the format called name: its rendering of a run's result.
 func Lookup(name string) (Func, bool) {
 	f, ok := formats[name]
-	return f, ok
+	return f.result, ok
+}
+
+// LookupSearch returns the format called name: its rendering of a search.
+func LookupSearch(name string) (SearchFunc, bool) {
+	f, ok := formats[name]
+	return f.search, ok
 }
 
 // Names lists the format names, sorted.

@@ -1,0 +1,330 @@
+package cli
+
+// The fault-injection suite: each case points gowrk at a server that fails
+// in one way and checks, through the command line and the JSON report, that
+// the run ends on time, every request sent is accounted for, the failure
+// lands in the right class, and the exit code is what the README says.
+
+import (
+	"encoding/json"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gowrk/gowrk/loadgen/testserver"
+)
+
+// jsonRun is the part of the JSON report the fault checks read.
+type jsonRun struct {
+	Requests       uint64                            `json:"requests"`
+	Sent           uint64                            `json:"sent"`
+	InFlight       uint64                            `json:"in_flight_at_stop"`
+	BytesRead      uint64                            `json:"bytes_read"`
+	Errors         map[string]uint64                 `json:"errors"`
+	ErrorMessages  []struct{ Class, Message string } `json:"error_messages"`
+	LatencyExclude uint64                            `json:"latency_excluded"`
+	Timeouts       struct {
+		Late          uint64 `json:"late"`
+		WaitingAtStop uint64 `json:"waiting_at_stop"`
+		Abandoned     uint64 `json:"abandoned"`
+	} `json:"timeouts"`
+	Aborted    string `json:"aborted"`
+	Reconnects uint64 `json:"reconnects"`
+	Pending    uint64 `json:"connects_pending_at_stop"`
+}
+
+// faultRun runs gowrk with args (plus -f json), checks the time bound and
+// the accounting, and returns the report and exit code. bound is duration
+// + timeout + 1 s; a busy machine gets 2 s more: it is a hang bound, not a
+// measurement.
+func faultRun(t *testing.T, bound time.Duration, args ...string) (jsonRun, int) {
+	t.Helper()
+	began := time.Now()
+	code, out, errs := gowrk(t, append([]string{"-f", "json"}, args...)...)
+	if el := time.Since(began); el > bound+2*time.Second {
+		t.Errorf("run took %s, want at most %s (duration + timeout + 3s)", el, bound+2*time.Second)
+	}
+	if strings.Contains(errs, "panic") || strings.Contains(errs, "goroutine ") {
+		t.Fatalf("stderr: %s", errs)
+	}
+	var r jsonRun
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("exit %d, no JSON report (%v): %q %q", code, err, out, errs)
+	}
+	e := r.Errors
+	if e["timeout"] != r.Timeouts.Late+r.Timeouts.WaitingAtStop+r.Timeouts.Abandoned {
+		t.Errorf("errors.timeout %d != late + waiting at stop + abandoned %+v", e["timeout"], r.Timeouts)
+	}
+	if failed := e["read"] + e["write"] + r.Timeouts.Abandoned + e["goaway"] + e["reset"] + e["protocol"] + e["idle_closed"]; r.Sent != r.Requests+failed+r.InFlight {
+		t.Errorf("sent %d != requests %d + failed %d + in flight %d", r.Sent, r.Requests, failed, r.InFlight)
+	}
+	return r, code
+}
+
+// TestFaultsHTTP1: every HTTP/1.1 fault, one row each.
+func TestFaultsHTTP1(t *testing.T) {
+	raw := func(s string) testserver.Behaviour { return testserver.Behaviour{Raw: []byte(s)} }
+	cut := func(s string) testserver.Behaviour { return testserver.Behaviour{Raw: []byte(s), CutAfter: len(s)} }
+	for _, tc := range []struct {
+		name  string
+		b     *testserver.Behaviour // nil: a closed port
+		args  []string
+		class string // the error class that must be counted
+		exit  int
+	}{
+		{"refused", nil, nil, "connect", 1},
+		{"reset mid-response", &testserver.Behaviour{CutAfter: 20, Linger0: true}, nil, "read", 1},
+		{"cut short then closed", &testserver.Behaviour{CutAfter: 30}, nil, "read", 1},
+		{"malformed status line", ptr(cut("HTTP/1.1 abc OK\r\n\r\n")), nil, "read", 1},
+		{"malformed headers", ptr(cut("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n")), nil, "read", 1},
+		{"invalid chunked encoding", ptr(cut("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")), nil, "read", 1},
+		{"status code 000", ptr(cut("HTTP/1.1 000 X\r\nContent-Length: 0\r\n\r\n")), nil, "read", 1},
+		{"two different Content-Lengths", ptr(raw("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok")), nil, "read", 1},
+		{"10,000 interim responses", ptr(raw(strings.Repeat("HTTP/1.1 103 Early Hints\r\n\r\n", 10000) + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")), nil, "read", 1},
+		{"header block over 64 KiB", ptr(raw("HTTP/1.1 200 OK\r\nX-Big: " + strings.Repeat("x", 70000) + "\r\nContent-Length: 0\r\n\r\n")), nil, "read", 1},
+		{"content-length beyond the body, then close", ptr(cut("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort")), nil, "read", 1},
+		{"content-length beyond the body, kept open", ptr(raw("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort")), nil, "timeout", 1},
+		{"slow drip", &testserver.Behaviour{Drip: 100 * time.Millisecond}, nil, "timeout", 1},
+		{"never answers", &testserver.Behaviour{Never: true}, nil, "timeout", 1},
+		{"never answers, abort", &testserver.Behaviour{Never: true}, []string{"--timeout-action", "abort"}, "timeout", 1},
+		{"accepts but never reads", &testserver.Behaviour{NoRead: true}, []string{"-b", strings.Repeat("x", 8<<20)}, "timeout", 1},
+		{"connection close on every response", &testserver.Behaviour{CloseAfter: true}, nil, "", 0},
+		// The plain server waits for the end of a request that never comes:
+		// every handshake is still pending when the run ends.
+		{"TLS handshake on a plain server", &testserver.Behaviour{}, []string{"https"}, "pending", 1},
+	} {
+		for _, eng := range []string{"loop", "goroutine"} {
+			t.Run(eng+"/"+tc.name, func(t *testing.T) {
+				faultHTTP1(t, eng, tc.b, tc.args, tc.class, tc.exit)
+			})
+		}
+	}
+}
+
+// faultHTTP1 runs one HTTP/1.1 fault on engine eng (https:// rows run on
+// the goroutine engine whatever eng says: the loop speaks http:// only).
+func faultHTTP1(t *testing.T, eng string, b *testserver.Behaviour, extra []string, class string, exit int) {
+	tc := struct {
+		b     *testserver.Behaviour
+		args  []string
+		class string
+		exit  int
+	}{b, extra, class, exit}
+	{
+		{
+			url := testserver.ClosedPortURL(t)
+			var s *testserver.Server
+			if tc.b != nil {
+				s = server(t, *tc.b)
+				url = s.URL()
+			}
+			args := []string{"-t1", "-c4", "-d", "1s", "--timeout", "300ms"}
+			for i := 0; i < len(tc.args); i++ {
+				if tc.args[i] == "https" {
+					url = strings.Replace(url, "http://", "https://", 1)
+					args = append(args, "-k")
+					eng = "goroutine"
+					continue
+				}
+				args = append(args, tc.args[i])
+			}
+			r, code := faultRun(t, 2300*time.Millisecond, append(append(args, "--engine", eng), url)...)
+			if code != tc.exit {
+				t.Errorf("exit %d, want %d", code, tc.exit)
+			}
+			if tc.class == "pending" && r.Pending == 0 {
+				t.Errorf("no connect pending at the stop: %+v", r)
+			}
+			if tc.class != "" && tc.class != "pending" && r.Errors[tc.class] == 0 {
+				t.Errorf("no %s error counted: %+v %v", tc.class, r.Errors, r.ErrorMessages)
+			}
+			if tc.class == "" && (r.Requests == 0 || r.Errors["read"]+r.Errors["connect"]+r.Errors["timeout"] != 0) {
+				t.Errorf("requests %d, errors %+v %v", r.Requests, r.Errors, r.ErrorMessages)
+			}
+			// A request still waiting at the stop failed nothing: no message.
+			if tc.class != "" && tc.class != "connect" && tc.class != "pending" && len(r.ErrorMessages) == 0 && r.Timeouts.WaitingAtStop == 0 {
+				t.Error("no error message kept")
+			}
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestFaultLargeBody: 1 GiB per response is counted to the byte and read
+// through a fixed buffer: the run allocates far less than one body.
+func TestFaultLargeBody(t *testing.T) {
+	const size = 1 << 30
+	s := server(t, testserver.Behaviour{LargeBody: size})
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	r, code := faultRun(t, 60*time.Second, "-t1", "-c1", "-n", "2", "--timeout", "30s", s.URL())
+	runtime.ReadMemStats(&after)
+	s.Close()
+	if code != 0 || r.Requests != 2 {
+		t.Fatalf("exit %d, requests %d, errors %+v", code, r.Requests, r.Errors)
+	}
+	if r.BytesRead != uint64(s.BytesOut.Load()) || r.BytesRead < 2*size {
+		t.Errorf("bytes read %d, server wrote %d", r.BytesRead, s.BytesOut.Load())
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
+		t.Errorf("the run allocated %d MiB for 2 GiB of bodies; bodies must not be buffered", alloc>>20)
+	}
+}
+
+// TestFaultsHTTP2: HTTP/2 faults from the raw Framer server and a closed
+// port, the hostile servers included (loadgen/h2's TestHostile checks the
+// same servers against the server's counts and the heap).
+func TestFaultsHTTP2(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		b     *testserver.H2Behaviour
+		args  []string
+		class string // the one error class counted ("a|b": a, and b allowed too); "": none
+		msg   string // in the class's message, or the one line of a run that stops before it starts
+		exit  int
+		fatal bool // one line on stderr before the run, no report
+	}{
+		{"refused", nil, nil, "connect", "connection refused", 1, false},
+		{"goaway mid-run", &testserver.H2Behaviour{GoAwayAfter: 50}, nil, "", "", 0, false},
+		{"rst_stream", &testserver.H2Behaviour{ResetEvery: 3}, nil, "reset", "RST_STREAM", 0, false},
+		{"rst_stream storm", &testserver.H2Behaviour{ResetEvery: 1}, nil, "reset", "RST_STREAM INTERNAL_ERROR", 1, false},
+		{"max streams below --streams", &testserver.H2Behaviour{MaxStreams: 2}, nil, "", "", 0, false},
+		{"max streams 1", &testserver.H2Behaviour{MaxStreams: 1}, nil, "", "", 0, false},
+		{"max streams 0", &testserver.H2Behaviour{ZeroStreams: true}, nil, "", "allows 0 concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS=0) and did not raise it within 300ms", 1, true},
+		{"max streams 0, -n", &testserver.H2Behaviour{ZeroStreams: true}, []string{"-n", "100"}, "", "SETTINGS_MAX_CONCURRENT_STREAMS=0", 1, true},
+		{"never sends SETTINGS", &testserver.H2Behaviour{NoSettings: true}, nil, "", "no SETTINGS frame within 300ms", 1, true},
+		// Answers at 500 ms, after the 300 ms timeout: late, not lost.
+		{"answers after the timeout", &testserver.H2Behaviour{Delay: 500 * time.Millisecond}, nil, "timeout", "", 0, false},
+		// The reset meets the stream's read or, when a request goes out, its write.
+		{"connection reset mid-stream", &testserver.H2Behaviour{DropAfter: 20}, nil, "read|write", "", 0, false},
+		{"goaway on every connection", &testserver.H2Behaviour{GoAwayFirst: true}, nil, "connect", "the server sent GOAWAY (NO_ERROR) on a new connection before taking any request", 1, false},
+		// Every first connection refused, none carried a request: the run stops, as against a closed port.
+		{"goaway on every connection, -n", &testserver.H2Behaviour{GoAwayFirst: true}, []string{"-n", "100"}, "connect", "the server sent GOAWAY (NO_ERROR)", 1, false},
+		{"CONTINUATION flood", &testserver.H2Behaviour{ContinuationFlood: true}, nil, "protocol", "header block larger than 64 KiB", 1, false},
+		{"HPACK bomb", &testserver.H2Behaviour{HPACKBomb: true}, nil, "protocol", "decode to more than 64 KiB", 1, false},
+		{"PING flood", &testserver.H2Behaviour{PingFlood: 1 << 20}, nil, "protocol", "more than 1000 PING or SETTINGS frames", 1, false},
+		// 500 PINGs before each response: slow, so the timeout is long enough for it.
+		{"PING flood within the bound", &testserver.H2Behaviour{PingFlood: 500}, []string{"--timeout", "2s"}, "", "", 0, false},
+		{"SETTINGS flood", &testserver.H2Behaviour{SettingsFlood: 1 << 20}, nil, "protocol", "more than 1000 PING or SETTINGS frames", 1, false},
+		{"DATA past the stream window", &testserver.H2Behaviour{IgnoreWindow: true}, []string{"--h2-window", "1"}, "protocol", "DATA beyond the stream's flow-control window", 1, false},
+		{"WINDOW_UPDATE past 2^31-1, connection", &testserver.H2Behaviour{WindowOverflow: 1}, nil, "protocol", "took a send window past 2^31-1", 1, false},
+		{"WINDOW_UPDATE past 2^31-1, stream", &testserver.H2Behaviour{WindowOverflow: 2}, nil, "protocol", "stream's send window past 2^31-1", 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url := testserver.ClosedPortURL(t)
+			if tc.b != nil {
+				s, err := testserver.StartH2(*tc.b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(s.Close)
+				url = s.URL()
+			}
+			args := append([]string{"--h2c", "--streams", "4", "-t1", "-c2", "-d", "1s", "--timeout", "300ms", "--connect-timeout", "300ms"}, tc.args...)
+			if tc.fatal {
+				began := time.Now()
+				code, out, errs := gowrk(t, append(args, url)...)
+				if el := time.Since(began); code != tc.exit || out != "" || !strings.Contains(errs, tc.msg) || strings.Count(strings.TrimSpace(errs), "\n") != 0 || el > 2300*time.Millisecond {
+					t.Errorf("exit %d in %s, stdout %q, stderr %q; want exit %d and one line saying %q", code, el, out, errs, tc.exit, tc.msg)
+				}
+				return
+			}
+			r, code := faultRun(t, 2300*time.Millisecond, append(args, url)...)
+			if code != tc.exit {
+				t.Errorf("exit %d, want %d (errors %+v)", code, tc.exit, r.Errors)
+			}
+			faultClass(t, r, tc.class, tc.msg)
+			if tc.b != nil && tc.b.GoAwayFirst && !strings.Contains(r.Aborted, "every first connection was refused before it carried a request") {
+				t.Errorf("the run was not stopped as refused: aborted %q", r.Aborted)
+			}
+		})
+	}
+}
+
+// faultClass asserts that class is the one error class counted (none when
+// ""), and that one of its messages says msg, naming no library.
+func faultClass(t *testing.T, r jsonRun, class, msg string) {
+	t.Helper()
+	allowed := strings.Split(class, "|")
+	class = allowed[0]
+	for c, n := range r.Errors {
+		if n != 0 && !slices.Contains(allowed, c) && c != "connect_timeout" {
+			t.Errorf("%d %s errors, want only %q: %v", n, c, class, r.ErrorMessages)
+		}
+	}
+	if class == "" {
+		if r.Requests == 0 {
+			t.Errorf("no request completed: %+v", r)
+		}
+		return
+	}
+	if r.Errors[class] == 0 {
+		t.Errorf("no %s error counted: %+v", class, r.Errors)
+	}
+	found := msg == ""
+	for _, m := range r.ErrorMessages {
+		found = found || (m.Class == class && strings.Contains(m.Message, msg))
+		for _, internal := range []string{"x/net", "golang.org", "http2:", "hpack", "HPACK:", "goroutine"} {
+			if strings.Contains(m.Message, internal) {
+				t.Errorf("message %q shows library internals (%s)", m.Message, internal)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no %s message saying %q: %v", class, msg, r.ErrorMessages)
+	}
+}
+
+// restartable is either test server: both embed the listener that restarts.
+type restartable interface {
+	URL() string
+	Restart(down time.Duration) error
+	Accepted() int64
+}
+
+// TestFaultServerRestart: the server goes away for 300 ms mid-run and comes
+// back on the same port; connections come back and the run carries on, for
+// HTTP/1.1 and HTTP/2 alike.
+func TestFaultServerRestart(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		start func(t *testing.T) restartable
+		args  []string
+		conns int64 // connections before the restart
+	}{
+		{"http/1.1", func(t *testing.T) restartable { return server(t, testserver.Behaviour{}) }, nil, 4},
+		{"h2c", func(t *testing.T) restartable {
+			s, err := testserver.StartH2(testserver.H2Behaviour{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(s.Close)
+			return s
+		}, []string{"--h2c", "--streams", "4"}, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tc.start(t)
+			url := s.URL() // before the restart goroutine rewrites it
+			go func() {
+				time.Sleep(500 * time.Millisecond)
+				if err := s.Restart(300 * time.Millisecond); err != nil {
+					t.Error(err)
+				}
+			}()
+			args := append(append([]string{}, tc.args...), "-t1", "-c4", "-d", "2s", url)
+			r, code := faultRun(t, 4*time.Second, args...)
+			if code != 0 || r.Requests == 0 {
+				t.Fatalf("exit %d, requests %d", code, r.Requests)
+			}
+			if n := s.Accepted(); n < 2*tc.conns {
+				t.Errorf("server accepted %d connections; the %d must have come back after the restart", n, tc.conns)
+			}
+			if r.Errors["connect"]+r.Errors["read"] == 0 {
+				t.Errorf("the restart left no error: %+v", r.Errors)
+			}
+		})
+	}
+}

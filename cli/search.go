@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"time"
+
+	"github.com/gowrk/gowrk/loadgen"
+	"github.com/gowrk/gowrk/report"
+)
+
+// maxSearchSteps bounds a capacity search (with 10 s steps, about 5 minutes).
+const maxSearchSteps = 25
+
+// runSearch is --find-max-rate: each step a constant-rate run of
+// --step-duration after --settle, judged by the --slo objectives; steps
+// are reported on stderr as they end, the table and answer on out.
+func runSearch(ctx context.Context, o *options, eng loadgen.Engine, out, stderr io.Writer, noHeader bool) int {
+	s := &report.Search{Config: o.cfg, SLOs: o.slos, Precision: o.precision, StepDuration: o.stepDuration, Settle: o.settle}
+	for _, th := range o.slos {
+		s.Quantile = max(s.Quantile, th.Quantile())
+	}
+	s.Needed = loadgen.CompletionsToJudge(s.Quantile)
+	prev := runtime.GOMAXPROCS(o.cfg.Threads)
+	defer runtime.GOMAXPROCS(prev)
+	step := 0
+	run := func(rate float64) loadgen.Probe {
+		if ctx.Err() != nil {
+			return loadgen.Probe{Stop: true}
+		}
+		cfg := o.cfg
+		cfg.Rate, cfg.Warmup, cfg.Duration, cfg.Requests = rate, o.settle, o.stepDuration, 0
+		cfg.Interval, cfg.Observe = 0, nil
+		res, err := runScripted(ctx, o, cfg, eng)
+		if err != nil || res.Interrupted {
+			if err != nil {
+				fmt.Fprintf(stderr, "gowrk: %v\n", err)
+			}
+			return loadgen.Probe{Stop: true}
+		}
+		var failed []string
+		for _, th := range o.slos {
+			if v := th.Check(res); !v.Pass {
+				failed = append(failed, fmt.Sprintf("%s failed (%s)", th.Expr, v.Measured))
+			}
+		}
+		p := loadgen.JudgeStep(rate, res, s.Needed, failed)
+		step++
+		verdict := "held"
+		if !p.Held() || p.GeneratorLimited {
+			verdict = "did not hold"
+			// The server may still be working off the queue this step left
+			// (abandoned work keeps a pool busy): let it drain before the
+			// next step, for about as long as this step's requests waited
+			// (a whole step when none completed).
+			cool := o.stepDuration
+			if res.Latency.TotalCount() > 0 {
+				cool = min(time.Duration(res.Latency.ValueAtQuantile(99))*time.Microsecond, o.stepDuration)
+			}
+			select {
+			case <-time.After(cool):
+			case <-ctx.Done():
+			}
+		}
+		fmt.Fprintf(stderr, "gowrk: step %d: %g/s %s (achieved %.1f/s, %d completed, p99 %s)\n", step, rate, verdict, p.Achieved,
+			p.Completed, report.FormatTimeUs(float64(res.Latency.ValueAtQuantile(99))))
+		return p
+	}
+	s.Result = loadgen.SearchMaxRate(run, o.startRate, loadgen.JudgeableRate(s.Needed, o.stepDuration), o.precision, maxSearchSteps)
+	if len(s.Result.Steps) == 0 {
+		fmt.Fprintln(stderr, "gowrk: the search was stopped before its first step ended")
+		return exitFailed
+	}
+	format, _ := report.LookupSearch(o.format)
+	err := format(out, s, report.Options{Version: getVersion(), NoHeader: noHeader})
+	if err != nil {
+		fmt.Fprintf(stderr, "gowrk: writing the report: %v\n", err)
+		return exitFailed
+	}
+	if s.Result.Max == 0 {
+		return exitFailed
+	}
+	return exitOK
+}

@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gowrk/gowrk/serve"
+)
+
+type searchJSON struct {
+	Steps []struct {
+		Target, Achieved float64
+		Held             bool
+	} `json:"steps"`
+	MaxRate    float64 `json:"max_rate"`
+	FirstFail  float64 `json:"first_fail_rate"`
+	LowerBound bool    `json:"lower_bound"`
+	Answer     string  `json:"answer"`
+}
+
+// TestFindMaxRateKnownCapacity: against a server of known capacity (4
+// workers x 50 ms: about 80 requests/s) the search lands within its
+// precision of that capacity as the server itself counts it: its responses
+// under a closed loop that keeps every worker busy, over the window that
+// run reports (on a loaded machine the workers' sleeps overrun, and the
+// capacity with them).
+func TestFindMaxRateKnownCapacity(t *testing.T) {
+	s := startServe(t, serve.Config{Workers: 4, Delay: delay(t, "50ms")})
+	url := "http://" + s.Addr() + "/"
+	before := s.Stats().Responses
+	code, out, errs := gowrk(t, "-t1", "-c20", "-d", "3s", "-f", "json", url)
+	var sat struct {
+		DurationUs int64 `json:"duration_us"`
+	}
+	if err := json.Unmarshal([]byte(out), &sat); err != nil || code != 0 || sat.DurationUs <= 0 {
+		t.Fatalf("saturating run: exit %d, %v: %s", code, err, errs)
+	}
+	capacity := float64(s.Stats().Responses-before) / (float64(sat.DurationUs) / 1e6)
+	time.Sleep(time.Second) // the closed loop's queue (20 requests) drains
+	// Above capacity the queue grows by (rate - capacity) requests a
+	// second: over a 1 s settle and a 2 s step, 5% too much adds 50 to 150
+	// ms of wait over the step, a mean of about 150 ms, which mean<100ms
+	// sees. A mean needs 100 completions a step, so 2 s steps are judged
+	// from 62.5/s (loadgen.JudgeableRate), and the search starts there.
+	code, out, errs = gowrk(t, "--find-max-rate", "--slo", "mean<100ms", "--slo", "errors<1%", "--step-duration", "2s", "--settle", "1s",
+		"--start-rate", "20", "-c", "100", "-f", "json", url)
+	var r searchJSON
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != 0 {
+		t.Fatalf("exit %d, %v: %s %s", code, err, out, errs)
+	}
+	t.Logf("capacity by the server's count %.1f/s; search: %s", capacity, r.Answer)
+	if r.MaxRate < 0.95*capacity || r.MaxRate > 1.05*capacity || r.LowerBound || r.FirstFail <= r.MaxRate || r.FirstFail > 1.06*r.MaxRate {
+		t.Errorf("max %v, first failure %v (capacity %.1f/s by the server's count): %s\n%s", r.MaxRate, r.FirstFail, capacity, r.Answer, errs)
+	}
+	if !strings.HasPrefix(r.Answer, "sustains ") || len(r.Steps) < 3 || r.Steps[0].Target != 62.5 {
+		t.Errorf("answer %q, %d steps, the first at %v/s", r.Answer, len(r.Steps), r.Steps[0].Target)
+	}
+}
+
+// TestFindMaxRateFastAPI: a FastAPI sync endpoint that sleeps 100 ms under
+// uvicorn's thread pool of about 40 threads serves about 400/s; the search
+// lands within 10% of the ceiling the app's own counter shows under
+// overload.
+func TestFindMaxRateFastAPI(t *testing.T) {
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import fastapi, uvicorn").Run(); err != nil {
+		t.Skip("FastAPI and uvicorn are not installed (apt-get install python3-fastapi python3-uvicorn); .ci/run installs them")
+	}
+	port := freePort(t)
+	startProcess(t, exec.Command(py, "-m", "uvicorn", "fastapi_app:app", "--app-dir", "testdata",
+		"--host", "127.0.0.1", "--port", strconv.Itoa(port), "--log-level", "warning", "--no-access-log"))
+	waitListening(t, fmt.Sprintf("127.0.0.1:%d", port), 30*time.Second)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	// The ceiling, by the app's own count, under a closed loop that keeps
+	// its pool full.
+	// Its count over the window the run reports, not the wall clock.
+	before := fastAPICount(t, base, "sync_0")
+	code, out, errs := gowrk(t, "-t2", "-c200", "-d", "3s", "-f", "json", base+"/sync_0")
+	var sat struct {
+		DurationUs int64 `json:"duration_us"`
+	}
+	if err := json.Unmarshal([]byte(out), &sat); err != nil || code != 0 || sat.DurationUs <= 0 {
+		t.Fatalf("ceiling run: exit %d, %v: %s", code, err, errs)
+	}
+	ceiling := float64(fastAPICount(t, base, "sync_0")-before) / (float64(sat.DurationUs) / 1e6)
+	time.Sleep(time.Second) // let the pool drain
+	// p50 needs 200 completions a step: 4 s steps are judged from 62.5/s,
+	// well below the ceiling (p90 needs 1,000: from 313/s, which a loaded
+	// machine's uvicorn may not reach). Above the ceiling the queue grows
+	// by the excess every second: p50 passes 300 ms within the step.
+	code, out, errs = gowrk(t, "--find-max-rate", "--slo", "p50<300ms", "--step-duration", "4s", "--settle", "1s",
+		"--start-rate", "50", "-c", "400", "-f", "json", base+"/sync_0")
+	var r searchJSON
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != 0 {
+		t.Fatalf("exit %d, %v: %s %s", code, err, out, errs)
+	}
+	t.Logf("ceiling by the app's count %.0f/s; search: %s", ceiling, r.Answer)
+	if r.MaxRate < 0.9*ceiling || r.MaxRate > 1.1*ceiling {
+		t.Errorf("search found %v/s, the app's ceiling is %.0f/s", r.MaxRate, ceiling)
+	}
+}
+
+// TestRateShapeSteps: -R steps send exactly rate x duration per step (the
+// server's count), the per-step figures count each request in the step it
+// was due in, and against a server of known capacity (80/s) the step above
+// it shows the shortfall and the wait.
+func TestRateShapeSteps(t *testing.T) {
+	s := startServe(t, serve.Config{})
+	code, out, errs := gowrk(t, "-t1", "-c10", "-R", "100:300:100@1s", "-f", "json", "http://"+s.Addr()+"/")
+	var rep struct {
+		Steps []struct {
+			Target    float64 `json:"target_per_sec"`
+			Completed uint64  `json:"completed"`
+			InFlight  uint64  `json:"in_flight_at_stop"`
+		} `json:"steps"`
+		DurationUs int64  `json:"duration_us"`
+		Sent       uint64 `json:"sent"`
+		Unsent     uint64 `json:"unsent_at_stop"`
+		Completed  uint64 `json:"requests"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 {
+		t.Fatalf("exit %d %v: %s", code, err, errs)
+	}
+	if len(rep.Steps) != 3 || rep.DurationUs < 2_990_000 {
+		t.Fatalf("steps %+v, duration %d us (want 3 steps over the shape's 3 s)", rep.Steps, rep.DurationUs)
+	}
+	// The schedule puts 600 requests in the run; on a busy machine the last
+	// few may still be unsent at the stop, and then they are counted so.
+	if rep.Sent+rep.Unsent != 600 {
+		t.Errorf("sent %d + unsent %d, want the 600 due", rep.Sent, rep.Unsent)
+	}
+	for i, st := range rep.Steps {
+		want := uint64(100 * (i + 1))
+		// The last step's last requests may still be on their way (or
+		// unsent, gowrk being late) at the stop.
+		got := st.Completed + st.InFlight
+		if i == len(rep.Steps)-1 {
+			got += rep.Unsent
+		}
+		if st.Target != float64(want) || got != want {
+			t.Errorf("step %d: target %v, completed %d + in flight %d (+ %d unsent at the stop), want %v", i, st.Target, st.Completed, st.InFlight, rep.Unsent, want)
+		}
+	}
+	if got := uint64(s.Stats().Requests); got < rep.Completed || got > rep.Sent {
+		t.Errorf("server received %d requests; gowrk completed %d of %d sent", got, rep.Completed, rep.Sent)
+	}
+	pool := startServe(t, serve.Config{Workers: 4, Delay: delay(t, "50ms")})
+	_, out, _ = gowrk(t, "-t1", "-c200", "-R", "40:120:40@2s", "http://"+pool.Addr()+"/")
+	if !strings.Contains(out, "Steps of 40:120:40@2s") {
+		t.Fatalf("no step table:\n%s", out)
+	}
+	var rows [][]string
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) == 8 && strings.HasSuffix(f[0], "s") && f[1] != "target/s" {
+			rows = append(rows, f)
+		}
+	}
+	if len(rows) != 3 {
+		t.Fatalf("step rows %q", rows)
+	}
+	achieved, _ := strconv.ParseFloat(rows[2][2], 64)
+	if achieved > 0.9*120 || rows[0][2] != "40.0" {
+		t.Errorf("the 120/s step (capacity 80/s) achieved %v; first step %s:\n%s", achieved, rows[0][2], out)
+	}
+}
