@@ -42,19 +42,22 @@ func TestVerdictsAndHints(t *testing.T) {
 		// the stop, which is no shortfall.
 		{"in-flight tail", mk(30, Counts{Sent: 450, Completed: 420, InFlight: 30}, 1_000_000, 0, 0, conns(1000), took(15*time.Second)), 0, 0},
 		// 100/s x 200 ms needs 20 connections; 10 send 50/s.
-		{"too few connections", mk(100, Counts{Sent: 500, Completed: 500, Unsent: 500}, 200_000, 0, 0), RateTooFewConnections, 0},
-		{"server too slow, connections busy", mk(100, Counts{Sent: 500, Completed: 500, Unsent: 500}, 5_000, 0, 0), RateServerShortfall, 0},
+		{"too few connections", mk(100, Counts{Sent: 500, Completed: 490, InFlight: 10, Unsent: 500}, 200_000, 0, 0), RateTooFewConnections, 0},
+		{"server too slow, connections busy", mk(100, Counts{Sent: 500, Completed: 490, InFlight: 10, Unsent: 500}, 5_000, 0, 0), RateServerShortfall, 0},
 		{"server too slow, queue grew", mk(100, Counts{Sent: 1000, Completed: 500, InFlight: 500}, 5_000, 0, 0, conns(1000)), RateQueueGrew, 0},
 		{"generator timer late", mk(100, Counts{Sent: 1000, Completed: 1000}, 100, 50_000, 0), RateGeneratorLate, 0},
 		{"generator CPU saturated", mk(100, Counts{Sent: 500, Completed: 500, Unsent: 500}, 5_000, 0, 19*time.Second), RateGeneratorCPU, 0},
 		// Evidence, not a timer alone: a 50 ms p99 timer lateness against a
 		// 200 ms service time is not gowrk's shortfall; the server's is named.
-		{"timer late, server slower", mk(100, Counts{Sent: 500, Completed: 500, Unsent: 500}, 200_000, 50_000, 0, conns(1000)), RateServerShortfall, 0},
+		{"timer late, server slower", mk(100, Counts{Sent: 500, Completed: 0, InFlight: 500, Unsent: 500}, 200_000, 50_000, 0, conns(1000)), RateServerShortfall, 0},
 		// The same lateness on a machine with every CPU busy is the machine's.
 		{"machine busy", mk(100, Counts{Sent: 1000, Completed: 1000}, 100, 50_000, 0, func(r *Result) { r.MachineBusy = 0.97 }), RateMachineBusy, 0},
 		// Short of the schedule with every CPU of the machine busy but a
 		// punctual timer: the connections waited on the server; its.
-		{"behind, machine busy, timer on time", mk(100, Counts{Sent: 500, Completed: 500, Unsent: 500}, 5_000, 0, 0, func(r *Result) { r.MachineBusy = 0.95 }), RateServerShortfall, 0},
+		{"behind, machine busy, timer on time", mk(100, Counts{Sent: 500, Completed: 490, InFlight: 10, Unsent: 500}, 5_000, 0, 0, func(r *Result) { r.MachineBusy = 0.95 }), RateServerShortfall, 0},
+		// Behind with the connections free at the stop: nothing held the
+		// requests back but gowrk (a late wake near the end).
+		{"behind, connections free", mk(100, Counts{Sent: 500, Completed: 500, Unsent: 500}, 5_000, 0, 0), RateSendLate, 0},
 		// gowrk's CPU saturated, but every request went out: nothing to say.
 		{"CPU busy, schedule kept", mk(100, Counts{Sent: 1000, Completed: 1000}, 100, 0, 19*time.Second), 0, 0},
 		// wrk's FastAPI case: a pool answers 38/s; requests wait past the

@@ -35,9 +35,9 @@ func TestFindingText(t *testing.T) {
 		r    *loadgen.Result
 		want string // the first warning contains it
 	}{
-		{"too few connections", mk(100, loadgen.Counts{Sent: 500, Completed: 500, Unsent: 500}, 200_000, 0),
+		{"too few connections", mk(100, loadgen.Counts{Sent: 500, Completed: 490, InFlight: 10, Unsent: 500}, 200_000, 0),
 			"sent 50.0 of 100 requests/s (500 of 1000 due were not sent): too few connections for rate x latency (100/s x 200ms mean service time needs about 31 concurrent requests; have 10); try -c 31"},
-		{"server shortfall despite a late timer", mk(100, loadgen.Counts{Sent: 500, Completed: 500, Unsent: 500}, 200_000, 50_000, conns(1000)),
+		{"server shortfall despite a late timer", mk(100, loadgen.Counts{Sent: 1000, Completed: 500, InFlight: 500, Unsent: 500}, 200_000, 50_000, conns(1000)),
 			"the server could not keep up: it answered 50.0/s with every one of the 1000 connections waiting on it (mean service time 200ms"},
 		{"queue grew", mk(100, loadgen.Counts{Sent: 1000, Completed: 500, InFlight: 500}, 5_000, 0, conns(1000)),
 			"every request went out on schedule, but the server could not keep up: it answered 50.0 of the 100.0 requests/s sent, and 500 were still waiting"},
