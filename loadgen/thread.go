@@ -43,8 +43,6 @@ type Thread struct {
 	Timeout       time.Duration
 	TimeoutAction TimeoutAction
 	Idempotent    bool
-	// Request is the request's bytes on the wire (HTTP/1.1), built once.
-	Request []byte
 
 	// WarmEnd, when > 0, is the end of the warm-up (an offset from Start):
 	// requests due before it are counted apart, in the warm-up's figures.
