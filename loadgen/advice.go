@@ -47,10 +47,6 @@ const (
 	// RateMachineBusy: gowrk's timer ran late while the machine's CPUs were
 	// busy (MachineBusyShare): gowrk waited for a CPU.
 	RateMachineBusy
-	// RateSendLate: short of the schedule with most connections free at
-	// the stop: nothing held the requests back but gowrk's own sending (a
-	// wake that came late near the stop), not the server.
-	RateSendLate
 	// RateTooFewConnections: short, and rate x the fastest service time
 	// needs more requests in flight than the connections (and streams) allow.
 	RateTooFewConnections
@@ -89,7 +85,7 @@ const (
 
 var findingNames = [...]string{
 	RateNoCompletion: "rate_no_completion", RateGeneratorCPU: "rate_generator_cpu", RateGeneratorLate: "rate_generator_late",
-	RateMachineBusy: "rate_machine_busy", RateSendLate: "rate_send_late", RateTooFewConnections: "rate_too_few_connections", RateServerShortfall: "rate_server_shortfall",
+	RateMachineBusy: "rate_machine_busy", RateTooFewConnections: "rate_too_few_connections", RateServerShortfall: "rate_server_shortfall",
 	RateQueueGrew: "rate_queue_grew", StreamsLimited: "streams_limited", PortsExhausted: "ports_exhausted", ConnectTimeouts: "connect_timeouts",
 	ConnectsFailed: "connects_failed", NoResponse: "no_response", TimeoutsAbandoned: "timeouts_abandoned", TimeoutsLate: "timeouts_late",
 	TransportErrors: "transport_errors", AllStatusErrors: "all_status_errors", GeneratorCPU: "generator_cpu", CensoredTail: "censored_tail",
@@ -109,7 +105,7 @@ func (k FindingKind) Rate() bool { return k >= RateNoCompletion && k <= RateQueu
 // Generator reports whether k puts a shortfall on gowrk's side of the
 // wire (its CPU, its timer, or the machine it ran on), not the server's.
 func (k FindingKind) Generator() bool {
-	return k == RateGeneratorCPU || k == RateGeneratorLate || k == RateMachineBusy || k == RateSendLate
+	return k == RateGeneratorCPU || k == RateGeneratorLate || k == RateMachineBusy
 }
 
 // Finding is one fact about a run that a report states, with the figures

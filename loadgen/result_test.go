@@ -55,9 +55,6 @@ func TestVerdictsAndHints(t *testing.T) {
 		// Short of the schedule with every CPU of the machine busy but a
 		// punctual timer: the connections waited on the server; its.
 		{"behind, machine busy, timer on time", mk(100, Counts{Sent: 500, Completed: 490, InFlight: 10, Unsent: 500}, 5_000, 0, 0, func(r *Result) { r.MachineBusy = 0.95 }), RateServerShortfall, 0},
-		// Behind with the connections free at the stop: nothing held the
-		// requests back but gowrk (a late wake near the end).
-		{"behind, connections free", mk(100, Counts{Sent: 500, Completed: 500, Unsent: 500}, 5_000, 0, 0), RateSendLate, 0},
 		// gowrk's CPU saturated, but every request went out: nothing to say.
 		{"CPU busy, schedule kept", mk(100, Counts{Sent: 1000, Completed: 1000}, 100, 0, 19*time.Second), 0, 0},
 		// wrk's FastAPI case: a pool answers 38/s; requests wait past the

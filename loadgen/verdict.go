@@ -45,11 +45,6 @@ func (r *Result) RateFinding() (Finding, bool) {
 			return Finding{}, false
 		}
 		f.Kind = RateQueueGrew
-	case r.inFlightAtStop()*2 < uint64(r.Config.slots()):
-		// Behind with most connections free at the stop: nothing held the
-		// requests back but gowrk's own sending (a late wake near the end
-		// on a busy machine), so the server is not to blame.
-		f.Kind, f.Have = RateSendLate, r.Config.slots()
 	default:
 		// The connections are too few only if they could not carry the
 		// rate even at the server's fastest service time: the mean of a
@@ -62,16 +57,6 @@ func (r *Result) RateFinding() (Finding, bool) {
 		}
 	}
 	return f, true
-}
-
-// inFlightAtStop is every request in flight when the run stopped, those
-// due during the warm-up included (they held connections all the same).
-func (r *Result) inFlightAtStop() uint64 {
-	n := r.Counts.InFlight
-	if r.Warmup != nil {
-		n += r.Warmup.Counts.InFlight
-	}
-	return n
 }
 
 // GeneratorLimited reports whether the run's rate verdict puts its

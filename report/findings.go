@@ -96,9 +96,6 @@ func rateVerdictText(r *loadgen.Result, f loadgen.Finding) string {
 	case loadgen.RateMachineBusy:
 		return fmt.Sprintf("the machine was busy: its CPUs were %.0f%% busy over the run (gowrk's own threads %.0f%% of %d), so gowrk waited for a CPU and its timer ran late (p99 %s, against a %s mean service time); the server on the same machine or other processes took the CPU: run gowrk and the server on separate cores or machines, or on a quieter machine",
 			100*f.MachineBusy, 100*f.CPUBusy, cfg.Threads, durText(f.TimerP99), durText(f.Service))
-	case loadgen.RateSendLate:
-		return fmt.Sprintf("gowrk sent %.1f of %s requests/s (%d of %d due were not sent) with most of its %d connections free at the stop (%d in flight): nothing held the requests back but gowrk's own sending (max send lag %s, gowrk CPU %.0f%% of %d threads%s), not the server; run gowrk on a quieter machine or with more --threads",
-			f.Sent, rateText(f.Target), f.Count, f.Of, f.Have, f.InFlight, durText(f.SendLagMax), 100*f.CPUBusy, cfg.Threads, machineText(f.MachineBusy))
 	case loadgen.RateGeneratorLate:
 		return fmt.Sprintf("gowrk fell behind its own schedule: p99 timer lateness %s, more than the %s mean service time and the %s between requests, with its CPU %.0f%% of %d threads%s (a pause in gowrk itself); use more --threads, or a lower --rate",
 			durText(f.TimerP99), durText(f.Service), durText(time.Duration(float64(time.Second)/f.Target)), 100*f.CPUBusy, cfg.Threads, machineText(f.MachineBusy))
