@@ -170,6 +170,10 @@ func TestRefusals(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := config(t, tc.url)
 			cfg.Target.TLS = tc.tls
+			// The first dial is bounded by the run's length: room for a
+			// TLS handshake under the race detector on a loaded machine
+			// (a refusal ends the run at once, whatever -d says).
+			cfg.Duration = 5 * time.Second
 			_, err := run(t, cfg)
 			var fatal *loadgen.FatalError
 			if !errors.As(err, &fatal) || !strings.Contains(err.Error(), tc.want) {
