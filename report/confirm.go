@@ -66,7 +66,7 @@ func confirmLines(w io.Writer, s *Search) {
 		if !loadgen.ConfirmHeld(p) {
 			res = "failed: " + confirmReason(p)
 		}
-		fmt.Fprintf(w, "  %10s %s: %s\n", rateText(p.Rate), s.confirmFigures(p), res)
+		fmt.Fprintf(w, "  %10s  %s; %s\n", rateText(p.Rate)+"/s", s.confirmFigures(p), res)
 	}
 }
 
