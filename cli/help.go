@@ -20,7 +20,7 @@ type flagGroup struct {
 var flagGroups = []flagGroup{
 	{"Load", []string{"threads", "connections", "duration", "requests", "header", "method", "body", "body-file",
 		"timeout", "timeout-action", "connect-timeout", "engine", "pipeline"}},
-	{"Rate and capacity", []string{"rate", "warmup", "find-max-rate", "slo", "step-duration", "settle", "start-rate", "precision"}},
+	{"Rate and capacity", []string{"rate", "warmup", "find-max-rate", "slo", "step-duration", "confirm-duration", "settle", "start-rate", "precision"}},
 	{"HTTP/2 and TLS", []string{"http2", "h2c", "streams", "h2-window", "h2-conn-window", "insecure", "cacert", "cert", "key", "sni", "tls-min"}},
 	{"Output", []string{"latency", "u_latency", "format", "output", "html", "percentiles"}},
 	{"Dashboards and CI", []string{"progress", "tui", "quiet", "interval", "stream", "intervals", "hdr-log", "prometheus", "prometheus-linger", "fail-on"}},

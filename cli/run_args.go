@@ -45,6 +45,7 @@ type options struct {
 	findMax              bool
 	slos                 []report.Threshold
 	stepDuration, settle time.Duration
+	confirmDuration      time.Duration // the confirmation's length (default 3 steps)
 	startRate, precision float64
 }
 
@@ -110,6 +111,7 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.BoolVar(&o.findMax, "find-max-rate", false, "search for the highest constant rate at which every --slo holds: probes up from --start-rate, then bisects to --precision")
 	fs.StringArrayVar(&p.slos, "slo", nil, "with --find-max-rate: an `OBJECTIVE` each step must meet, as --fail-on (p99<200ms, errors<0.1%); repeatable")
 	fs.VarP(durationValue{&o.stepDuration, nil}, "step-duration", "", "with --find-max-rate: the measured length of each step (default 10s)")
+	fs.VarP(durationValue{&o.confirmDuration, nil}, "confirm-duration", "", "with --find-max-rate: the length of the run that confirms the answer (default 3 x --step-duration)")
 	fs.VarP(durationValue{&o.settle, nil}, "settle", "", "with --find-max-rate: load sent before each step's measurement, left out of it (default 2s)")
 	fs.VarP(rateValue{&o.startRate}, "start-rate", "", "with --find-max-rate: the first rate probed (default 10)")
 	fs.StringVar(&p.precision, "precision", "5%", "with --find-max-rate: stop when the last rate that held and the first that failed are within `PCT` of each other")

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gowrk/gowrk/loadgen"
 	"github.com/gowrk/gowrk/report"
 	"github.com/spf13/pflag"
 )
@@ -93,7 +94,7 @@ func liveOptions(o *options, p *parsed, intervalSet bool) error {
 
 // searchOptions checks the --find-max-rate options.
 func searchOptions(o *options, p *parsed, fs *pflag.FlagSet) error {
-	for _, name := range []string{"slo", "step-duration", "settle", "start-rate", "precision"} {
+	for _, name := range []string{"slo", "step-duration", "confirm-duration", "settle", "start-rate", "precision"} {
 		if fs.Changed(name) && !o.findMax {
 			return fmt.Errorf("--%s goes with --find-max-rate", name)
 		}
@@ -118,6 +119,9 @@ func searchOptions(o *options, p *parsed, fs *pflag.FlagSet) error {
 	}
 	if o.stepDuration == 0 {
 		o.stepDuration = 10 * time.Second
+	}
+	if o.confirmDuration == 0 {
+		o.confirmDuration = loadgen.ConfirmSteps * o.stepDuration
 	}
 	if !fs.Changed("settle") {
 		o.settle = 2 * time.Second

@@ -16,7 +16,9 @@ const maxSearchSteps = 25
 
 // runSearch is --find-max-rate: each step a constant-rate run of
 // --step-duration after --settle, judged by the --slo objectives; steps
-// are reported on stderr as they end, the table and answer on out.
+// are reported on stderr as they end, the table and answer on out. The
+// answer is confirmed before it is printed by one run of
+// --confirm-duration at it (loadgen.ConfirmMax).
 func runSearch(ctx context.Context, o *options, eng loadgen.Engine, out, stderr io.Writer, noHeader bool) int {
 	s := &report.Search{Config: o.cfg, SLOs: o.slos, Precision: o.precision, StepDuration: o.stepDuration, Settle: o.settle}
 	for _, th := range o.slos {
@@ -27,48 +29,37 @@ func runSearch(ctx context.Context, o *options, eng loadgen.Engine, out, stderr 
 	defer runtime.GOMAXPROCS(prev)
 	step := 0
 	run := func(rate float64) loadgen.Probe {
-		if ctx.Err() != nil {
-			return loadgen.Probe{Stop: true}
+		p, res := runStep(ctx, o, s, eng, rate, o.stepDuration, stderr)
+		if p.Stop {
+			return p
 		}
-		cfg := o.cfg
-		cfg.Rate, cfg.Warmup, cfg.Duration, cfg.Requests = rate, o.settle, o.stepDuration, 0
-		cfg.Interval, cfg.Observe = 0, nil
-		res, err := runScripted(ctx, o, cfg, eng)
-		if err != nil || res.Interrupted {
-			if err != nil {
-				fmt.Fprintf(stderr, "gowrk: %v\n", err)
-			}
-			return loadgen.Probe{Stop: true}
-		}
-		var failed []string
-		for _, th := range o.slos {
-			if v := th.Check(res); !v.Pass {
-				failed = append(failed, fmt.Sprintf("%s failed (%s)", th.Expr, v.Measured))
-			}
-		}
-		p := loadgen.JudgeStep(rate, res, s.Needed, failed)
 		step++
 		verdict := "held"
 		if !p.Held() || p.GeneratorLimited {
 			verdict = "did not hold"
-			// The server may still be working off the queue this step left
-			// (abandoned work keeps a pool busy): let it drain before the
-			// next step, for about as long as this step's requests waited
-			// (a whole step when none completed).
-			cool := o.stepDuration
-			if res.Latency.TotalCount() > 0 {
-				cool = min(time.Duration(res.Latency.ValueAtQuantile(99))*time.Microsecond, o.stepDuration)
-			}
-			select {
-			case <-time.After(cool):
-			case <-ctx.Done():
-			}
+			coolDown(ctx, res, o.stepDuration)
 		}
 		fmt.Fprintf(stderr, "gowrk: step %d: %g/s %s (achieved %.1f/s, %d completed, p99 %s)\n", step, rate, verdict, p.Achieved,
 			p.Completed, report.FormatTimeUs(float64(res.Latency.ValueAtQuantile(99))))
 		return p
 	}
 	s.Result = loadgen.SearchMaxRate(run, o.startRate, loadgen.JudgeableRate(s.Needed, o.stepDuration), o.precision, maxSearchSteps)
+	s.ConfirmDuration = o.confirmDuration
+	confirm := func(rate float64) loadgen.Probe {
+		fmt.Fprintf(stderr, "gowrk: confirming %g/s with one run of %s\n", rate, o.confirmDuration)
+		p, res := runStep(ctx, o, s, eng, rate, o.confirmDuration, stderr)
+		if p.Stop {
+			return p
+		}
+		verdict := "held"
+		if !loadgen.ConfirmHeld(&p) {
+			verdict = "did not hold"
+			coolDown(ctx, res, o.confirmDuration)
+		}
+		fmt.Fprintf(stderr, "gowrk: confirmation at %g/s %s (achieved %.1f/s, %d completed)\n", rate, verdict, p.Achieved, p.Completed)
+		return p
+	}
+	s.Result = loadgen.ConfirmMax(confirm, s.Result, o.precision)
 	if len(s.Result.Steps) == 0 {
 		fmt.Fprintln(stderr, "gowrk: the search was stopped before its first step ended")
 		return exitFailed
@@ -83,4 +74,45 @@ func runSearch(ctx context.Context, o *options, eng loadgen.Engine, out, stderr 
 		return exitFailed
 	}
 	return exitOK
+}
+
+// runStep runs one constant-rate step at rate for length after --settle
+// and judges it by the SLOs. A run that failed or was interrupted gives a
+// Probe with Stop set (an error is reported on stderr).
+func runStep(ctx context.Context, o *options, s *report.Search, eng loadgen.Engine, rate float64, length time.Duration, stderr io.Writer) (loadgen.Probe, *loadgen.Result) {
+	if ctx.Err() != nil {
+		return loadgen.Probe{Stop: true}, nil
+	}
+	cfg := o.cfg
+	cfg.Rate, cfg.Warmup, cfg.Duration, cfg.Requests = rate, o.settle, length, 0
+	cfg.Interval, cfg.Observe = 0, nil
+	res, err := runScripted(ctx, o, cfg, eng)
+	if err != nil || res.Interrupted {
+		if err != nil {
+			fmt.Fprintf(stderr, "gowrk: %v\n", err)
+		}
+		return loadgen.Probe{Stop: true}, nil
+	}
+	var failed []string
+	for _, th := range o.slos {
+		if v := th.Check(res); !v.Pass {
+			failed = append(failed, fmt.Sprintf("%s failed (%s)", th.Expr, v.Measured))
+		}
+	}
+	return loadgen.JudgeStep(rate, res, s.Needed, failed), res
+}
+
+// coolDown waits after a run that did not hold: the server may still be
+// working off the queue it left (abandoned work keeps a pool busy), for
+// about as long as its requests waited (at most, and when none completed,
+// length).
+func coolDown(ctx context.Context, res *loadgen.Result, length time.Duration) {
+	cool := length
+	if res.Latency.TotalCount() > 0 {
+		cool = min(time.Duration(res.Latency.ValueAtQuantile(99))*time.Microsecond, length)
+	}
+	select {
+	case <-time.After(cool):
+	case <-ctx.Done():
+	}
 }

@@ -21,6 +21,22 @@ type searchJSON struct {
 	FirstFail  float64 `json:"first_fail_rate"`
 	LowerBound bool    `json:"lower_bound"`
 	Answer     string  `json:"answer"`
+	Searched   float64 `json:"searched_max_rate"`
+	Confirmed  bool    `json:"confirmed"`
+	ConfirmUs  int64   `json:"confirm_duration_us"`
+	Confirms   []struct {
+		Target, Achieved float64
+		Held             bool
+		Due              struct {
+			Count    int64 `json:"count"`
+			Censored int64 `json:"censored"`
+		} `json:"latency_all_due"`
+		SLOs []struct {
+			Expr  string  `json:"expr"`
+			Value float64 `json:"value"`
+			Pass  bool    `json:"pass"`
+		} `json:"slos"`
+	} `json:"confirmations"`
 }
 
 // TestFindMaxRateKnownCapacity: against a server of known capacity (4
@@ -47,8 +63,10 @@ func TestFindMaxRateKnownCapacity(t *testing.T) {
 	// ms of wait over the step, a mean of about 150 ms, which mean<100ms
 	// sees. A mean needs 100 completions a step, so 2 s steps are judged
 	// from 62.5/s (loadgen.JudgeableRate), and the search starts there.
+	// The answer is confirmed by one 4 s run at it (one precision lower
+	// if that fails).
 	code, out, errs = gowrk(t, "--find-max-rate", "--slo", "mean<100ms", "--slo", "errors<1%", "--step-duration", "2s", "--settle", "1s",
-		"--start-rate", "20", "-c", "100", "-f", "json", url)
+		"--confirm-duration", "4s", "--start-rate", "20", "-c", "100", "-f", "json", url)
 	var r searchJSON
 	if err := json.Unmarshal([]byte(out), &r); err != nil || code != 0 {
 		t.Fatalf("exit %d, %v: %s %s", code, err, out, errs)
@@ -59,6 +77,33 @@ func TestFindMaxRateKnownCapacity(t *testing.T) {
 	}
 	if !strings.HasPrefix(r.Answer, "sustains ") || len(r.Steps) < 3 || r.Steps[0].Target != 62.5 {
 		t.Errorf("answer %q, %d steps, the first at %v/s", r.Answer, len(r.Steps), r.Steps[0].Target)
+	}
+	checkConfirmation(t, &r, 4*time.Second)
+}
+
+// checkConfirmation: the answer is the rate of the last confirmation
+// run, which held, achieved its rate, and holds in its figures over every
+// due request the rate x length requests its schedule made due (less any
+// that failed, which are in no latency); each SLO's verdict agrees with
+// its measured value.
+func checkConfirmation(t *testing.T, r *searchJSON, length time.Duration) {
+	t.Helper()
+	n := len(r.Confirms)
+	if !r.Confirmed || n == 0 || n > 2 || r.ConfirmUs != length.Microseconds() || !strings.Contains(r.Answer, "confirmed by a "+length.String()+" run") {
+		t.Fatalf("confirmed %v after %d runs of %d us: %s", r.Confirmed, n, r.ConfirmUs, r.Answer)
+	}
+	c := r.Confirms[n-1]
+	due := c.Target * length.Seconds()
+	if c.Target != r.MaxRate || !c.Held || c.Achieved < 0.99*c.Target || float64(c.Due.Count) > due+1 || float64(c.Due.Count) < 0.99*due-1 {
+		t.Errorf("confirmation %+v of the answer %v/s: want held, achieved, %v due", c, r.MaxRate, due)
+	}
+	if (n == 1) != (r.Searched == r.MaxRate) || (n == 2 && (r.Confirms[0].Held || r.Confirms[0].Target != r.Searched)) {
+		t.Errorf("searched %v, confirmed %v after %d runs", r.Searched, r.MaxRate, n)
+	}
+	for _, slo := range c.SLOs {
+		if slo.Expr == "mean<100ms" && slo.Pass != (slo.Value < 100_000) {
+			t.Errorf("SLO %+v", slo)
+		}
 	}
 }
 

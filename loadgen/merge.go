@@ -237,7 +237,11 @@ func mergeStepFigures(a, b []StepFigures) []StepFigures {
 		o.Completed += st.Completed
 		o.Failed += st.Failed
 		o.InFlight += st.InFlight
+		o.Unsent += st.Unsent
 		o.Latency.Merge(st.Latency)
+		if st.Censored != nil {
+			o.Censored.Merge(st.Censored)
+		}
 	}
 	return a
 }

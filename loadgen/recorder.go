@@ -286,9 +286,10 @@ func (r *Recorder) flush(batch []sample, delta *Counts) {
 }
 
 // censorUnsent records the lower bounds (stop - due) of the requests n in
-// [from, to) of plan, due before stop and never sent: O(1) each, no
-// allocation, under one lock.
-func (r *Recorder) censorUnsent(plan Scheduler, from, to uint64, stop time.Duration) {
+// [from, to) of plan, due before stop and never sent, in the run's figures
+// and (stepOf >= 0) their rate step's: O(1) each, no allocation, under
+// one lock.
+func (r *Recorder) censorUnsent(plan Scheduler, from, to uint64, stop time.Duration, stepOf func(due time.Duration) int32) {
 	if from >= to {
 		return
 	}
@@ -300,6 +301,11 @@ func (r *Recorder) censorUnsent(plan Scheduler, from, to uint64, stop time.Durat
 		r.record(r.censored, v)
 		if r.iv != nil {
 			recordClipped(r.iv.censored, v)
+		}
+		if i := stepOf(due); i >= 0 && r.stepLen > 0 {
+			f := r.step(i)
+			f.Unsent++
+			recordClipped(f.Censored, v)
 		}
 	}
 }

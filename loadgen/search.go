@@ -99,6 +99,9 @@ type SearchResult struct {
 	// stopped there, with no rate held: longer steps are needed.
 	Floor    float64
 	TooShort bool
+	// Confirm is the confirmation of Max (ConfirmMax); nil when none ran.
+	// With it, Max is the confirmed rate (0: none was).
+	Confirm *Confirmation
 }
 
 // SearchMaxRate finds the highest constant rate at which run's probes hold:

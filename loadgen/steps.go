@@ -18,15 +18,35 @@ type StepFigures struct {
 	// of the measured run, Duration its length.
 	Index           int
 	Start, Duration time.Duration
-	// Completed, Failed and InFlight count the step's requests by outcome.
-	Completed, Failed, InFlight uint64
+	// Completed, Failed and InFlight count the step's requests by outcome;
+	// Unsent those due in it and never sent by the stop.
+	Completed, Failed, InFlight, Unsent uint64
 	// Latency holds the completed ones (2 significant digits: a step is a
-	// summary, the run's own histograms are exact to 3).
-	Latency *hdrhistogram.Histogram
+	// summary, the run's own histograms are exact to 3), Censored the
+	// lower bounds (stop - due) of those that never completed (in flight
+	// or unsent at the stop), of the same geometry.
+	Latency, Censored *hdrhistogram.Histogram
 }
 
 func newStepFigures(i int, l time.Duration) *StepFigures {
-	return &StepFigures{Index: i, Start: time.Duration(i) * l, Duration: l, Latency: hdrhistogram.New(HistLowest, HistHighest, 2)}
+	return &StepFigures{Index: i, Start: time.Duration(i) * l, Duration: l,
+		Latency: hdrhistogram.New(HistLowest, HistHighest, 2), Censored: hdrhistogram.New(HistLowest, HistHighest, 2)}
+}
+
+// DuePercentiles are the percentiles ps (in percent) over every request
+// due in the step, the censored at their lower bound, by the rule of
+// DuePercentile.
+func (f *StepFigures) DuePercentiles(ps ...float64) []DuePercentile {
+	return DuePercentilesOf(f.Latency, f.Censored, ps...)
+}
+
+// step is the figures of step i, grown as needed (the Recorder's lock is
+// held).
+func (r *Recorder) step(i int32) *StepFigures {
+	for int(i) >= len(r.steps) {
+		r.steps = append(r.steps, newStepFigures(len(r.steps), r.stepLen))
+	}
+	return r.steps[i]
 }
 
 // addSteps records a batch into its steps (the Recorder's lock is held).
@@ -36,10 +56,7 @@ func (r *Recorder) addSteps(batch []sample) {
 		if s.step < 0 {
 			continue
 		}
-		for int(s.step) >= len(r.steps) {
-			r.steps = append(r.steps, newStepFigures(len(r.steps), r.stepLen))
-		}
-		f := r.steps[s.step]
+		f := r.step(s.step)
 		switch s.kind {
 		case kindCompleted:
 			f.Completed++
@@ -50,6 +67,9 @@ func (r *Recorder) addSteps(batch []sample) {
 			f.Failed++
 		case kindInFlight:
 			f.InFlight++
+			if s.latency >= 0 {
+				recordClipped(f.Censored, s.latency)
+			}
 		}
 	}
 }

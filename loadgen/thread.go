@@ -404,12 +404,12 @@ func (s *Slot) Finish(now time.Duration) {
 			warmDue = min(due, DueBefore(s.plan, min(s.th.WarmEnd, stopAt)))
 			if from := min(s.next, warmDue); warmDue > from {
 				s.warm.delta.Unsent += warmDue - from
-				s.th.warmRec.censorUnsent(s.plan, from, warmDue, stopAt)
+				s.th.warmRec.censorUnsent(s.plan, from, warmDue, stopAt, s.stepOf)
 			}
 		}
 		if from := max(s.next, warmDue); due > from {
 			s.delta.Unsent += due - from
-			s.th.rec.censorUnsent(s.plan, from, due, stopAt)
+			s.th.rec.censorUnsent(s.plan, from, due, stopAt, s.stepOf)
 		}
 	}
 	s.th.rec.flush(s.batch, &s.delta)

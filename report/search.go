@@ -20,6 +20,9 @@ type Search struct {
 	Precision    float64
 	StepDuration time.Duration
 	Settle       time.Duration
+	// ConfirmDuration is the length of the run that confirms the answer
+	// (Result.Confirm).
+	ConfirmDuration time.Duration
 	// Quantile is the highest quantile the SLOs judge (0.99 for p99; 0
 	// for none), Needed the completions a step needs to judge it
 	// (loadgen.CompletionsToJudge).
@@ -33,23 +36,30 @@ func (s *Search) Answer() string {
 	r := &s.Result
 	slos := sloList(s.SLOs)
 	var why string
-	if fail := s.step(r.FirstFail); fail != nil {
+	if fail := s.step(r.FirstFail); fail != nil && !fail.Held() {
 		why = "; at " + rateText(fail.Rate) + "/s " + failReason(fail)
 	}
+	confirm := s.confirmText()
+	if confirm != "" {
+		confirm = "; " + confirm
+	}
 	switch {
+	case r.Confirm != nil && r.Max == 0:
+		return fmt.Sprintf("no rate confirmed with %s%s; steps of %s held rates that a %s run does not: raise --step-duration",
+			slos, confirm, formatRunFor(s.StepDuration), formatRunFor(s.ConfirmDuration))
 	case r.LowerBound:
 		last := &r.Steps[len(r.Steps)-1]
 		measured := fmt.Sprintf("at %s/s the step measured gowrk, not the server: %s", rateText(last.Rate), RateVerdict(last.Result))
 		if r.Max == 0 {
 			return "no answer: " + measured
 		}
-		return fmt.Sprintf("sustains at least %s requests/s with %s (a lower bound); %s", rateText(r.Max), slos, measured)
+		return fmt.Sprintf("sustains at least %s requests/s with %s (a lower bound); %s%s", rateText(r.Max), slos, measured, confirm)
 	case r.TooShort:
 		return fmt.Sprintf("no rate held %s down to %s requests/s%s; %s", slos, rateText(r.Steps[len(r.Steps)-1].Rate), why, s.tooShort())
 	case r.Max == 0:
 		return fmt.Sprintf("no rate held %s, down to %s requests/s%s", slos, rateText(r.Steps[len(r.Steps)-1].Rate), why)
 	}
-	return fmt.Sprintf("sustains %s requests/s with %s%s", rateText(r.Max), slos, why)
+	return fmt.Sprintf("sustains %s requests/s with %s%s%s", rateText(r.Max), slos, why, confirm)
 }
 
 // tooShort says what to raise when the steps are too short to judge the
@@ -131,6 +141,7 @@ func SearchText(w io.Writer, s *Search) error {
 			formatTimeUs(float64(r.Latency.ValueAtQuantile(50))), formatTimeUs(float64(r.Latency.ValueAtQuantile(99))),
 			formatTimeUs(float64(r.Latency.ValueAtQuantile(99.9))), r.Counts.Errors(), res)
 	}
+	confirmLines(w, s)
 	_, err := fmt.Fprintf(w, "Answer: %s\n", s.Answer())
 	return err
 }
@@ -166,7 +177,13 @@ type jsonSearch struct {
 	LowerBound    bool       `json:"lower_bound"`
 	TooShort      bool       `json:"steps_too_short"`
 	FloorRate     float64    `json:"floor_rate"`
-	Answer        string     `json:"answer"`
+	ConfirmUs     int64      `json:"confirm_duration_us"`
+	// SearchedMax is the highest rate that held a step, before
+	// confirmation; MaxRate is the confirmed answer.
+	SearchedMax   float64       `json:"searched_max_rate"`
+	Confirmed     bool          `json:"confirmed"`
+	Confirmations []jsonConfirm `json:"confirmations"`
+	Answer        string        `json:"answer"`
 }
 
 // SearchJSON writes the search as one JSON object: its steps and answer.
@@ -175,7 +192,15 @@ func SearchJSON(w io.Writer, s *Search, version string) error {
 	j := jsonSearch{SchemaVersion: SchemaVersion, Tool: "gowrk", Version: version, URL: RedactURL(cfg.Target.URL),
 		Threads: cfg.Threads, Connections: cfg.Connections, StepUs: s.StepDuration.Microseconds(), SettleUs: s.Settle.Microseconds(),
 		Precision: s.Precision, SLOs: []string{}, Steps: []jsonStep{}, MaxRate: s.Result.Max, FirstFail: s.Result.FirstFail,
-		LowerBound: s.Result.LowerBound, TooShort: s.Result.TooShort, FloorRate: s.Result.Floor, Answer: s.Answer()}
+		LowerBound: s.Result.LowerBound, TooShort: s.Result.TooShort, FloorRate: s.Result.Floor, ConfirmUs: s.ConfirmDuration.Microseconds(),
+		SearchedMax: s.Result.Max, Answer: s.Answer()}
+	if c := s.Result.Confirm; c != nil {
+		j.SearchedMax, j.Confirmed = c.Searched, c.Held
+	}
+	var err error
+	if j.Confirmations, err = confirmJSON(s); err != nil {
+		return err
+	}
 	for _, t := range s.SLOs {
 		j.SLOs = append(j.SLOs, t.Expr)
 	}
