@@ -64,7 +64,9 @@ func TestHTMLFinePoints(t *testing.T) {
 	if m == nil || json.Unmarshal(m[1], &d) != nil {
 		t.Fatal("no data in the page")
 	}
-	if len(d.Times) < 60 || rep.Config.IntervalUs != 1e6 || len(rep.Intervals) < 2 || len(rep.Intervals) > 3 {
+	// About 60 points: a loaded machine may miss a tick of the sampler,
+	// whose next point then covers both (the sum below still holds).
+	if len(d.Times) < 45 || rep.Config.IntervalUs != 1e6 || len(rep.Intervals) < 2 || len(rep.Intervals) > 3 {
 		t.Fatalf("page %d points; report interval %dus, %d intervals", len(d.Times), rep.Config.IntervalUs, len(rep.Intervals))
 	}
 	var onPage float64

