@@ -214,8 +214,10 @@ func testScriptDelay(t *testing.T, flags []string, proto int) {
 	if rep.Requests < 80 || rep.Unsent > 15 {
 		t.Errorf("completed %d, unsent %d: a 200ms delay should leave about 10 unsent at the end", rep.Requests, rep.Unsent)
 	}
-	if p := rep.Latency.Percentiles["99"]; p >= 200_000 {
-		t.Errorf("latency p99 %dus under -R: delay() adds to the due time, it is not latency", p)
+	// Were the delay latency, every request would show 200 ms: the median
+	// tells (a loaded machine may make the tail late on its own).
+	if p := rep.Latency.Percentiles["50"]; p >= 200_000 {
+		t.Errorf("latency p50 %dus under -R: delay() adds to the due time, it is not latency", p)
 	}
 }
 
