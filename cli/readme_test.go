@@ -25,9 +25,11 @@ const (
 // layout of the output is the sample's promise, not its figures.
 var sampleNumber = regexp.MustCompile(`\d+(\.\d+)*(:\d+)?(us|ms|s|m|h|[KMGT]?B|%)?`)
 
-// shapeOf is a line's shape: figures masked as #, runs of spaces as one.
+// shapeOf is a line's shape: figures masked as #, runs of spaces as one;
+// a percentile's ">= " (only a lower bound, which one is run by run) is
+// part of its figure.
 func shapeOf(line string) string {
-	return strings.Join(strings.Fields(sampleNumber.ReplaceAllString(line, "#")), " ")
+	return strings.Join(strings.Fields(sampleNumber.ReplaceAllString(strings.ReplaceAll(line, ">= ", ""), "#")), " ")
 }
 
 // readmeSample returns the README, and the quick-start block's lines
