@@ -185,7 +185,7 @@ func TestShardedRun(t *testing.T) {
 		files []string
 		want  string
 	}{
-		{[]string{files[0], files[0]}, "shard 0/3 is given twice (" + files[0] + " and " + files[0] + ")"},
+		{[]string{files[0], files[0]}, files[0] + " and " + files[0] + " are the same run (run id "},
 		{[]string{files[0], other}, other + " is GET http://127.0.0.1:1/"},
 		{[]string{files[0], garbage}, "garbage.json: not a JSON report"},
 		{[]string{files[0], cut}, "cut.json: not a JSON report"},

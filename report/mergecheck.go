@@ -22,6 +22,9 @@ func CheckMerge(parts []*loadgen.Result, names []string, allowMixed bool) error 
 	for i, p := range parts {
 		for j := range i {
 			q := parts[j]
+			if p.RunID != "" && p.RunID == q.RunID {
+				return fmt.Errorf("%s and %s are the same run (run id %s): it would be counted twice", names[j], names[i], p.RunID)
+			}
 			if sameRun(p, q) {
 				return fmt.Errorf("%s and %s are the same run (started %s, the same counts): it would be counted twice", names[j], names[i], q.Start.UTC().Format(time.RFC3339Nano))
 			}
@@ -61,10 +64,14 @@ func checkCounts(r *loadgen.Result) error {
 	return nil
 }
 
-// sameRun reports whether a and b are one run: the same start and end and
-// the same counts. (Two shards are refused by their index, in
-// loadgen.Merge: a shard given twice.)
+// sameRun reports whether a and b, one of them without a run id (a report
+// written before run ids), are one run: the same start and end and the
+// same counts. (Two shards are refused by their index, in loadgen.Merge: a
+// shard given twice.)
 func sameRun(a, b *loadgen.Result) bool {
+	if a.RunID != "" && b.RunID != "" {
+		return false // told apart by their run ids
+	}
 	return a.Shard == nil && b.Shard == nil && a.Start.Equal(b.Start) && a.End.Equal(b.End) && a.Counts == b.Counts
 }
 
