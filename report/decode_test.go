@@ -173,7 +173,8 @@ func FuzzHdrLog(f *testing.F) {
 	enc, _ := encodeHist(h)
 	f.Add([]byte("#[BaseTime: 1796196719 (seconds since epoch)]\nTag=latency,0.000,1.000,0.001," + enc + "\n"))
 	f.Add([]byte("Tag=send_lag,1e308,1e308,0,HISTFAAAA\n"))
+	good := []byte("#[BaseTime: 1796196719 (seconds since epoch)]\nTag=latency,0.000,1.000,0.001," + enc + "\n")
 	f.Fuzz(func(t *testing.T, in []byte) {
-		MergeHdrLogs(io.Discard, []io.Reader{bytes.NewReader(in), bytes.NewReader(in)})
+		MergeHdrLogs(io.Discard, []io.Reader{bytes.NewReader(good), bytes.NewReader(in)}, []string{"good", "in"}, true)
 	})
 }

@@ -31,9 +31,8 @@ func CheckMerge(parts []*loadgen.Result, names []string, allowMixed bool) error 
 			if allowMixed {
 				continue
 			}
-			if p.Start.After(q.End) || q.Start.After(p.End) {
-				return fmt.Errorf("%s ran %s to %s and %s %s to %s: not at the same time, so their rates do not add up (start shards at one --start-at; --allow-mixed merges them anyway)",
-					names[j], stamp(q.Start), stamp(q.End), names[i], stamp(p.Start), stamp(p.End))
+			if err := apart(names[j], q.Start, q.End, names[i], p.Start, p.End); err != nil {
+				return err
 			}
 			if what, a, b := settingsDiffer(&q.Config, &p.Config); what != "" {
 				return fmt.Errorf("%s has %s %s and %s %s: runs of different load settings (--allow-mixed merges them anyway)", names[j], what, a, names[i], b)
@@ -41,6 +40,16 @@ func CheckMerge(parts []*loadgen.Result, names []string, allowMixed bool) error 
 		}
 	}
 	return nil
+}
+
+// apart refuses two parts (a, from as to ae; b) whose time windows do not
+// overlap: runs not at the same time.
+func apart(a string, as, ae time.Time, b string, bs, be time.Time) error {
+	if !as.After(be) && !bs.After(ae) {
+		return nil
+	}
+	return fmt.Errorf("%s ran %s to %s and %s %s to %s: not at the same time, so their rates do not add up (start shards at one --start-at; --allow-mixed merges them anyway)",
+		a, stamp(as), stamp(ae), b, stamp(bs), stamp(be))
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("15:04:05.000") }
