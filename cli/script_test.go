@@ -198,6 +198,15 @@ func TestScriptErrors(t *testing.T) {
 			if tc.code == 1 && !strings.Contains(out, "requests in") {
 				t.Errorf("a script error during the run must still print the report: %q", out)
 			}
+			// A script error that stopped the run is an error, on stderr
+			// and in the report, never a warning.
+			if tc.code == 1 && tc.name != "done error" {
+				for _, line := range strings.Split(errs+out, "\n") {
+					if strings.Contains(line, tc.want) && !strings.HasPrefix(line, "gowrk: error: ") && !strings.HasPrefix(line, "Stopped early after ") {
+						t.Errorf("a script error that stopped the run is not labelled an error: %q", line)
+					}
+				}
+			}
 		})
 	}
 	if code, _, errs := gowrk(t, url, "--", "x"); code != 2 || !strings.Contains(errs, "there is no --script") {

@@ -10,14 +10,21 @@ import (
 )
 
 // Warnings are every one-line verdict and hint about the run, in order:
-// why gowrk stopped it early, then each of its findings (FindingText),
-// redacted (a script's error may quote a secret). Text, JSON, HTML and the
-// CLI's stderr all print these.
+// why gowrk stopped it early (Aborted), then FindingWarnings. JSON's
+// warnings and the HTML page's notes print these; text and the CLI's
+// stderr print why it stopped as an error, apart.
 func Warnings(r *loadgen.Result) []string {
 	var out []string
 	if r.Aborted != "" {
-		out = append(out, aborted(r))
+		out = append(out, Aborted(r))
 	}
+	return append(out, FindingWarnings(r)...)
+}
+
+// FindingWarnings are the sentences of the run's findings (FindingText),
+// redacted (a script's error may quote a secret).
+func FindingWarnings(r *loadgen.Result) []string {
+	var out []string
 	for _, f := range r.Findings() {
 		out = append(out, RedactText(FindingText(r, f)))
 	}

@@ -244,7 +244,7 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 		Start:              r.Start.UTC().Format(time.RFC3339Nano),
 		End:                r.End.UTC().Format(time.RFC3339Nano),
 		Interrupted:        r.Interrupted,
-		Aborted:            aborted(r),
+		Aborted:            Aborted(r),
 		Requests:           c.Completed,
 		DurationUs:         r.Duration.Microseconds(),
 		RequestsPerSec:     r.RequestsPerSec(),

@@ -180,7 +180,7 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 		fmt.Fprintf(b, "Interrupted after %s: figures cover the run so far.\n", r.Duration.Round(time.Millisecond))
 	}
 	if r.Aborted != "" {
-		fmt.Fprintf(b, "Stopped early after %s: %s\n", r.Duration.Round(time.Millisecond), aborted(r))
+		fmt.Fprintf(b, "Stopped early after %s: %s\n", r.Duration.Round(time.Millisecond), Aborted(r))
 	}
 	if c.InFlight > 0 {
 		fmt.Fprintf(b, "In flight at stop: %d (sent, neither answered nor failed when the run ended)\n", c.InFlight)
@@ -228,7 +228,7 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 			fmt.Fprintf(b, "Latency includes: %d abandoned requests, each at its time waited (at least %s)\n", c.Timeout, r.Config.Timeout)
 		}
 	}
-	for _, w := range Warnings(r) {
+	for _, w := range FindingWarnings(r) { // (why it stopped early is above: an error)
 		fmt.Fprintf(b, "Warning: %s\n", w)
 	}
 }
