@@ -93,7 +93,7 @@ func FindingText(r *loadgen.Result, f loadgen.Finding) string {
 // rateVerdictText words a constant-rate run's verdict.
 func rateVerdictText(r *loadgen.Result, f loadgen.Finding) string {
 	cfg := &r.Config
-	behind := fmt.Sprintf("sent %.1f of %s requests/s (%d of %d due were not sent)", f.Sent, rateText(f.Target), f.Count, f.Of)
+	behind := fmt.Sprintf("sent %.1f of %s requests/s (%d of %d due were not sent)", f.Sent, RateText(f.Target), f.Count, f.Of)
 	switch f.Kind {
 	case loadgen.RateNoCompletion:
 		return fmt.Sprintf("no request completed (%d errors); check the target", f.Count)
@@ -105,7 +105,7 @@ func rateVerdictText(r *loadgen.Result, f loadgen.Finding) string {
 			100*f.MachineBusy, 100*f.CPUBusy, cfg.Threads, durText(f.TimerP99), durText(f.Service))
 	case loadgen.RateSendLate:
 		return fmt.Sprintf("gowrk sent %.1f of %s requests/s (%d of %d due were not sent) with most of its %d connections free at the stop (%d in flight): nothing held the requests back but gowrk's own sending (max send lag %s, gowrk CPU %.0f%% of %d threads%s), not the server; run gowrk on a quieter machine or with more --threads",
-			f.Sent, rateText(f.Target), f.Count, f.Of, f.Have, f.InFlight, durText(f.SendLagMax), 100*f.CPUBusy, cfg.Threads, machineText(f.MachineBusy))
+			f.Sent, RateText(f.Target), f.Count, f.Of, f.Have, f.InFlight, durText(f.SendLagMax), 100*f.CPUBusy, cfg.Threads, machineText(f.MachineBusy))
 	case loadgen.RateGeneratorLate:
 		return fmt.Sprintf("gowrk fell behind its own schedule: p99 timer lateness %s, more than the %s mean service time and the %s between requests, with its CPU %.0f%% of %d threads%s (a pause in gowrk itself); use more --threads, or a lower --rate",
 			durText(f.TimerP99), durText(f.Service), durText(time.Duration(float64(time.Second)/f.Target)), 100*f.CPUBusy, cfg.Threads, machineText(f.MachineBusy))
@@ -115,7 +115,7 @@ func rateVerdictText(r *loadgen.Result, f loadgen.Finding) string {
 	case loadgen.RateTooFewConnections:
 		streams := max(cfg.Streams, 1)
 		return fmt.Sprintf("%s: too few connections for rate x latency (%s/s x %s mean service time needs about %d concurrent requests; have %d); try -c %d",
-			behind, rateText(f.Target), durText(f.Service), f.Need, f.Have, (f.Need+streams-1)/streams)
+			behind, RateText(f.Target), durText(f.Service), f.Need, f.Have, (f.Need+streams-1)/streams)
 	}
 	return fmt.Sprintf("%s: the server could not keep up: it answered %.1f/s with every one of the %d connections waiting on it (mean service time %s, its fastest %s; max send lag %s; gowrk CPU %.0f%% of %d threads); more connections help only if the server has idle workers; the latency figures include the wait",
 		behind, f.Answered, f.Have, durText(f.Service), durText(f.ServiceMin), durText(f.SendLagMax), 100*f.CPUBusy, cfg.Threads)
