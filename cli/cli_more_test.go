@@ -199,15 +199,26 @@ func TestMergeChecks(t *testing.T) {
 	}
 	copyA := edit("copy.json", `"tool"`, `"tool"`)
 	var rep struct {
+		RunID  string `json:"run_id"`
 		Start  string `json:"start"`
 		Config struct {
 			TimeoutUs int64 `json:"timeout_us"`
 		} `json:"config"`
 	}
 	json.Unmarshal(doc, &rep)
+	if len(rep.RunID) != 16 {
+		t.Fatalf("run_id %q: want 16 hex digits", rep.RunID)
+	}
+	// Reports written before run ids: the same run is told by its start,
+	// end and counts.
+	oldA := edit("old-a.json", `"run_id": "`+rep.RunID+`",`, "")
+	oldCopy := edit("old-copy.json", `"run_id": "`+rep.RunID+`",`, "")
+	// The same run id under an edited start is still the same run.
+	shiftedA := edit("shifted.json", `"start": "`+rep.Start, `"start": "`+time.Unix(1, 0).UTC().Format(time.RFC3339Nano))
 	start, _ := time.Parse(time.RFC3339Nano, rep.Start)
 	shifted := start.Add(time.Microsecond).UTC().Format(time.RFC3339Nano)
 	otherTimeout := strings.Replace(string(doc), `"start": "`+rep.Start, `"start": "`+shifted, 1)
+	otherTimeout = strings.Replace(otherTimeout, rep.RunID, "00000000000000ff", 1)
 	doc = []byte(otherTimeout)
 	slower := edit("slower.json", `"timeout_us": `+strconv.FormatInt(rep.Config.TimeoutUs, 10), `"timeout_us": 9000000`)
 	doc, _ = os.ReadFile(a)
@@ -217,8 +228,11 @@ func TestMergeChecks(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{a, a}, 2, a + " and " + a + " are the same run"},
-		{[]string{a, copyA}, 2, a + " and " + copyA + " are the same run (started "},
+		{[]string{a, a}, 2, a + " and " + a + " are the same run (run id " + rep.RunID + ")"},
+		{[]string{a, copyA}, 2, a + " and " + copyA + " are the same run (run id " + rep.RunID + ")"},
+		{[]string{a, shiftedA}, 2, a + " and " + shiftedA + " are the same run (run id " + rep.RunID + ")"},
+		{[]string{oldA, oldCopy}, 2, oldA + " and " + oldCopy + " are the same run (started "},
+		{[]string{a, oldCopy}, 2, a + " and " + oldCopy + " are the same run (started "},
 		{[]string{a, damaged}, 2, damaged + ": latency.histogram holds 50 values, but the counts say 51"},
 		{[]string{a, later}, 2, "not at the same time"},
 		{[]string{a, slower}, 2, a + " has --timeout 2s and " + slower + " 9s: runs of different load settings"},
@@ -231,6 +245,16 @@ func TestMergeChecks(t *testing.T) {
 		if code == 0 && !strings.Contains(out, "requests in") {
 			t.Errorf("merge %q: no report: %q", tc.args, out)
 		}
+	}
+	// Every run has its own id, and so has a merge.
+	laterDoc, _ := os.ReadFile(later)
+	var laterRep, merged struct {
+		RunID string `json:"run_id"`
+	}
+	json.Unmarshal(laterDoc, &laterRep)
+	code, out, errs := gowrk(t, "merge", "--allow-mixed", "-f", "json", a, later)
+	if err := json.Unmarshal([]byte(out), &merged); err != nil || code != 0 || laterRep.RunID == rep.RunID || len(merged.RunID) != 16 || merged.RunID == rep.RunID || merged.RunID == laterRep.RunID {
+		t.Errorf("run ids %q, %q, merged %q (exit %d, %v, %s): want three different ones", rep.RunID, laterRep.RunID, merged.RunID, code, err, errs)
 	}
 	if code, out, errs := gowrk(t, "-q", "merge", a); code != 2 || out != "" || !strings.Contains(errs, "merge has no -q (it prints no progress line)") {
 		t.Errorf("gowrk -q merge: exit %d, %q %q", code, out, errs)

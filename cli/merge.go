@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -42,7 +43,7 @@ func newMergeFlagSet(o *mergeOptions) *pflag.FlagSet {
 	fs.StringVarP(&o.format, "format", "f", "text", "report `FORMAT`: "+strings.Join(report.Names(), ", "))
 	fs.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` instead of stdout")
 	fs.StringArrayVar(&o.failOn, "fail-on", nil, "`EXPR` evaluated on the merged figures, as gowrk's --fail-on (exit 3 when one fails)")
-	fs.BoolVar(&o.allowMixed, "allow-mixed", false, "merge reports of different URLs or methods, of runs not at the same time, or of different load settings (-d, --timeout, --warmup, -R per connection...)")
+	fs.BoolVar(&o.allowMixed, "allow-mixed", false, "merge reports of different URLs or methods, of runs not at the same time, or of different load settings (-d, --timeout, --warmup, -R per connection...); .hlog logs not at the same time")
 	fs.BoolVar(&o.latency, "latency", false, "text: print the latency distribution")
 	fs.StringVar(&o.html, "html", "", "also write the merged report as self-contained HTML to `FILE`, each shard's latency beside the merge's")
 	return fs
@@ -190,7 +191,7 @@ func mergeHdrLogs(o *mergeOptions, fs *pflag.FlagSet, stdout, stderr io.Writer) 
 		fmt.Fprintln(stderr, "gowrk merge: give JSON reports or .hlog interval logs, not both: merge each kind on its own")
 		return exitBadInput, true
 	}
-	for _, name := range []string{"format", "fail-on", "html", "latency", "allow-mixed"} {
+	for _, name := range []string{"format", "fail-on", "html", "latency"} {
 		if fs.Changed(name) {
 			fmt.Fprintf(stderr, "gowrk merge: --%s goes with JSON reports; .hlog logs merge into one .hlog log\n", name)
 			return exitBadInput, true
@@ -206,19 +207,26 @@ func mergeHdrLogs(o *mergeOptions, fs *pflag.FlagSet, stdout, stderr io.Writer) 
 		defer f.Close()
 		ins = append(ins, f)
 	}
+	// Merged in memory first (the inputs are bounded): a refused merge
+	// leaves -o as it was.
+	var merged bytes.Buffer
+	if _, err := report.MergeHdrLogs(&merged, ins, o.files, o.allowMixed); err != nil {
+		var ie *report.InputError
+		if errors.As(err, &ie) {
+			fmt.Fprintf(stderr, "gowrk merge: %v\n", oneLine(err))
+			return exitBadInput, true
+		}
+		fmt.Fprintf(stderr, "gowrk merge: %v\n", err)
+		return exitFailed, true
+	}
 	out, closeOut, _, err := openOutput(o.output, stdout, nil) // a merge replaces -o, CSV too
 	if err != nil {
 		fmt.Fprintf(stderr, "gowrk merge: --output: %v\n", err)
 		return exitBadInput, true
 	}
 	defer closeOut()
-	if _, err := report.MergeHdrLogs(out, ins); err != nil {
-		var ie *report.InputError
-		if errors.As(err, &ie) {
-			fmt.Fprintf(stderr, "gowrk merge: %s: %v\n", o.files[ie.Index], oneLine(err))
-			return exitBadInput, true
-		}
-		fmt.Fprintf(stderr, "gowrk merge: %v\n", err)
+	if _, err := out.Write(merged.Bytes()); err != nil {
+		fmt.Fprintf(stderr, "gowrk merge: writing the log: %v\n", err)
 		return exitFailed, true
 	}
 	return exitOK, true

@@ -105,7 +105,10 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		res.Shard.Host, _ = os.Hostname()
 	}
 	page := watch.regroupResult(res) // the reports' intervals as asked; the page's finer
-	for _, w := range report.Warnings(res) {
+	if res.Aborted != "" {
+		fmt.Fprintf(stderr, "gowrk: error: %s\n", report.Aborted(res))
+	}
+	for _, w := range report.FindingWarnings(res) {
 		fmt.Fprintf(stderr, "gowrk: warning: %s\n", w)
 	}
 	verdicts, passed := checkThresholds(opts.thresholds, res, stderr, "gowrk")

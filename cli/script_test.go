@@ -167,6 +167,10 @@ func TestScriptErrors(t *testing.T) {
 		{"request not a string", "function request() return 7 end", 1, "request() returned a number"},
 		{"request not HTTP", "function request() return 'hello' end", 1, "incomplete HTTP request"},
 		{"delay error", "function delay() return -1 end", 1, "delay() returned -1"},
+		{"delay too long", "function delay() return 1e10 end", 1, "delay() returned 10000000000,"},
+		{"delay huge", "function delay() return 1e18 end", 1, "delay() returned 1000000000000000000,"},
+		{"delay infinite", "function delay() return 1/0 end", 1, "delay() returned +Inf,"},
+		{"delay NaN", "function delay() return 0/0 end", 1, "delay() returned NaN,"},
 		{"response error", "function response(s, h, b) error('bad response') end", 1, "script.lua:1: bad response"},
 		{"bad method", "wrk.method = 'GE T'", 2, "wrk.method must be a method name"},
 		{"done error", "function done(s, l, r) error('bad done') end", 1, "script.lua:1: bad done"},
@@ -193,6 +197,15 @@ func TestScriptErrors(t *testing.T) {
 			}
 			if tc.code == 1 && !strings.Contains(out, "requests in") {
 				t.Errorf("a script error during the run must still print the report: %q", out)
+			}
+			// A script error that stopped the run is an error, on stderr
+			// and in the report, never a warning.
+			if tc.code == 1 && tc.name != "done error" {
+				for _, line := range strings.Split(errs+out, "\n") {
+					if strings.Contains(line, tc.want) && !strings.HasPrefix(line, "gowrk: error: ") && !strings.HasPrefix(line, "Stopped early after ") {
+						t.Errorf("a script error that stopped the run is not labelled an error: %q", line)
+					}
+				}
 			}
 		})
 	}

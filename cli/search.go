@@ -39,7 +39,7 @@ func runSearch(ctx context.Context, o *options, eng loadgen.Engine, out, stderr 
 			verdict = "did not hold"
 			coolDown(ctx, res, o.stepDuration)
 		}
-		fmt.Fprintf(stderr, "gowrk: step %d: %g/s %s (achieved %.1f/s, %d completed, p99 %s)\n", step, rate, verdict, p.Achieved,
+		fmt.Fprintf(stderr, "gowrk: step %d: %s/s %s (achieved %.1f/s, %d completed, p99 %s)\n", step, report.RateText(rate), verdict, p.Achieved,
 			p.Completed, report.FormatTimeUs(float64(res.Latency.ValueAtQuantile(99))))
 		return p
 	}

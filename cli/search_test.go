@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -77,6 +78,17 @@ func TestFindMaxRateKnownCapacity(t *testing.T) {
 	}
 	if !strings.HasPrefix(r.Answer, "sustains ") || len(r.Steps) < 3 || r.Steps[0].Target != 62.5 {
 		t.Errorf("answer %q, %d steps, the first at %v/s", r.Answer, len(r.Steps), r.Steps[0].Target)
+	}
+	// The step lines on stderr give each target to six significant
+	// digits at most (no 82.10000000000001/s).
+	steps := regexp.MustCompile(`gowrk: step \d+: ([0-9.]+)/s `).FindAllStringSubmatch(errs, -1)
+	if len(steps) != len(r.Steps) {
+		t.Errorf("%d step lines for %d steps:\n%s", len(steps), len(r.Steps), errs)
+	}
+	for _, m := range steps {
+		if digits := strings.TrimLeft(strings.ReplaceAll(m[1], ".", ""), "0"); len(digits) > 6 {
+			t.Errorf("step target %s/s: more than six significant digits", m[1])
+		}
 	}
 	checkConfirmation(t, &r, 4*time.Second)
 }

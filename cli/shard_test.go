@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -185,7 +187,7 @@ func TestShardedRun(t *testing.T) {
 		files []string
 		want  string
 	}{
-		{[]string{files[0], files[0]}, "shard 0/3 is given twice (" + files[0] + " and " + files[0] + ")"},
+		{[]string{files[0], files[0]}, files[0] + " and " + files[0] + " are the same run (run id "},
 		{[]string{files[0], other}, other + " is GET http://127.0.0.1:1/"},
 		{[]string{files[0], garbage}, "garbage.json: not a JSON report"},
 		{[]string{files[0], cut}, "cut.json: not a JSON report"},
@@ -284,11 +286,32 @@ func TestMergeHdrLogs(t *testing.T) {
 	os.WriteFile(wide, []byte("Tag=latency,0.0,1.0,0.0,"+string(enc)+"\n"), 0o644)
 	garbage := filepath.Join(dir, "garbage.hlog")
 	os.WriteFile(garbage, []byte("Tag=latency,0.0,1.0,0.0,HISTxx\n"), 0o644)
+	// A copy of a log, and a log of an hour later (its base time moved).
+	b, err := os.ReadFile(logs[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied, later := filepath.Join(dir, "copy.hlog"), filepath.Join(dir, "later.hlog")
+	os.WriteFile(copied, b, 0o644)
+	m1 := regexp.MustCompile(`#\[BaseTime: ([0-9.]+) `).FindSubmatch(b)
+	if m1 == nil {
+		t.Fatalf("no BaseTime in %s", b)
+	}
+	base, _ := strconv.ParseFloat(string(m1[1]), 64)
+	os.WriteFile(later, bytes.Replace(b, m1[0], []byte(fmt.Sprintf("#[BaseTime: %.3f ", base+3600)), 1), 0o644)
+	if code, _, errs := gowrk(t, "merge", "--allow-mixed", "-o", os.DevNull, logs[0], later); code != 0 {
+		t.Errorf("merge --allow-mixed of logs an hour apart: exit %d: %s", code, errs)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{logs[0], reports[1]}, "not both"},
+		{[]string{logs[1], logs[1]}, logs[1] + " and " + logs[1] + " are the same log, byte for byte"},
+		{[]string{logs[0], logs[1], copied}, logs[1] + " and " + copied + " are the same log, byte for byte"},
+		{[]string{"--allow-mixed", logs[1], copied}, logs[1] + " and " + copied + " are the same log"},
+		{[]string{logs[0], later}, logs[0] + " ran "},
+		{[]string{logs[0], later}, "not at the same time"},
 		{[]string{"-f", "json", logs[0], logs[1]}, "--format goes with JSON reports"},
 		{[]string{logs[0], wide}, "wide.hlog: line 1: histogram settings 1..1125899906842624 at 5 digits"},
 		{[]string{logs[0], garbage}, "garbage.hlog: line 1"},
@@ -297,5 +320,13 @@ func TestMergeHdrLogs(t *testing.T) {
 		if code != 2 || out != "" || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, tc.want) {
 			t.Errorf("merge %v: exit %d, stderr %q; want exit 2 and one line with %q", tc.args, code, errs, tc.want)
 		}
+	}
+	keep := filepath.Join(dir, "keep.hlog")
+	os.WriteFile(keep, []byte("keep"), 0o644)
+	if code, _, _ := gowrk(t, "merge", "-o", keep, logs[1], copied); code != 2 {
+		t.Errorf("merge of a log and its copy: exit %d, want 2", code)
+	}
+	if b, _ := os.ReadFile(keep); string(b) != "keep" {
+		t.Errorf("a refused merge wrote -o: %q", b)
 	}
 }

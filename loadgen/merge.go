@@ -128,13 +128,14 @@ func Merge(parts []*Result, o MergeOptions) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		w.Merged, w.Duration = nil, first.Warmup.Duration
+		w.Merged, w.Duration, w.RunID = nil, first.Warmup.Duration, ""
 		res.Warmup = w
 	}
 	if err := m.checkShards(); err != nil {
 		return nil, err
 	}
 	res.Merged = m
+	res.RunID = newRunID()
 	return res, nil
 }
 

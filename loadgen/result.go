@@ -1,6 +1,8 @@
 package loadgen
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -11,6 +13,10 @@ import (
 type Result struct {
 	// Config is the configuration the run used.
 	Config Config
+	// RunID names one run: 16 random hex digits made once per Run; a
+	// merged result (Merge) gets its own. Two reports with one RunID are
+	// one run. "" in a result decoded from a report that predates it.
+	RunID string
 	// Start and End bound the run; Duration is End - Start on the monotonic clock.
 	Start, End time.Time
 	Duration   time.Duration
@@ -134,4 +140,11 @@ func perSec(n uint64, d time.Duration) float64 {
 		return 0
 	}
 	return float64(n) / d.Seconds()
+}
+
+// newRunID is a fresh Result.RunID: 64 random bits in 16 hex digits.
+func newRunID() string {
+	var b [8]byte
+	rand.Read(b[:]) // never fails (crypto/rand panics rather than return an error)
+	return hex.EncodeToString(b[:])
 }

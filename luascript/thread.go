@@ -132,11 +132,14 @@ func (t *Thread) Delay() (time.Duration, error) {
 	v := L.Get(-1)
 	L.Pop(1)
 	ms, ok := v.(lua.LNumber)
-	d := time.Duration(float64(ms) * float64(time.Millisecond))
-	if !ok || math.IsNaN(float64(ms)) || ms < 0 || d > loadgen.ScriptDelay {
+	// The bounds are checked on the float: converting 1e18 ms or an
+	// infinity to a Duration overflows (to a negative on amd64), and NaN
+	// compares false with everything.
+	f := float64(ms)
+	if !ok || math.IsNaN(f) || f < 0 || f*float64(time.Millisecond) > float64(loadgen.ScriptDelay) {
 		return 0, t.fail(fmt.Errorf("--script %s: delay() returned %s, want milliseconds from 0 to %d", t.s.name, v, loadgen.ScriptDelay.Milliseconds()))
 	}
-	return d, nil
+	return time.Duration(f * float64(time.Millisecond)), nil
 }
 
 // WantsResponse implements loadgen.Hooks.

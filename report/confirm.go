@@ -19,14 +19,14 @@ func (s *Search) confirmText() string {
 	for i := range c.Runs {
 		p := &c.Runs[i]
 		if loadgen.ConfirmHeld(p) {
-			parts = append(parts, fmt.Sprintf("confirmed by a %s run at %s/s (%s)", formatRunFor(s.ConfirmDuration), rateText(p.Rate), s.confirmFigures(p)))
+			parts = append(parts, fmt.Sprintf("confirmed by a %s run at %s/s (%s)", formatRunFor(s.ConfirmDuration), RateText(p.Rate), s.confirmFigures(p)))
 			continue
 		}
 		what := "the search's answer"
 		if i > 0 {
 			what = "one precision lower"
 		}
-		parts = append(parts, fmt.Sprintf("%s/s (%s) failed its %s confirmation: %s", rateText(p.Rate), what, formatRunFor(s.ConfirmDuration), confirmReason(p)))
+		parts = append(parts, fmt.Sprintf("%s/s (%s) failed its %s confirmation: %s", RateText(p.Rate), what, formatRunFor(s.ConfirmDuration), confirmReason(p)))
 	}
 	if c.Stopped {
 		parts = append(parts, "the confirmation was interrupted: not confirmed")
@@ -66,7 +66,7 @@ func confirmLines(w io.Writer, s *Search) {
 		if !loadgen.ConfirmHeld(p) {
 			res = "failed: " + confirmReason(p)
 		}
-		fmt.Fprintf(w, "  %10s  %s; %s\n", rateText(p.Rate)+"/s", s.confirmFigures(p), res)
+		fmt.Fprintf(w, "  %10s  %s; %s\n", RateText(p.Rate)+"/s", s.confirmFigures(p), res)
 	}
 }
 

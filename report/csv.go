@@ -117,7 +117,7 @@ func CSV(w io.Writer, r *loadgen.Result, o Options) error {
 	}
 	row = append(row, f(svc.Mean), i(r.Service.ValueAtQuantile(50)), i(r.Service.ValueAtQuantile(99)), i(svc.Max),
 		achieved, i(r.SendLag.Max()), statusCodes(r.StatusCodes),
-		u(c.Ports, 10), u(c.Unsent, 10), u(c.Reconnects, 10), u(c.Late, 10), u(c.Timeout, 10), u(c.IdleClosed, 10), aborted(r))
+		u(c.Ports, 10), u(c.Unsent, 10), u(c.Reconnects, 10), u(c.Late, 10), u(c.Timeout, 10), u(c.IdleClosed, 10), Aborted(r))
 	due, err := dueOf(r, o.percentiles())
 	if err != nil {
 		return err

@@ -76,6 +76,9 @@ func fromJSON(rep *jsonReport) (*loadgen.Result, error) {
 	if r.ErrorMessages != nil && len(r.ErrorMessages) == 0 {
 		r.ErrorMessages = nil
 	}
+	if r.RunID, err = runID(rep.RunID); err != nil {
+		return nil, err
+	}
 	if r.Start, err = time.Parse(time.RFC3339Nano, rep.Start); err != nil {
 		return nil, fmt.Errorf("start: %w", err)
 	}
@@ -304,4 +307,16 @@ func peekGeometry(enc string) (geometry, error) {
 	g.lowest = int64(binary.BigEndian.Uint64(h[16:]))
 	g.highest = int64(binary.BigEndian.Uint64(h[24:]))
 	return g, nil
+}
+
+// runID checks a report's run_id: 16 lower-case hex digits, or none (a
+// report written before run ids).
+func runID(id string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	if len(id) != 16 || strings.Trim(id, "0123456789abcdef") != "" {
+		return "", fmt.Errorf("run_id is not 16 hex digits: the report was edited or damaged")
+	}
+	return id, nil
 }

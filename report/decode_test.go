@@ -110,6 +110,7 @@ func TestDecodeRefuses(t *testing.T) {
 		{"missing counter", edit(t, good.Bytes(), func(m map[string]any) { delete(m["counts"].(map[string]any), "sent") }), `missing counter "sent"`},
 		{"unknown counter", edit(t, good.Bytes(), func(m map[string]any) { m["counts"].(map[string]any)["bogus"] = 1 }), `unknown counter "bogus"`},
 		{"bad histogram", edit(t, good.Bytes(), func(m map[string]any) { m["latency"].(map[string]any)["histogram"] = "HISTxAAAA" }), "latency.histogram"},
+		{"bad run id", edit(t, good.Bytes(), func(m map[string]any) { m["run_id"] = "token=s3cret" }), "run_id is not 16 hex digits"},
 		{"bad status code", edit(t, good.Bytes(), func(m map[string]any) { m["status_codes"].(map[string]any)["abc"] = 1 }), `"abc" is not a status code`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -172,7 +173,8 @@ func FuzzHdrLog(f *testing.F) {
 	enc, _ := encodeHist(h)
 	f.Add([]byte("#[BaseTime: 1796196719 (seconds since epoch)]\nTag=latency,0.000,1.000,0.001," + enc + "\n"))
 	f.Add([]byte("Tag=send_lag,1e308,1e308,0,HISTFAAAA\n"))
+	good := []byte("#[BaseTime: 1796196719 (seconds since epoch)]\nTag=latency,0.000,1.000,0.001," + enc + "\n")
 	f.Fuzz(func(t *testing.T, in []byte) {
-		MergeHdrLogs(io.Discard, []io.Reader{bytes.NewReader(in), bytes.NewReader(in)})
+		MergeHdrLogs(io.Discard, []io.Reader{bytes.NewReader(good), bytes.NewReader(in)}, []string{"good", "in"}, true)
 	})
 }

@@ -10,14 +10,21 @@ import (
 )
 
 // Warnings are every one-line verdict and hint about the run, in order:
-// why gowrk stopped it early, then each of its findings (FindingText),
-// redacted (a script's error may quote a secret). Text, JSON, HTML and the
-// CLI's stderr all print these.
+// why gowrk stopped it early (Aborted), then FindingWarnings. JSON's
+// warnings and the HTML page's notes print these; text and the CLI's
+// stderr print why it stopped as an error, apart.
 func Warnings(r *loadgen.Result) []string {
 	var out []string
 	if r.Aborted != "" {
-		out = append(out, aborted(r))
+		out = append(out, Aborted(r))
 	}
+	return append(out, FindingWarnings(r)...)
+}
+
+// FindingWarnings are the sentences of the run's findings (FindingText),
+// redacted (a script's error may quote a secret).
+func FindingWarnings(r *loadgen.Result) []string {
+	var out []string
 	for _, f := range r.Findings() {
 		out = append(out, RedactText(FindingText(r, f)))
 	}
@@ -86,7 +93,7 @@ func FindingText(r *loadgen.Result, f loadgen.Finding) string {
 // rateVerdictText words a constant-rate run's verdict.
 func rateVerdictText(r *loadgen.Result, f loadgen.Finding) string {
 	cfg := &r.Config
-	behind := fmt.Sprintf("sent %.1f of %s requests/s (%d of %d due were not sent)", f.Sent, rateText(f.Target), f.Count, f.Of)
+	behind := fmt.Sprintf("sent %.1f of %s requests/s (%d of %d due were not sent)", f.Sent, RateText(f.Target), f.Count, f.Of)
 	switch f.Kind {
 	case loadgen.RateNoCompletion:
 		return fmt.Sprintf("no request completed (%d errors); check the target", f.Count)
@@ -105,7 +112,7 @@ func rateVerdictText(r *loadgen.Result, f loadgen.Finding) string {
 	case loadgen.RateTooFewConnections:
 		streams := max(cfg.Streams, 1)
 		return fmt.Sprintf("%s: too few connections for rate x latency (%s/s x %s mean service time needs about %d concurrent requests; have %d); try -c %d",
-			behind, rateText(f.Target), durText(f.Service), f.Need, f.Have, (f.Need+streams-1)/streams)
+			behind, RateText(f.Target), durText(f.Service), f.Need, f.Have, (f.Need+streams-1)/streams)
 	}
 	return fmt.Sprintf("%s: the server could not keep up: it answered %.1f/s with every one of the %d connections waiting on it (mean service time %s, its fastest %s; max send lag %s; gowrk CPU %.0f%% of %d threads); more connections help only if the server has idle workers; the latency figures include the wait",
 		behind, f.Answered, f.Have, durText(f.Service), durText(f.ServiceMin), durText(f.SendLagMax), 100*f.CPUBusy, cfg.Threads)

@@ -2,20 +2,25 @@ package report
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // An hdrLog is one HdrHistogram interval log as gowrk's --hdr-log writes
-// it: its base time and, by tag, its interval histograms in order.
+// it: its base time, by tag its interval histograms in order, the span of
+// its intervals, and its bytes' SHA-256 (a copy is the same log).
 type hdrLog struct {
-	base float64 // seconds since the epoch
-	tags map[string][]hdrInterval
+	base       float64 // seconds since the epoch
+	tags       map[string][]hdrInterval
+	start, end float64 // seconds since the epoch: the earliest interval start, the latest end
+	sum        [sha256.Size]byte
 }
 
 type hdrInterval struct {
@@ -30,8 +35,9 @@ var hdrTags = []string{"latency", "service_time", "send_lag"}
 // before it is decoded (readers of untrusted logs must not let a header
 // size their allocation).
 func readHdrLog(r io.Reader) (*hdrLog, error) {
-	l := &hdrLog{tags: map[string][]hdrInterval{}}
-	sc := bufio.NewScanner(io.LimitReader(r, MaxReport))
+	l := &hdrLog{tags: map[string][]hdrInterval{}, start: math.Inf(1), end: math.Inf(-1)}
+	sum := sha256.New()
+	sc := bufio.NewScanner(io.TeeReader(io.LimitReader(r, MaxReport), sum))
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	n, intervals := 0, 0
 	for sc.Scan() {
@@ -65,7 +71,9 @@ func readHdrLog(r io.Reader) (*hdrLog, error) {
 			if err != nil {
 				return nil, fmt.Errorf("line %d: %v", n, err)
 			}
-			l.tags[tag] = append(l.tags[tag], hdrInterval{start: l.base + start, end: l.base + start + length, h: h})
+			iv := hdrInterval{start: l.base + start, end: l.base + start + length, h: h}
+			l.tags[tag] = append(l.tags[tag], iv)
+			l.start, l.end = min(l.start, iv.start), max(l.end, iv.end)
 			intervals++
 		}
 	}
@@ -75,24 +83,48 @@ func readHdrLog(r io.Reader) (*hdrLog, error) {
 	if intervals == 0 {
 		return nil, fmt.Errorf("no interval histogram: not an HdrHistogram interval log")
 	}
+	sum.Sum(l.sum[:0])
 	return l, nil
+}
+
+// checkHdrLogs applies gowrk merge's checks that an interval log allows
+// (CheckMerge's for reports): the same log given twice (a copy too), and,
+// unless allowMixed, logs of runs not at the same time.
+func checkHdrLogs(logs []*hdrLog, names []string, allowMixed bool) error {
+	at := func(s float64) time.Time { return time.UnixMicro(int64(math.Round(s * 1e6))) }
+	for i, p := range logs {
+		for j, q := range logs[:i] {
+			if p.sum == q.sum {
+				return &InputError{Index: i, Err: fmt.Errorf("%s and %s are the same log, byte for byte: it would be counted twice", names[j], names[i])}
+			}
+			if err := apart(names[j], at(q.start), at(q.end), names[i], at(p.start), at(p.end)); err != nil && !allowMixed {
+				return &InputError{Index: i, Err: err}
+			}
+		}
+	}
+	return nil
 }
 
 // MergeHdrLogs merges --hdr-log files of runs made at the same time (the
 // shards of a run) into one interval log on w: the k-th histogram of each
 // tag is the sum of every log's k-th, exactly (a shared start barrier
 // aligns their intervals), spanning the earliest start to the latest end.
-// It returns the total count per tag.
-func MergeHdrLogs(w io.Writer, inputs []io.Reader) (map[string]int64, error) {
+// It returns the total count per tag. names are the inputs' files, for
+// errors. It refuses, with an *InputError naming the file(s), what is not
+// a gowrk interval log and what checkHdrLogs refuses, before it writes.
+func MergeHdrLogs(w io.Writer, inputs []io.Reader, names []string, allowMixed bool) (map[string]int64, error) {
 	var logs []*hdrLog
 	base := math.Inf(1)
 	for i, in := range inputs {
 		l, err := readHdrLog(in)
 		if err != nil {
-			return nil, &InputError{Index: i, Err: err}
+			return nil, &InputError{Index: i, Err: fmt.Errorf("%s: %w", names[i], err)}
 		}
 		logs = append(logs, l)
 		base = min(base, l.base)
+	}
+	if err := checkHdrLogs(logs, names, allowMixed); err != nil {
+		return nil, err
 	}
 	lw := hdrhistogram.NewHistogramLogWriter(w)
 	ms := int64(base * 1000)
@@ -147,7 +179,8 @@ func MergeHdrLogs(w io.Writer, inputs []io.Reader) (map[string]int64, error) {
 	return totals, nil
 }
 
-// InputError is an error in the Index-th input of a merge.
+// InputError is an error in the Index-th input of a merge: bad input. Its
+// message names the file(s).
 type InputError struct {
 	Index int
 	Err   error

@@ -159,7 +159,7 @@ func htmlRate(cfg *loadgen.Config) string {
 	case cfg.Shape != nil:
 		return cfg.Shape.String()
 	case cfg.Rate > 0:
-		return strconv.FormatFloat(cfg.Rate, 'f', -1, 64) + "/s"
+		return RateText(cfg.Rate) + "/s"
 	}
 	return "closed loop"
 }

@@ -98,7 +98,7 @@ func htmlSteps(r *loadgen.Result) [][]string {
 	rows := [][]string{{"at", "target/s", "achieved/s", "p50", "p99", "p99.9", "errors", "in flight"}}
 	for k := range r.Steps {
 		st := &r.Steps[k]
-		rows = append(rows, []string{formatRunFor(st.Start), strconv.FormatFloat(r.Config.TargetBetween(st.Start, st.Start+st.Duration), 'f', 1, 64),
+		rows = append(rows, []string{formatRunFor(st.Start), RateText(r.Config.TargetBetween(st.Start, st.Start+st.Duration)),
 			strconv.FormatFloat(st.AchievedPerSec(), 'f', 1, 64), ms(st.Latency, 50), ms(st.Latency, 99), ms(st.Latency, 99.9),
 			strconv.FormatUint(st.Failed, 10), strconv.FormatUint(st.InFlight, 10)})
 	}

@@ -22,6 +22,7 @@ type jsonReport struct {
 	Tool               string                 `json:"tool"`
 	Version            string                 `json:"version"`
 	Config             jsonConfig             `json:"config"`
+	RunID              string                 `json:"run_id,omitempty"`
 	Start              string                 `json:"start"`
 	End                string                 `json:"end"`
 	Interrupted        bool                   `json:"interrupted"`
@@ -239,10 +240,11 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 		},
 		Counts:             c.Map(),
 		Conn:               r.Conn,
+		RunID:              r.RunID,
 		Start:              r.Start.UTC().Format(time.RFC3339Nano),
 		End:                r.End.UTC().Format(time.RFC3339Nano),
 		Interrupted:        r.Interrupted,
-		Aborted:            aborted(r),
+		Aborted:            Aborted(r),
 		Requests:           c.Completed,
 		DurationUs:         r.Duration.Microseconds(),
 		RequestsPerSec:     r.RequestsPerSec(),

@@ -22,15 +22,17 @@ func CheckMerge(parts []*loadgen.Result, names []string, allowMixed bool) error 
 	for i, p := range parts {
 		for j := range i {
 			q := parts[j]
+			if p.RunID != "" && p.RunID == q.RunID {
+				return fmt.Errorf("%s and %s are the same run (run id %s): it would be counted twice", names[j], names[i], p.RunID)
+			}
 			if sameRun(p, q) {
 				return fmt.Errorf("%s and %s are the same run (started %s, the same counts): it would be counted twice", names[j], names[i], q.Start.UTC().Format(time.RFC3339Nano))
 			}
 			if allowMixed {
 				continue
 			}
-			if p.Start.After(q.End) || q.Start.After(p.End) {
-				return fmt.Errorf("%s ran %s to %s and %s %s to %s: not at the same time, so their rates do not add up (start shards at one --start-at; --allow-mixed merges them anyway)",
-					names[j], stamp(q.Start), stamp(q.End), names[i], stamp(p.Start), stamp(p.End))
+			if err := apart(names[j], q.Start, q.End, names[i], p.Start, p.End); err != nil {
+				return err
 			}
 			if what, a, b := settingsDiffer(&q.Config, &p.Config); what != "" {
 				return fmt.Errorf("%s has %s %s and %s %s: runs of different load settings (--allow-mixed merges them anyway)", names[j], what, a, names[i], b)
@@ -38,6 +40,16 @@ func CheckMerge(parts []*loadgen.Result, names []string, allowMixed bool) error 
 		}
 	}
 	return nil
+}
+
+// apart refuses two parts (a, from as to ae; b) whose time windows do not
+// overlap: runs not at the same time.
+func apart(a string, as, ae time.Time, b string, bs, be time.Time) error {
+	if !as.After(be) && !bs.After(ae) {
+		return nil
+	}
+	return fmt.Errorf("%s ran %s to %s and %s %s to %s: not at the same time, so their rates do not add up (start shards at one --start-at; --allow-mixed merges them anyway)",
+		a, stamp(as), stamp(ae), b, stamp(bs), stamp(be))
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("15:04:05.000") }
@@ -61,10 +73,14 @@ func checkCounts(r *loadgen.Result) error {
 	return nil
 }
 
-// sameRun reports whether a and b are one run: the same start and end and
-// the same counts. (Two shards are refused by their index, in
-// loadgen.Merge: a shard given twice.)
+// sameRun reports whether a and b, one of them without a run id (a report
+// written before run ids), are one run: the same start and end and the
+// same counts. (Two shards are refused by their index, in loadgen.Merge: a
+// shard given twice.)
 func sameRun(a, b *loadgen.Result) bool {
+	if a.RunID != "" && b.RunID != "" {
+		return false // told apart by their run ids
+	}
 	return a.Shard == nil && b.Shard == nil && a.Start.Equal(b.Start) && a.End.Equal(b.End) && a.Counts == b.Counts
 }
 

@@ -95,5 +95,7 @@ func (r RedactWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// aborted is why r stopped early, redacted (it may hold a script's error).
-func aborted(r *loadgen.Result) string { return RedactText(r.Aborted) }
+// Aborted is why gowrk stopped r early by itself, redacted (it may hold a
+// script's error); "" when it did not. It is an error, not a warning: the
+// run failed.
+func Aborted(r *loadgen.Result) string { return RedactText(r.Aborted) }

@@ -24,6 +24,7 @@ func fixedResult(rate float64) *loadgen.Result {
 	u, _ := url.Parse("http://127.0.0.1:8080/index.html")
 	start := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	r := &loadgen.Result{
+		RunID: "0123456789abcdef",
 		Config: loadgen.Config{Threads: 2, Connections: 10, Duration: 10 * time.Second, Timeout: 2 * time.Second, Rate: rate,
 			Target: loadgen.Target{URL: u, Method: "GET", Headers: []loadgen.Header{{Name: "Authorization", Value: "Bearer s3cret"}, {Name: "X-Trace", Value: "1"}}}},
 		CPU: 7 * time.Second, Conn: loadgen.ConnInfo{Protocol: "http/1.1"}, Start: start, End: start.Add(10*time.Second + 20*time.Millisecond), Duration: 10*time.Second + 20*time.Millisecond,

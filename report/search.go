@@ -37,7 +37,7 @@ func (s *Search) Answer() string {
 	slos := sloList(s.SLOs)
 	var why string
 	if fail := s.step(r.FirstFail); fail != nil && !fail.Held() {
-		why = "; at " + rateText(fail.Rate) + "/s " + failReason(fail)
+		why = "; at " + RateText(fail.Rate) + "/s " + failReason(fail)
 	}
 	confirm := s.confirmText()
 	if confirm != "" {
@@ -49,17 +49,17 @@ func (s *Search) Answer() string {
 			slos, confirm, formatRunFor(s.StepDuration), formatRunFor(s.ConfirmDuration))
 	case r.LowerBound:
 		last := &r.Steps[len(r.Steps)-1]
-		measured := fmt.Sprintf("at %s/s the step measured gowrk, not the server: %s", rateText(last.Rate), RateVerdict(last.Result))
+		measured := fmt.Sprintf("at %s/s the step measured gowrk, not the server: %s", RateText(last.Rate), RateVerdict(last.Result))
 		if r.Max == 0 {
 			return "no answer: " + measured
 		}
-		return fmt.Sprintf("sustains at least %s requests/s with %s (a lower bound); %s%s", rateText(r.Max), slos, measured, confirm)
+		return fmt.Sprintf("sustains at least %s requests/s with %s (a lower bound); %s%s", RateText(r.Max), slos, measured, confirm)
 	case r.TooShort:
-		return fmt.Sprintf("no rate held %s down to %s requests/s%s; %s", slos, rateText(r.Steps[len(r.Steps)-1].Rate), why, s.tooShort())
+		return fmt.Sprintf("no rate held %s down to %s requests/s%s; %s", slos, RateText(r.Steps[len(r.Steps)-1].Rate), why, s.tooShort())
 	case r.Max == 0:
-		return fmt.Sprintf("no rate held %s, down to %s requests/s%s", slos, rateText(r.Steps[len(r.Steps)-1].Rate), why)
+		return fmt.Sprintf("no rate held %s, down to %s requests/s%s", slos, RateText(r.Steps[len(r.Steps)-1].Rate), why)
 	}
-	return fmt.Sprintf("sustains %s requests/s with %s%s%s", rateText(r.Max), slos, why, confirm)
+	return fmt.Sprintf("sustains %s requests/s with %s%s%s", RateText(r.Max), slos, why, confirm)
 }
 
 // tooShort says what to raise when the steps are too short to judge the
@@ -74,7 +74,7 @@ func (s *Search) tooShort() string {
 		judged = fmt.Sprintf("p%s", strconv.FormatFloat(100*s.Quantile, 'f', -1, 64))
 	}
 	what := fmt.Sprintf("steps of %s are too short: below %s/s a step holds fewer than the %d completions that judging %s needs",
-		formatRunFor(s.StepDuration), rateText(s.Result.Floor), s.Needed, judged)
+		formatRunFor(s.StepDuration), RateText(s.Result.Floor), s.Needed, judged)
 	if best <= 0 {
 		return what + ", and no step completed a request: check the target"
 	}
@@ -118,7 +118,13 @@ func failReason(p *loadgen.Probe) string {
 	return strings.Join(parts, ", ")
 }
 
-func rateText(r float64) string { return strconv.FormatFloat(r, 'g', 6, 64) }
+// RateText is a rate in requests per second for people: six significant
+// digits, without float noise (82.1, not 82.10000000000001) or an exponent
+// (1000000, not 1e+06). Rates are at least 0.001/s (the CLI's smallest).
+func RateText(r float64) string {
+	six, _ := strconv.ParseFloat(strconv.FormatFloat(r, 'g', 6, 64), 64)
+	return strconv.FormatFloat(six, 'f', -1, 64)
+}
 
 // SearchText writes the search as a table of its steps and the answer.
 func SearchText(w io.Writer, s *Search) error {
@@ -137,7 +143,7 @@ func SearchText(w io.Writer, s *Search) error {
 		if f, ok := r.RateFinding(); ok && p.GeneratorLimited {
 			res = "measured gowrk, not the server (" + f.Kind.String() + ")"
 		}
-		fmt.Fprintf(w, "  %10s %10.1f %10s %10s %10s %8d  %s\n", rateText(p.Rate), p.Achieved,
+		fmt.Fprintf(w, "  %10s %10.1f %10s %10s %10s %8d  %s\n", RateText(p.Rate), p.Achieved,
 			formatTimeUs(float64(r.Latency.ValueAtQuantile(50))), formatTimeUs(float64(r.Latency.ValueAtQuantile(99))),
 			formatTimeUs(float64(r.Latency.ValueAtQuantile(99.9))), r.Counts.Errors(), res)
 	}

@@ -63,3 +63,28 @@ func TestSearchAnswer(t *testing.T) {
 		t.Errorf("answer %q", a)
 	}
 }
+
+// TestRateText: rates print as given to six significant digits, without
+// float noise or an exponent, in every sentence that names one.
+func TestRateText(t *testing.T) {
+	for _, tc := range []struct {
+		in   float64
+		want string
+	}{
+		{0.001, "0.001"}, {0.0015, "0.0015"}, {82.10000000000001, "82.1"}, {0.1 + 0.2, "0.3"}, {100, "100"},
+		{1234.5678, "1234.57"}, {62.5, "62.5"}, {1e6, "1000000"}, {1234567.8, "1234570"}, {2.5e7, "25000000"},
+	} {
+		if got := RateText(tc.in); got != tc.want {
+			t.Errorf("RateText(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	for rate, want := range map[float64]string{0.0015: "Rate: target 0.0015/s,", 1234.5678: "Rate: target 1234.57/s,", 82.10000000000001: "Rate: target 82.1/s,"} {
+		var b strings.Builder
+		if err := Text(&b, fixedResult(rate), Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("-R %v: the report lacks %q:\n%s", rate, want, b.String())
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 
@@ -148,8 +147,8 @@ func stepTable(b *bufio.Writer, r *loadgen.Result) {
 	fmt.Fprintf(b, "Steps of %s (requests by the step they were due in):\n  %8s %10s %10s %10s %10s %10s %8s %9s\n", r.Config.Shape, "at", "target/s", "achieved/s", "p50", "p99", "p99.9", "errors", "in flight")
 	for k := range r.Steps {
 		st := &r.Steps[k]
-		fmt.Fprintf(b, "  %8s %10.1f %10.1f %10s %10s %10s %8d %9d\n", formatRunFor(st.Start),
-			r.Config.TargetBetween(st.Start, st.Start+st.Duration), st.AchievedPerSec(),
+		fmt.Fprintf(b, "  %8s %10s %10.1f %10s %10s %10s %8d %9d\n", formatRunFor(st.Start),
+			RateText(r.Config.TargetBetween(st.Start, st.Start+st.Duration)), st.AchievedPerSec(),
 			formatTimeUs(float64(st.Latency.ValueAtQuantile(50))), formatTimeUs(float64(st.Latency.ValueAtQuantile(99))),
 			formatTimeUs(float64(st.Latency.ValueAtQuantile(99.9))), st.Failed, st.InFlight)
 	}
@@ -180,7 +179,7 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 		fmt.Fprintf(b, "Interrupted after %s: figures cover the run so far.\n", r.Duration.Round(time.Millisecond))
 	}
 	if r.Aborted != "" {
-		fmt.Fprintf(b, "Stopped early after %s: %s\n", r.Duration.Round(time.Millisecond), aborted(r))
+		fmt.Fprintf(b, "Stopped early after %s: %s\n", r.Duration.Round(time.Millisecond), Aborted(r))
 	}
 	if c.InFlight > 0 {
 		fmt.Fprintf(b, "In flight at stop: %d (sent, neither answered nor failed when the run ended)\n", c.InFlight)
@@ -218,7 +217,7 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 	}
 	if r.Config.Rate > 0 {
 		fmt.Fprintf(b, "Rate: target %s/s, achieved %.2f/s (answered %.2f/s, the rest in flight at the stop), sent %d of %d due, max send lag %s, gowrk CPU %.0f%% of %d threads%s\n",
-			strconv.FormatFloat(r.Config.Rate, 'f', -1, 64), r.AchievedRate(), r.RequestsPerSec(), c.Sent, r.Due(),
+			RateText(r.Config.Rate), r.AchievedRate(), r.RequestsPerSec(), c.Sent, r.Due(),
 			formatTimeUs(float64(r.SendLag.Max())), 100*r.CPUBusy(), r.Config.Threads, machineText(r.MachineBusy))
 		if r.TimerLag.TotalCount() > 0 {
 			fmt.Fprintf(b, "Timer lateness: p50 %s, p99 %s (gowrk's own wake-up delay for idle connections; part of the latency above)\n",
@@ -228,7 +227,7 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 			fmt.Fprintf(b, "Latency includes: %d abandoned requests, each at its time waited (at least %s)\n", c.Timeout, r.Config.Timeout)
 		}
 	}
-	for _, w := range Warnings(r) {
+	for _, w := range FindingWarnings(r) { // (why it stopped early is above: an error)
 		fmt.Fprintf(b, "Warning: %s\n", w)
 	}
 }

@@ -244,7 +244,7 @@ func (t Threshold) measureExact(r *loadgen.Result) (float64, string) {
 		if r.Config.Rate > 0 {
 			p = 100 * r.AchievedRate() / r.Config.Rate
 		}
-		return p, fmt.Sprintf("rate_achieved %.2f%% of %s/s", p, strconv.FormatFloat(r.Config.Rate, 'f', -1, 64))
+		return p, fmt.Sprintf("rate_achieved %.2f%% of %s/s", p, RateText(r.Config.Rate))
 	case "rps":
 		v := r.RequestsPerSec()
 		return v, fmt.Sprintf("rps %.2f", v)

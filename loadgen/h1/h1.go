@@ -30,10 +30,6 @@ import (
 // cut by a read is kept by the parser, up to MaxHeaderBytes.
 const ReadBufferSize = 8192
 
-// alertNoApplicationProtocol is TLS alert 120: the server shares none of
-// the protocols the client offered in ALPN.
-const alertNoApplicationProtocol = tls.AlertError(120)
-
 // Engine dials HTTP/1.1 connections to one target. It is safe for
 // concurrent use.
 type Engine struct {
@@ -143,9 +139,12 @@ func (e *Engine) DialAddr(ctx context.Context, addr string) (loadgen.Conn, error
 		cancel()
 		if err != nil {
 			raw.Close()
-			var alert tls.AlertError
-			if errors.As(err, &alert) && alert == alertNoApplicationProtocol {
-				return nil, &loadgen.FatalError{Err: fmt.Errorf("%s speaks only HTTP/2 over TLS (ALPN offered http/1.1, the server refused it); add --http2", e.tls.ServerName)}
+			var np *netdial.NoProtocolError
+			if errors.As(err, &np) {
+				if e.h2Only() {
+					return nil, &loadgen.FatalError{Err: fmt.Errorf("%s speaks only HTTP/2 over TLS (ALPN offered http/1.1, the server refused it); add --http2", e.tls.ServerName)}
+				}
+				return nil, &loadgen.FatalError{Err: fmt.Errorf("%s speaks neither HTTP/1.1 nor HTTP/2 over TLS (ALPN offered http/1.1, then h2; the server refused both): is it an HTTP server?", e.tls.ServerName)}
 			}
 			return nil, err
 		}

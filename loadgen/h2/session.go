@@ -148,6 +148,9 @@ func (e *Engine) dial(ctx context.Context, s *session, addr string) (*session, e
 		tc, err := netdial.Handshake(hctx, raw, e.tls)
 		if err != nil {
 			raw.Close()
+			if np := (*netdial.NoProtocolError)(nil); errors.As(err, &np) {
+				return nil, &loadgen.FatalError{Err: fmt.Errorf("%s did not negotiate HTTP/2: ALPN offered h2, the server refused it; drop --http2 if it speaks HTTP/1.1", e.target.URL.Host)}
+			}
 			return nil, err
 		}
 		if p := tc.ConnectionState().NegotiatedProtocol; p != "h2" {

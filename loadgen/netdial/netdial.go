@@ -6,10 +6,13 @@ package netdial
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
+	"strings"
 
 	"github.com/gowrk/gowrk/loadgen"
 )
@@ -63,6 +66,13 @@ func Handshake(ctx context.Context, raw net.Conn, cfg *tls.Config) (*tls.Conn, e
 	tc := tls.Client(raw, hcfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		var cv *tls.CertificateVerificationError
+		var he x509.HostnameError
+		if errors.As(err, &he) && he.Certificate != nil {
+			return nil, &loadgen.FatalError{Err: hostnameError(cfg.ServerName, he.Certificate)}
+		}
+		if noProtocol(err) {
+			return nil, &loadgen.FatalError{Err: &NoProtocolError{Server: cfg.ServerName, Offered: cfg.NextProtos}}
+		}
 		if errors.As(err, &cv) {
 			return nil, &loadgen.FatalError{Err: fmt.Errorf("TLS certificate of %s is not trusted (%v); use -k/--insecure to skip verification, or --cacert to trust its issuer", cfg.ServerName, cv.Err)}
 		}
@@ -86,4 +96,66 @@ func Info(protocol string, tc *tls.Conn) loadgen.ConnInfo {
 		info.CipherSuite = tls.CipherSuiteName(st.CipherSuite)
 	}
 	return info
+}
+
+// NoProtocolError is the server's TLS alert no_application_protocol: it
+// shares none of the protocols the client offered in ALPN.
+type NoProtocolError struct {
+	Server  string   // the TLS server name
+	Offered []string // what the client offered in ALPN
+}
+
+func (e *NoProtocolError) Error() string {
+	return fmt.Sprintf("%s refused every protocol offered over TLS (ALPN offered %s)", e.Server, strings.Join(e.Offered, ", "))
+}
+
+// noProtocol reports whether err is the server's alert 120
+// (no_application_protocol). crypto/tls reports a received alert as a
+// *net.OpError "remote error" around an unexported type: only its text
+// tells which alert it is.
+func noProtocol(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "remote error" && op.Err != nil && op.Err.Error() == "tls: no application protocol" {
+		return true
+	}
+	var alert tls.AlertError
+	return errors.As(err, &alert) && alert == 120
+}
+
+// hostnameError says that the certificate c names other hosts than
+// server, and how to ask for one it names. The names are the server's:
+// quoted when they are not plain host names, at most four.
+func hostnameError(server string, c *x509.Certificate) error {
+	var names, plain []string
+	for _, n := range c.DNSNames {
+		names = append(names, n)
+		if !strings.Contains(n, "*") {
+			plain = append(plain, n)
+		}
+	}
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("TLS certificate of %s names no host: use -k/--insecure to skip verification", server)
+	}
+	shown := make([]string, 0, 4)
+	for _, n := range names[:min(len(names), 4)] {
+		if strings.Trim(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-*:") != "" {
+			n = strconv.Quote(n)
+		}
+		shown = append(shown, n)
+	}
+	list := strings.Join(shown, ", ")
+	if len(names) > 4 {
+		list += fmt.Sprintf(" and %d more", len(names)-4)
+	}
+	fix := "use that address in the URL"
+	switch {
+	case len(plain) > 0 && strings.Trim(plain[0], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == "":
+		fix = fmt.Sprintf("pass --sni %s (or use that name in the URL)", plain[0])
+	case len(c.DNSNames) > 0:
+		fix = "pass --sni with a name it covers"
+	}
+	return fmt.Errorf("TLS certificate of %s is for %s, not %s: %s, or -k/--insecure to skip verification", server, list, server, fix)
 }
