@@ -73,7 +73,9 @@ func TestFindMaxRateKnownCapacity(t *testing.T) {
 		t.Fatalf("exit %d, %v: %s %s", code, err, out, errs)
 	}
 	t.Logf("capacity by the server's count %.1f/s; search: %s", capacity, r.Answer)
-	if r.MaxRate < 0.9*capacity || r.MaxRate > 1.05*capacity || r.LowerBound || r.FirstFail <= r.MaxRate || r.FirstFail > 1.06*r.MaxRate {
+	// Within 10% of the capacity, less the confirmation's one step down
+	// (the precision, 5%) when the search's answer fails its longer run.
+	if r.MaxRate < 0.85*capacity || r.MaxRate > 1.05*capacity || r.LowerBound || r.FirstFail <= r.MaxRate || r.FirstFail > 1.06*r.MaxRate {
 		t.Errorf("max %v, first failure %v (capacity %.1f/s by the server's count): %s\n%s", r.MaxRate, r.FirstFail, capacity, r.Answer, errs)
 	}
 	if !strings.HasPrefix(r.Answer, "sustains ") || len(r.Steps) < 3 || r.Steps[0].Target != 62.5 {
