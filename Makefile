@@ -38,7 +38,7 @@ fuzz-smoke:
 	@for t in FuzzResponse FuzzParser; do \
 		echo "fuzz $$t"; bash scripts/fuzz.sh $$t ./loadgen/h1/ $(FUZZTIME) || exit 1; done
 	@echo "fuzz FuzzShape"; bash scripts/fuzz.sh FuzzShape ./loadgen/ $(FUZZTIME)
-	@for t in FuzzDecode FuzzHdrLog; do \
+	@for t in FuzzDecode FuzzHdrLog FuzzRedactText; do \
 		echo "fuzz $$t"; bash scripts/fuzz.sh $$t ./report/ $(FUZZTIME) || exit 1; done
 	@for t in FuzzFrames FuzzStatusDecoder; do \
 		echo "fuzz $$t"; bash scripts/fuzz.sh $$t ./loadgen/h2/ $(FUZZTIME) || exit 1; done
