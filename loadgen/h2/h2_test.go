@@ -163,7 +163,7 @@ func TestRefusals(t *testing.T) {
 		want string
 	}{
 		{"untrusted", h2ts.URL + "/", nil, "not trusted"},
-		{"wrong sni", h2ts.URL + "/", func() *tls.Config { c := trust(h2ts); c.ServerName = "wrong.test"; return c }(), "not trusted"},
+		{"wrong sni", h2ts.URL + "/", func() *tls.Config { c := trust(h2ts); c.ServerName = "wrong.test"; return c }(), "not wrong.test: pass --sni"},
 		{"tls http/1.1 only", h1ts.URL + "/", trust(h1ts), "did not negotiate HTTP/2"},
 		{"cleartext http/1.1 only", h1c.URL + "/", nil, "does not speak HTTP/2 over cleartext"},
 	} {
