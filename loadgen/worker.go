@@ -94,7 +94,7 @@ func (a *connThreads) RunThread(ctx context.Context, th *Thread) {
 		<-allDone
 	}
 	for _, w := range workers {
-		w.closeConn()
+		w.dropConn()
 	}
 }
 
@@ -300,9 +300,6 @@ func (w *worker) interrupt() {
 		w.shared.Interrupt()
 	}
 }
-
-// closeConn closes the connection at the end of the run.
-func (w *worker) closeConn() { w.dropConn() }
 
 // doScript sends the script's next request on the worker's connection.
 func (w *worker) doScript(deadline time.Time, res *Response) error {
