@@ -1,76 +1,117 @@
 #!/usr/bin/env bash
-# gowrk's engines side by side with the peer tools, on ../shared/bench
-# (generator pinned to CPU 0, nginx to CPU 1, rounds interleaved; every run
-# bounded in time and wrapped in flock /tmp/bench.lock). Prints ratios, not
-# absolute speeds: the machines are small and noisy.
+# gowrk's engines side by side with the peer tools, from a fresh clone:
+# scripts/bench/setup.sh installs the peers from Debian (wrk, h2load, ab),
+# builds wrk2 from the snapshot in scripts/bench/peers/, and starts nginx
+# with one worker on CPU 1; every generator runs on CPU 0, bounded in time
+# and under flock /tmp/bench.lock, rounds interleaved. The truth for every
+# count is nginx's own (stub_status). Prints each run, then medians and
+# ratios against the peer: the machines are small and noisy, so read ratios
+# from one run, never absolute speeds.
 #
-#   1. -t1 -c50 and -t1 -c10000: requests per generator CPU-second and peak
-#      RSS, gowrk --engine loop and --engine goroutine beside wrk, ab -k and
-#      h2load --h1 (peers.sh suites h1 and mem);
-#   2. -t1 -c100 -R 50k for 10 s: the rate nginx counted and the generator's
-#      CPU, gowrk beside wrk2 (built by setup.sh into /tmp/peers/bin/wrk2);
+#   1. HTTP/1.1 closed loop, -t1 -c50 (8 s) and -t1 -c10000 (5 s): requests
+#      per generator CPU-second and peak RSS, gowrk --engine loop and
+#      goroutine beside wrk, ab -k and h2load --h1;
+#   2. -t1 -c100 -R 50k for 10 s: requests nginx counted and generator CPU,
+#      gowrk beside wrk2;
 #   3. p50 latency over gowrk serve --delay 10ms minus the server's own p50
 #      service time: gowrk's overhead, beside wrk's;
 #   4. HTTP/2, h2c and TLS: -t1 -c50 with 10 streams and with 1, and -t1
-#      -c1000 with 10 streams, beside h2load -m10 / -m1: requests nginx
-#      counted per generator CPU-second, and peak RSS.
-#   5. Lua scripts (scripts/lua/): a static one (auth.lua), a dynamic
-#      request() (counter.lua) and a response() (response.lua), gowrk beside
-#      wrk running the same file, -t1 -c50 -d5s: nginx's count per generator
-#      CPU-second.
+#      -c1000 with 10 streams (5 s), beside h2load -m10 / -m1;
+#   5. Lua scripts (scripts/lua/): auth.lua, counter.lua, response.lua,
+#      gowrk beside wrk running the same file, -t1 -c50 -d5s.
 #
 # usage: scripts/bench.sh [rounds] [sections]   (default 3 rounds, sections
-#        12345; about 16 minutes; e.g. scripts/bench.sh 3 4 for HTTP/2 only)
+#        12345; about 20 minutes; e.g. scripts/bench.sh 3 4 for HTTP/2 only)
+#        GOWRK=path compares another build (default: make build's ./gowrk).
+#        scripts/bench/stop.sh stops nginx afterwards.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-bench="${BENCH:-$here/../shared/bench}"
 rounds=${1:-3}
 sections=${2:-12345}
-(cd "$here" && make build >/dev/null)
-g="$here/gowrk"
-bash "$bench/setup.sh" --no-app >/dev/null
-export PATH="/tmp/peers/bin:$PATH"
-
-if [[ $sections == *1* ]]; then
-echo "## 1. closed loop, 50 and 10,000 connections"
-bash "$bench/peers.sh" --suites h1,mem --rounds "$rounds" \
-  --only wrk,ab,h2load-h1,gowrk-loop,gowrk-goroutine \
-  --gen "h1|gowrk-loop|wrk|$g --engine loop -t1 -c{C} -d{D}s --latency {URL}" \
-  --gen "h1|gowrk-goroutine|wrk|$g --engine goroutine -t1 -c{C} -d{D}s --latency {URL}" \
-  --gen "mem|gowrk-loop|wrk|$g --engine loop -t1 -c{C} -d{D}s {URL}" \
-  --gen "mem|gowrk-goroutine|wrk|$g --engine goroutine -t1 -c{C} -d{D}s {URL}" | sed -n '/^### suite/,$p'
-
-fi
+if [ -z "${GOWRK:-}" ]; then (cd "$here" && make build >/dev/null); fi
+g="${GOWRK:-$here/gowrk}"
+bash "$here/scripts/bench/setup.sh"
+export PATH="${PEERS_BIN:-/tmp/peers/bin}:$PATH:/usr/sbin"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+out=$(mktemp -d /tmp/gowrk-bench-XXXX)
+echo "# $(date -u +%FT%TZ) $(nproc) CPUs; gowrk $("$g" --version 2>&1 | head -1); $(wrk -v 2>&1 | head -1 | cut -c1-30); $(h2load --version 2>&1 | head -1); $(nginx -v 2>&1); raw results in $out"
 
 stub() { curl -s http://127.0.0.1:18089/ | awk 'NR==3{print $3}'; }
-cpu_of() { awk '{printf "%.2f", $1 + $2}' "$1"; }
-# counted CMD...: runs CMD on CPU 0 under the bench lock (30 s at most) and
-# sets n (requests nginx counted during it), c (its CPU seconds) and rss (MB).
+# counted SECTION WORKLOAD TOOL ROUND CMD...: runs CMD on CPU 0 under the
+# bench lock (30 s at most), sets n (requests nginx counted during it, less
+# the stub_status request itself), c (CPU seconds) and rss (peak MB), and
+# appends them to $out/results.tsv.
 counted() {
-  local a b
+  local sec=$1 wl=$2 tool=$3 round=$4 a b
+  shift 4
   a=$(stub)
-  flock /tmp/bench.lock taskset -c 0 /usr/bin/time -f "%U %S %M" -o /tmp/bench-counted.time timeout 30 "$@" >/tmp/bench-counted.out 2>&1 || true
+  flock /tmp/bench.lock taskset -c 0 /usr/bin/time -f "%U %S %M" -o "$out/time" timeout 30 "$@" >"$out/$sec-$wl-$tool-$round.out" 2>&1 || true
   b=$(stub)
   n=$((b - a - 1))
-  c=$(cpu_of /tmp/bench-counted.time)
-  rss=$(awk '{printf "%.0f", $3/1024}' /tmp/bench-counted.time)
+  c=$(awk '{printf "%.2f", $1 + $2}' "$out/time")
+  rss=$(awk '{printf "%.0f", $3/1024}' "$out/time")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$sec" "$wl" "$tool" "$round" "$n" "$c" "$rss" >>"$out/results.tsv"
+  echo "| $wl | $tool | $round | $n | $c | $(awk -v c="$c" -v n="$n" 'BEGIN{if (c > 0) printf "%.0f", n/c; else print "-"}') | $rss |"
 }
-if [[ $sections == *2* ]]; then
+runs_header() {
+  echo "| workload | tool | round | requests nginx counted | generator CPU s | per CPU-s | peak RSS MB |"
+  echo "|---|---|---|---|---|---|---|"
+}
+# summary SECTION PEER: medians over the rounds of requests per CPU-second,
+# requests counted and peak RSS for each workload and tool, and each tool's
+# ratio to PEER's median on the same workload.
+summary() {
+  echo
+  echo "Medians over $rounds rounds, as ratios to $2 on the same workload:"
+  echo "| workload | tool | per CPU-s | x $2 | requests counted | peak RSS MB | RSS x $2 |"
+  echo "|---|---|---|---|---|---|---|"
+  awk -F'\t' -v sec="$1" -v peer="$2" '
+    function median(list,   a, i, j, m, x) { m = split(list, a, " ")
+      for (i = 2; i <= m; i++) { x = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+      return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2 }
+    function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
+    $1 == sec { k = $2 SUBSEP $3; if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
+      pcs[k] = pcs[k] " " ($6 > 0 ? $5 / $6 : 0); cnt[k] = cnt[k] " " $5; rss[k] = rss[k] " " $7 }
+    END {
+      for (i = 1; i <= nk; i++) { k = order[i]; split(k, w, SUBSEP)
+        p = median(pcs[k]); r = median(rss[k]); pk = w[1] SUBSEP peer
+        pp = (pk in pcs) ? median(pcs[pk]) : 0; pr = (pk in rss) ? median(rss[pk]) : 0
+        printf "| %s | %s | %.0f | %s | %.0f | %.0f | %s |\n", w[1], w[2], p, ratio(p, pp), median(cnt[k]), r, ratio(r, pr) }
+    }' "$out/results.tsv"
+}
+
+if [[ $sections == *1* ]]; then
 echo
-echo "## 2. -t1 -c100 -R 50000 for 10 s (nginx's count; generator CPU seconds)"
-echo "| tool | round | requests nginx counted | of 500,000 | generator CPU s | CPU us per request |"
-echo "|---|---|---|---|---|---|"
+echo "## 1. HTTP/1.1 closed loop, -t1, 50 connections for 8 s and 10,000 for 5 s"
+runs_header
 for r in $(seq 1 "$rounds"); do
-  for tool in wrk2 gowrk-loop; do
-    case $tool in
-      wrk2) cmd=(wrk2 -t1 -c100 -d10s -R50000 http://127.0.0.1:18080/) ;;
-      gowrk-loop) cmd=("$g" --engine loop -t1 -c100 -d10s -R50k http://127.0.0.1:18080/) ;;
-    esac
-    counted "${cmd[@]}"
-    echo "| $tool | $r | $n | $(awk -v n="$n" 'BEGIN{printf "%.2f%%", 100*n/500000}') | $c | $(awk -v c="$c" -v n="$n" 'BEGIN{printf "%.2f", 1e6*c/n}') |"
+  for wl in c50 c10000; do
+    C=${wl#c}; D=8; [ "$C" = 10000 ] && D=5
+    u=http://127.0.0.1:18080/
+    counted 1 "$wl" wrk "$r" wrk -t1 -c"$C" -d"$D"s --timeout 10s "$u"
+    counted 1 "$wl" ab "$r" ab -q -k -c "$C" -t "$D" -n 50000000 "$u"
+    counted 1 "$wl" h2load-h1 "$r" h2load --h1 -t1 -c"$C" -D "$D" "$u"
+    counted 1 "$wl" gowrk-loop "$r" "$g" -q --engine loop -t1 -c"$C" -d"$D"s "$u"
+    counted 1 "$wl" gowrk-goroutine "$r" "$g" -q --engine goroutine -t1 -c"$C" -d"$D"s "$u"
   done
 done
+summary 1 wrk
+fi
 
+if [[ $sections == *2* ]]; then
+echo
+echo "## 2. -t1 -c100 -R 50000 for 10 s: of 500,000 due, what nginx counted, and the generator's CPU"
+if command -v wrk2 >/dev/null 2>&1; then
+  runs_header
+  for r in $(seq 1 "$rounds"); do
+    counted 2 R50k wrk2 "$r" wrk2 -t1 -c100 -d10s -R50000 http://127.0.0.1:18080/
+    counted 2 R50k gowrk-loop "$r" "$g" -q --engine loop -t1 -c100 -d10s -R50k http://127.0.0.1:18080/
+  done
+  summary 2 wrk2
+  echo "(requests counted over 500,000 is the share of the schedule delivered; per CPU-s is requests nginx counted per generator CPU-second)"
+else
+  echo "wrk2 is missing: scripts/bench/setup.sh builds it from scripts/bench/peers/ (needs build-essential and libssl-dev)"
+fi
 fi
 
 if [[ $sections == *3* ]]; then
@@ -101,48 +142,31 @@ fi
 
 if [[ $sections == *4* ]]; then
 echo
-echo "## 4. HTTP/2, -t1 -c50 (peers.sh suites h2c and h2tls; nginx's count per generator CPU-second)"
-bash "$bench/peers.sh" --suites h2c,h2tls --rounds "$rounds" \
-  --only h2load-m10,h2load-m1,gowrk-m10,gowrk-m1 \
-  --gen "h2c|gowrk-m10|wrk|$g -q -t1 -c{C} --h2c --streams 10 -d{D}s {URL}" \
-  --gen "h2c|gowrk-m1|wrk|$g -q -t1 -c{C} --h2c -d{D}s {URL}" \
-  --gen "h2tls|gowrk-m10|wrk|$g -q -k -t1 -c{C} --http2 --streams 10 -d{D}s {URL}" \
-  --gen "h2tls|gowrk-m1|wrk|$g -q -k -t1 -c{C} --http2 -d{D}s {URL}" | sed -n '/^### suite/,$p'
-echo
-echo "## 4b. HTTP/2, -t1 -c1000, 10 streams each, 5 s"
-echo "| tool | protocol | round | requests nginx counted | generator CPU s | per CPU-s | peak RSS MB |"
-echo "|---|---|---|---|---|---|---|"
+echo "## 4. HTTP/2, -t1: 50 connections x 10 streams and x 1 (8 s), 1,000 x 10 (5 s); h2c and TLS"
+runs_header
 for r in $(seq 1 "$rounds"); do
   for proto in h2c tls; do
-    url=http://127.0.0.1:18081/; [ $proto = tls ] && url=https://127.0.0.1:18443/
-    for tool in h2load gowrk; do
-      case $tool in
-        h2load) cmd=(h2load -t1 -c1000 -m10 -D5 "$url") ;;
-        gowrk) if [ $proto = tls ]; then cmd=("$g" -q -k --http2 -t1 -c1000 --streams 10 -d5s "$url"); else cmd=("$g" -q --h2c -t1 -c1000 --streams 10 -d5s "$url"); fi ;;
-      esac
-      counted "${cmd[@]}"
-      echo "| $tool | $proto | $r | $n | $c | $(awk -v c="$c" -v n="$n" 'BEGIN{printf "%.0f", n/c}') | $rss |"
+    u=http://127.0.0.1:18081/; tls=(--h2c); [ $proto = tls ] && { u=https://127.0.0.1:18443/; tls=(-k --http2); }
+    for wl in c50m10 c50m1 c1000m10; do
+      C=${wl#c}; C=${C%m*}; M=${wl#*m}; D=8; [ "$C" = 1000 ] && D=5
+      counted 4 "$proto-$wl" h2load "$r" h2load -t1 -c"$C" -m"$M" -D "$D" "$u"
+      counted 4 "$proto-$wl" gowrk "$r" "$g" -q "${tls[@]}" -t1 -c"$C" --streams "$M" -d"$D"s "$u"
     done
   done
 done
+summary 4 h2load
 fi
 
 if [[ $sections == *5* ]]; then
 echo
-echo "## 5. Lua scripts, -t1 -c50 -d5s (nginx's count per generator CPU-second)"
-echo "| script | tool | round | requests nginx counted | generator CPU s | per CPU-s |"
-echo "|---|---|---|---|---|---|"
+echo "## 5. Lua scripts, -t1 -c50 -d5s"
+runs_header
 for r in $(seq 1 "$rounds"); do
   for script in auth counter response; do
-    for tool in wrk gowrk; do
-      f="$here/scripts/lua/$script.lua"
-      case $tool in
-        wrk) cmd=(wrk -t1 -c50 -d5s -s "$f" http://127.0.0.1:18080/) ;;
-        gowrk) cmd=("$g" -q -t1 -c50 -d5s -s "$f" http://127.0.0.1:18080/) ;;
-      esac
-      counted "${cmd[@]}"
-      echo "| $script | $tool | $r | $n | $c | $(awk -v c="$c" -v n="$n" 'BEGIN{printf "%.0f", n/c}') |"
-    done
+    f="$here/scripts/lua/$script.lua"
+    counted 5 "$script" wrk "$r" wrk -t1 -c50 -d5s -s "$f" http://127.0.0.1:18080/
+    counted 5 "$script" gowrk "$r" "$g" -q -t1 -c50 -d5s -s "$f" http://127.0.0.1:18080/
   done
 done
+summary 5 wrk
 fi

@@ -5,7 +5,7 @@
 # lateness of idle connections and the CPU gowrk used. Every run is bounded.
 #
 # usage: scripts/sendlag.sh [URL] [seconds] [rates...]
-#   URL      default http://127.0.0.1:18080/ (nginx from ../shared/bench/setup.sh)
+#   URL      default http://127.0.0.1:18080/ (nginx from scripts/bench/setup.sh)
 #   seconds  default 5
 #   rates    default 1 10 100 1000 10000 50000 100000
 set -euo pipefail
