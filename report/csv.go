@@ -62,9 +62,6 @@ func stepColumns(ps []float64) []string {
 	return cols
 }
 
-// searchColumns are the columns of --find-max-rate's CSV report.
-var searchColumns = []string{"target", "achieved", "answered", "latency_p50_us", "latency_p99_us", "latency_p99.9_us", "errors", "held", "failed", "generator_limited"}
-
 // CSVHeader is the header line the CSV report of a run with cfg and o
 // writes (search: a --find-max-rate report): gowrk appends to a CSV file
 // only under the same header.
