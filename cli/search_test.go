@@ -219,7 +219,9 @@ func TestRateShapeSteps(t *testing.T) {
 	}
 	var rows [][]string
 	for _, l := range strings.Split(out, "\n") {
-		if f := strings.Fields(l); len(f) == 8 && strings.HasSuffix(f[0], "s") && f[1] != "target/s" {
+		// at, target, achieved, p50, p99, p99.9, errors, in flight, unsent,
+		// then due p50, p99, p99.9 (each perhaps after ">=").
+		if f := strings.Fields(l); len(f) >= 12 && len(f) <= 15 && strings.HasSuffix(f[0], "s") && f[1] != "target/s" {
 			rows = append(rows, f)
 		}
 	}
