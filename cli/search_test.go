@@ -2,8 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"fmt"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -162,15 +160,7 @@ func checkConfirmation(t *testing.T, r *searchJSON, length time.Duration) {
 // finds an answer no higher than the ceiling the app's own counter shows under
 // overload.
 func TestFindMaxRateFastAPI(t *testing.T) {
-	py := "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import fastapi, uvicorn").Run(); err != nil {
-		t.Skip("FastAPI and uvicorn are not installed (apt-get install python3-fastapi python3-uvicorn); .ci/run installs them")
-	}
-	port := freePort(t)
-	startProcess(t, exec.Command(py, "-m", "uvicorn", "fastapi_app:app", "--app-dir", "testdata",
-		"--host", "127.0.0.1", "--port", strconv.Itoa(port), "--log-level", "warning", "--no-access-log"))
-	waitListening(t, fmt.Sprintf("127.0.0.1:%d", port), 30*time.Second)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	base := startFastAPI(t)
 	// The ceiling, by the app's own count, under a closed loop that keeps
 	// its pool full.
 	// Its count over the window the run reports, not the wall clock.
@@ -267,5 +257,62 @@ func TestRateShapeSteps(t *testing.T) {
 	achieved, _ := strconv.ParseFloat(rows[2][2], 64)
 	if achieved > 0.9*120 || rows[0][2] != "40.0" {
 		t.Errorf("the 120/s step (capacity 80/s) achieved %v; first step %s:\n%s", achieved, rows[0][2], out)
+	}
+}
+
+// TestFindMaxRateFastAPISync1: FastAPI's /sync_1 (every request sleeps
+// 1 s in anyio's pool of 40 threads: 40 requests/s at most, a sleep never
+// being shorter) under the search. Steps of 4 s are too short to judge a
+// p50 at the rates the app can carry (200 completions with the 1.25
+// margin need 62.5/s over 4 s): the answer is one line that says so and
+// what to raise --step-duration to, exit 1, and no rate. The search run again with the
+// step length that line asks for finds the app's capacity within 10% of
+// 40/s, never above it by more than its precision. No step holds on
+// nothing: the app's own count of /sync_1 responses covers every request
+// the held steps completed.
+func TestFindMaxRateFastAPISync1(t *testing.T) {
+	base := startFastAPI(t)
+	url := base + "/sync_1"
+	code, out, errs := gowrk(t, "--find-max-rate", "--slo", "p50<1500ms", "--step-duration", "4s", "--settle", "1s",
+		"--confirm-duration", "8s", "-c", "100", url)
+	var lines []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "too short") {
+			lines = append(lines, l)
+		}
+	}
+	m := regexp.MustCompile(`raise --step-duration to at least (\d+)s\b`).FindStringSubmatch(out)
+	if code != 1 || len(lines) != 1 || !strings.HasPrefix(lines[0], "Answer: no rate held") || m == nil {
+		t.Fatalf("exit %d, %d lines saying too short (want exit 1 and one Answer line naming the step length):\n%s\n%s", code, len(lines), out, errs)
+	}
+	t.Logf("4 s steps: %s", lines[0])
+	step, _ := strconv.Atoi(m[1])
+	// 200 completions with the margin at the app's 40/s: 6.25 s; a short
+	// step's first second answers nothing (each request takes 1 s), and a
+	// loaded machine's app is a little slower: a little more.
+	if step < 7 || step > 12 {
+		t.Fatalf("the answer asks for steps of %d s; 40/s needs 7 s for 200 completions", step)
+	}
+	time.Sleep(2 * time.Second) // the pool drains: every request takes 1 s
+	before := fastAPICount(t, base, "sync_1")
+	code, out, errs = gowrk(t, "--find-max-rate", "--slo", "p50<1500ms", "--step-duration", m[1]+"s", "--settle", "1s",
+		"--confirm-duration", m[1]+"s", "--precision", "10%", "-c", "100", "-f", "json", url)
+	var r searchJSON
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != 0 {
+		t.Fatalf("steps of %ss: exit %d, %v: %s %s", m[1], code, err, out, errs)
+	}
+	t.Logf("steps of %ss: %s", m[1], r.Answer)
+	if r.MaxRate < 36 || r.MaxRate > 44 || r.LowerBound {
+		t.Errorf("found %v/s (lower bound %v); the app's capacity is 40/s: %s", r.MaxRate, r.LowerBound, r.Answer)
+	}
+	var completed uint64
+	for i, st := range r.Steps {
+		completed += st.Completed
+		if st.Held && st.Completed < st.Needed {
+			t.Errorf("step %d at %v/s held on %d completions (%d needed)", i, st.Target, st.Completed, st.Needed)
+		}
+	}
+	if served := fastAPICount(t, base, "sync_1") - before; uint64(served) < completed {
+		t.Errorf("the steps completed %d, the app finished %d", completed, served)
 	}
 }
