@@ -117,6 +117,9 @@ func TestSearchStepsAllDue(t *testing.T) {
 	if !j.Steps[1].Due.LowerBound["90"] || j.Steps[0].Due.LowerBound["90"] || j.Steps[2].Due.LowerBound["90"] {
 		t.Errorf("p90 lower-bound flags %v %v %v, want false true false", j.Steps[0].Due.LowerBound["90"], j.Steps[1].Due.LowerBound["90"], j.Steps[2].Due.LowerBound["90"])
 	}
+	if f := ProbeFigures(&s.Result.Steps[1]); f != "achieved 150.0/s, 1500 completed, 500 never completed, p99 >= 1.21s over every due request, 158.46ms of completed" {
+		t.Errorf("progress figures %q", f)
+	}
 	var text bytes.Buffer
 	SearchText(&text, s)
 	if !strings.Contains(text.String(), ">= ") || !strings.Contains(text.String(), "every due request") {

@@ -147,3 +147,13 @@ func stepCSV(p *loadgen.Probe) []string {
 	duePercentilesInto(vals, lower, nil, r.DuePercentiles(searchCSVPercentiles...))
 	return append(row, dueCells(vals, lower, searchCSVPercentiles)...)
 }
+
+// ProbeFigures are a step's figures for its progress line: the achieved
+// rate, completions, requests never completed and the p99 over every due
+// request (">= " on a lower bound) beside the completed requests'.
+func ProbeFigures(p *loadgen.Probe) string {
+	r := p.Result
+	dp := r.DuePercentiles(99)[0]
+	return fmt.Sprintf("achieved %.1f/s, %d completed, %d never completed, p99 %s over every due request, %s of completed",
+		p.Achieved, p.Completed, censoredCount(r), dueText(dp.Value, dp.LowerBound), completedText(r, 99))
+}
