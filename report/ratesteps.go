@@ -14,10 +14,7 @@ import (
 
 // jsonStepDue is a rate step's latency over every request due in it.
 type jsonStepDue struct {
-	Count         int64            `json:"count"`
-	Censored      int64            `json:"censored"`
-	PercentilesUs map[string]int64 `json:"percentiles_us"`
-	LowerBound    map[string]bool  `json:"percentiles_lower_bound"`
+	jsonIvDue
 	// Histogram holds the censored requests' bounds, for Decode.
 	Histogram string `json:"censored_histogram,omitempty"`
 }
@@ -25,18 +22,7 @@ type jsonStepDue struct {
 // stepDue is st's jsonStepDue at percentiles ps (its histogram left for
 // the JSON report to fill).
 func stepDue(st *loadgen.StepFigures, ps []float64) jsonStepDue {
-	d := jsonStepDue{Count: st.Latency.TotalCount() + stepCensored(st), Censored: stepCensored(st),
-		PercentilesUs: map[string]int64{}, LowerBound: map[string]bool{}}
-	duePercentilesInto(d.PercentilesUs, d.LowerBound, nil, st.DuePercentiles(ps...))
-	return d
-}
-
-// stepCensored is how many of st's requests are censored.
-func stepCensored(st *loadgen.StepFigures) int64 {
-	if st.Censored == nil {
-		return 0
-	}
-	return st.Censored.TotalCount()
+	return jsonStepDue{jsonIvDue: dueOfHists(st.Latency, st.Censored, ps)}
 }
 
 // stepDuePercentiles are the percentiles of the step tables (text and
