@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gowrk/gowrk/loadgen/testserver"
+	"github.com/gowrk/gowrk/serve"
 )
 
 // TestHTMLFlag: --html writes the page besides the report, with the run's
@@ -95,5 +97,53 @@ func TestTUIContradictions(t *testing.T) {
 		if code != 2 || out != "" || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "--tui") {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errs)
 		}
+	}
+}
+
+// TestHTMLCensored: a run that ends with requests still waiting (5
+// connections on one 100 ms worker) writes a page whose summary gives the
+// latency of every due request beside that of completed requests, its
+// max marked a lower bound, with the requests due and never completed as
+// the JSON report counts them, and whose spectrum holds the series over
+// every due request. (The page's drawing is read back in Chromium by
+// report's TestHTMLInChromium.)
+func TestHTMLCensored(t *testing.T) {
+	s := startServe(t, serve.Config{Workers: 1, Delay: delay(t, "100ms")})
+	page := filepath.Join(t.TempDir(), "run.html")
+	code, out, errs := gowrk(t, "-t1", "-c5", "-d1s", "-f", "json", "--html", page, "http://"+s.Addr()+"/")
+	var rep struct {
+		Due struct {
+			Count    int64 `json:"count"`
+			Censored int64 `json:"censored"`
+		} `json:"latency_all_due"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 || rep.Due.Censored == 0 {
+		t.Fatalf("exit %d, %v, %d censored: %s", code, err, rep.Due.Censored, errs)
+	}
+	b, _ := os.ReadFile(page)
+	m := regexp.MustCompile(`const DATA = (.*);</script>`).FindSubmatch(b)
+	var d struct {
+		Summary  [][2]string `json:"summary"`
+		Spectrum struct {
+			Names []string `json:"names"`
+			Due   int      `json:"due"`
+		} `json:"spectrum"`
+	}
+	if m == nil || json.Unmarshal(m[1], &d) != nil {
+		t.Fatal("no data in the page")
+	}
+	rows := map[string]string{}
+	for _, r := range d.Summary {
+		rows[r[0]] = r[1]
+	}
+	due, done := rows["latency of every due request p50 / p99 / p99.9 / max"], rows["latency of completed requests p50 / p99 / p99.9 / max"]
+	if f := strings.Split(due, " / "); len(f) != 4 || !strings.HasPrefix(f[3], ">= ") || done == "" {
+		t.Errorf("summary: every due request %q, completed %q", due, done)
+	}
+	if want := fmt.Sprintf("%d / %d", rep.Due.Count, rep.Due.Censored); rows["due / never completed"] != want {
+		t.Errorf("due / never completed %q, the report's %q", rows["due / never completed"], want)
+	}
+	if d.Spectrum.Due < 0 || d.Spectrum.Due >= len(d.Spectrum.Names) || !strings.Contains(d.Spectrum.Names[d.Spectrum.Due], "every due request") {
+		t.Errorf("spectrum series %q, the one over every due request at %d", d.Spectrum.Names, d.Spectrum.Due)
 	}
 }

@@ -215,3 +215,53 @@ func TestOtherProtocolAnswers(t *testing.T) {
 		})
 	}
 }
+
+// TestIntervalsCensored: a closed loop of 5 connections on one 100 ms
+// worker ends with its requests still waiting (one served, the others
+// queued). The requests due that never completed are counted in the
+// report's latency over every due request and, at the stop, in the last
+// interval's: the intervals' censored add up to the run's, which is the
+// run's in flight at the stop; every interval's count over every due
+// request is its completed plus its censored; the server received the
+// completed and the censored.
+func TestIntervalsCensored(t *testing.T) {
+	s := startServe(t, serve.Config{Workers: 1, Delay: delay(t, "100ms")})
+	code, out, errs := gowrk(t, "-t1", "-c5", "-d1s", "--interval", "250ms", "-f", "json", "http://"+s.Addr()+"/")
+	type due struct {
+		Count    int64 `json:"count"`
+		Censored int64 `json:"censored"`
+	}
+	var r struct {
+		Requests  int64 `json:"requests"`
+		InFlight  int64 `json:"in_flight_at_stop"`
+		Due       due   `json:"latency_all_due"`
+		Intervals []struct {
+			Latency struct {
+				Count int64 `json:"count"`
+			} `json:"latency"`
+			Due due `json:"latency_all_due"`
+		} `json:"intervals"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != 0 {
+		t.Fatalf("exit %d, %v: %s", code, err, errs)
+	}
+	var censored int64
+	for i, iv := range r.Intervals {
+		censored += iv.Due.Censored
+		if iv.Due.Count != iv.Latency.Count+iv.Due.Censored {
+			t.Errorf("interval %d: %d due, %d completed + %d censored", i, iv.Due.Count, iv.Latency.Count, iv.Due.Censored)
+		}
+	}
+	if r.InFlight == 0 || r.Due.Censored != r.InFlight || censored != r.Due.Censored || r.Due.Count != r.Requests+r.InFlight {
+		t.Errorf("in flight %d; censored %d in the run, %d in its intervals; %d due for %d completed", r.InFlight, r.Due.Censored, censored, r.Due.Count, r.Requests)
+	}
+	// The server reads the last requests sent a moment later on a loaded
+	// machine: wait for its count (a bound on a hang, not a measure).
+	got := s.Stats().Requests
+	for deadline := time.Now().Add(5 * time.Second); got != r.Requests+r.InFlight && time.Now().Before(deadline); got = s.Stats().Requests {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got != r.Requests+r.InFlight {
+		t.Errorf("the server received %d; gowrk completed %d and left %d in flight", got, r.Requests, r.InFlight)
+	}
+}

@@ -18,7 +18,8 @@ import (
 // TestPrometheusScrape: a real Prometheus (Debian's prometheus package)
 // scrapes gowrk's /metrics during a run; the request counter it holds at
 // the end, from the final scrape during --prometheus-linger, equals the
-// report's count.
+// report's count, and so does the count of censored requests (never
+// completed by the stop) in gowrk_censored_latency_seconds.
 func TestPrometheusScrape(t *testing.T) {
 	bin, err := exec.LookPath("prometheus")
 	if err != nil {
@@ -80,6 +81,9 @@ func TestPrometheusScrape(t *testing.T) {
 	}
 	var rep struct {
 		Requests float64 `json:"requests"`
+		Due      struct {
+			Censored float64 `json:"censored"`
+		} `json:"latency_all_due"`
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
@@ -118,5 +122,11 @@ func TestPrometheusScrape(t *testing.T) {
 	}
 	if got := query("histogram_quantile(0.5, " + last("gowrk_latency_seconds_bucket") + ")"); !(got > 0 && got < 0.01) {
 		t.Errorf("p50 from the scraped histogram: %v s", got)
+	}
+	// The requests due that never completed (in flight or unsent at the
+	// stop) are in the censored histogram, filled at the stop: as many as
+	// the report's latency over every due request counts.
+	if got := query(last("gowrk_censored_latency_seconds_count")); got != rep.Due.Censored {
+		t.Errorf("Prometheus holds %v censored requests, the report %v", got, rep.Due.Censored)
 	}
 }

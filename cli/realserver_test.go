@@ -276,16 +276,7 @@ func TestNginx(t *testing.T) {
 // rate, with the timeout line in plain words. The truth is the app's own
 // count of finished responses.
 func TestFastAPISync1(t *testing.T) {
-	py := "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import fastapi, uvicorn").Run(); err != nil {
-		t.Skip("FastAPI and uvicorn are not installed (apt-get install python3-fastapi python3-uvicorn); .ci/run installs them")
-	}
-	port := freePort(t)
-	cmd := exec.Command(py, "-m", "uvicorn", "fastapi_app:app", "--app-dir", "testdata",
-		"--host", "127.0.0.1", "--port", strconv.Itoa(port), "--log-level", "warning", "--no-access-log")
-	startProcess(t, cmd)
-	waitListening(t, fmt.Sprintf("127.0.0.1:%d", port), 30*time.Second)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	base := startFastAPI(t)
 	began := time.Now()
 	code, out, errs := gowrk(t, "-t2", "-c200", "-d", "5s", "--timeout", "2s", "-f", "json", base+"/sync_1")
 	if el := time.Since(began); el > 10*time.Second { // a hang bound
@@ -310,6 +301,23 @@ func TestFastAPISync1(t *testing.T) {
 	if !strings.Contains(errs, "passed --timeout 2s") || !strings.Contains(errs, "were answered late") {
 		t.Errorf("stderr lacks the timeout line: %q", errs)
 	}
+}
+
+// startFastAPI starts the project's FastAPI app (testdata/fastapi_app.py)
+// under uvicorn on a free loopback port, stopped at the test's end, and
+// returns its base URL; it skips the test where FastAPI or uvicorn is
+// missing.
+func startFastAPI(t *testing.T) string {
+	t.Helper()
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import fastapi, uvicorn").Run(); err != nil {
+		t.Skip("FastAPI and uvicorn are not installed (apt-get install python3-fastapi python3-uvicorn); .ci/run installs them")
+	}
+	port := freePort(t)
+	startProcess(t, exec.Command(py, "-m", "uvicorn", "fastapi_app:app", "--app-dir", "testdata",
+		"--host", "127.0.0.1", "--port", strconv.Itoa(port), "--log-level", "warning", "--no-access-log"))
+	waitListening(t, fmt.Sprintf("127.0.0.1:%d", port), 30*time.Second)
+	return fmt.Sprintf("http://127.0.0.1:%d", port)
 }
 
 // fastAPICount reads the app's own count of finished responses of endpoint.

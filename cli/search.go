@@ -39,14 +39,13 @@ func runSearch(ctx context.Context, o *options, eng loadgen.Engine, out, stderr 
 			verdict = "did not hold"
 			coolDown(ctx, res, o.stepDuration)
 		}
-		fmt.Fprintf(stderr, "gowrk: step %d: %s/s %s (achieved %.1f/s, %d completed, p99 %s)\n", step, report.RateText(rate), verdict, p.Achieved,
-			p.Completed, report.FormatTimeUs(float64(res.Latency.ValueAtQuantile(99))))
+		fmt.Fprintf(stderr, "gowrk: step %d: %s/s %s (%s)\n", step, report.RateText(rate), verdict, report.ProbeFigures(&p))
 		return p
 	}
 	s.Result = loadgen.SearchMaxRate(run, o.startRate, loadgen.JudgeableRate(s.Needed, o.stepDuration), o.precision, maxSearchSteps)
 	s.ConfirmDuration = o.confirmDuration
 	confirm := func(rate float64) loadgen.Probe {
-		fmt.Fprintf(stderr, "gowrk: confirming %g/s with one run of %s\n", rate, o.confirmDuration)
+		fmt.Fprintf(stderr, "gowrk: confirming %s/s with one run of %s\n", report.RateText(rate), o.confirmDuration)
 		p, res := runStep(ctx, o, s, eng, rate, o.confirmDuration, stderr)
 		if p.Stop {
 			return p
@@ -56,7 +55,7 @@ func runSearch(ctx context.Context, o *options, eng loadgen.Engine, out, stderr 
 			verdict = "did not hold"
 			coolDown(ctx, res, o.confirmDuration)
 		}
-		fmt.Fprintf(stderr, "gowrk: confirmation at %g/s %s (achieved %.1f/s, %d completed)\n", rate, verdict, p.Achieved, p.Completed)
+		fmt.Fprintf(stderr, "gowrk: confirmation at %s/s %s (%s)\n", report.RateText(rate), verdict, report.ProbeFigures(&p))
 		return p
 	}
 	s.Result = loadgen.ConfirmMax(confirm, s.Result, o.precision)

@@ -90,12 +90,7 @@ func confirmJSON(s *Search) ([]jsonConfirm, error) {
 	if c == nil {
 		return out, nil
 	}
-	ps := []float64{50, 90, 99, 99.9}
-	for _, th := range s.SLOs {
-		if q := th.Quantile(); q > 0 && q < 1 {
-			ps = append(ps, 100*q)
-		}
-	}
+	ps := s.jsonPercentiles()
 	for i := range c.Runs {
 		p := &c.Runs[i]
 		due, err := dueOf(p.Result, ps)

@@ -59,11 +59,9 @@ func stepColumns(ps []float64) []string {
 	for _, p := range ps {
 		cols = append(cols, "latency_p"+percentileKey(p)+"_us")
 	}
-	return cols
+	cols = append(cols, "unsent_at_stop", "due", "censored")
+	return append(cols, dueColumns(ps)...)
 }
-
-// searchColumns are the columns of --find-max-rate's CSV report.
-var searchColumns = []string{"target", "achieved", "answered", "latency_p50_us", "latency_p99_us", "latency_p99.9_us", "errors", "held", "failed", "generator_limited"}
 
 // CSVHeader is the header line the CSV report of a run with cfg and o
 // writes (search: a --find-max-rate report): gowrk appends to a CSV file
@@ -146,7 +144,9 @@ func csvSteps(w io.Writer, r *loadgen.Result, o Options) error {
 		for _, p := range ps {
 			row = append(row, strconv.FormatInt(j.Latency.PercentilesUs[percentileKey(p)], 10))
 		}
-		cw.Write(row)
+		d := &j.LatencyAllDue
+		row = append(row, strconv.FormatUint(j.Unsent, 10), strconv.FormatInt(d.Count, 10), strconv.FormatInt(d.Censored, 10))
+		cw.Write(append(row, dueCells(d.PercentilesUs, d.LowerBound, ps)...))
 	}
 	cw.Flush()
 	return cw.Error()

@@ -123,9 +123,13 @@ func fromJSON(rep *jsonReport) (*loadgen.Result, error) {
 	}
 	for k := range rep.Steps {
 		st := &rep.Steps[k]
-		sf := loadgen.StepFigures{Index: k, Start: us(st.StartUs), Duration: us(st.DurationUs), Completed: st.Completed, Failed: st.Failed, InFlight: st.InFlight}
+		sf := loadgen.StepFigures{Index: k, Start: us(st.StartUs), Duration: us(st.DurationUs), Completed: st.Completed, Failed: st.Failed,
+			InFlight: st.InFlight, Unsent: st.Unsent}
 		if sf.Latency, err = decodeHist(st.Latency.Histogram, stepGeometry); err != nil {
 			return nil, fmt.Errorf("steps[%d].latency.histogram: %w", k, err)
+		}
+		if sf.Censored, err = decodeStepCensored(st.LatencyAllDue.Histogram); err != nil {
+			return nil, fmt.Errorf("steps[%d].latency_all_due.censored_histogram: %w", k, err)
 		}
 		r.Steps = append(r.Steps, sf)
 	}

@@ -12,15 +12,22 @@ import (
 	"github.com/gowrk/gowrk/loadgen"
 )
 
-// richResult is fixedResult with everything a report can hold: intervals,
-// a rate shape's steps, a warm-up, a shard and HTTP/2 byte counts.
-func richResult(t *testing.T) *loadgen.Result {
-	r := fixedResult(150)
+// shapedResult is fixedResult(rate) under the shape 100:200:100@5s.
+func shapedResult(t *testing.T, rate float64) *loadgen.Result {
+	r := fixedResult(rate)
 	sh, err := loadgen.ParseShape("100:200:100@5s")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.Config.Shape, r.Config.Interval, r.Config.Warmup = sh, 5*time.Second, 2*time.Second
+	r.Config.Shape = sh
+	return r
+}
+
+// richResult is fixedResult with everything a report can hold: intervals,
+// a rate shape's steps, a warm-up, a shard and HTTP/2 byte counts.
+func richResult(t *testing.T) *loadgen.Result {
+	r := shapedResult(t, 150)
+	r.Config.Interval, r.Config.Warmup = 5*time.Second, 2*time.Second
 	r.Conn = loadgen.ConnInfo{Protocol: "h2", TLSVersion: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", MaxStreams: 100}
 	r.Counts.HeaderBytesRead, r.Counts.DataBytesRead = 1000, 2000
 	r.BodyBytes = 17

@@ -66,6 +66,15 @@ type htmlSpectrum struct {
 	X      []float64   `json:"x"`
 	Names  []string    `json:"names"`
 	Series [][]float64 `json:"series"`
+	// Bold is how many of the first series are drawn thick (the run's
+	// own, before any shard's).
+	Bold int `json:"bold"`
+	// Due is the index in Series of the latency over every due request
+	// (-1: no request was censored, it equals the completed requests'),
+	// DueLower whether each of its points is only a lower bound
+	// (loadgen.DuePercentile).
+	Due      int    `json:"due"`
+	DueLower []bool `json:"dueLower"`
 }
 
 // spectrumPoints are the percentiles of the spectrum: 1 - 10^(-k/10), for
@@ -95,8 +104,7 @@ func HTML(w io.Writer, r *loadgen.Result, parts []*loadgen.Result, o Options) er
 	for _, p := range ps {
 		d.Spectrum.X = append(d.Spectrum.X, 100/(100-p))
 	}
-	d.Spectrum.Names = append(d.Spectrum.Names, "latency", "service time")
-	d.Spectrum.Series = append(d.Spectrum.Series, spectrumOf(r.Latency, ps), spectrumOf(r.Service, ps))
+	htmlRunSpectrum(&d.Spectrum, r, ps)
 	for i, p := range parts {
 		name := fmt.Sprintf("part %d", i+1)
 		if p.Shard != nil {
@@ -112,7 +120,9 @@ func HTML(w io.Writer, r *loadgen.Result, parts []*loadgen.Result, o Options) er
 		{"requests", strconv.FormatUint(c.Completed, 10)},
 		{"duration", r.Duration.String()},
 		{"requests/s", strconv.FormatFloat(r.RequestsPerSec(), 'f', 2, 64)},
-		{"latency p50 / p99 / p99.9 / max", fmt.Sprintf("%s / %s / %s / %s", ms(r.Latency, 50), ms(r.Latency, 99), ms(r.Latency, 99.9), ms(r.Latency, 100))},
+		{"latency of completed requests p50 / p99 / p99.9 / max", fmt.Sprintf("%s / %s / %s / %s", ms(r.Latency, 50), ms(r.Latency, 99), ms(r.Latency, 99.9), ms(r.Latency, 100))},
+		{"latency of every due request p50 / p99 / p99.9 / max", dueSummary(r)},
+		{"due / never completed", fmt.Sprintf("%d / %d", r.DueCount(), censoredCount(r))},
 		{"sent / in flight at stop / unsent", fmt.Sprintf("%d / %d / %d", c.Sent, c.InFlight, c.Unsent)},
 		{"errors", strconv.FormatUint(c.Errors(), 10)},
 	}
@@ -148,6 +158,39 @@ func HTML(w io.Writer, r *loadgen.Result, parts []*loadgen.Result, o Options) er
 		return err
 	}
 	return page.Execute(w, map[string]string{"Title": d.Title, "CSS": uplotCSS, "UPlot": uplotJS, "Data": string(data), "Script": pageJS})
+}
+
+// htmlRunSpectrum puts r's own series in the spectrum: the latency of
+// completed requests, over every due request when some were censored
+// (the censored at their lower bound), and the service time.
+func htmlRunSpectrum(sp *htmlSpectrum, r *loadgen.Result, ps []float64) {
+	sp.Names = append(sp.Names, "latency of completed requests")
+	sp.Series = append(sp.Series, spectrumOf(r.Latency, ps))
+	sp.Due = -1
+	if censoredCount(r) > 0 {
+		sp.Due = len(sp.Series)
+		due := make([]float64, len(ps))
+		for i, dp := range r.DuePercentiles(ps...) {
+			due[i] = float64(dp.Value) / 1000
+			sp.DueLower = append(sp.DueLower, dp.LowerBound)
+		}
+		sp.Names = append(sp.Names, "latency of every due request (>= where only a lower bound)")
+		sp.Series = append(sp.Series, due)
+	}
+	sp.Names = append(sp.Names, "service time")
+	sp.Series = append(sp.Series, spectrumOf(r.Service, ps))
+	sp.Bold = len(sp.Series)
+}
+
+// dueSummary is the summary's p50 / p99 / p99.9 / max over every due
+// request, ">= " marking a lower bound.
+func dueSummary(r *loadgen.Result) string {
+	var parts []string
+	for _, dp := range r.DuePercentiles(50, 99, 99.9) {
+		parts = append(parts, dueText(dp.Value, dp.LowerBound))
+	}
+	m, lower := r.DueMax()
+	return strings.Join(append(parts, dueText(m, lower)), " / ")
 }
 
 func ms(h *hdrhistogram.Histogram, p float64) string {

@@ -95,12 +95,12 @@ func htmlSteps(r *loadgen.Result) [][]string {
 	if r.Config.Shape == nil || len(r.Steps) == 0 {
 		return nil
 	}
-	rows := [][]string{{"at", "target/s", "achieved/s", "p50", "p99", "p99.9", "errors", "in flight"}}
+	rows := [][]string{append([]string{"at", "target/s", "achieved/s", "p50", "p99", "p99.9", "errors", "in flight"}, stepDueHeads()...)}
 	for k := range r.Steps {
 		st := &r.Steps[k]
-		rows = append(rows, []string{formatRunFor(st.Start), RateText(r.Config.TargetBetween(st.Start, st.Start+st.Duration)),
+		rows = append(rows, append([]string{formatRunFor(st.Start), RateText(r.Config.TargetBetween(st.Start, st.Start+st.Duration)),
 			strconv.FormatFloat(st.AchievedPerSec(), 'f', 1, 64), ms(st.Latency, 50), ms(st.Latency, 99), ms(st.Latency, 99.9),
-			strconv.FormatUint(st.Failed, 10), strconv.FormatUint(st.InFlight, 10)})
+			strconv.FormatUint(st.Failed, 10), strconv.FormatUint(st.InFlight, 10)}, stepDueCells(st)...))
 	}
 	return rows
 }

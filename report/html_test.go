@@ -216,7 +216,9 @@ func TestHTMLInChromium(t *testing.T) {
 					t.Errorf("Chromium logged %q: %s", bad, log)
 				}
 			}
-			checkPlotted(t, tc.r, plottedOf(t, dom))
+			plotted := plottedOf(t, dom)
+			checkPlotted(t, tc.r, plotted)
+			checkDueOnPage(t, dom, plotted)
 			if tc.r.Counts.Errors() == 0 && !strings.Contains(dom, `<div id="errRate" class="chart">no errors</div>`) {
 				t.Error("a run without errors does not say so where the errors chart would be")
 			}

@@ -57,12 +57,18 @@ type jsonIvDue struct {
 }
 
 func ivDue(iv *loadgen.Interval, ps []float64) jsonIvDue {
-	d := jsonIvDue{Count: iv.Latency.TotalCount(), PercentilesUs: map[string]int64{}, LowerBound: map[string]bool{}}
-	if iv.Censored != nil {
-		d.Censored = iv.Censored.TotalCount()
+	return dueOfHists(iv.Latency, iv.Censored, ps)
+}
+
+// dueOfHists is the jsonIvDue of completed latencies and censored lower
+// bounds (nil: none): an interval's or a rate step's.
+func dueOfHists(completed, censored *hdrhistogram.Histogram, ps []float64) jsonIvDue {
+	d := jsonIvDue{Count: completed.TotalCount(), PercentilesUs: map[string]int64{}, LowerBound: map[string]bool{}}
+	if censored != nil {
+		d.Censored = censored.TotalCount()
 		d.Count += d.Censored
 	}
-	duePercentilesInto(d.PercentilesUs, d.LowerBound, nil, loadgen.DuePercentilesOf(iv.Latency, iv.Censored, ps...))
+	duePercentilesInto(d.PercentilesUs, d.LowerBound, nil, loadgen.DuePercentilesOf(completed, censored, ps...))
 	return d
 }
 

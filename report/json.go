@@ -140,13 +140,18 @@ type jsonRateStep struct {
 	Completed  uint64     `json:"completed"`
 	Failed     uint64     `json:"failed"`
 	InFlight   uint64     `json:"in_flight_at_stop"`
+	Unsent     uint64     `json:"unsent_at_stop"`
 	Latency    jsonIvDist `json:"latency"`
+	// LatencyAllDue is over every request due in the step: Latency's
+	// completed and the censored at their lower bound.
+	LatencyAllDue jsonStepDue `json:"latency_all_due"`
 }
 
 func rateStep(r *loadgen.Result, st *loadgen.StepFigures, o Options) jsonRateStep {
 	return jsonRateStep{StartUs: st.Start.Microseconds(), DurationUs: st.Duration.Microseconds(),
 		Target: r.Config.TargetBetween(st.Start, st.Start+st.Duration), Achieved: st.AchievedPerSec(),
-		Completed: st.Completed, Failed: st.Failed, InFlight: st.InFlight, Latency: ivDist(st.Latency, intervalPercentiles(o))}
+		Completed: st.Completed, Failed: st.Failed, InFlight: st.InFlight, Unsent: st.Unsent, Latency: ivDist(st.Latency, intervalPercentiles(o)),
+		LatencyAllDue: stepDue(st, intervalPercentiles(o))}
 }
 
 // jsonWarmup is the warm-up's figures, left out of every other.
@@ -327,6 +332,11 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 		st := rateStep(r, &r.Steps[k], o)
 		if st.Latency.Histogram, err = encodeHist(r.Steps[k].Latency); err != nil {
 			return nil, err
+		}
+		if st.LatencyAllDue.Censored > 0 {
+			if st.LatencyAllDue.Histogram, err = encodeHist(r.Steps[k].Censored); err != nil {
+				return nil, err
+			}
 		}
 		rep.Steps = append(rep.Steps, st)
 	}

@@ -54,6 +54,25 @@ func fixedResult(rate float64) *loadgen.Result {
 	return r
 }
 
+// checkGolden compares got with testdata/name.golden (rewritten first
+// under -update).
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	golden := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from %s:\n%s", name, golden, got)
+	}
+}
+
 func TestGolden(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -78,19 +97,7 @@ func TestGolden(t *testing.T) {
 			if err := f(&b, fixedResult(tc.rate), tc.opts); err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", tc.name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./report -update)", err)
-			}
-			if !bytes.Equal(b.Bytes(), want) {
-				t.Errorf("%s differs from %s:\n%s", tc.name, golden, b.String())
-			}
+			checkGolden(t, tc.name, b.Bytes())
 			if strings.Contains(b.String(), "s3cret") {
 				t.Errorf("%s report prints the Authorization value", tc.name)
 			}

@@ -132,38 +132,10 @@ func SearchText(w io.Writer, s *Search) error {
 	fmt.Fprintf(w, "Capacity search @ %s\n  %d threads and %d connections, steps of %s after %s settling, precision %.3g%%\n  SLOs: %s\n",
 		RedactURL(cfg.Target.URL), cfg.Threads, cfg.Connections, formatRunFor(s.StepDuration), formatRunFor(s.Settle), 100*s.Precision, sloList(s.SLOs))
 	fmt.Fprintf(w, "  a step holds when it completes at least %d requests, achieves 99%% of its target and its SLOs hold\n", s.Needed)
-	fmt.Fprintf(w, "  %10s %10s %10s %10s %10s %8s  %s\n", "target/s", "achieved/s", "p50", "p99", "p99.9", "errors", "result")
-	for i := range s.Result.Steps {
-		p := &s.Result.Steps[i]
-		r := p.Result
-		res := "held"
-		if !p.Held() {
-			res = "failed: " + failReason(p)
-		}
-		if f, ok := r.RateFinding(); ok && p.GeneratorLimited {
-			res = "measured gowrk, not the server (" + f.Kind.String() + ")"
-		}
-		fmt.Fprintf(w, "  %10s %10.1f %10s %10s %10s %8d  %s\n", RateText(p.Rate), p.Achieved,
-			formatTimeUs(float64(r.Latency.ValueAtQuantile(50))), formatTimeUs(float64(r.Latency.ValueAtQuantile(99))),
-			formatTimeUs(float64(r.Latency.ValueAtQuantile(99.9))), r.Counts.Errors(), res)
-	}
+	stepRows(w, s)
 	confirmLines(w, s)
 	_, err := fmt.Fprintf(w, "Answer: %s\n", s.Answer())
 	return err
-}
-
-type jsonStep struct {
-	Target           float64    `json:"target"`
-	Achieved         float64    `json:"achieved"`
-	Answered         float64    `json:"answered"`
-	Latency          jsonIvDist `json:"latency"`
-	Errors           jsonErrors `json:"errors"`
-	Completed        uint64     `json:"completed"`
-	Needed           uint64     `json:"completions_needed"`
-	QueueGrew        bool       `json:"queue_grew"`
-	Held             bool       `json:"held"`
-	Failed           []string   `json:"failed"`
-	GeneratorLimited bool       `json:"generator_limited"`
 }
 
 type jsonSearch struct {
@@ -211,14 +183,11 @@ func SearchJSON(w io.Writer, s *Search, version string) error {
 		j.SLOs = append(j.SLOs, t.Expr)
 	}
 	for i := range s.Result.Steps {
-		p := &s.Result.Steps[i]
-		failed := p.Failed
-		if failed == nil {
-			failed = []string{}
+		st, err := s.stepJSON(&s.Result.Steps[i])
+		if err != nil {
+			return err
 		}
-		j.Steps = append(j.Steps, jsonStep{Target: p.Rate, Achieved: p.Achieved, Answered: p.Result.RequestsPerSec(),
-			Latency: ivDist(p.Result.Latency, []float64{50, 90, 99, 99.9}), Errors: errorsOf(&p.Result.Counts),
-			Completed: p.Completed, Needed: p.Needed, QueueGrew: p.QueueGrew, Held: p.Held(), Failed: failed, GeneratorLimited: p.GeneratorLimited})
+		j.Steps = append(j.Steps, st)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -232,12 +201,7 @@ func SearchCSV(w io.Writer, s *Search, noHeader bool) error {
 		cw.Write(searchColumns)
 	}
 	for i := range s.Result.Steps {
-		p := &s.Result.Steps[i]
-		r := p.Result
-		f := func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
-		cw.Write([]string{f(p.Rate), f(p.Achieved), f(r.RequestsPerSec()), strconv.FormatInt(r.Latency.ValueAtQuantile(50), 10),
-			strconv.FormatInt(r.Latency.ValueAtQuantile(99), 10), strconv.FormatInt(r.Latency.ValueAtQuantile(99.9), 10),
-			strconv.FormatUint(r.Counts.Errors(), 10), strconv.FormatBool(p.Held()), strings.Join(p.Failed, ";"), strconv.FormatBool(p.GeneratorLimited)})
+		cw.Write(stepCSV(&s.Result.Steps[i]))
 	}
 	cw.Flush()
 	return cw.Error()

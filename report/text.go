@@ -142,15 +142,25 @@ func spectrum(b *bufio.Writer, h *hdrhistogram.Histogram) {
 }
 
 // stepTable prints the per-step figures of a rate shape: each step's
-// requests are those due in it.
+// requests are those due in it. p50, p99 and p99.9 are of its completed
+// requests; the "due" ones over every request due in it, the censored (in
+// flight or unsent at the stop) at their lower bound.
 func stepTable(b *bufio.Writer, r *loadgen.Result) {
-	fmt.Fprintf(b, "Steps of %s (requests by the step they were due in):\n  %8s %10s %10s %10s %10s %10s %8s %9s\n", r.Config.Shape, "at", "target/s", "achieved/s", "p50", "p99", "p99.9", "errors", "in flight")
+	fmt.Fprintf(b, "Steps of %s (requests by the step they were due in; p50-p99.9 of completed requests, due pNN over every due request, >= a lower bound):\n  %8s %10s %10s %10s %10s %10s %8s %9s", r.Config.Shape, "at", "target/s", "achieved/s", "p50", "p99", "p99.9", "errors", "in flight")
+	for _, h := range stepDueHeads() {
+		fmt.Fprintf(b, " %11s", h)
+	}
+	fmt.Fprintln(b)
 	for k := range r.Steps {
 		st := &r.Steps[k]
-		fmt.Fprintf(b, "  %8s %10s %10.1f %10s %10s %10s %8d %9d\n", formatRunFor(st.Start),
+		fmt.Fprintf(b, "  %8s %10s %10.1f %10s %10s %10s %8d %9d", formatRunFor(st.Start),
 			RateText(r.Config.TargetBetween(st.Start, st.Start+st.Duration)), st.AchievedPerSec(),
 			formatTimeUs(float64(st.Latency.ValueAtQuantile(50))), formatTimeUs(float64(st.Latency.ValueAtQuantile(99))),
 			formatTimeUs(float64(st.Latency.ValueAtQuantile(99.9))), st.Failed, st.InFlight)
+		for _, c := range stepDueCells(st) {
+			fmt.Fprintf(b, " %11s", c)
+		}
+		fmt.Fprintln(b)
 	}
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, the real servers gowrk's tests run
 # against: nginx (nginx-light, with stub_status and HTTP/2), FastAPI
-# under uvicorn, Prometheus, Chromium (the HTML report), and for HTTP/2
+# under uvicorn, Prometheus, Chromium (the HTML report), stress-ng (a CPU
+# hog beside the capacity search), and for HTTP/2
 # nghttpd, h2load, hypercorn and Node. Idempotent; needs root (or sudo) only when something is missing.
 set -euo pipefail
 need=()
@@ -15,6 +16,9 @@ command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 # The HTML report's test opens it in headless Chromium.
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# The capacity search's test runs a CPU hog beside it: stress-ng (the
+# test binary spins on one CPU instead where it is missing).
+command -v stress-ng >/dev/null 2>&1 || need+=(stress-ng)
 if [ ${#need[@]} -eq 0 ]; then
   echo "test dependencies present"
   exit 0

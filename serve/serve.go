@@ -54,12 +54,18 @@ type Server struct {
 	ln   net.Listener
 	srv  *http.Server
 	body []byte
-	pool chan struct{}
+	// pool holds the free workers, each as the time it became free: a
+	// request takes one (waiters are served in arrival order) and gives
+	// it back with the time it let go.
+	pool chan time.Time
 	// Requests counts requests received, Responses responses written.
 	Requests, Responses atomic.Int64
-	mu                  sync.Mutex
-	service             *hdrhistogram.Histogram // microseconds, queue wait included
-	done                chan struct{}
+	// held counts requests that held a worker and let it go, busy the
+	// time they held it, in nanoseconds (Stats.Busy).
+	held, busy atomic.Int64
+	mu         sync.Mutex
+	service    *hdrhistogram.Histogram // microseconds, queue wait included
+	done       chan struct{}
 }
 
 // Start listens on cfg.Addr, which must be a loopback address, and serves
@@ -78,7 +84,10 @@ func Start(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, ln: ln, body: makeBody(cfg.BodySize), done: make(chan struct{}),
 		service: hdrhistogram.New(1, int64(time.Hour/time.Microsecond), 3)}
 	if cfg.Workers > 0 {
-		s.pool = make(chan struct{}, cfg.Workers)
+		s.pool = make(chan time.Time, cfg.Workers)
+		for range cfg.Workers {
+			s.pool <- time.Time{}
+		}
 	}
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, Protocols: new(http.Protocols)}
 	s.srv.Protocols.SetHTTP1(true)
@@ -131,19 +140,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == StatsPath {
 		st := s.Stats()
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"requests":%d,"responses":%d}`+"\n", st.Requests, st.Responses)
+		fmt.Fprintf(w, `{"requests":%d,"responses":%d,"held":%d,"busy_us":%d}`+"\n", st.Requests, st.Responses, st.Held, st.Busy.Microseconds())
 		return
 	}
 	start := time.Now()
 	s.Requests.Add(1)
+	var from time.Time
 	if s.pool != nil {
-		s.pool <- struct{}{} // waiters are served in arrival order
+		// The worker is this request's from when it was free for it: its
+		// arrival, or the previous request's release when it waited.
+		from = <-s.pool // waiters are served in arrival order
+		if from.Before(start) {
+			from = start
+		}
 	}
 	if d := s.cfg.Delay.Next(); d > 0 {
 		time.Sleep(d)
 	}
 	if s.pool != nil {
-		<-s.pool
+		now := time.Now()
+		s.busy.Add(int64(now.Sub(from)))
+		s.held.Add(1)
+		s.pool <- now
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(s.body)))
 	w.WriteHeader(s.cfg.Status)
@@ -162,6 +180,15 @@ type Stats struct {
 	// queue wait included, as percentiles in microseconds.
 	P50, P90, P99, Max int64
 	Mean               float64
+	// With Workers: Held counts the requests that held a worker and let
+	// it go, Busy the time they held one, each from when the worker was
+	// free for it (its arrival, or the previous request's release when it
+	// waited) to its release. Workers x Held / Busy is the pool's capacity
+	// in requests per second as the server lived it: sleeps that overran
+	// on a busy machine and the handoffs between waiters included, the
+	// idle time between requests not.
+	Held int64
+	Busy time.Duration
 }
 
 // Stats returns the counts and service-time percentiles so far.
@@ -170,7 +197,8 @@ func (s *Server) Stats() Stats {
 	defer s.mu.Unlock()
 	h := s.service
 	return Stats{Requests: s.Requests.Load(), Responses: s.Responses.Load(),
-		P50: h.ValueAtQuantile(50), P90: h.ValueAtQuantile(90), P99: h.ValueAtQuantile(99), Max: h.Max(), Mean: h.Mean()}
+		P50: h.ValueAtQuantile(50), P90: h.ValueAtQuantile(90), P99: h.ValueAtQuantile(99), Max: h.Max(), Mean: h.Mean(),
+		Held: s.held.Load(), Busy: time.Duration(s.busy.Load())}
 }
 
 // Close stops the server: connections are closed, requests being served

@@ -58,7 +58,14 @@
       label: "percentile (log scale of 1/(1-p))",
     }, { label: "ms" }],
     series: [{ label: "percentile", value: function (u, v) { return v == null ? "" : pct(v); } }].concat(
-      sp.names.map(function (n, i) { return { label: n, stroke: colors[i % colors.length], width: i < 2 ? 2 : 1 }; })),
+      sp.names.map(function (n, i) {
+        const s = { label: n, stroke: colors[i % colors.length], width: i < sp.bold ? 2 : 1 };
+        if (i === sp.due) { // a lower bound reads ">= " in the legend
+          s.dash = [8, 4];
+          s.value = function (u, v, si, di) { return v == null ? "" : (di != null && sp.dueLower[di] ? ">= " : "") + +v.toFixed(3); };
+        }
+        return s;
+      })),
   }, [sp.x].concat(sp.series));
 
   // Every axis of a rate or a latency starts at 0, so that a line's height
