@@ -125,7 +125,7 @@ func (s *Slot) RefusedFresh(err error) {
 	s.NotSentFresh(err)
 	var fatal *FatalError
 	if errors.As(err, &fatal) {
-		s.th.run.abort(fatal.Error())
+		s.th.run.abortFatal(fatal)
 	}
 }
 

@@ -251,7 +251,7 @@ func (s *Slot) Failed(class ErrorClass, err error, due, send, done time.Duration
 	s.add(b, sm, done)
 	var fatal *FatalError
 	if errors.As(err, &fatal) {
-		s.th.run.abort(fatal.Error()) // the server speaks another protocol: no point going on
+		s.th.run.abortFatal(fatal) // the server speaks another protocol: no point going on
 	}
 }
 
@@ -422,7 +422,7 @@ func (s *Slot) Finish(now time.Duration) {
 
 // errConnectTimeout is the one message of a dial that timed out, whichever
 // layer noticed (the dialler's timeout, the deadline, the TLS handshake).
-var errConnectTimeout = errors.New("connect timeout: no answer within --connect-timeout (listen backlog full?)")
+var errConnectTimeout = errors.New("connect timeout: the server did not accept the connection in time (listen backlog full?)")
 
 func isTimeout(err error) bool {
 	var ne net.Error

@@ -305,7 +305,7 @@ func (w *worker) interrupt() {
 func (w *worker) doScript(deadline time.Time, res *Response) error {
 	sc, ok := w.conn.(ScriptConn)
 	if !ok {
-		return &FatalError{Err: errors.New("--script: this engine cannot send a script's requests")}
+		return &FatalError{Err: errors.New("this engine cannot send a script's requests (its connections are no ScriptConn)")}
 	}
 	return sc.DoScript(w.feed.Take(), w.feed.Hooks.WantsResponse(), deadline, res)
 }

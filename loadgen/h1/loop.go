@@ -43,7 +43,7 @@ const ReadChunk = 64 << 10
 // (Thread.Pipeline).
 func NewLoop(ctx context.Context, t loadgen.Target, dialTimeout time.Duration) (*LoopEngine, error) {
 	if t.URL.Scheme != "http" {
-		return nil, errors.New("--engine loop speaks http:// only; https:// runs on --engine goroutine (crypto/tls wants a blocking connection)")
+		return nil, loadgen.ConfigErrorf("{Engine} loop speaks http:// only; https:// runs on {Engine} goroutine (crypto/tls wants a blocking connection)")
 	}
 	e, err := New(ctx, t, dialTimeout)
 	if err != nil {
