@@ -44,9 +44,10 @@ const (
 )
 
 // Counts are the counters of a run. Every request sent is accounted for:
-// Sent = Completed + Failed() + InFlight, where Failed() is Read + Write +
-// Timeout + GoAway + Reset + Protocol + IdleClosed. Under a schedule every
-// request due before the stop is too: due = Sent + Connect + Ports + Unsent.
+// Sent = Completed + Failed() + InFlight + Resent, where Failed() is Read +
+// Write + Timeout + GoAway + Reset + Protocol + IdleClosed. Under a
+// schedule every request due before the stop is too: due = SentOnce() +
+// Connect + Ports + Unsent.
 type Counts struct {
 	// Sent counts requests whose first byte was handed to the connection.
 	Sent uint64 `json:"sent"`
@@ -69,6 +70,10 @@ type Counts struct {
 	// Reconnects counts requests sent again on a new connection because
 	// the server had closed their idle keep-alive connection (not errors).
 	Reconnects uint64 `json:"reconnects"`
+	// Resent counts the first writes of those requests: each is in Sent
+	// twice (the server may have parsed the first write before it closed:
+	// a restart), once here, once by its outcome.
+	Resent uint64 `json:"resent"`
 	// IdleClosed counts non-idempotent requests lost to such a close.
 	IdleClosed uint64 `json:"idle_closed"`
 	// Connect counts failed dials (no request was sent on them). Ports
@@ -113,6 +118,10 @@ type Counts struct {
 func (c *Counts) Errors() uint64 { return c.Connect + c.Ports + c.Failed() }
 
 // Failed is the number of requests that were sent and failed.
+// SentOnce counts the requests sent, each once however often it was
+// written (Sent less Resent).
+func (c *Counts) SentOnce() uint64 { return c.Sent - c.Resent }
+
 func (c *Counts) Failed() uint64 {
 	return c.Read + c.Write + c.Timeout + c.GoAway + c.Reset + c.Protocol + c.IdleClosed
 }

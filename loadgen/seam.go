@@ -101,13 +101,19 @@ func (s *Slot) Send(now time.Duration, st Step, idleWake bool) (due time.Duratio
 }
 
 // Stale accounts for a request sent on a keep-alive connection that the
-// server had closed while it was idle (nothing of a response came): an
+// server closed before any of its response came (idle, or going down): an
 // idempotent request is sent again on a new connection and counts as a
 // reconnect; any other (POST, PATCH) is not sent again silently and
-// counts as idle_closed.
+// counts as idle_closed. The first write stays sent, counted as Resent:
+// the client cannot tell whether the server parsed it before it closed
+// (a restarting server has), so sent counts every write the server may
+// have parsed, and the resend is sent again with the same due time.
 func (s *Slot) Stale(due, send, now time.Duration) {
 	if s.th.Idempotent {
-		s.Untake(1, true)
+		s.next--
+		_, d, _ := s.target(s.dueOf(s.next, now))
+		d.Resent++
+		d.Reconnects++
 		return
 	}
 	s.Failed(ClassIdleClosed, ErrStale, due, send, now)
@@ -121,7 +127,7 @@ func (s *Slot) Stale(due, send, now time.Duration) {
 // connection's failure is a connect error, as it is when the same refusal
 // comes during the handshake. A *FatalError stops the run.
 func (s *Slot) RefusedFresh(err error) {
-	s.Untake(1, false)
+	s.Untake(1)
 	s.NotSentFresh(err)
 	var fatal *FatalError
 	if errors.As(err, &fatal) {

@@ -182,17 +182,13 @@ func (s *Slot) Take(now time.Duration) {
 
 // Untake undoes Take for n requests that never reached the server (the
 // connection could not carry them): they will be sent again, with the same
-// due times. With reconnect, they count as reconnects (an idle keep-alive
-// connection the server had closed).
-func (s *Slot) Untake(n uint64, reconnect bool) {
+// due times.
+func (s *Slot) Untake(n uint64) {
 	now := s.since()
 	for range n {
 		s.next--
 		_, d, _ := s.target(s.dueOf(s.next, now))
 		d.Sent--
-		if reconnect {
-			d.Reconnects++
-		}
 	}
 }
 

@@ -200,7 +200,7 @@ func (w *worker) failed(err error, due, send, done time.Duration, ownDeadline bo
 	w.dropConn()
 	if err == ErrStale {
 		if w.stop.Load() {
-			s.Untake(1, false)
+			s.InFlight(due, send, done) // written, unanswered at the stop
 			return false
 		}
 		s.Stale(due, send, done)

@@ -24,8 +24,7 @@ var netFaults = []Fault{
 		return h1With(t, testserver.Behaviour{ResetOnAccept: true}, en.tls)
 	}},
 	{Name: "server restarted mid-run (200 ms down)", Class: Connect, Also: Read + "," + Write, Server: restarted,
-		Lost:  "requests in flight when the server goes down are never read",
-		Known: "loop,goroutine: issue 21: a request resent after a stale connection had been parsed by the server: it reached the server twice, counted once"},
+		Lost: "requests in flight when the server goes down are never read"},
 	{Name: "TLS: untrusted certificate", Only: onlyTLS, Class: Refused, Server: tlsFault(func(en *env, c *tls.Config) {
 		other, err := testserver.NewCA()
 		if err == nil {

@@ -507,7 +507,7 @@ func (c *lconn) pop() inflight {
 // and are sent again.
 func (l *loop) reopen(idx int, c *lconn) {
 	if c.n > 0 {
-		c.slot.Untake(uint64(c.n), false)
+		c.slot.Untake(uint64(c.n))
 		c.head, c.n = 0, 0
 	}
 	l.closeFd(c)
