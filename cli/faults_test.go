@@ -34,6 +34,8 @@ type jsonRun struct {
 	Aborted    string `json:"aborted"`
 	Reconnects uint64 `json:"reconnects"`
 	Pending    uint64 `json:"connects_pending_at_stop"`
+	// Counts holds every counter by name (resent among them).
+	Counts map[string]uint64 `json:"counts"`
 	// MachineBusy is how busy the machine's CPUs were over the run.
 	MachineBusy float64 `json:"machine_cpu_busy"`
 }
@@ -60,8 +62,8 @@ func faultRun(t *testing.T, bound time.Duration, args ...string) (jsonRun, int) 
 	if e["timeout"] != r.Timeouts.Late+r.Timeouts.WaitingAtStop+r.Timeouts.Abandoned {
 		t.Errorf("errors.timeout %d != late + waiting at stop + abandoned %+v", e["timeout"], r.Timeouts)
 	}
-	if failed := e["read"] + e["write"] + r.Timeouts.Abandoned + e["goaway"] + e["reset"] + e["protocol"] + e["idle_closed"]; r.Sent != r.Requests+failed+r.InFlight {
-		t.Errorf("sent %d != requests %d + failed %d + in flight %d", r.Sent, r.Requests, failed, r.InFlight)
+	if failed := e["read"] + e["write"] + r.Timeouts.Abandoned + e["goaway"] + e["reset"] + e["protocol"] + e["idle_closed"]; r.Sent != r.Requests+failed+r.InFlight+r.Counts["resent"] {
+		t.Errorf("sent %d != requests %d + failed %d + in flight %d + resent %d", r.Sent, r.Requests, failed, r.InFlight, r.Counts["resent"])
 	}
 	return r, code
 }

@@ -69,10 +69,23 @@ type ScriptConn interface {
 
 // ErrStale is returned by Conn.Do when a reused keep-alive connection
 // turned out to be closed by the server while it was idle: the request met
-// end-of-file or a reset before the first byte of its response. The server
-// did not process it; the worker sends it again on a new connection (once,
-// idempotent methods only), as browsers and Go's http.Transport do.
+// end-of-file or a reset before the first byte of its response. The worker
+// sends it again on a new connection (once, idempotent methods only), as
+// browsers and Go's http.Transport do (Slot.Stale).
 var ErrStale = errors.New("the server had closed the idle keep-alive connection")
+
+// An UnansweredError is Conn.Do's error when the server ended the
+// connection (a reset, a close) before any byte of the response came, in
+// the write or the read: the seam decides what that means, by whether the
+// connection had carried a response (Slot.Unanswered). Written says the
+// request had been written whole before the end.
+type UnansweredError struct {
+	Err     error
+	Written bool
+}
+
+func (e *UnansweredError) Error() string { return e.Err.Error() }
+func (e *UnansweredError) Unwrap() error { return e.Err }
 
 // ConnInfo describes what a connection negotiated.
 type ConnInfo struct {

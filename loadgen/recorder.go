@@ -70,9 +70,12 @@ type Counts struct {
 	// Reconnects counts requests sent again on a new connection because
 	// the server had closed their idle keep-alive connection (not errors).
 	Reconnects uint64 `json:"reconnects"`
-	// Resent counts the first writes of those requests: each is in Sent
-	// twice (the server may have parsed the first write before it closed:
-	// a restart), once here, once by its outcome.
+	// Resent counts writes whose request's outcome is counted by another
+	// write or as a connect error: the first writes of those requests (in
+	// Sent twice), and requests written on a new connection that the
+	// server ended before answering (Slot.RefusedFresh). The server may
+	// have parsed them (a restart, a reset after reading), so they stay in
+	// Sent; SentOnce leaves them out.
 	Resent uint64 `json:"resent"`
 	// IdleClosed counts non-idempotent requests lost to such a close.
 	IdleClosed uint64 `json:"idle_closed"`

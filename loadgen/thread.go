@@ -344,16 +344,6 @@ func (s *Slot) Dialed() {
 	}
 }
 
-// NotSentFresh records a request that a brand-new connection could not
-// take (an HTTP/2 connection refusing new streams): a connect error, so
-// that a server refusing everything cannot loop the slot.
-func (s *Slot) NotSentFresh(err error) {
-	_, d, _ := s.target(s.dueOf(s.next, s.since()))
-	d.Connect++
-	s.th.rec.noteError(ClassConnect, err)
-	s.next++
-}
-
 func (s *Slot) add(b *[]sample, sm sample, now time.Duration) {
 	*b = append(*b, sm)
 	if b != &s.batch {

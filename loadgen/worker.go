@@ -198,13 +198,17 @@ func (w *worker) failed(err error, due, send, done time.Duration, ownDeadline bo
 	fresh := w.fresh
 	w.fresh = false
 	w.dropConn()
-	if err == ErrStale {
+	var ue *UnansweredError
+	if err == ErrStale || errors.As(err, &ue) {
 		if w.stop.Load() {
-			s.InFlight(due, send, done) // written, unanswered at the stop
+			s.InFlight(due, send, done) // unanswered at the stop
 			return false
 		}
-		s.Stale(due, send, done)
-		return true
+		s.Unanswered(!fresh, ue == nil || ue.Written, due, send, done, err)
+		if fresh {
+			w.backoff = NextBackoff(w.backoff)
+		}
+		return !w.th.Aborted()
 	}
 	class := ClassRead
 	var ce *ClassError
@@ -212,7 +216,7 @@ func (w *worker) failed(err error, due, send, done time.Duration, ownDeadline bo
 		class = ce.Class
 	}
 	if class == ClassConnect && fresh {
-		s.RefusedFresh(err)
+		s.RefusedFresh(err, false)
 		return !w.th.Aborted()
 	}
 	if w.stop.Load() || (class == ClassTimeout && !ownDeadline) {

@@ -46,7 +46,7 @@ var h1Faults = []Fault{
 	{Name: "status 500 on every response", Proto: HTTP1, Class: Status, Server: h1(testserver.Behaviour{Status: 500})},
 
 	// Resets and closes at every phase.
-	{Name: "reset after the request is read", Proto: HTTP1, Class: Read, Server: h1(testserver.Behaviour{Reset: true})},
+	{Name: "reset after the request is read", Proto: HTTP1, Class: Connect, Server: h1(testserver.Behaviour{Reset: true})},
 	{Name: "reset mid-header", Proto: HTTP1, Class: Read, Server: h1(reset("HTTP/1.1 200 OK\r\nContent-Le"))},
 	{Name: "reset mid-body", Proto: HTTP1, Class: Read, Server: h1(reset("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort"))},
 	{Name: "closed mid-status-line", Proto: HTTP1, Class: Read, Server: h1(cut("HTTP/1.1 2"))},

@@ -470,15 +470,15 @@ func (l *loop) complete(status int, close bool) {
 // requests again on a new one; otherwise the requests in flight fail with
 // class.
 func (l *loop) broken(idx int, c *lconn, class loadgen.ErrorClass, err error) {
-	stale := c.used > 0 && !c.parser.started && (err == errNoBody || err == unix.ECONNRESET || err == unix.EPIPE)
+	unanswered := !c.parser.started && closedByPeer(err)
 	if c.n == 0 && c.used > 0 && err == errNoBody {
 		c.slot.Reconnected() // closed while idle, before the next request
 	}
 	fresh := c.used == 0
 	for c.n > 0 {
 		r := c.pop()
-		if stale {
-			c.slot.Stale(r.due, r.send, l.now)
+		if unanswered {
+			c.slot.Unanswered(!fresh, class != loadgen.ClassWrite, r.due, r.send, l.now, err)
 		} else {
 			c.slot.Failed(class, err, r.due, r.send, l.now)
 		}
