@@ -59,6 +59,9 @@ func runRow(t *testing.T, f Fault, en *env) {
 		if runErr == nil {
 			t.Fatalf("the run started (%+v); want one line before it", res.Counts)
 		}
+		if !strings.Contains(runErr.Error(), f.Msg) {
+			t.Errorf("Run's error %q does not say %q", runErr, f.Msg)
+		}
 		if srv.parsed != nil && srv.parsed() != 0 {
 			t.Errorf("the run did not start, yet the server parsed %d requests", srv.parsed())
 		}
@@ -80,6 +83,7 @@ func runRow(t *testing.T, f Fault, en *env) {
 		msgs.check(m.Class+" message", m.Message)
 	}
 	checkClass(t, f, en, res)
+	checkMsg(t, f, en, res)
 	if f.Check != nil {
 		f.Check(t, res)
 	}
@@ -132,6 +136,22 @@ func checkParsed(t *testing.T, c *loadgen.Counts, parsed func() int64, lost bool
 	} else if !lost && got < least {
 		t.Errorf("sent %d (%d of them resent, %d in flight at the stop), but the server parsed only %d requests", c.Sent, c.Resent, c.InFlight, got)
 	}
+}
+
+// checkMsg checks that a message of the row's class, or the abort
+// reason, says f.Msg.
+func checkMsg(t *testing.T, f Fault, en *env, res *loadgen.Result) {
+	t.Helper()
+	if f.Msg == "" || strings.Contains(res.Aborted, f.Msg) {
+		return
+	}
+	class := f.classOn(en.eng)
+	for _, m := range res.ErrorMessages {
+		if m.Class == class && strings.Contains(m.Message, f.Msg) {
+			return
+		}
+	}
+	t.Errorf("no %s message says %q: %v (aborted %q)", class, f.Msg, res.ErrorMessages, res.Aborted)
 }
 
 // failures are the counts of each error class a row can name. Timeouts
