@@ -34,6 +34,8 @@ type jsonRun struct {
 	Aborted    string `json:"aborted"`
 	Reconnects uint64 `json:"reconnects"`
 	Pending    uint64 `json:"connects_pending_at_stop"`
+	// Counts holds every counter by name (resent among them).
+	Counts map[string]uint64 `json:"counts"`
 	// MachineBusy is how busy the machine's CPUs were over the run.
 	MachineBusy float64 `json:"machine_cpu_busy"`
 }
@@ -60,102 +62,126 @@ func faultRun(t *testing.T, bound time.Duration, args ...string) (jsonRun, int) 
 	if e["timeout"] != r.Timeouts.Late+r.Timeouts.WaitingAtStop+r.Timeouts.Abandoned {
 		t.Errorf("errors.timeout %d != late + waiting at stop + abandoned %+v", e["timeout"], r.Timeouts)
 	}
-	if failed := e["read"] + e["write"] + r.Timeouts.Abandoned + e["goaway"] + e["reset"] + e["protocol"] + e["idle_closed"]; r.Sent != r.Requests+failed+r.InFlight {
-		t.Errorf("sent %d != requests %d + failed %d + in flight %d", r.Sent, r.Requests, failed, r.InFlight)
+	if failed := e["read"] + e["write"] + r.Timeouts.Abandoned + e["goaway"] + e["reset"] + e["protocol"] + e["idle_closed"]; r.Sent != r.Requests+failed+r.InFlight+r.Counts["resent"] {
+		t.Errorf("sent %d != requests %d + failed %d + in flight %d + resent %d", r.Sent, r.Requests, failed, r.InFlight, r.Counts["resent"])
 	}
 	return r, code
 }
 
-// TestFaultsHTTP1: every HTTP/1.1 fault, one row each.
-func TestFaultsHTTP1(t *testing.T) {
-	raw := func(s string) testserver.Behaviour { return testserver.Behaviour{Raw: []byte(s)} }
-	cut := func(s string) testserver.Behaviour { return testserver.Behaviour{Raw: []byte(s), CutAfter: len(s)} }
-	for _, tc := range []struct {
-		name  string
-		b     *testserver.Behaviour // nil: a closed port
-		args  []string
-		class string // the error class that must be counted
-		exit  int
-	}{
-		{"refused", nil, nil, "connect", 1},
-		{"reset mid-response", &testserver.Behaviour{CutAfter: 20, Linger0: true}, nil, "read", 1},
-		{"cut short then closed", &testserver.Behaviour{CutAfter: 30}, nil, "read", 1},
-		{"malformed status line", ptr(cut("HTTP/1.1 abc OK\r\n\r\n")), nil, "read", 1},
-		{"malformed headers", ptr(cut("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n")), nil, "read", 1},
-		{"invalid chunked encoding", ptr(cut("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")), nil, "read", 1},
-		{"status code 000", ptr(cut("HTTP/1.1 000 X\r\nContent-Length: 0\r\n\r\n")), nil, "read", 1},
-		{"two different Content-Lengths", ptr(raw("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok")), nil, "read", 1},
-		{"10,000 interim responses", ptr(raw(strings.Repeat("HTTP/1.1 103 Early Hints\r\n\r\n", 10000) + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")), nil, "read", 1},
-		{"header block over 64 KiB", ptr(raw("HTTP/1.1 200 OK\r\nX-Big: " + strings.Repeat("x", 70000) + "\r\nContent-Length: 0\r\n\r\n")), nil, "read", 1},
-		{"content-length beyond the body, then close", ptr(cut("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort")), nil, "read", 1},
-		{"content-length beyond the body, kept open", ptr(raw("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort")), nil, "timeout", 1},
-		{"slow drip", &testserver.Behaviour{Drip: 100 * time.Millisecond}, nil, "timeout", 1},
-		{"never answers", &testserver.Behaviour{Never: true}, nil, "timeout", 1},
-		{"never answers, abort", &testserver.Behaviour{Never: true}, []string{"--timeout-action", "abort"}, "timeout", 1},
-		{"accepts but never reads", &testserver.Behaviour{NoRead: true}, []string{"-b", strings.Repeat("x", 8<<20)}, "timeout", 1},
-		{"connection close on every response", &testserver.Behaviour{CloseAfter: true}, nil, "", 0},
-		// The plain server waits for the end of a request that never comes:
-		// every handshake is still pending when the run ends.
-		{"TLS handshake on a plain server", &testserver.Behaviour{}, []string{"https"}, "pending", 1},
-	} {
-		for _, eng := range []string{"loop", "goroutine"} {
-			t.Run(eng+"/"+tc.name, func(t *testing.T) {
-				faultHTTP1(t, eng, tc.b, tc.args, tc.class, tc.exit)
-			})
+// cliEngines are gowrk's engines as its command line picks them, with the
+// protocol each speaks: every CLI test that runs per engine runs this one
+// list, each row on the engines of its protocol.
+var cliEngines = []struct {
+	name, proto string
+	args        []string
+}{
+	{"loop", "http/1.1", []string{"--engine", "loop"}},
+	{"goroutine", "http/1.1", []string{"--engine", "goroutine"}},
+	{"h2c", "h2", []string{"--h2c", "--streams", "4"}},
+}
+
+// forEngines runs f on each CLI engine that speaks proto ("": every one),
+// as a subtest named after the engine.
+func forEngines(t *testing.T, proto string, f func(t *testing.T, args []string)) {
+	for _, e := range cliEngines {
+		if proto == "" || proto == e.proto {
+			t.Run(e.name, func(t *testing.T) { f(t, e.args) })
 		}
 	}
 }
 
-// faultHTTP1 runs one HTTP/1.1 fault on engine eng (https:// rows run on
-// the goroutine engine whatever eng says: the loop speaks http:// only).
-func faultHTTP1(t *testing.T, eng string, b *testserver.Behaviour, extra []string, class string, exit int) {
-	tc := struct {
-		b     *testserver.Behaviour
-		args  []string
-		class string
-		exit  int
-	}{b, extra, class, exit}
-	{
-		{
-			url := testserver.ClosedPortURL(t)
-			var s *testserver.Server
-			if tc.b != nil {
-				s = server(t, *tc.b)
-				url = s.URL()
+// TestFaultExits: what the command line makes of a failing server: the
+// exit code, one line before the run where the run cannot start, the
+// report's accounting (faultRun), a message kept for the failures. Which
+// class each fault lands in, on every engine, is the conformance suite's
+// (loadgen/enginetest, docs/faults.md); these rows are one per outcome the
+// CLI words differently.
+func TestFaultExits(t *testing.T) {
+	h1 := func(b testserver.Behaviour) func(t *testing.T) string {
+		return func(t *testing.T) string { return server(t, b).URL() }
+	}
+	h2 := func(b testserver.H2Behaviour) func(t *testing.T) string {
+		return func(t *testing.T) string {
+			s, err := testserver.StartH2(b)
+			if err != nil {
+				t.Fatal(err)
 			}
-			args := []string{"-t1", "-c4", "-d", "1s", "--timeout", "300ms"}
-			for i := 0; i < len(tc.args); i++ {
-				if tc.args[i] == "https" {
-					url = strings.Replace(url, "http://", "https://", 1)
-					args = append(args, "-k")
-					eng = "goroutine"
-					continue
-				}
-				args = append(args, tc.args[i])
-			}
-			r, code := faultRun(t, 2300*time.Millisecond, append(append(args, "--engine", eng), url)...)
-			if code != tc.exit {
-				t.Errorf("exit %d, want %d", code, tc.exit)
-			}
-			if tc.class == "pending" && r.Pending == 0 {
-				t.Errorf("no connect pending at the stop: %+v", r)
-			}
-			if tc.class != "" && tc.class != "pending" && r.Errors[tc.class] == 0 && r.MachineBusy > loadgen.MachineBusyShare {
-				// The server shares the starved machine: its fault may not
-				// have come within the run at all.
-				t.Skipf("this machine is too busy (%.0f%% over the run): no %s error within the run: %+v", 100*r.MachineBusy, tc.class, r.Errors)
-			}
-			if tc.class != "" && tc.class != "pending" && r.Errors[tc.class] == 0 {
-				t.Errorf("no %s error counted: %+v %v", tc.class, r.Errors, r.ErrorMessages)
-			}
-			if tc.class == "" && (r.Requests == 0 || r.Errors["read"]+r.Errors["connect"]+r.Errors["timeout"] != 0) {
-				t.Errorf("requests %d, errors %+v %v", r.Requests, r.Errors, r.ErrorMessages)
-			}
-			// A request still waiting at the stop failed nothing: no message.
-			if tc.class != "" && tc.class != "connect" && tc.class != "pending" && len(r.ErrorMessages) == 0 && r.Timeouts.WaitingAtStop == 0 {
-				t.Error("no error message kept")
-			}
+			t.Cleanup(s.Close)
+			return s.URL()
 		}
+	}
+	closed := func(t *testing.T) string { return testserver.ClosedPortURL(t) }
+	for _, tc := range []struct {
+		name   string
+		proto  string // "": every engine
+		server func(t *testing.T) string
+		args   []string
+		class  string // the one error class counted ("a|b": a, b allowed too); "": none; "pending": connects pending at the stop
+		msg    string // in the class's message, or the one line of a run that stops before it starts
+		exit   int
+		fatal  bool // one line on stderr before the run, no report
+	}{
+		{"refused", "", closed, nil, "connect", "connection refused", 1, false},
+		{"reset mid-response", "http/1.1", h1(testserver.Behaviour{CutAfter: 20, Linger0: true}), nil, "read", "connection reset by peer", 1, false},
+		{"never answers", "http/1.1", h1(testserver.Behaviour{Never: true}), nil, "timeout", "", 1, false},
+		{"never answers, abort", "http/1.1", h1(testserver.Behaviour{Never: true}), []string{"--timeout-action", "abort"}, "timeout", "", 1, false},
+		{"connection close on every response", "http/1.1", h1(testserver.Behaviour{CloseAfter: true}), nil, "", "", 0, false},
+		{"goaway mid-run", "h2", h2(testserver.H2Behaviour{GoAwayAfter: 50}), nil, "", "", 0, false},
+		{"rst_stream", "h2", h2(testserver.H2Behaviour{ResetEvery: 3}), nil, "reset", "RST_STREAM", 0, false},
+		{"rst_stream storm", "h2", h2(testserver.H2Behaviour{ResetEvery: 1}), nil, "reset", "RST_STREAM INTERNAL_ERROR", 1, false},
+		{"max streams 0", "h2", h2(testserver.H2Behaviour{ZeroStreams: true}), nil, "", "allows 0 concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS=0) and did not raise it within 300ms", 1, true},
+		{"max streams 0, -n", "h2", h2(testserver.H2Behaviour{ZeroStreams: true}), []string{"-n", "100"}, "", "SETTINGS_MAX_CONCURRENT_STREAMS=0", 1, true},
+		{"never sends SETTINGS", "h2", h2(testserver.H2Behaviour{NoSettings: true}), nil, "", "no SETTINGS frame within 300ms", 1, true},
+		// Answers at 500 ms, after the 300 ms timeout: late, not lost.
+		{"answers after the timeout", "h2", h2(testserver.H2Behaviour{Delay: 500 * time.Millisecond}), nil, "timeout", "", 0, false},
+		{"goaway on every connection", "h2", h2(testserver.H2Behaviour{GoAwayFirst: true}), nil, "connect", "the server sent GOAWAY (NO_ERROR) on a new connection before taking any request", 1, false},
+		{"goaway on every connection, -n", "h2", h2(testserver.H2Behaviour{GoAwayFirst: true}), []string{"-n", "100"}, "connect", "the server sent GOAWAY (NO_ERROR)", 1, false},
+		// 500 PINGs before each response: slow, so the timeout is long enough for it.
+		{"PING flood within the bound", "h2", h2(testserver.H2Behaviour{PingFlood: 500}), []string{"--timeout", "2s"}, "", "", 0, false},
+		{"PING flood", "h2", h2(testserver.H2Behaviour{PingFlood: 1 << 20}), nil, "protocol", "more than 1000 PING or SETTINGS frames", 1, false},
+		// --h2-window is the CLI's: the suite builds its engines with the default window.
+		{"DATA past the stream window", "h2", h2(testserver.H2Behaviour{IgnoreWindow: true}), []string{"--h2-window", "1"}, "protocol", "DATA beyond the stream's flow-control window", 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			forEngines(t, tc.proto, func(t *testing.T, eng []string) {
+				args := append(append([]string{"-t1", "-c2", "-d", "1s", "--timeout", "300ms", "--connect-timeout", "300ms"}, eng...), tc.args...)
+				args = append(args, tc.server(t))
+				if tc.fatal {
+					began := time.Now()
+					code, out, errs := gowrk(t, args...)
+					if el := time.Since(began); code != tc.exit || out != "" || !strings.Contains(errs, tc.msg) || strings.Count(strings.TrimSpace(errs), "\n") != 0 || el > 2300*time.Millisecond {
+						t.Errorf("exit %d in %s, stdout %q, stderr %q; want exit %d and one line saying %q", code, el, out, errs, tc.exit, tc.msg)
+					}
+					return
+				}
+				r, code := faultRun(t, 2300*time.Millisecond, args...)
+				if code != tc.exit {
+					t.Errorf("exit %d, want %d (errors %+v)", code, tc.exit, r.Errors)
+				}
+				if tc.class != "" && r.Errors[strings.Split(tc.class, "|")[0]] == 0 && r.MachineBusy > loadgen.MachineBusyShare {
+					// The server shares the starved machine: its fault may not
+					// have come within the run at all.
+					t.Skipf("this machine is too busy (%.0f%% over the run): no %s error within the run: %+v", 100*r.MachineBusy, tc.class, r.Errors)
+				}
+				faultClass(t, r, tc.class, tc.msg)
+				if strings.HasPrefix(tc.name, "goaway on every connection") && !strings.Contains(r.Aborted, "every first connection was refused before it carried a request") {
+					t.Errorf("the run was not stopped as refused: aborted %q", r.Aborted)
+				}
+			})
+		})
+	}
+}
+
+// TestFaultTLSOnPlain: https:// to a plain server (the goroutine engine:
+// the loop speaks http:// only): the server waits for the end of a request
+// that never comes, so every handshake is still pending at the end, and
+// counted there.
+func TestFaultTLSOnPlain(t *testing.T) {
+	s := server(t, testserver.Behaviour{})
+	url := strings.Replace(s.URL(), "http://", "https://", 1)
+	r, code := faultRun(t, 2300*time.Millisecond, "-t1", "-c4", "-d", "1s", "--timeout", "300ms", "-k", "--engine", "goroutine", url)
+	if code != 1 || r.Pending == 0 {
+		t.Errorf("exit %d, connects pending at the stop %d: %+v", code, r.Pending, r)
 	}
 }
 
@@ -179,76 +205,6 @@ func TestFaultLargeBody(t *testing.T) {
 	}
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
 		t.Errorf("the run allocated %d MiB for 2 GiB of bodies; bodies must not be buffered", alloc>>20)
-	}
-}
-
-// TestFaultsHTTP2: HTTP/2 faults from the raw Framer server and a closed
-// port, the hostile servers included (loadgen/h2's TestHostile checks the
-// same servers against the server's counts and the heap).
-func TestFaultsHTTP2(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		b     *testserver.H2Behaviour
-		args  []string
-		class string // the one error class counted ("a|b": a, and b allowed too); "": none
-		msg   string // in the class's message, or the one line of a run that stops before it starts
-		exit  int
-		fatal bool // one line on stderr before the run, no report
-	}{
-		{"refused", nil, nil, "connect", "connection refused", 1, false},
-		{"goaway mid-run", &testserver.H2Behaviour{GoAwayAfter: 50}, nil, "", "", 0, false},
-		{"rst_stream", &testserver.H2Behaviour{ResetEvery: 3}, nil, "reset", "RST_STREAM", 0, false},
-		{"rst_stream storm", &testserver.H2Behaviour{ResetEvery: 1}, nil, "reset", "RST_STREAM INTERNAL_ERROR", 1, false},
-		{"max streams below --streams", &testserver.H2Behaviour{MaxStreams: 2}, nil, "", "", 0, false},
-		{"max streams 1", &testserver.H2Behaviour{MaxStreams: 1}, nil, "", "", 0, false},
-		{"max streams 0", &testserver.H2Behaviour{ZeroStreams: true}, nil, "", "allows 0 concurrent streams (SETTINGS_MAX_CONCURRENT_STREAMS=0) and did not raise it within 300ms", 1, true},
-		{"max streams 0, -n", &testserver.H2Behaviour{ZeroStreams: true}, []string{"-n", "100"}, "", "SETTINGS_MAX_CONCURRENT_STREAMS=0", 1, true},
-		{"never sends SETTINGS", &testserver.H2Behaviour{NoSettings: true}, nil, "", "no SETTINGS frame within 300ms", 1, true},
-		// Answers at 500 ms, after the 300 ms timeout: late, not lost.
-		{"answers after the timeout", &testserver.H2Behaviour{Delay: 500 * time.Millisecond}, nil, "timeout", "", 0, false},
-		// The reset meets the stream's read or, when a request goes out, its write.
-		{"connection reset mid-stream", &testserver.H2Behaviour{DropAfter: 20}, nil, "read|write", "", 0, false},
-		{"goaway on every connection", &testserver.H2Behaviour{GoAwayFirst: true}, nil, "connect", "the server sent GOAWAY (NO_ERROR) on a new connection before taking any request", 1, false},
-		// Every first connection refused, none carried a request: the run stops, as against a closed port.
-		{"goaway on every connection, -n", &testserver.H2Behaviour{GoAwayFirst: true}, []string{"-n", "100"}, "connect", "the server sent GOAWAY (NO_ERROR)", 1, false},
-		{"CONTINUATION flood", &testserver.H2Behaviour{ContinuationFlood: true}, nil, "protocol", "header block larger than 64 KiB", 1, false},
-		{"HPACK bomb", &testserver.H2Behaviour{HPACKBomb: true}, nil, "protocol", "decode to more than 64 KiB", 1, false},
-		{"PING flood", &testserver.H2Behaviour{PingFlood: 1 << 20}, nil, "protocol", "more than 1000 PING or SETTINGS frames", 1, false},
-		// 500 PINGs before each response: slow, so the timeout is long enough for it.
-		{"PING flood within the bound", &testserver.H2Behaviour{PingFlood: 500}, []string{"--timeout", "2s"}, "", "", 0, false},
-		{"SETTINGS flood", &testserver.H2Behaviour{SettingsFlood: 1 << 20}, nil, "protocol", "more than 1000 PING or SETTINGS frames", 1, false},
-		{"DATA past the stream window", &testserver.H2Behaviour{IgnoreWindow: true}, []string{"--h2-window", "1"}, "protocol", "DATA beyond the stream's flow-control window", 1, false},
-		{"WINDOW_UPDATE past 2^31-1, connection", &testserver.H2Behaviour{WindowOverflow: 1}, nil, "protocol", "took a send window past 2^31-1", 1, false},
-		{"WINDOW_UPDATE past 2^31-1, stream", &testserver.H2Behaviour{WindowOverflow: 2}, nil, "protocol", "stream's send window past 2^31-1", 1, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			url := testserver.ClosedPortURL(t)
-			if tc.b != nil {
-				s, err := testserver.StartH2(*tc.b)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(s.Close)
-				url = s.URL()
-			}
-			args := append([]string{"--h2c", "--streams", "4", "-t1", "-c2", "-d", "1s", "--timeout", "300ms", "--connect-timeout", "300ms"}, tc.args...)
-			if tc.fatal {
-				began := time.Now()
-				code, out, errs := gowrk(t, append(args, url)...)
-				if el := time.Since(began); code != tc.exit || out != "" || !strings.Contains(errs, tc.msg) || strings.Count(strings.TrimSpace(errs), "\n") != 0 || el > 2300*time.Millisecond {
-					t.Errorf("exit %d in %s, stdout %q, stderr %q; want exit %d and one line saying %q", code, el, out, errs, tc.exit, tc.msg)
-				}
-				return
-			}
-			r, code := faultRun(t, 2300*time.Millisecond, append(args, url)...)
-			if code != tc.exit {
-				t.Errorf("exit %d, want %d (errors %+v)", code, tc.exit, r.Errors)
-			}
-			faultClass(t, r, tc.class, tc.msg)
-			if tc.b != nil && tc.b.GoAwayFirst && !strings.Contains(r.Aborted, "every first connection was refused before it carried a request") {
-				t.Errorf("the run was not stopped as refused: aborted %q", r.Aborted)
-			}
-		})
 	}
 }
 

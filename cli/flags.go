@@ -85,7 +85,7 @@ func (v shapeValue) Set(s string) error {
 	if strings.ContainsAny(s, ":@") || strings.Contains(s, "..") {
 		sh, err := loadgen.ParseShape(s)
 		if err != nil {
-			return errors.New(strings.TrimPrefix(err.Error(), fmt.Sprintf("--rate %q: ", s)))
+			return errors.New(strings.TrimPrefix(err.Error(), fmt.Sprintf("Rate %q: ", s))) // the flag's name is the flag library's
 		}
 		*v.shape = sh
 		return nil

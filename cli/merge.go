@@ -101,7 +101,7 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	res, err := loadgen.Merge(parts, loadgen.MergeOptions{AllowMixed: o.allowMixed, Names: o.files})
 	if err != nil {
-		fmt.Fprintf(stderr, "gowrk merge: %v\n", err)
+		fmt.Fprintf(stderr, "gowrk merge: %s\n", userError(err))
 		return exitBadInput
 	}
 	out, closeOut, _, err := openOutput(o.output, stdout, nil) // a merge replaces -o, CSV too

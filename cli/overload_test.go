@@ -10,6 +10,7 @@ import (
 	"io"
 	"log"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -97,26 +98,24 @@ func TestBoundedPool(t *testing.T) {
 // the goroutine engine counts those that met a closed connection as
 // idle_closed, and the server saw exactly what gowrk completed.
 func TestIdleCloseReconnects(t *testing.T) {
-	for _, eng := range []string{"loop", "goroutine"} {
-		t.Run(eng, func(t *testing.T) {
-			s := server(t, testserver.Behaviour{IdleClose: 100 * time.Millisecond})
-			r, code := faultRun(t, 4*time.Second, "--engine", eng, "-t1", "-c2", "-d", "2s", "-R", "5", s.URL())
-			if code != 0 || r.Errors["read"]+r.Errors["write"] != 0 || r.Reconnects == 0 {
-				t.Errorf("exit %d, errors %+v, reconnects %d", code, r.Errors, r.Reconnects)
-			}
-			if got := s.Responses.Load(); got != int64(r.Requests) || r.Requests < 9 {
-				t.Errorf("server answered %d, gowrk completed %d (want 10 at 5/s for 2 s)", got, r.Requests)
-			}
-			before := s.Requests.Load()
-			r, _ = faultRun(t, 4*time.Second, "--engine", eng, "-t1", "-c1", "-d", "2s", "-R", "3", "-b", "x=1", s.URL())
-			if r.Errors["read"]+r.Errors["write"] != 0 || (eng == "goroutine" && r.Errors["idle_closed"] == 0) {
-				t.Errorf("POST: errors %+v, reconnects %d", r.Errors, r.Reconnects)
-			}
-			if got := s.Requests.Load() - before; got != int64(r.Requests+r.InFlight) {
-				t.Errorf("POST: the server read %d requests, gowrk completed %d with %d in flight: a POST was sent twice or lost", got, r.Requests, r.InFlight)
-			}
-		})
-	}
+	forEngines(t, "http/1.1", func(t *testing.T, eng []string) {
+		s := server(t, testserver.Behaviour{IdleClose: 100 * time.Millisecond})
+		r, code := faultRun(t, 4*time.Second, append(eng, "-t1", "-c2", "-d", "2s", "-R", "5", s.URL())...)
+		if code != 0 || r.Errors["read"]+r.Errors["write"] != 0 || r.Reconnects == 0 {
+			t.Errorf("exit %d, errors %+v, reconnects %d", code, r.Errors, r.Reconnects)
+		}
+		if got := s.Responses.Load(); got != int64(r.Requests) || r.Requests < 9 {
+			t.Errorf("server answered %d, gowrk completed %d (want 10 at 5/s for 2 s)", got, r.Requests)
+		}
+		before := s.Requests.Load()
+		r, _ = faultRun(t, 4*time.Second, append(eng, "-t1", "-c1", "-d", "2s", "-R", "3", "-b", "x=1", s.URL())...)
+		if r.Errors["read"]+r.Errors["write"] != 0 || (slices.Contains(eng, "goroutine") && r.Errors["idle_closed"] == 0) {
+			t.Errorf("POST: errors %+v, reconnects %d", r.Errors, r.Reconnects)
+		}
+		if got := s.Requests.Load() - before; got != int64(r.Requests+r.InFlight) {
+			t.Errorf("POST: the server read %d requests, gowrk completed %d with %d in flight: a POST was sent twice or lost", got, r.Requests, r.InFlight)
+		}
+	})
 }
 
 // TestRateVerdictOverload: -R against an endpoint with a 1 s service time

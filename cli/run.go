@@ -82,7 +82,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	eng, err := newEngine(ctx, opts)
 	if err != nil {
-		fmt.Fprintf(stderr, "gowrk: %v\n", err)
+		fmt.Fprintf(stderr, "gowrk: %s\n", userError(err))
 		return exitFailed
 	}
 	if opts.findMax {
@@ -98,7 +98,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	runtime.GOMAXPROCS(prev)
 	werr := watch.finish()
 	if err != nil {
-		fmt.Fprintf(stderr, "gowrk: %v\n", err)
+		fmt.Fprintf(stderr, "gowrk: %s\n", userError(err))
 		return exitFailed
 	}
 	if res.Shard != nil {

@@ -319,6 +319,18 @@ var configFlags = map[string]string{
 	"Threads": "--threads", "Connections": "--connections", "Streams": "--streams",
 	"Duration": "-d/--duration", "Requests": "-n/--requests", "Warmup": "--warmup",
 	"Timeout": "--timeout", "Hooks": "--script", "Shard": "--shard", "Rate": "-R/--rate",
+	"AllowMixed": "--allow-mixed", "Engine": "--engine",
+}
+
+// userError is err as a user reads it: a *loadgen.FatalError with its
+// remedy in the flags' words (report.ErrorText), a *loadgen.ConfigError
+// with the flags' names (flagError).
+func userError(err error) string {
+	var f *loadgen.FatalError
+	if errors.As(err, &f) {
+		return report.ErrorText(err)
+	}
+	return flagError(err).Error()
 }
 
 // flagError words a *loadgen.ConfigError with the command line's flags.

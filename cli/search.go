@@ -88,7 +88,7 @@ func runStep(ctx context.Context, o *options, s *report.Search, eng loadgen.Engi
 	res, err := runScripted(ctx, o, cfg, eng)
 	if err != nil || res.Interrupted {
 		if err != nil {
-			fmt.Fprintf(stderr, "gowrk: %v\n", err)
+			fmt.Fprintf(stderr, "gowrk: %s\n", userError(err))
 		}
 		return loadgen.Probe{Stop: true}, nil
 	}

@@ -60,7 +60,7 @@ func TestTLSMessages(t *testing.T) {
 		want   string
 	}{
 		{"certificate for another name", other, nil, nil,
-			"TLS certificate of 127.0.0.1 is for other.test, not 127.0.0.1: pass --sni other.test (or use that name in the URL), or -k/--insecure to skip verification"},
+			"TLS certificate of 127.0.0.1 is for other.test, not 127.0.0.1; pass --sni other.test (or use that name in the URL), or -k/--insecure to skip verification"},
 		{"only HTTP/2", ok, []string{"h2"}, nil, "127.0.0.1 speaks only HTTP/2 over TLS"},
 		{"neither protocol", ok, []string{"smtp"}, nil, "127.0.0.1 speaks neither HTTP/1.1 nor HTTP/2 over TLS (ALPN offered http/1.1, then h2; the server refused both)"},
 		{"--http2 to neither protocol", ok, []string{"smtp"}, []string{"--http2"}, "did not negotiate HTTP/2: ALPN offered h2, the server refused it; drop --http2 if it speaks HTTP/1.1"},

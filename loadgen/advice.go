@@ -141,10 +141,10 @@ func (r *Result) AchievedRate() float64 {
 }
 
 // Due is, under a schedule, how many requests were due before the stop:
-// sent, lost to a failed dial, or never sent.
+// sent (once, however often written), lost to a failed dial, or never sent.
 func (r *Result) Due() uint64 {
 	c := &r.Counts
-	return c.Sent + c.Connect + c.Ports + c.Unsent
+	return c.SentOnce() + c.Connect + c.Ports + c.Unsent
 }
 
 // Findings are every finding about the run, in the order a report states

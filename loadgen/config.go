@@ -136,7 +136,14 @@ func (e *ConfigError) Names(name func(field string) string) string {
 	}
 }
 
-func invalid(format string, a ...any) error { return &ConfigError{text: fmt.Sprintf(format, a...)} }
+func invalid(format string, a ...any) error { return ConfigErrorf(format, a...) }
+
+// ConfigErrorf is a *ConfigError for an engine's or a merge's refusal of
+// its options, its fields written {Field} (an option's name: {Hooks},
+// {AllowMixed}, {Engine}).
+func ConfigErrorf(format string, a ...any) *ConfigError {
+	return &ConfigError{text: fmt.Sprintf(format, a...)}
+}
 
 // Validate checks cfg and returns a *ConfigError naming the field at fault.
 func (c *Config) Validate() error {

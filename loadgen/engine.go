@@ -69,10 +69,23 @@ type ScriptConn interface {
 
 // ErrStale is returned by Conn.Do when a reused keep-alive connection
 // turned out to be closed by the server while it was idle: the request met
-// end-of-file or a reset before the first byte of its response. The server
-// did not process it; the worker sends it again on a new connection (once,
-// idempotent methods only), as browsers and Go's http.Transport do.
+// end-of-file or a reset before the first byte of its response. The worker
+// sends it again on a new connection (once, idempotent methods only), as
+// browsers and Go's http.Transport do (Slot.Stale).
 var ErrStale = errors.New("the server had closed the idle keep-alive connection")
+
+// An UnansweredError is Conn.Do's error when the server ended the
+// connection (a reset, a close) before any byte of the response came, in
+// the write or the read: the seam decides what that means, by whether the
+// connection had carried a response (Slot.Unanswered). Written says the
+// request had been written whole before the end.
+type UnansweredError struct {
+	Err     error
+	Written bool
+}
+
+func (e *UnansweredError) Error() string { return e.Err.Error() }
+func (e *UnansweredError) Unwrap() error { return e.Err }
 
 // ConnInfo describes what a connection negotiated.
 type ConnInfo struct {
@@ -147,8 +160,55 @@ func (e *ClassError) Unwrap() error { return e.Err }
 // certificate, a server without the protocol) Run returns it instead of
 // starting the load; from Conn.Do (a response in another protocol: TLS, or
 // HTTP/2 frames to an HTTP/1.1 request) the request counts as a read error
-// and the run stops early with the error's text as its reason.
-type FatalError struct{ Err error }
+// and the run stops early with the error as its reason (Result.Fatal).
+//
+// Err states the facts (the host, the names, the alert); Fix is what the
+// user must change, as a value: package report words it with the command
+// line's flags, so that loadgen names none.
+type FatalError struct {
+	Err error
+	Fix Fix
+	// Name is the host name FixSNI suggests (one the certificate covers).
+	Name string
+}
 
 func (e *FatalError) Error() string { return e.Err.Error() }
 func (e *FatalError) Unwrap() error { return e.Err }
+
+// Fix is the remedy for a FatalError, for package report to word.
+type Fix uint8
+
+// The remedies.
+const (
+	// FixNone: the facts are all there is to say.
+	FixNone Fix = iota
+	// FixHTTP2: the server speaks only HTTP/2; ask for HTTP/2.
+	FixHTTP2
+	// FixDropHTTP2: the server refused HTTP/2 over TLS; use HTTP/1.1.
+	FixDropHTTP2
+	// FixTryHTTP1: the server refused HTTP/2 over TLS, and may speak HTTP/1.1.
+	FixTryHTTP1
+	// FixDropH2C: the server does not speak HTTP/2 over cleartext; use
+	// HTTP/1.1, or HTTP/2 over TLS (https://).
+	FixDropH2C
+	// FixHTTPS: the port speaks TLS; use an https:// URL.
+	FixHTTPS
+	// FixTrust: the certificate is not trusted; skip verification, or
+	// trust its issuer.
+	FixTrust
+	// FixInsecure: the certificate names no host; skip verification.
+	FixInsecure
+	// FixSNI: the certificate is for other names, one of them plain
+	// (FatalError.Name): ask for it by SNI, or skip verification.
+	FixSNI
+	// FixSNICovered: the certificate is for wildcard names only: ask for a
+	// name one covers by SNI, or skip verification.
+	FixSNICovered
+	// FixAddress: the certificate is for addresses only: use one in the
+	// URL, or skip verification.
+	FixAddress
+	// FixClientCert: the server requires a client certificate; present one.
+	FixClientCert
+	// FixCheckClientCert: the server refused the client certificate presented.
+	FixCheckClientCert
+)

@@ -111,7 +111,7 @@ func (r *Recorder) snapshotInto(iv *Interval) {
 	delta.sub(&f.base)
 	iv.Counts.add(&delta)
 	f.base = r.counts
-	iv.InFlight += r.counts.Sent - r.counts.Completed - r.counts.Failed() - r.counts.InFlight
+	iv.InFlight += r.counts.Sent - r.counts.Resent - r.counts.Completed - r.counts.Failed() - r.counts.InFlight
 }
 
 // snapshot takes one interval from every recorder.

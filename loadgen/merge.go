@@ -79,7 +79,7 @@ func Merge(parts []*Result, o MergeOptions) (*Result, error) {
 	for i, p := range parts {
 		if !o.AllowMixed {
 			if p.Config.Target.URL.String() != first.Config.Target.URL.String() || p.Config.Target.Method != first.Config.Target.Method {
-				return nil, fmt.Errorf("%s is %s %s, %s %s %s: different targets (--allow-mixed merges them)",
+				return nil, ConfigErrorf("%s is %s %s, %s %s %s: different targets ({AllowMixed} merges them)",
 					o.name(i), p.Config.Target.Method, p.Config.Target.URL, o.name(0), first.Config.Target.Method, first.Config.Target.URL)
 			}
 		}

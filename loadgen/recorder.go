@@ -44,9 +44,10 @@ const (
 )
 
 // Counts are the counters of a run. Every request sent is accounted for:
-// Sent = Completed + Failed() + InFlight, where Failed() is Read + Write +
-// Timeout + GoAway + Reset + Protocol + IdleClosed. Under a schedule every
-// request due before the stop is too: due = Sent + Connect + Ports + Unsent.
+// Sent = Completed + Failed() + InFlight + Resent, where Failed() is Read +
+// Write + Timeout + GoAway + Reset + Protocol + IdleClosed. Under a
+// schedule every request due before the stop is too: due = SentOnce() +
+// Connect + Ports + Unsent.
 type Counts struct {
 	// Sent counts requests whose first byte was handed to the connection.
 	Sent uint64 `json:"sent"`
@@ -69,6 +70,13 @@ type Counts struct {
 	// Reconnects counts requests sent again on a new connection because
 	// the server had closed their idle keep-alive connection (not errors).
 	Reconnects uint64 `json:"reconnects"`
+	// Resent counts writes whose request's outcome is counted by another
+	// write or as a connect error: the first writes of those requests (in
+	// Sent twice), and requests written on a new connection that the
+	// server ended before answering (Slot.RefusedFresh). The server may
+	// have parsed them (a restart, a reset after reading), so they stay in
+	// Sent; SentOnce leaves them out.
+	Resent uint64 `json:"resent"`
 	// IdleClosed counts non-idempotent requests lost to such a close.
 	IdleClosed uint64 `json:"idle_closed"`
 	// Connect counts failed dials (no request was sent on them). Ports
@@ -113,6 +121,10 @@ type Counts struct {
 func (c *Counts) Errors() uint64 { return c.Connect + c.Ports + c.Failed() }
 
 // Failed is the number of requests that were sent and failed.
+// SentOnce counts the requests sent, each once however often it was
+// written (Sent less Resent).
+func (c *Counts) SentOnce() uint64 { return c.Sent - c.Resent }
+
 func (c *Counts) Failed() uint64 {
 	return c.Read + c.Write + c.Timeout + c.GoAway + c.Reset + c.Protocol + c.IdleClosed
 }

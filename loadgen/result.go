@@ -26,7 +26,11 @@ type Result struct {
 	// refuses every connection, a server that speaks another protocol); ""
 	// when it did not.
 	Aborted string
-	Counts  Counts
+	// Fatal is the error behind Aborted when it is a *FatalError (its Fix
+	// is the remedy a report words); nil otherwise, and in a result read
+	// back from a report, whose Aborted is already worded.
+	Fatal  *FatalError
+	Counts Counts
 	// StatusCodes counts responses by status code (0: a code above 999).
 	StatusCodes map[int]uint64
 	// ErrorMessages are the first few distinct error texts, by class.

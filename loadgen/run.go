@@ -32,10 +32,10 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	if cfg.Hooks != nil {
 		hr, ok := eng.(HookRunner)
 		if !ok {
-			return nil, errors.New("--script: this engine cannot run request(), response() or delay()")
+			return nil, ConfigErrorf("{Hooks}: this engine cannot run request(), response() or delay()")
 		}
 		if want := hookCount(&cfg, hr.HooksPerConn()); len(cfg.Hooks) != want {
-			return nil, fmt.Errorf("--script: this engine takes %d script threads, not %d", want, len(cfg.Hooks))
+			return nil, ConfigErrorf("{Hooks}: this engine takes %d script threads, not %d", want, len(cfg.Hooks))
 		}
 	}
 	var first any
@@ -108,7 +108,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	}
 
 	<-allDone // (each engine stops its thread when runCtx is done)
-	aborted := state.aborted()
+	aborted, fatal := state.aborted()
 	interrupted := aborted == "" && ctx.Err() != nil && (end.IsZero() || time.Now().Before(end))
 	if cfg.Requests == 0 && !interrupted && aborted == "" && !end.IsZero() {
 		// Under a rate schedule the last request may end before the
@@ -150,7 +150,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 		res.Warmup.Start, res.Warmup.End, res.Warmup.Duration = start, measured, measured.Sub(start)
 	}
 	res.Interrupted = interrupted
-	res.Aborted = aborted
+	res.Aborted, res.Fatal = aborted, fatal
 	if cfg.Shard.Count > 0 {
 		res.Shard = &ShardInfo{Index: cfg.Shard.Index, Count: cfg.Shard.Count, StartAt: cfg.StartAt, Late: late.Truncate(time.Microsecond)}
 	}

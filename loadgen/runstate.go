@@ -22,6 +22,7 @@ type runState struct {
 
 	mu     sync.Mutex
 	reason string
+	fatal  *FatalError // the error behind reason, when it is one
 }
 
 // abort stops the run early, for reason (the first reason given wins).
@@ -35,11 +36,23 @@ func (s *runState) abort(reason string) {
 	s.cancel()
 }
 
-// aborted returns why the run was stopped early; "" if it was not.
-func (s *runState) aborted() string {
+// abortFatal stops the run early for f, kept whole so that a report can
+// word its remedy (the first reason given wins).
+func (s *runState) abortFatal(f *FatalError) {
+	s.mu.Lock()
+	if s.reason == "" {
+		s.fatal = f
+	}
+	s.mu.Unlock()
+	s.abort(f.Error())
+}
+
+// aborted returns why the run was stopped early ("" if it was not), and
+// the *FatalError behind it, if any.
+func (s *runState) aborted() (string, *FatalError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.reason
+	return s.reason, s.fatal
 }
 
 // firstDialFailed notes a worker whose first dial failed. When every

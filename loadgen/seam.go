@@ -101,31 +101,62 @@ func (s *Slot) Send(now time.Duration, st Step, idleWake bool) (due time.Duratio
 }
 
 // Stale accounts for a request sent on a keep-alive connection that the
-// server had closed while it was idle (nothing of a response came): an
+// server closed before any of its response came (idle, or going down): an
 // idempotent request is sent again on a new connection and counts as a
 // reconnect; any other (POST, PATCH) is not sent again silently and
-// counts as idle_closed.
+// counts as idle_closed. The first write stays sent, counted as Resent:
+// the client cannot tell whether the server parsed it before it closed
+// (a restarting server has), so sent counts every write the server may
+// have parsed, and the resend is sent again with the same due time.
 func (s *Slot) Stale(due, send, now time.Duration) {
 	if s.th.Idempotent {
-		s.Untake(1, true)
+		s.next--
+		_, d, _ := s.target(s.dueOf(s.next, now))
+		d.Resent++
+		d.Reconnects++
 		return
 	}
 	s.Failed(ClassIdleClosed, ErrStale, due, send, now)
 }
 
-// RefusedFresh records a request taken on a brand-new connection that
-// the server refused before it could have read it: the engine classed the
-// request's failure as ClassConnect (a TLS alert refusing the client's
-// certificate, which under TLS 1.3 comes on the first read; a new HTTP/2
-// connection refusing every stream). The request was not sent; the
-// connection's failure is a connect error, as it is when the same refusal
-// comes during the handshake. A *FatalError stops the run.
-func (s *Slot) RefusedFresh(err error) {
-	s.Untake(1, false)
-	s.NotSentFresh(err)
+// Unanswered accounts for a request whose connection the server ended (a
+// reset, a close) before any byte of its response came, whichever phase
+// the end landed in, the engine's write or its read: a reset's timing
+// decides which, not the server. On a connection that had carried a
+// response (used), the server closed it idle or going down: Stale. On a
+// new one, the server refuses new connections: RefusedFresh, a connect
+// error, as when the same reset lands in the dial. written says the
+// request had been written whole.
+func (s *Slot) Unanswered(used, written bool, due, send, now time.Duration, err error) {
+	if used {
+		s.Stale(due, send, now)
+		return
+	}
+	s.RefusedFresh(err, written)
+}
+
+// RefusedFresh records the request last taken on a brand-new connection
+// that the server refused before answering: a connect error standing for
+// the request, as when the same refusal comes during the dial or the
+// handshake. Without written the server cannot have read it (a TLS alert
+// refusing the client's certificate, which under TLS 1.3 comes on the
+// first read; a write that failed): it was not sent. With written it may
+// have (a server that resets after reading the request) or not (one that
+// resets on accept), and the client cannot tell: the write stays in sent,
+// counted in Resent, so that sent covers every write the server may have
+// parsed and due counts the request once. A *FatalError stops the run.
+func (s *Slot) RefusedFresh(err error, written bool) {
+	_, d, _ := s.target(s.dueOf(s.next-1, s.since()))
+	if written {
+		d.Resent++
+	} else {
+		d.Sent--
+	}
+	d.Connect++
+	s.th.rec.noteError(ClassConnect, err)
 	var fatal *FatalError
 	if errors.As(err, &fatal) {
-		s.th.run.abort(fatal.Error())
+		s.th.run.abortFatal(fatal)
 	}
 }
 

@@ -33,7 +33,7 @@ type Shape interface {
 // then B: 0..5000/60s). Rates take SI suffixes (1k).
 func ParseShape(s string) (Shape, error) {
 	bad := func(why string) error {
-		return fmt.Errorf("--rate %q: %s; want a number (1000, 10k), steps FROM:TO:BY@DURATION (100:1000:100@10s) or a ramp FROM..TO/DURATION (0..5000/60s)", s, why)
+		return ConfigErrorf("{Rate} %q: %s; want a number (1000, 10k), steps FROM:TO:BY@DURATION (100:1000:100@10s) or a ramp FROM..TO/DURATION (0..5000/60s)", s, why)
 	}
 	rate := func(v string) (float64, bool) {
 		f, err := parseRate(v)

@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -68,8 +69,9 @@ func TestShapes(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"100:50:10@1s", "1:2:0@1s", "1:2:1", "0..0/1s", "1..2", "a..b/1s", "1..2/1ns", "0:0:1@1s", "fast"} {
-		if _, err := ParseShape(bad); err == nil || !strings.Contains(err.Error(), "--rate") {
-			t.Errorf("ParseShape(%q) = %v, want an error naming --rate", bad, err)
+		var ce *ConfigError
+		if _, err := ParseShape(bad); !errors.As(err, &ce) || !strings.HasPrefix(err.Error(), "Rate ") {
+			t.Errorf("ParseShape(%q) = %v, want a ConfigError naming the field Rate", bad, err)
 		}
 	}
 }

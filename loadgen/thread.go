@@ -182,17 +182,13 @@ func (s *Slot) Take(now time.Duration) {
 
 // Untake undoes Take for n requests that never reached the server (the
 // connection could not carry them): they will be sent again, with the same
-// due times. With reconnect, they count as reconnects (an idle keep-alive
-// connection the server had closed).
-func (s *Slot) Untake(n uint64, reconnect bool) {
+// due times.
+func (s *Slot) Untake(n uint64) {
 	now := s.since()
 	for range n {
 		s.next--
 		_, d, _ := s.target(s.dueOf(s.next, now))
 		d.Sent--
-		if reconnect {
-			d.Reconnects++
-		}
 	}
 }
 
@@ -251,7 +247,7 @@ func (s *Slot) Failed(class ErrorClass, err error, due, send, done time.Duration
 	s.add(b, sm, done)
 	var fatal *FatalError
 	if errors.As(err, &fatal) {
-		s.th.run.abort(fatal.Error()) // the server speaks another protocol: no point going on
+		s.th.run.abortFatal(fatal) // the server speaks another protocol: no point going on
 	}
 }
 
@@ -348,16 +344,6 @@ func (s *Slot) Dialed() {
 	}
 }
 
-// NotSentFresh records a request that a brand-new connection could not
-// take (an HTTP/2 connection refusing new streams): a connect error, so
-// that a server refusing everything cannot loop the slot.
-func (s *Slot) NotSentFresh(err error) {
-	_, d, _ := s.target(s.dueOf(s.next, s.since()))
-	d.Connect++
-	s.th.rec.noteError(ClassConnect, err)
-	s.next++
-}
-
 func (s *Slot) add(b *[]sample, sm sample, now time.Duration) {
 	*b = append(*b, sm)
 	if b != &s.batch {
@@ -422,7 +408,7 @@ func (s *Slot) Finish(now time.Duration) {
 
 // errConnectTimeout is the one message of a dial that timed out, whichever
 // layer noticed (the dialler's timeout, the deadline, the TLS handshake).
-var errConnectTimeout = errors.New("connect timeout: no answer within --connect-timeout (listen backlog full?)")
+var errConnectTimeout = errors.New("connect timeout: the server did not accept the connection in time (listen backlog full?)")
 
 func isTimeout(err error) bool {
 	var ne net.Error

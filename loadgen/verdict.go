@@ -18,15 +18,16 @@ func (r *Result) RateFinding() (Finding, bool) {
 	}
 	c := &r.Counts
 	due := r.Due()
-	f := Finding{Target: target, Sent: perSec(c.Sent, r.Duration), Answered: r.RequestsPerSec(), Of: due,
+	sent := c.SentOnce()
+	f := Finding{Target: target, Sent: perSec(sent, r.Duration), Answered: r.RequestsPerSec(), Of: due,
 		InFlight: c.InFlight, Service: time.Duration(r.Service.Mean()) * time.Microsecond,
 		ServiceMin: time.Duration(r.Service.Min()) * time.Microsecond,
 		TimerP99:   time.Duration(r.TimerLag.ValueAtQuantile(99)) * time.Microsecond,
 		SendLagMax: time.Duration(r.SendLag.Max()) * time.Microsecond, CPUBusy: r.CPUBusy(), MachineBusy: r.MachineBusy}
-	if c.Sent < due {
-		f.Count = due - c.Sent
+	if sent < due {
+		f.Count = due - sent
 	}
-	behind := due > 0 && float64(c.Sent) < RateShortfall*float64(due)
+	behind := due > 0 && float64(sent) < RateShortfall*float64(due)
 	switch {
 	case c.Errors() > 0 && c.Completed == 0:
 		f.Kind, f.Count, f.Of = RateNoCompletion, c.Errors(), 0

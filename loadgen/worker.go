@@ -198,13 +198,17 @@ func (w *worker) failed(err error, due, send, done time.Duration, ownDeadline bo
 	fresh := w.fresh
 	w.fresh = false
 	w.dropConn()
-	if err == ErrStale {
+	var ue *UnansweredError
+	if err == ErrStale || errors.As(err, &ue) {
 		if w.stop.Load() {
-			s.Untake(1, false)
+			s.InFlight(due, send, done) // unanswered at the stop
 			return false
 		}
-		s.Stale(due, send, done)
-		return true
+		s.Unanswered(!fresh, ue == nil || ue.Written, due, send, done, err)
+		if fresh {
+			w.backoff = NextBackoff(w.backoff)
+		}
+		return !w.th.Aborted()
 	}
 	class := ClassRead
 	var ce *ClassError
@@ -212,7 +216,7 @@ func (w *worker) failed(err error, due, send, done time.Duration, ownDeadline bo
 		class = ce.Class
 	}
 	if class == ClassConnect && fresh {
-		s.RefusedFresh(err)
+		s.RefusedFresh(err, false)
 		return !w.th.Aborted()
 	}
 	if w.stop.Load() || (class == ClassTimeout && !ownDeadline) {
@@ -305,7 +309,7 @@ func (w *worker) interrupt() {
 func (w *worker) doScript(deadline time.Time, res *Response) error {
 	sc, ok := w.conn.(ScriptConn)
 	if !ok {
-		return &FatalError{Err: errors.New("--script: this engine cannot send a script's requests")}
+		return &FatalError{Err: errors.New("this engine cannot send a script's requests (its connections are no ScriptConn)")}
 	}
 	return sc.DoScript(w.feed.Take(), w.feed.Hooks.WantsResponse(), deadline, res)
 }

@@ -98,4 +98,9 @@ func (r RedactWriter) Write(p []byte) (int, error) {
 // Aborted is why gowrk stopped r early by itself, redacted (it may hold a
 // script's error); "" when it did not. It is an error, not a warning: the
 // run failed.
-func Aborted(r *loadgen.Result) string { return RedactText(r.Aborted) }
+func Aborted(r *loadgen.Result) string {
+	if r.Fatal != nil {
+		return RedactText(FatalText(r.Fatal))
+	}
+	return RedactText(r.Aborted)
+}

@@ -208,7 +208,7 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 			to, strings.ReplaceAll(r.Config.Timeout.String(), "µs", "us"), c.Late, c.LateInFlight, c.Timeout)
 	}
 	if c.Reconnects > 0 {
-		fmt.Fprintf(b, "Reconnects: %d (the server had closed idle keep-alive connections; those requests went out again on new ones)\n", c.Reconnects)
+		fmt.Fprintf(b, "Reconnects: %d (the server had closed idle keep-alive connections; those requests went out again on new ones, and their first writes count in sent)\n", c.Reconnects)
 	}
 	if c.IdleClosed > 0 {
 		fmt.Fprintf(b, "Idle-closed: %d %s requests met a keep-alive connection the server had closed, and were not sent again (not idempotent)\n", c.IdleClosed, r.Config.Target.Method)

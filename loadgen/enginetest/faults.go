@@ -57,6 +57,10 @@ type Fault struct {
 	// names, the row's other checks run, and a message that shows library
 	// internals skips the row with this reason instead of failing it.
 	KnownMsg string
+	// Msg, when set, is what the row's one line says, in part: Run's
+	// error for a Refused row, otherwise a kept message of the row's class
+	// or the abort reason (the facts only: a remedy is the report's).
+	Msg string
 	// Lost, when set, says why the server may parse fewer requests than
 	// were sent (bytes written into a connection the server resets are
 	// never read): the check is then parsed <= sent.

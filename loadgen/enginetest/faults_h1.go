@@ -46,7 +46,7 @@ var h1Faults = []Fault{
 	{Name: "status 500 on every response", Proto: HTTP1, Class: Status, Server: h1(testserver.Behaviour{Status: 500})},
 
 	// Resets and closes at every phase.
-	{Name: "reset after the request is read", Proto: HTTP1, Class: Read, Server: h1(testserver.Behaviour{Reset: true})},
+	{Name: "reset after the request is read", Proto: HTTP1, Class: Connect, Server: h1(testserver.Behaviour{Reset: true})},
 	{Name: "reset mid-header", Proto: HTTP1, Class: Read, Server: h1(reset("HTTP/1.1 200 OK\r\nContent-Le"))},
 	{Name: "reset mid-body", Proto: HTTP1, Class: Read, Server: h1(reset("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort"))},
 	{Name: "closed mid-status-line", Proto: HTTP1, Class: Read, Server: h1(cut("HTTP/1.1 2"))},
@@ -59,11 +59,11 @@ var h1Faults = []Fault{
 	{Name: "negative Content-Length", Proto: HTTP1, Class: Read, Server: h1(cut("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nok"))},
 	{Name: "Content-Length above 2^63", Proto: HTTP1, Class: Read, Server: h1(cut("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\nok"))},
 	// RFC 9112 6.3: differing Content-Length values are an unrecoverable error.
-	{Name: "two different Content-Length headers", Proto: HTTP1, Class: Read, Server: h1(raw("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok"))},
+	{Name: "two different Content-Length headers", Proto: HTTP1, Class: Read, Msg: "conflicting Content-Length values (2 and 3)", Server: h1(raw("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok"))},
 	{Name: "Content-Length list of different values", Proto: HTTP1, Class: Read, Server: h1(raw("HTTP/1.1 200 OK\r\nContent-Length: 2, 3\r\n\r\nok"))},
 
 	// Status lines.
-	{Name: "status 000", Proto: HTTP1, Class: Read, Server: h1(raw("HTTP/1.1 000 X\r\nContent-Length: 2\r\n\r\nok"))},
+	{Name: "status 000", Proto: HTTP1, Class: Read, Msg: "malformed status code \"000\"", Server: h1(raw("HTTP/1.1 000 X\r\nContent-Length: 2\r\n\r\nok"))},
 	{Name: "status code of two digits", Proto: HTTP1, Class: Read, Server: h1(raw("HTTP/1.1 20 OK\r\nContent-Length: 2\r\n\r\nok"))},
 	{Name: "status code of four digits", Proto: HTTP1, Class: Read, Server: h1(raw("HTTP/1.1 2000 OK\r\nContent-Length: 2\r\n\r\nok"))},
 	{Name: "status code not a number", Proto: HTTP1, Class: Read, Server: h1(raw("HTTP/1.1 abc OK\r\nContent-Length: 2\r\n\r\nok"))},
@@ -80,7 +80,7 @@ var h1Faults = []Fault{
 
 	// Interim responses, sizes and counts.
 	{Name: "one 103 Early Hints before the response", Proto: HTTP1, Class: None, Server: h1(raw("HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n" + okResp))},
-	{Name: "10,000 interim 103 responses", Proto: HTTP1, Class: Read, Server: h1(raw(strings.Repeat("HTTP/1.1 103 Early Hints\r\n\r\n", 10000) + okResp))},
+	{Name: "10,000 interim 103 responses", Proto: HTTP1, Class: Read, Msg: "more than 100 interim (1xx) responses to one request", Server: h1(raw(strings.Repeat("HTTP/1.1 103 Early Hints\r\n\r\n", 10000) + okResp))},
 	{Name: "one 64 KiB header line", Proto: HTTP1, Class: Read, Server: h1(raw("HTTP/1.1 200 OK\r\nX-Big: " + strings.Repeat("a", 64<<10) + "\r\nContent-Length: 2\r\n\r\nok"))},
 	{Name: "10,000 header lines", Proto: HTTP1, Class: Read, Server: h1(raw(manyHeaders(10000)))},
 
@@ -93,5 +93,5 @@ var h1Faults = []Fault{
 		Config: func(c *loadgen.Config, _ *loadgen.Target) { c.TimeoutAction = loadgen.TimeoutAbort }},
 	{Name: "never reads (8 MiB request bodies)", Proto: HTTP1, Class: TimeoutClass, TLSClass: Connect, Server: uncounted(h1(testserver.Behaviour{NoRead: true})),
 		Config: func(_ *loadgen.Config, t *loadgen.Target) { t.Body = make([]byte, 8<<20) }},
-	{Name: "HTTP/2 frames to an HTTP/1.1 request", Proto: HTTP1, Class: Read, Server: h1(raw("\x00\x00\x00\x04\x00\x00\x00\x00\x00"))},
+	{Name: "HTTP/2 frames to an HTTP/1.1 request", Proto: HTTP1, Class: Read, Msg: "the server answered with HTTP/2 frames", Server: h1(raw("\x00\x00\x00\x04\x00\x00\x00\x00\x00"))},
 }

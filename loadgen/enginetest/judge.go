@@ -59,6 +59,9 @@ func runRow(t *testing.T, f Fault, en *env) {
 		if runErr == nil {
 			t.Fatalf("the run started (%+v); want one line before it", res.Counts)
 		}
+		if !strings.Contains(runErr.Error(), f.Msg) {
+			t.Errorf("Run's error %q does not say %q", runErr, f.Msg)
+		}
 		if srv.parsed != nil && srv.parsed() != 0 {
 			t.Errorf("the run did not start, yet the server parsed %d requests", srv.parsed())
 		}
@@ -80,6 +83,7 @@ func runRow(t *testing.T, f Fault, en *env) {
 		msgs.check(m.Class+" message", m.Message)
 	}
 	checkClass(t, f, en, res)
+	checkMsg(t, f, en, res)
 	if f.Check != nil {
 		f.Check(t, res)
 	}
@@ -107,21 +111,47 @@ func errText(err error) string {
 
 // checkParsed waits (at most 3 s) for the server to have parsed every
 // request sent: bytes written before the stop may still be in its socket
-// buffer. The server must parse no more than was sent, and every request
-// sent but the ones in flight at the stop (a write the stop cut short
-// never arrives whole); with lost, only the first. The wait only lets the
-// server catch up.
+// buffer. The server must parse no more than was sent (every write it may
+// have parsed, resent ones included), and every request sent once but the
+// ones in flight at the stop (a write the stop cut short never arrives
+// whole); with lost, only the first. The wait only lets the server catch
+// up: to every write, or, with writes the server may not have parsed
+// (resent), to the lower bound and 100 ms more.
 func checkParsed(t *testing.T, c *loadgen.Counts, parsed func() int64, lost bool) {
 	t.Helper()
-	for wait := time.Now().Add(3 * time.Second); time.Now().Before(wait) && parsed() != int64(c.Sent); {
+	least := int64(c.SentOnce()) - int64(c.InFlight)
+	want := int64(c.Sent)
+	if c.Resent > 0 {
+		want = least
+	}
+	for wait := time.Now().Add(3 * time.Second); time.Now().Before(wait) && parsed() < want; {
 		time.Sleep(10 * time.Millisecond)
+	}
+	if c.Resent > 0 {
+		time.Sleep(100 * time.Millisecond)
 	}
 	got := parsed()
 	if got > int64(c.Sent) {
 		t.Errorf("sent %d, but the server parsed more: %d requests", c.Sent, got)
-	} else if !lost && got < int64(c.Sent-c.InFlight) {
-		t.Errorf("sent %d (%d in flight at the stop), but the server parsed only %d requests", c.Sent, c.InFlight, got)
+	} else if !lost && got < least {
+		t.Errorf("sent %d (%d of them resent, %d in flight at the stop), but the server parsed only %d requests", c.Sent, c.Resent, c.InFlight, got)
 	}
+}
+
+// checkMsg checks that a message of the row's class, or the abort
+// reason, says f.Msg.
+func checkMsg(t *testing.T, f Fault, en *env, res *loadgen.Result) {
+	t.Helper()
+	if f.Msg == "" || strings.Contains(res.Aborted, f.Msg) {
+		return
+	}
+	class := f.classOn(en.eng)
+	for _, m := range res.ErrorMessages {
+		if m.Class == class && strings.Contains(m.Message, f.Msg) {
+			return
+		}
+	}
+	t.Errorf("no %s message says %q: %v (aborted %q)", class, f.Msg, res.ErrorMessages, res.Aborted)
 }
 
 // failures are the counts of each error class a row can name. Timeouts

@@ -46,13 +46,13 @@ func TestClientCertificateRequired(t *testing.T) {
 			case err != nil:
 				t.Fatal(err)
 			default:
-				why = res.Aborted
+				why, fatal = res.Aborted, res.Fatal
 				if n := res.Counts.Errors(); n > uint64(cfg.Connections) {
 					t.Errorf("%d errors from %d connections: %v", n, cfg.Connections, res.ErrorMessages)
 				}
 			}
-			if !strings.Contains(why, "client certificate") || !strings.Contains(why, "pass --cert and --key") || strings.Contains(why, "\n") {
-				t.Errorf("the run stopped with %q, want one line naming the client certificate and --cert/--key", why)
+			if !strings.Contains(why, "client certificate") || fatal == nil || fatal.Fix != loadgen.FixClientCert || strings.Contains(why, "\n") {
+				t.Errorf("the run stopped with %q (%+v), want one line naming the client certificate, and the fix a client certificate", why, fatal)
 			}
 		})
 	}

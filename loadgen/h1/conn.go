@@ -91,8 +91,8 @@ func (c *Conn) exchange(deadline time.Time, res *loadgen.Response) error {
 		return &loadgen.ClassError{Class: loadgen.ClassRead, Err: errInterrupted}
 	}
 	if _, err := c.nc.Write(c.out); err != nil {
-		if c.used > 0 && closedByPeer(err) {
-			return loadgen.ErrStale
+		if closedByPeer(err) {
+			return &loadgen.UnansweredError{Err: bare(err)}
 		}
 		return classify(loadgen.ClassWrite, err)
 	}
@@ -148,13 +148,13 @@ func (c *Conn) complete(status int, close bool) {
 // under TLS 1.3 says so on the first read, is fatal, and a connect error:
 // the connection was never established, and the request never read.
 func (c *Conn) readFailed(err error) error {
-	if !c.ps.started && closedByPeer(err) && c.used > 0 {
-		return loadgen.ErrStale
-	}
 	if c.tls != nil && c.used == 0 {
 		if fatal := netdial.ClientCertRefused(err, c.tlsCfg); fatal != nil {
 			return &loadgen.ClassError{Class: loadgen.ClassConnect, Err: fatal}
 		}
+	}
+	if !c.ps.started && closedByPeer(err) {
+		return &loadgen.UnansweredError{Err: bare(err), Written: true}
 	}
 	return classify(loadgen.ClassRead, err)
 }
@@ -174,11 +174,16 @@ func classify(class loadgen.ErrorClass, err error) error {
 	if errors.As(err, &ne) && ne.Timeout() {
 		class = loadgen.ClassTimeout
 	}
+	return &loadgen.ClassError{Class: class, Err: bare(err)}
+}
+
+// bare is err as the loop gets it from the socket: a system error alone.
+func bare(err error) error {
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
-		err = errno
+		return errno
 	}
-	return &loadgen.ClassError{Class: class, Err: err}
+	return err
 }
 
 // Interrupt implements loadgen.Conn.

@@ -142,7 +142,7 @@ func (e *Engine) DialAddr(ctx context.Context, addr string) (loadgen.Conn, error
 			var np *netdial.NoProtocolError
 			if errors.As(err, &np) {
 				if e.h2Only() {
-					return nil, &loadgen.FatalError{Err: fmt.Errorf("%s speaks only HTTP/2 over TLS (ALPN offered http/1.1, the server refused it); add --http2", e.tls.ServerName)}
+					return nil, &loadgen.FatalError{Err: fmt.Errorf("%s speaks only HTTP/2 over TLS (ALPN offered http/1.1, the server refused it)", e.tls.ServerName), Fix: loadgen.FixHTTP2}
 				}
 				return nil, &loadgen.FatalError{Err: fmt.Errorf("%s speaks neither HTTP/1.1 nor HTTP/2 over TLS (ALPN offered http/1.1, then h2; the server refused both): is it an HTTP server?", e.tls.ServerName)}
 			}
@@ -153,7 +153,7 @@ func (e *Engine) DialAddr(ctx context.Context, addr string) (loadgen.Conn, error
 		// close their connections unanswered (Go's, go.dev/issue/46310).
 		if tc.ConnectionState().NegotiatedProtocol == "" && e.h2Only() {
 			raw.Close()
-			return nil, &loadgen.FatalError{Err: fmt.Errorf("%s speaks only HTTP/2 over TLS (it negotiated no protocol for http/1.1, and chose h2 when offered); add --http2", e.tls.ServerName)}
+			return nil, &loadgen.FatalError{Err: fmt.Errorf("%s speaks only HTTP/2 over TLS (it negotiated no protocol for http/1.1, and chose h2 when offered)", e.tls.ServerName), Fix: loadgen.FixHTTP2}
 		}
 		c.nc, c.tls, c.tlsCfg = tc, tc, e.tls
 	}

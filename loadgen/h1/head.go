@@ -255,11 +255,11 @@ func truncate(b []byte) []byte {
 func classifyNotHTTP(b []byte) error {
 	switch {
 	case len(b) >= 2 && (b[0] == 0x15 || b[0] == 0x16) && b[1] == 0x03:
-		return &loadgen.FatalError{Err: errors.New("the server answered with TLS, not HTTP: it is an HTTPS port; use an https:// URL")}
+		return &loadgen.FatalError{Err: errors.New("the server answered with TLS, not HTTP: it is an HTTPS port"), Fix: loadgen.FixHTTPS}
 	case len(b) >= 9 && (b[3] == 0x4 || b[3] == 0x7) && b[0] == 0:
 		// An HTTP/2 frame header: 24-bit length, then type 4 (SETTINGS)
 		// or 7 (GOAWAY), as a server that only speaks h2c answers.
-		return &loadgen.FatalError{Err: errors.New("the server answered with HTTP/2 frames: it speaks only HTTP/2; add --http2")}
+		return &loadgen.FatalError{Err: errors.New("the server answered with HTTP/2 frames: it speaks only HTTP/2"), Fix: loadgen.FixHTTP2}
 	}
 	return fmt.Errorf("%w (it starts with byte 0x%02x)", errNotHTTP, b[0])
 }

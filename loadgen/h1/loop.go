@@ -43,7 +43,7 @@ const ReadChunk = 64 << 10
 // (Thread.Pipeline).
 func NewLoop(ctx context.Context, t loadgen.Target, dialTimeout time.Duration) (*LoopEngine, error) {
 	if t.URL.Scheme != "http" {
-		return nil, errors.New("--engine loop speaks http:// only; https:// runs on --engine goroutine (crypto/tls wants a blocking connection)")
+		return nil, loadgen.ConfigErrorf("{Engine} loop speaks http:// only; https:// runs on {Engine} goroutine (crypto/tls wants a blocking connection)")
 	}
 	e, err := New(ctx, t, dialTimeout)
 	if err != nil {
@@ -470,15 +470,15 @@ func (l *loop) complete(status int, close bool) {
 // requests again on a new one; otherwise the requests in flight fail with
 // class.
 func (l *loop) broken(idx int, c *lconn, class loadgen.ErrorClass, err error) {
-	stale := c.used > 0 && !c.parser.started && (err == errNoBody || err == unix.ECONNRESET || err == unix.EPIPE)
+	unanswered := !c.parser.started && closedByPeer(err)
 	if c.n == 0 && c.used > 0 && err == errNoBody {
 		c.slot.Reconnected() // closed while idle, before the next request
 	}
 	fresh := c.used == 0
 	for c.n > 0 {
 		r := c.pop()
-		if stale {
-			c.slot.Stale(r.due, r.send, l.now)
+		if unanswered {
+			c.slot.Unanswered(!fresh, class != loadgen.ClassWrite, r.due, r.send, l.now, err)
 		} else {
 			c.slot.Failed(class, err, r.due, r.send, l.now)
 		}
@@ -507,7 +507,7 @@ func (c *lconn) pop() inflight {
 // and are sent again.
 func (l *loop) reopen(idx int, c *lconn) {
 	if c.n > 0 {
-		c.slot.Untake(uint64(c.n), false)
+		c.slot.Untake(uint64(c.n))
 		c.head, c.n = 0, 0
 	}
 	l.closeFd(c)

@@ -29,7 +29,7 @@ func (l *loop) scriptAddr() error {
 	}
 	sa, family, err := sockaddr(l.hooks.Addr())
 	if err != nil {
-		return fmt.Errorf("--script: thread.addr %q: want ip:port", l.hooks.Addr())
+		return fmt.Errorf("the script's thread.addr %q: want ip:port", l.hooks.Addr())
 	}
 	l.sa, l.family = sa, family
 	return nil

@@ -381,7 +381,7 @@ func (c *conn) goAway(last uint32, code http2.ErrCode) {
 		if st.id == 0 || st.id <= last {
 			continue
 		}
-		st.slot.Untake(1, false)
+		st.slot.Untake(1)
 		s.opened--
 		c.closeStream(st)
 	}

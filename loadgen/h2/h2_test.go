@@ -161,11 +161,12 @@ func TestRefusals(t *testing.T) {
 		url  string
 		tls  *tls.Config
 		want string
+		fix  loadgen.Fix
 	}{
-		{"untrusted", h2ts.URL + "/", nil, "not trusted"},
-		{"wrong sni", h2ts.URL + "/", func() *tls.Config { c := trust(h2ts); c.ServerName = "wrong.test"; return c }(), "not wrong.test: pass --sni"},
-		{"tls http/1.1 only", h1ts.URL + "/", trust(h1ts), "did not negotiate HTTP/2"},
-		{"cleartext http/1.1 only", h1c.URL + "/", nil, "does not speak HTTP/2 over cleartext"},
+		{"untrusted", h2ts.URL + "/", nil, "not trusted", loadgen.FixTrust},
+		{"wrong sni", h2ts.URL + "/", func() *tls.Config { c := trust(h2ts); c.ServerName = "wrong.test"; return c }(), "not wrong.test", loadgen.FixSNI},
+		{"tls http/1.1 only", h1ts.URL + "/", trust(h1ts), "did not negotiate HTTP/2", loadgen.FixDropHTTP2},
+		{"cleartext http/1.1 only", h1c.URL + "/", nil, "does not speak HTTP/2 over cleartext", loadgen.FixDropH2C},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := config(t, tc.url)
@@ -176,8 +177,8 @@ func TestRefusals(t *testing.T) {
 			cfg.Duration = 5 * time.Second
 			_, err := run(t, cfg)
 			var fatal *loadgen.FatalError
-			if !errors.As(err, &fatal) || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("Run error %v, want a FatalError containing %q", err, tc.want)
+			if !errors.As(err, &fatal) || !strings.Contains(err.Error(), tc.want) || fatal.Fix != tc.fix || strings.Contains(err.Error(), "--") {
+				t.Errorf("Run error %v, want a FatalError containing %q, no flag, and fix %d", err, tc.want, tc.fix)
 			}
 		})
 	}

@@ -149,7 +149,7 @@ func (e *Engine) dial(ctx context.Context, s *session, addr string) (*session, e
 		if err != nil {
 			raw.Close()
 			if np := (*netdial.NoProtocolError)(nil); errors.As(err, &np) {
-				return nil, &loadgen.FatalError{Err: fmt.Errorf("%s did not negotiate HTTP/2: ALPN offered h2, the server refused it; drop --http2 if it speaks HTTP/1.1", e.target.URL.Host)}
+				return nil, &loadgen.FatalError{Err: fmt.Errorf("%s did not negotiate HTTP/2: ALPN offered h2, the server refused it", e.target.URL.Host), Fix: loadgen.FixTryHTTP1}
 			}
 			return nil, err
 		}
@@ -158,7 +158,7 @@ func (e *Engine) dial(ctx context.Context, s *session, addr string) (*session, e
 			if p == "" {
 				p = "none"
 			}
-			return nil, &loadgen.FatalError{Err: fmt.Errorf("%s did not negotiate HTTP/2: ALPN offered h2, the server chose %s; drop --http2 to use HTTP/1.1", e.target.URL.Host, p)}
+			return nil, &loadgen.FatalError{Err: fmt.Errorf("%s did not negotiate HTTP/2: ALPN offered h2, the server chose %s", e.target.URL.Host, p), Fix: loadgen.FixDropHTTP2}
 		}
 		s.nc = tc
 	}
@@ -170,7 +170,7 @@ func (e *Engine) dial(ctx context.Context, s *session, addr string) (*session, e
 		if ctx.Err() != nil || e.tls != nil || errors.Is(err, errZeroStreams) || errors.As(err, &fresh) || errors.Is(err, syscall.ECONNRESET) {
 			return nil, err
 		}
-		return nil, &loadgen.FatalError{Err: fmt.Errorf("%s does not speak HTTP/2 over cleartext (h2c with prior knowledge): %v; drop --http2/--h2c to use HTTP/1.1, or use https:// for HTTP/2 over TLS", e.target.URL.Host, err)}
+		return nil, &loadgen.FatalError{Err: fmt.Errorf("%s does not speak HTTP/2 over cleartext (h2c with prior knowledge): %v", e.target.URL.Host, err), Fix: loadgen.FixDropH2C}
 	}
 	e.noteInfo(s)
 	return s, nil

@@ -33,14 +33,14 @@ func ClientCertRefused(err error, cfg *tls.Config) error {
 		return nil
 	}
 	if isAlert(err, alertCertificateRequired) {
-		return &loadgen.FatalError{Err: fmt.Errorf("%s requires a TLS client certificate (alert: %s); pass --cert and --key", cfg.ServerName, alertText(alertCertificateRequired))}
+		return &loadgen.FatalError{Err: fmt.Errorf("%s requires a TLS client certificate (alert: %s)", cfg.ServerName, alertText(alertCertificateRequired)), Fix: loadgen.FixClientCert}
 	}
 	if len(cfg.Certificates) == 0 && cfg.GetClientCertificate == nil {
 		return nil
 	}
 	for _, a := range []tls.AlertError{alertBadCertificate, alertUnsupportedCert, alertCertificateRevoked, alertCertificateExpired, alertUnknownCA} {
 		if isAlert(err, a) {
-			return &loadgen.FatalError{Err: fmt.Errorf("%s refused the TLS client certificate (alert: %s); check --cert and --key", cfg.ServerName, alertText(a))}
+			return &loadgen.FatalError{Err: fmt.Errorf("%s refused the TLS client certificate (alert: %s)", cfg.ServerName, alertText(a)), Fix: loadgen.FixCheckClientCert}
 		}
 	}
 	return nil

@@ -68,19 +68,19 @@ func Handshake(ctx context.Context, raw net.Conn, cfg *tls.Config) (*tls.Conn, e
 		var cv *tls.CertificateVerificationError
 		var he x509.HostnameError
 		if errors.As(err, &he) && he.Certificate != nil {
-			return nil, &loadgen.FatalError{Err: hostnameError(cfg.ServerName, he.Certificate)}
+			return nil, hostnameError(cfg.ServerName, he.Certificate)
 		}
 		if noProtocol(err) {
 			return nil, &loadgen.FatalError{Err: &NoProtocolError{Server: cfg.ServerName, Offered: cfg.NextProtos}}
 		}
 		if errors.As(err, &cv) {
-			return nil, &loadgen.FatalError{Err: fmt.Errorf("TLS certificate of %s is not trusted (%v); use -k/--insecure to skip verification, or --cacert to trust its issuer", cfg.ServerName, cv.Err)}
+			return nil, &loadgen.FatalError{Err: fmt.Errorf("TLS certificate of %s is not trusted (%v)", cfg.ServerName, cv.Err), Fix: loadgen.FixTrust}
 		}
 		if fatal := ClientCertRefused(err, cfg); fatal != nil {
 			return nil, fatal
 		}
 		if asked != nil && *asked {
-			return nil, &loadgen.FatalError{Err: fmt.Errorf("%s asked for a TLS client certificate and refused the handshake without one (%v); pass --cert and --key", cfg.ServerName, err)}
+			return nil, &loadgen.FatalError{Err: fmt.Errorf("%s asked for a TLS client certificate and refused the handshake without one (%v)", cfg.ServerName, err), Fix: loadgen.FixClientCert}
 		}
 		return nil, fmt.Errorf("TLS handshake: %w", err)
 	}
@@ -123,9 +123,10 @@ func noProtocol(err error) bool {
 }
 
 // hostnameError says that the certificate c names other hosts than
-// server, and how to ask for one it names. The names are the server's:
-// quoted when they are not plain host names, at most four.
-func hostnameError(server string, c *x509.Certificate) error {
+// server, and which remedy asks for one it names (Fix, with the name for
+// FixSNI). The names are the server's: quoted when they are not plain
+// host names, at most four.
+func hostnameError(server string, c *x509.Certificate) *loadgen.FatalError {
 	var names, plain []string
 	for _, n := range c.DNSNames {
 		names = append(names, n)
@@ -137,7 +138,7 @@ func hostnameError(server string, c *x509.Certificate) error {
 		names = append(names, ip.String())
 	}
 	if len(names) == 0 {
-		return fmt.Errorf("TLS certificate of %s names no host: use -k/--insecure to skip verification", server)
+		return &loadgen.FatalError{Err: fmt.Errorf("TLS certificate of %s names no host", server), Fix: loadgen.FixInsecure}
 	}
 	shown := make([]string, 0, 4)
 	for _, n := range names[:min(len(names), 4)] {
@@ -150,12 +151,12 @@ func hostnameError(server string, c *x509.Certificate) error {
 	if len(names) > 4 {
 		list += fmt.Sprintf(" and %d more", len(names)-4)
 	}
-	fix := "use that address in the URL"
+	f := &loadgen.FatalError{Err: fmt.Errorf("TLS certificate of %s is for %s, not %s", server, list, server), Fix: loadgen.FixAddress}
 	switch {
 	case len(plain) > 0 && strings.Trim(plain[0], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == "":
-		fix = fmt.Sprintf("pass --sni %s (or use that name in the URL)", plain[0])
+		f.Fix, f.Name = loadgen.FixSNI, plain[0]
 	case len(c.DNSNames) > 0:
-		fix = "pass --sni with a name it covers"
+		f.Fix = loadgen.FixSNICovered
 	}
-	return fmt.Errorf("TLS certificate of %s is for %s, not %s: %s, or -k/--insecure to skip verification", server, list, server, fix)
+	return f
 }

@@ -19,8 +19,8 @@ import (
 func CheckAccounting(t testing.TB, r *loadgen.Result) {
 	t.Helper()
 	c := r.Counts
-	if got := c.Completed + c.Failed() + c.InFlight; got != c.Sent {
-		t.Errorf("sent %d != completed %d + failed %d + in flight %d (%+v)", c.Sent, c.Completed, c.Failed(), c.InFlight, c)
+	if got := c.Completed + c.Failed() + c.InFlight + c.Resent; got != c.Sent {
+		t.Errorf("sent %d != completed %d + failed %d + in flight %d + resent %d (%+v)", c.Sent, c.Completed, c.Failed(), c.InFlight, c.Resent, c)
 	}
 	var statuses uint64
 	for _, n := range r.StatusCodes {
