@@ -69,6 +69,9 @@ type Counts struct {
 	// Reconnects counts requests sent again on a new connection because
 	// the server had closed their idle keep-alive connection (not errors).
 	Reconnects uint64 `json:"reconnects"`
+	// Opened counts connections opened (Slot.Opened): -c at least
+	// when every connection opened, one per request without keep-alive.
+	Opened uint64 `json:"connections_opened"`
 	// IdleClosed counts non-idempotent requests lost to such a close.
 	IdleClosed uint64 `json:"idle_closed"`
 	// Connect counts failed dials (no request was sent on them). Ports
