@@ -20,7 +20,13 @@ import (
 // Resolve returns u's host as ip:port, looked up once (as wrk does) so that
 // DNS is not part of any request. The default port follows the scheme.
 func Resolve(ctx context.Context, u *url.URL) (string, error) {
-	host, port, _ := net.SplitHostPort(hostPort(u))
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
 	if net.ParseIP(host) != nil {
 		return net.JoinHostPort(host, port), nil
 	}
