@@ -52,27 +52,29 @@ func via(t *testing.T, v string, srv served, target *loadgen.Target) {
 	}
 }
 
-// socketPath is a new unix socket's path in the test's temporary folder.
-func socketPath(t *testing.T) string { return filepath.Join(t.TempDir(), "s") }
-
 // h1Unix is h1With on a unix socket.
 func h1Unix(t *testing.T, b testserver.Behaviour, cfg *tls.Config) served {
-	path := socketPath(t)
-	s, err := testserver.StartUnix(b, cfg, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return served{url: s.URL(), parsed: s.Requests.Load, unix: path}
+	return onUnix(t, func(path string) (*testserver.Server, error) { return testserver.StartUnix(b, cfg, path) },
+		func(s *testserver.Server) func() int64 { return s.Requests.Load })
 }
 
 // h2Unix is h2With on a unix socket.
 func h2Unix(t *testing.T, b testserver.H2Behaviour, cfg *tls.Config) served {
-	path := socketPath(t)
-	s, err := testserver.StartH2Unix(b, cfg, path)
+	return onUnix(t, func(path string) (*testserver.H2Server, error) { return testserver.StartH2Unix(b, cfg, path) },
+		func(s *testserver.H2Server) func() int64 { return s.Streams.Load })
+}
+
+// onUnix starts a test server on a new unix socket in the test's
+// temporary folder, and closes it when the test ends.
+func onUnix[S interface {
+	URL() string
+	Close()
+}](t *testing.T, start func(path string) (S, error), parsed func(S) func() int64) served {
+	path := filepath.Join(t.TempDir(), "s")
+	s, err := start(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	return served{url: s.URL(), parsed: s.Streams.Load, unix: path}
+	return served{url: s.URL(), parsed: parsed(s), unix: path}
 }
