@@ -30,20 +30,8 @@ func startTransportNginx(t *testing.T) transportNginx {
 	dir := t.TempDir()
 	n := transportNginx{h1Sock: filepath.Join(dir, "h1.sock"), h2cSock: filepath.Join(dir, "h2c.sock"),
 		tcp: freePort(t), status: freePort(t), accessLog: filepath.Join(dir, "access.log")}
-	conf := fmt.Sprintf(`daemon off;
-master_process on;
-worker_processes 1;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log warn;
-events { worker_connections 4096; }
-http {
+	conf := fmt.Sprintf(nginxPrelude+`
   log_format who '$remote_addr $host';
-  client_body_temp_path %[1]s/body;
-  proxy_temp_path %[1]s/proxy;
-  fastcgi_temp_path %[1]s/fastcgi;
-  uwsgi_temp_path %[1]s/uwsgi;
-  scgi_temp_path %[1]s/scgi;
-  keepalive_requests 1000000;
   server {
     listen unix:%[2]s;
     listen unix:%[3]s http2;
@@ -69,6 +57,23 @@ http {
 	return n
 }
 
+// nginxPrelude begins a test nginx's configuration, its files under the
+// folder %[1]s, up to the inside of its http block: one worker, in the
+// foreground, keep-alive without a request limit.
+const nginxPrelude = `daemon off;
+master_process on;
+worker_processes 1;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log warn;
+events { worker_connections 4096; }
+http {
+  client_body_temp_path %[1]s/body;
+  proxy_temp_path %[1]s/proxy;
+  fastcgi_temp_path %[1]s/fastcgi;
+  uwsgi_temp_path %[1]s/uwsgi;
+  scgi_temp_path %[1]s/scgi;
+  keepalive_requests 1000000;`
+
 // nginxBin is nginx's path; the test skips without it.
 func nginxBin(t *testing.T) string {
 	t.Helper()
@@ -76,7 +81,7 @@ func nginxBin(t *testing.T) string {
 		return bin
 	}
 	if _, err := os.Stat("/usr/sbin/nginx"); err != nil {
-		t.Skip("nginx is not installed (apt-get install nginx-light; scripts/install-test-deps.sh)")
+		t.Skip("nginx is not installed (apt-get install nginx-light); .ci/run installs it")
 	}
 	return "/usr/sbin/nginx"
 }
