@@ -203,3 +203,37 @@ func checkAccessLog(t *testing.T, path string, line0 int, host string, from []st
 		t.Errorf("nginx saw requests from %v, want only %v", seen, from)
 	}
 }
+
+// TestTransportBadInput: each transport flag's bad value, or a mix that
+// cannot go together, is one line naming the flag, exit 2, and a proxy's
+// password shows in none.
+func TestTransportBadInput(t *testing.T) {
+	notSock := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notSock, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--unix-socket", "/no/such/socket"}, `--unix-socket "/no/such/socket": no such file or directory`},
+		{[]string{"--unix-socket", notSock}, "not a socket"},
+		{[]string{"--connect-to", "example.com:80"}, "want HOST:PORT:ADDR:PORT"},
+		{[]string{"--connect-to", "a:99999:b:80"}, "want HOST:PORT:ADDR:PORT"},
+		{[]string{"--proxy", "ftp://user:hunter2@proxy:21"}, `scheme "ftp"`},
+		{[]string{"--proxy", "http://user:hunter2@proxy:3128/path"}, "no path or query"},
+		{[]string{"--local-addr", "127.0.0.2,nope"}, `--local-addr "nope"`},
+		{[]string{"--local-addr", "::1"}, "not of the target's address family"},
+		{[]string{"--no-keepalive", "--http2"}, "--no-keepalive is for HTTP/1.1"},
+		{[]string{"--no-keepalive", "-P", "4"}, "a pipeline needs a connection that stays open"},
+		{[]string{"--proxy", "127.0.0.1:3128", "--connect-to", "a:80:b:80"}, "give one of them"},
+	} {
+		code, out, errs := gowrk(t, append(tc.args, "http://127.0.0.1:1/")...)
+		if code != 2 || out != "" || !strings.Contains(errs, tc.want) || strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and one line with %q", tc.args, code, out, errs, tc.want)
+		}
+		if strings.Contains(errs, "hunter2") {
+			t.Errorf("%v: the proxy's password shows: %q", tc.args, errs)
+		}
+	}
+}
