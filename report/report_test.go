@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -78,19 +76,7 @@ func TestGolden(t *testing.T) {
 			if err := f(&b, fixedResult(tc.rate), tc.opts); err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", tc.name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./report -update)", err)
-			}
-			if !bytes.Equal(b.Bytes(), want) {
-				t.Errorf("%s differs from %s:\n%s", tc.name, golden, b.String())
-			}
+			checkGolden(t, tc.name, b.Bytes())
 			if strings.Contains(b.String(), "s3cret") {
 				t.Errorf("%s report prints the Authorization value", tc.name)
 			}

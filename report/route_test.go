@@ -1,0 +1,46 @@
+package report
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestGoldenNoKeepAlive: a run without keep-alive says in every format
+// how many connections it opened (text: a line; JSON: the counts'
+// connections_opened).
+func TestGoldenNoKeepAlive(t *testing.T) {
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			r := fixedResult(0)
+			r.Config.Target.NoKeepAlive = true
+			r.Counts.Opened = r.Counts.Sent
+			f, _ := Lookup(format)
+			var b bytes.Buffer
+			if err := f(&b, r, Options{Version: "v0.0.0-test"}); err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, format+"_no_keepalive", b.Bytes())
+		})
+	}
+}
+
+// checkGolden compares got with testdata/NAME.golden, which -update
+// rewrites first.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	golden := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from %s:\n%s", name, golden, got)
+	}
+}
