@@ -88,8 +88,8 @@ func TestTransportProxy(t *testing.T) {
 			}
 			gets, connects := proxyLog(t, logFile)
 			gets, connects = gets-gets0, connects-connects0
-			if tc.tunnel && (gets != 0 || uint64(connects) != counts["connections_opened"]) {
-				t.Errorf("tinyproxy logged %d GETs and %d CONNECTs; want none and one per connection opened (%d)", gets, connects, counts["connections_opened"])
+			if tc.tunnel && (gets != 0 || uint64(connects) != counts["opened_connections"]) {
+				t.Errorf("tinyproxy logged %d GETs and %d CONNECTs; want none and one per connection opened (%d)", gets, connects, counts["opened_connections"])
 			}
 			// (tinyproxy closes a client's connection after each request:
 			// gowrk's next request on it meets the close, and goes out on

@@ -123,7 +123,7 @@ func jsonCounts(t *testing.T, args ...string) (counts map[string]uint64, request
 // a --connect-to mapping, and from --local-addr source addresses, nginx
 // serves exactly the requests gowrk reports, with the URL's Host, from
 // the addresses given; under --no-keepalive it accepts one connection per
-// request, and gowrk's connections_opened says so.
+// request, and gowrk's opened_connections says so.
 func TestTransportNginx(t *testing.T) {
 	n := startTransportNginx(t)
 	tcpURL := fmt.Sprintf("http://127.0.0.1:%d/", n.tcp)
@@ -153,7 +153,7 @@ func TestTransportNginx(t *testing.T) {
 			if served := req1 - req0 - 1; requests != 400 || served != 400 {
 				t.Errorf("gowrk reports %d requests, nginx served %d; want 400 both", requests, served)
 			}
-			opened := counts["connections_opened"]
+			opened := counts["opened_connections"]
 			if accepted := uint64(acc1 - acc0 - 1); accepted != opened {
 				t.Errorf("nginx accepted %d connections, gowrk says it opened %d", accepted, opened)
 			}

@@ -108,7 +108,7 @@ func (p *Prometheus) Finish(linger time.Duration) {
 var (
 	descRequests = prometheus.NewDesc("gowrk_requests_total", "Whole responses read.", nil, nil)
 	descSent     = prometheus.NewDesc("gowrk_sent_total", "Requests sent.", nil, nil)
-	descOpened   = prometheus.NewDesc("gowrk_connections_opened_total", "Connections opened (one per request without keep-alive).", nil, nil)
+	descOpened   = prometheus.NewDesc("gowrk_opened_connections_total", "Connections opened (one per request without keep-alive).", nil, nil)
 	descBytes    = prometheus.NewDesc("gowrk_bytes_total", "Bytes on the wire.", []string{"direction"}, nil)
 	descErrors   = prometheus.NewDesc("gowrk_errors_total", "Failed requests and dials, by class (timeout: abandoned).", []string{"class"}, nil)
 	descTimeouts = prometheus.NewDesc("gowrk_timeouts_total", "Requests that passed --timeout (wrk's timeout: late, waiting or abandoned).", nil, nil)

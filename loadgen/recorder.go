@@ -71,7 +71,7 @@ type Counts struct {
 	Reconnects uint64 `json:"reconnects"`
 	// Opened counts connections opened (Slot.Opened): -c at least
 	// when every connection opened, one per request without keep-alive.
-	Opened uint64 `json:"connections_opened"`
+	Opened uint64 `json:"opened_connections"`
 	// IdleClosed counts non-idempotent requests lost to such a close.
 	IdleClosed uint64 `json:"idle_closed"`
 	// Connect counts failed dials (no request was sent on them). Ports

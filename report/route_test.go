@@ -9,7 +9,7 @@ import (
 
 // TestGoldenNoKeepAlive: a run without keep-alive says in every format
 // how many connections it opened (text: a line; JSON: the counts'
-// connections_opened).
+// opened_connections).
 func TestGoldenNoKeepAlive(t *testing.T) {
 	for _, format := range []string{"text", "json"} {
 		t.Run(format, func(t *testing.T) {

@@ -112,7 +112,11 @@ func (d *Dialer) DialAddr(ctx context.Context, addr string) (net.Conn, error) {
 	if a, ok := d.Local(); ok {
 		dl.LocalAddr = &net.TCPAddr{IP: a.AsSlice(), Zone: a.Zone()}
 	}
-	nc, err := dl.DialContext(ctx, d.network, addr)
+	network := d.network
+	if addr != d.addr {
+		network = "tcp" // a script's thread.addr is host:port, whatever the route
+	}
+	nc, err := dl.DialContext(ctx, network, addr)
 	if err != nil || !d.tunnel {
 		return nc, err
 	}
