@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gowrk/gowrk/loadgen/testserver"
 )
 
 // transportNginx is the test's nginx: the same location on a unix socket
@@ -234,6 +236,25 @@ func TestTransportBadInput(t *testing.T) {
 		}
 		if strings.Contains(errs, "hunter2") {
 			t.Errorf("%v: the proxy's password shows: %q", tc.args, errs)
+		}
+	}
+}
+
+// TestTransportUnreachable: when nothing answers where the route goes,
+// the stop line names that place (the proxy, without its password; the
+// mapped address), beside the URL's host.
+func TestTransportUnreachable(t *testing.T) {
+	closed := strings.TrimSuffix(strings.TrimPrefix(testserver.ClosedPortURL(t), "http://"), "/")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--proxy", "http://user:hunter2@" + closed, "http://origin.test/"}, "cannot connect to the proxy " + closed + " (for origin.test)"},
+		{[]string{"--connect-to", "origin.test:80:" + closed, "http://origin.test/"}, "cannot connect to " + closed + " (for origin.test)"},
+	} {
+		code, _, errs := gowrk(t, append([]string{"-q", "-t1", "-c1", "-d2s"}, tc.args...)...)
+		if code != 1 || !strings.Contains(errs, tc.want) || strings.Contains(errs, "hunter2") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 1 and %q", tc.args, code, errs, tc.want)
 		}
 	}
 }

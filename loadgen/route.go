@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"net"
 	"net/netip"
 	"net/url"
 )
@@ -40,4 +41,56 @@ type ConnectTo struct {
 // Plain reports whether r is the zero Route: TCP to the URL's host.
 func (r *Route) Plain() bool {
 	return r.Unix == "" && len(r.ConnectTo) == 0 && r.Proxy == nil && len(r.Local) == 0
+}
+
+// Map returns where a connection to host:port goes under r's ConnectTo:
+// the first mapping that matches (an empty Host or Port matches any),
+// with an empty ToHost or ToPort keeping the original's; ok is false
+// when none matches.
+func (r *Route) Map(host, port string) (toHost, toPort string, ok bool) {
+	for _, m := range r.ConnectTo {
+		if (m.Host != "" && m.Host != host) || (m.Port != "" && m.Port != port) {
+			continue
+		}
+		toHost, toPort = m.ToHost, m.ToPort
+		if toHost == "" {
+			toHost = host
+		}
+		if toPort == "" {
+			toPort = port
+		}
+		return toHost, toPort, true
+	}
+	return host, port, false
+}
+
+// Describe names, for messages, what a connection to u dials under r:
+// u's host, or the socket, the proxy (never its credentials) or the
+// mapped address, with u's host beside it.
+func (r *Route) Describe(u *url.URL) string {
+	switch {
+	case r.Unix != "":
+		return "unix socket " + r.Unix + " (for " + u.Host + ")"
+	case r.Proxy != nil:
+		return "the proxy " + r.Proxy.Host + " (for " + u.Host + ")"
+	}
+	if host, port, err := net.SplitHostPort(HostPort(u)); err == nil {
+		if h, p, ok := r.Map(host, port); ok {
+			return net.JoinHostPort(h, p) + " (for " + u.Host + ")"
+		}
+	}
+	return u.Host
+}
+
+// HostPort is u's host:port, the port defaulting to the scheme's (80 for
+// http, 443 for https).
+func HostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	return net.JoinHostPort(u.Hostname(), port)
 }

@@ -198,38 +198,21 @@ func proxyStatus(line string) int {
 }
 
 // hostPort is u's host:port, the port defaulting to the scheme's.
-func hostPort(u *url.URL) string {
-	port := u.Port()
-	if port == "" {
-		port = "80"
-		if u.Scheme == "https" {
-			port = "443"
-		}
-	}
-	return net.JoinHostPort(u.Hostname(), port)
-}
+func hostPort(u *url.URL) string { return loadgen.HostPort(u) }
 
 // mapped is u, or, when a mapping of maps matches u's host and port (an
 // empty host or port matches any), u with the mapping's address; only
 // the host and port are read from the result.
 func mapped(u *url.URL, maps []loadgen.ConnectTo) *url.URL {
 	host, port, _ := net.SplitHostPort(hostPort(u))
-	for _, m := range maps {
-		if (m.Host != "" && m.Host != host) || (m.Port != "" && m.Port != port) {
-			continue
-		}
-		to := *u
-		h, p := m.ToHost, m.ToPort
-		if h == "" {
-			h = host
-		}
-		if p == "" {
-			p = port
-		}
-		to.Host = net.JoinHostPort(h, p)
-		return &to
+	r := loadgen.Route{ConnectTo: maps}
+	h, p, ok := r.Map(host, port)
+	if !ok {
+		return u
 	}
-	return u
+	to := *u
+	to.Host = net.JoinHostPort(h, p)
+	return &to
 }
 
 // bindNoPort sets IP_BIND_ADDRESS_NO_PORT on a socket about to be bound
