@@ -16,5 +16,6 @@ func init() {
 	}
 	engines = append([]enginetest.Engine{{Name: "loop", Proto: enginetest.HTTP1, New: newLoop},
 		{Name: "loop/unix", Proto: enginetest.HTTP1, New: newLoop, Via: enginetest.ViaUnix},
-		{Name: "loop/local-addr", Proto: enginetest.HTTP1, New: newLoop, Via: enginetest.ViaLocalAddr}}, engines...)
+		{Name: "loop/local-addr", Proto: enginetest.HTTP1, New: newLoop, Via: enginetest.ViaLocalAddr},
+		{Name: "loop/no-keepalive", Proto: enginetest.HTTP1, New: newLoop, Via: enginetest.ViaNoKeepAlive}}, engines...)
 }

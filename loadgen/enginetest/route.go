@@ -25,6 +25,8 @@ const (
 	// ViaLocalAddr: connections come from 127.0.0.2 (bound without a
 	// port); the server listens on 127.0.0.1.
 	ViaLocalAddr = "local-addr"
+	// ViaNoKeepAlive: a new connection for every request (HTTP/1.1).
+	ViaNoKeepAlive = "no-keepalive"
 )
 
 // via routes target to the row's server srv over transport v.
@@ -47,6 +49,8 @@ func via(t *testing.T, v string, srv served, target *loadgen.Target) {
 		target.Route.ConnectTo = []loadgen.ConnectTo{{Host: "localhost", Port: "1", ToHost: host, ToPort: port}}
 	case ViaLocalAddr:
 		target.Route.Local = []netip.Addr{netip.MustParseAddr("127.0.0.2")}
+	case ViaNoKeepAlive:
+		target.NoKeepAlive = true
 	default:
 		t.Fatalf("unknown transport %q", v)
 	}
