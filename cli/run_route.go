@@ -73,7 +73,30 @@ func routeOptions(o *options, r *routeFlags) error {
 		}
 	}
 	t.NoKeepAlive = r.noKeepAlive
-	return routeConflicts(o, r)
+	if err := routeConflicts(o, r); err != nil {
+		return err
+	}
+	if !rt.Plain() && !o.quiet {
+		o.notes = append(o.notes, "connecting to "+rt.Describe(t.URL)+routeNote(rt))
+	}
+	return nil
+}
+
+// routeNote is what the start note adds about a route: its source
+// addresses, and that a proxy's time is in the figures.
+func routeNote(rt *loadgen.Route) string {
+	var note string
+	if len(rt.Local) > 0 {
+		from := make([]string, len(rt.Local))
+		for i, a := range rt.Local {
+			from[i] = a.String()
+		}
+		note = " from " + strings.Join(from, ", ")
+	}
+	if rt.Proxy != nil {
+		note += ": the proxy is part of what is measured"
+	}
+	return note
 }
 
 // routeConflicts refuses the transport flags that cannot go together, or

@@ -257,4 +257,10 @@ func TestTransportUnreachable(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want exit 1 and %q", tc.args, code, errs, tc.want)
 		}
 	}
+	// Without -q the start note says where the load goes, and that the
+	// proxy is measured too.
+	_, _, errs := gowrk(t, "-t1", "-c1", "-d1s", "--proxy", "http://user:hunter2@"+closed, "http://origin.test/")
+	if want := "connecting to the proxy " + closed + " (for origin.test): the proxy is part of what is measured"; !strings.Contains(errs, want) || strings.Contains(errs, "hunter2") {
+		t.Errorf("stderr %q; want the note %q", errs, want)
+	}
 }
