@@ -9,9 +9,9 @@ import (
 
 // TestGoldenNoKeepAlive: a run without keep-alive says in every format
 // how many connections it opened (text: a line; JSON: the counts'
-// opened_connections).
+// opened_connections; CSV: the last column).
 func TestGoldenNoKeepAlive(t *testing.T) {
-	for _, format := range []string{"text", "json"} {
+	for _, format := range []string{"text", "json", "csv"} {
 		t.Run(format, func(t *testing.T) {
 			r := fixedResult(0)
 			r.Config.Target.NoKeepAlive = true
