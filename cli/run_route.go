@@ -29,9 +29,9 @@ type routeFlags struct {
 
 func addRouteFlags(fs *pflag.FlagSet, r *routeFlags) {
 	fs.StringVar(&r.unix, "unix-socket", "", "connect over the unix domain socket at `PATH` instead of TCP; the URL still gives Host and path (HTTP/1.1, h2c, TLS)")
-	fs.StringArrayVar(&r.connectTo, "connect-to", nil, "`HOST:PORT:ADDR:PORT`: send connections for HOST:PORT to ADDR:PORT instead, keeping Host and TLS SNI (curl's form; empty HOST or PORT matches any; repeatable, the first match wins)")
+	fs.StringArrayVar(&r.connectTo, "connect-to", nil, "send connections for HOST:PORT to ADDR:PORT instead (`HOST:PORT:ADDR:PORT`, curl's form; an empty HOST or PORT matches any; repeatable, the first match wins), keeping Host and TLS SNI")
 	fs.StringVar(&r.proxy, "proxy", "", "send the load through the HTTP proxy at `URL` (http://[user:pass@]host:port): absolute-form requests for http://, a CONNECT tunnel for https:// and HTTP/2; the proxy is part of what is measured")
-	fs.StringVar(&r.local, "local-addr", "", "spread connections over these source `ADDR[,ADDR...]`, in turn (each with its own ephemeral ports: past 64k connections to one server)")
+	fs.StringVar(&r.local, "local-addr", "", "spread connections over these source addresses, `ADDR[,ADDR...]`, in turn (each with its own ephemeral ports: past 64k connections to one server)")
 	fs.BoolVar(&r.noKeepAlive, "no-keepalive", false, "open a new connection for every request (Connection: close), as clients without keep-alive do; HTTP/1.1 only")
 }
 
