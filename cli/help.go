@@ -22,6 +22,7 @@ var flagGroups = []flagGroup{
 		"timeout", "timeout-action", "connect-timeout", "engine", "pipeline"}},
 	{"Rate and capacity", []string{"rate", "warmup", "find-max-rate", "slo", "step-duration", "confirm-duration", "settle", "start-rate", "precision"}},
 	{"HTTP/2 and TLS", []string{"http2", "h2c", "streams", "h2-window", "h2-conn-window", "insecure", "cacert", "cert", "key", "sni", "tls-min"}},
+	{"Transports", []string{"unix-socket", "connect-to", "proxy", "local-addr", "no-keepalive"}},
 	{"Output", []string{"latency", "u_latency", "format", "output", "html", "percentiles"}},
 	{"Dashboards and CI", []string{"progress", "tui", "quiet", "interval", "stream", "intervals", "hdr-log", "prometheus", "prometheus-linger", "fail-on"}},
 	{"Scripts", []string{"script"}},

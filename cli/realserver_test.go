@@ -95,32 +95,14 @@ type nginxPorts struct {
 // "Hello, World!" location on HTTP/1.1, h2c and TLS, and stub_status.
 func startNginx(t *testing.T) nginxPorts {
 	t.Helper()
-	bin, err := exec.LookPath("nginx")
-	if err != nil {
-		if _, err = os.Stat("/usr/sbin/nginx"); err != nil {
-			t.Skip("nginx is not installed (apt-get install nginx-light); .ci/run installs it")
-		}
-		bin = "/usr/sbin/nginx"
-	}
+	bin := nginxBin(t)
 	dir := t.TempDir()
 	p := nginxPorts{h1: freePort(t), h2c: freePort(t), tls: freePort(t), status: freePort(t)}
 	p.certFile = filepath.Join(dir, "cert.pem")
 	keyFile := filepath.Join(dir, "key.pem")
 	writeSelfSigned(t, p.certFile, keyFile)
-	conf := fmt.Sprintf(`daemon off;
-master_process on;
-worker_processes 1;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log warn;
-events { worker_connections 4096; }
-http {
+	conf := fmt.Sprintf(nginxPrelude+`
   access_log off;
-  client_body_temp_path %[1]s/body;
-  proxy_temp_path %[1]s/proxy;
-  fastcgi_temp_path %[1]s/fastcgi;
-  uwsgi_temp_path %[1]s/uwsgi;
-  scgi_temp_path %[1]s/scgi;
-  keepalive_requests 1000000;
   server {
     listen 127.0.0.1:%[2]d;
     listen 127.0.0.1:%[3]d http2;

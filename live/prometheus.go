@@ -108,6 +108,7 @@ func (p *Prometheus) Finish(linger time.Duration) {
 var (
 	descRequests = prometheus.NewDesc("gowrk_requests_total", "Whole responses read.", nil, nil)
 	descSent     = prometheus.NewDesc("gowrk_sent_total", "Requests sent.", nil, nil)
+	descOpened   = prometheus.NewDesc("gowrk_opened_connections_total", "Connections opened (one per request without keep-alive).", nil, nil)
 	descBytes    = prometheus.NewDesc("gowrk_bytes_total", "Bytes on the wire.", []string{"direction"}, nil)
 	descErrors   = prometheus.NewDesc("gowrk_errors_total", "Failed requests and dials, by class (timeout: abandoned).", []string{"class"}, nil)
 	descTimeouts = prometheus.NewDesc("gowrk_timeouts_total", "Requests that passed --timeout (wrk's timeout: late, waiting or abandoned).", nil, nil)
@@ -127,7 +128,7 @@ var (
 
 // Describe implements prometheus.Collector.
 func (p *Prometheus) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descRequests, descSent, descBytes, descErrors, descTimeouts, descStatus, descCodes, descInFlight, descTarget, descAchieved, descFinished} {
+	for _, d := range []*prometheus.Desc{descRequests, descSent, descOpened, descBytes, descErrors, descTimeouts, descStatus, descCodes, descInFlight, descTarget, descAchieved, descFinished} {
 		ch <- d
 	}
 	for _, d := range descHist {
@@ -146,6 +147,7 @@ func (p *Prometheus) Collect(ch chan<- prometheus.Metric) {
 	gauge := func(d *prometheus.Desc, v float64) { ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v) }
 	counter(descRequests, c.Completed)
 	counter(descSent, c.Sent)
+	counter(descOpened, c.Opened)
 	counter(descBytes, c.BytesRead, "read")
 	counter(descBytes, c.BytesWritten, "written")
 	for _, e := range []struct {

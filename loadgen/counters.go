@@ -10,7 +10,7 @@ type Counter struct {
 
 // later are the counters added after reports were first written: a report
 // without one reads it as 0.
-var later = map[string]bool{"connects_pending_at_stop": true, "resent": true}
+var later = map[string]bool{"connects_pending_at_stop": true, "resent": true, "opened_connections": true}
 
 // Counters lists every field of Counts, in the order of the struct. A test
 // checks by reflection that none is missing.
@@ -24,6 +24,7 @@ var Counters = []Counter{
 	{"connects_pending_at_stop", func(c *Counts) *uint64 { return &c.ConnectPending }},
 	{"reconnects", func(c *Counts) *uint64 { return &c.Reconnects }},
 	{"resent", func(c *Counts) *uint64 { return &c.Resent }},
+	{"opened_connections", func(c *Counts) *uint64 { return &c.Opened }},
 	{"idle_closed", func(c *Counts) *uint64 { return &c.IdleClosed }},
 	{"connect", func(c *Counts) *uint64 { return &c.Connect }},
 	{"ports", func(c *Counts) *uint64 { return &c.Ports }},

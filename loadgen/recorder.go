@@ -77,6 +77,9 @@ type Counts struct {
 	// have parsed them (a restart, a reset after reading), so they stay in
 	// Sent; SentOnce leaves them out.
 	Resent uint64 `json:"resent"`
+	// Opened counts connections opened (Slot.Opened): -c at least
+	// when every connection opened, one per request without keep-alive.
+	Opened uint64 `json:"opened_connections"`
 	// IdleClosed counts non-idempotent requests lost to such a close.
 	IdleClosed uint64 `json:"idle_closed"`
 	// Connect counts failed dials (no request was sent on them). Ports

@@ -76,7 +76,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 		defer c2()
 	}
 
-	state := &runState{cancel: cancel, host: cfg.Target.URL.Host}
+	state := &runState{cancel: cancel, host: cfg.Target.Route.Describe(cfg.Target.URL)}
 	threads := buildThreads(&cfg, start, end, state)
 	recs := make([]*Recorder, len(threads))
 	for i, th := range threads {

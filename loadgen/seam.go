@@ -20,7 +20,8 @@ import (
 //  3. Its outcome: Slot.Completed, Slot.Failed, Slot.Stale (the connection
 //     had been closed while idle), Slot.Untake (it never reached the
 //     server), or Slot.InFlight at the stop.
-//  4. A connection that fails to open is Slot.DialFailed, then waits
+//  4. A connection that opens is Slot.Opened (once per connection, on
+//     its first slot); one that fails to open is Slot.DialFailed, then waits
 //     Backoff (NextBackoff) before the next dial, capped at the run's end;
 //     one still opening at the stop is Slot.ConnectPending.
 //  5. At the stop, every slot is Finish'ed at Thread.StopAt.
@@ -158,6 +159,15 @@ func (s *Slot) RefusedFresh(err error, written bool) {
 	if errors.As(err, &fatal) {
 		s.th.run.abortFatal(fatal)
 	}
+}
+
+// Opened counts a connection opened (dialled, its handshakes done) on
+// the slot, once per connection whatever its streams: Counts.Opened, so
+// that a run says how many connections it used (one per request under
+// Target.NoKeepAlive; more than -c when the server closes them).
+func (s *Slot) Opened() {
+	_, d, _ := s.target(s.since())
+	d.Opened++
 }
 
 // ConnectPending records a connection still being opened when the run

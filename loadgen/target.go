@@ -24,4 +24,11 @@ type Target struct {
 	// TLS is the client configuration for https URLs; nil means Go's defaults
 	// (certificates verified, server name from the URL).
 	TLS *tls.Config
+	// Route is how connections reach the server (a unix socket, a proxy,
+	// another address, local addresses); zero: TCP to the URL's host.
+	Route Route
+	// NoKeepAlive opens a new connection for every request: the request
+	// says Connection: close, and the connection is closed after its
+	// response whatever the server says (Counts.Opened counts them).
+	NoKeepAlive bool
 }

@@ -74,6 +74,7 @@ func (a *connThreads) RunThread(ctx context.Context, th *Thread) {
 		}
 		if first != nil && w.addr == "" { // (a thread.addr elsewhere dials its own)
 			w.conn, w.shared, w.fresh, first = first, first, true, nil
+			s.Opened()
 			s.Dialed()
 		}
 		workers = append(workers, w)
@@ -268,6 +269,7 @@ func (w *worker) dial(ctx context.Context, consume bool) bool {
 		}
 		w.eng.keep(c)
 		w.fresh = true
+		w.slot.Opened()
 		w.slot.Dialed()
 		return true
 	}

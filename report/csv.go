@@ -29,7 +29,7 @@ func csvColumns(ps []float64) []string {
 		"rate_achieved", "max_send_lag_us", "status_codes",
 		"errors_ports", "unsent_at_stop", "reconnects", "timeouts_late", "timeouts_abandoned", "errors_idle_closed", "aborted",
 		"due", "censored")
-	return append(cols, dueColumns(ps)...)
+	return append(append(cols, dueColumns(ps)...), "opened_connections")
 }
 
 // dueColumns are the CSV columns of the latency over every due request:
@@ -122,6 +122,7 @@ func CSV(w io.Writer, r *loadgen.Result, o Options) error {
 	}
 	row = append(row, i(due.Count), i(due.Censored))
 	row = append(row, dueCells(due.PercentilesUs, due.LowerBound, o.percentiles())...)
+	row = append(row, u(c.Opened, 10))
 	if err := cw.Write(row); err != nil {
 		return err
 	}

@@ -207,6 +207,9 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 		fmt.Fprintf(b, "Timeouts: %d passed --timeout %s: %d answered late (in the latency figures), %d still waiting at the stop, %d abandoned\n",
 			to, strings.ReplaceAll(r.Config.Timeout.String(), "µs", "us"), c.Late, c.LateInFlight, c.Timeout)
 	}
+	if l := openedLine(r); l != "" {
+		fmt.Fprintln(b, l)
+	}
 	if c.Reconnects > 0 {
 		fmt.Fprintf(b, "Reconnects: %d (the server had closed idle keep-alive connections; those requests went out again on new ones, and their first writes count in sent)\n", c.Reconnects)
 	}

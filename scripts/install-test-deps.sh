@@ -14,6 +14,8 @@ command -v nghttpd >/dev/null 2>&1 || need+=(nghttp2-server)
 command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
 /usr/bin/python3 -c 'import hypercorn' >/dev/null 2>&1 || need+=(python3-hypercorn)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
+# --proxy's tests go through a real forward proxy (HTTP and CONNECT).
+command -v tinyproxy >/dev/null 2>&1 || [ -x /usr/bin/tinyproxy ] || need+=(tinyproxy)
 # The HTML report's test opens it in headless Chromium.
 [ -x /usr/bin/chromium ] || need+=(chromium)
 # The capacity search's test runs a CPU hog beside it: stress-ng (the

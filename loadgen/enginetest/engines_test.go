@@ -19,6 +19,13 @@ var engines = []enginetest.Engine{
 	{Name: "goroutine/tls", Proto: enginetest.HTTP1, TLS: true, New: newH1},
 	{Name: "h2c", Proto: enginetest.HTTP2, New: newH2},
 	{Name: "h2/tls", Proto: enginetest.HTTP2, TLS: true, New: newH2},
+	// The transports: the table again over a unix socket, a --connect-to
+	// mapping and a bound source address (IP_BIND_ADDRESS_NO_PORT).
+	{Name: "goroutine/no-keepalive", Proto: enginetest.HTTP1, New: newH1, Via: enginetest.ViaNoKeepAlive},
+	{Name: "goroutine/unix", Proto: enginetest.HTTP1, New: newH1, Via: enginetest.ViaUnix},
+	{Name: "h2c/unix", Proto: enginetest.HTTP2, New: newH2, Via: enginetest.ViaUnix},
+	{Name: "goroutine/tls/connect-to", Proto: enginetest.HTTP1, TLS: true, New: newH1, Via: enginetest.ViaConnectTo},
+	{Name: "h2/tls/local-addr", Proto: enginetest.HTTP2, TLS: true, New: newH2, Via: enginetest.ViaLocalAddr},
 }
 
 func newH1(ctx context.Context, t loadgen.Target, dial time.Duration) (loadgen.Engine, error) {

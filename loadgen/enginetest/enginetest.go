@@ -68,6 +68,9 @@ type Engine struct {
 	// New builds the engine for t (t.TLS trusts the suite's CA), its dials
 	// and handshakes bounded by dialTimeout, as the CLI would.
 	New func(ctx context.Context, t loadgen.Target, dialTimeout time.Duration) (loadgen.Engine, error)
+	// Via, when set, runs every row over that transport (route.go):
+	// ViaUnix, ViaConnectTo or ViaLocalAddr.
+	Via string
 }
 
 // env is what a row's server gets: the server side of the engine's TLS (nil
@@ -83,6 +86,7 @@ type env struct {
 type served struct {
 	url    string
 	parsed func() int64
+	unix   string // the socket's path when the server listens on a unix socket
 }
 
 // Run runs every row of Faults whose protocol an engine speaks, on every

@@ -121,7 +121,12 @@ func (en *env) clientTLS() *tls.Config {
 
 // h1 serves b on the HTTP/1.1 test server (over the engine's TLS).
 func h1(b testserver.Behaviour) func(*testing.T, *env) served {
-	return func(t *testing.T, en *env) served { return h1With(t, b, en.tls) }
+	return func(t *testing.T, en *env) served {
+		if en.eng.Via == ViaUnix {
+			return h1Unix(t, b, en.tls)
+		}
+		return h1With(t, b, en.tls)
+	}
 }
 
 func h1With(t *testing.T, b testserver.Behaviour, cfg *tls.Config) served {
@@ -135,7 +140,12 @@ func h1With(t *testing.T, b testserver.Behaviour, cfg *tls.Config) served {
 
 // h2 serves b on the raw HTTP/2 test server (over the engine's TLS).
 func h2(b testserver.H2Behaviour) func(*testing.T, *env) served {
-	return func(t *testing.T, en *env) served { return h2With(t, b, en.tls) }
+	return func(t *testing.T, en *env) served {
+		if en.eng.Via == ViaUnix {
+			return h2Unix(t, b, en.tls)
+		}
+		return h2With(t, b, en.tls)
+	}
 }
 
 // startH2 starts the raw HTTP/2 server, over TLS with cfg unless nil.

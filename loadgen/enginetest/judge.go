@@ -21,6 +21,7 @@ func runRow(t *testing.T, f Fault, en *env) {
 		t.Fatal(err)
 	}
 	target := loadgen.Target{URL: u, Method: "GET", TLS: en.clientTLS()}
+	via(t, en.eng.Via, srv, &target)
 	cfg := loadgen.Config{Threads: 1, Connections: Conns, Duration: Duration, Timeout: Timeout,
 		ConnectTimeout: ConnectTimeout, Engine: en.eng.Name}
 	if en.eng.Proto == HTTP2 {

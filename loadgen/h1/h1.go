@@ -15,7 +15,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"time"
@@ -33,11 +32,11 @@ const ReadBufferSize = 8192
 // Engine dials HTTP/1.1 connections to one target. It is safe for
 // concurrent use.
 type Engine struct {
-	addr    string      // resolved ip:port
-	tls     *tls.Config // nil for http
-	request []byte      // the request bytes, shared read-only by all conns
-	head    bool        // HEAD: responses carry no body
-	dialer  net.Dialer
+	dial    *netdial.Dialer // the route: address, socket, proxy, local addresses
+	tls     *tls.Config     // nil for http
+	request []byte          // the request bytes, shared read-only by all conns
+	head    bool            // HEAD: responses carry no body
+	noKeep  bool            // a new connection per request (Target.NoKeepAlive)
 	timeout time.Duration
 
 	probe    sync.Once
@@ -49,19 +48,19 @@ var _ loadgen.ConnEngine = (*Engine)(nil)
 // Info implements loadgen.Engine; each connection says more (its TLS).
 func (e *Engine) Info() loadgen.ConnInfo { return loadgen.ConnInfo{Protocol: "http/1.1"} }
 
-// New builds the request bytes of t and resolves its host once (as wrk
-// does). dialTimeout bounds each dial and TLS handshake.
+// New builds the request bytes of t and resolves its host (or its route's
+// address) once, as wrk does. dialTimeout bounds each dial, a proxy's
+// CONNECT and TLS handshake.
 func New(ctx context.Context, t loadgen.Target, dialTimeout time.Duration) (*Engine, error) {
-	req, err := BuildRequest(t)
+	d, err := netdial.New(ctx, t, false, dialTimeout)
 	if err != nil {
 		return nil, err
 	}
-	addr, err := netdial.Resolve(ctx, t.URL)
+	req, err := routedRequest(t, d)
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{addr: addr, request: req, head: strings.EqualFold(t.Method, "HEAD"), timeout: dialTimeout}
-	e.dialer.Timeout = dialTimeout
+	e := &Engine{dial: d, request: req, head: strings.EqualFold(t.Method, "HEAD"), noKeep: t.NoKeepAlive, timeout: dialTimeout}
 	if t.URL.Scheme == "https" {
 		e.tls = netdial.TLSConfig(t, "http/1.1")
 	}
@@ -75,7 +74,7 @@ func (e *Engine) h2Only() bool {
 	e.probe.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
 		defer cancel()
-		raw, err := e.dialer.DialContext(ctx, "tcp", e.addr)
+		raw, err := e.dial.Dial(ctx)
 		if err != nil {
 			return
 		}
@@ -105,6 +104,9 @@ func BuildRequest(t loadgen.Target) ([]byte, error) {
 		}
 		req.Header.Add(h.Name, h.Value)
 	}
+	if t.NoKeepAlive && len(req.Header.Peek("Connection")) == 0 {
+		req.Header.Set("Connection", "close")
+	}
 	if len(t.Body) > 0 {
 		req.SetBody(t.Body)
 	}
@@ -122,17 +124,18 @@ func BuildRequest(t loadgen.Target) ([]byte, error) {
 // Dial implements loadgen.ConnEngine. An untrusted certificate is a
 // *loadgen.FatalError: no retry can fix it.
 func (e *Engine) Dial(ctx context.Context) (loadgen.Conn, error) {
-	return e.DialAddr(ctx, e.addr)
+	return e.DialAddr(ctx, e.dial.Addr())
 }
 
 // DialAddr implements loadgen.AddrDialer: Dial to addr ("ip:port", a
 // script's thread.addr) instead of the target's address.
 func (e *Engine) DialAddr(ctx context.Context, addr string) (loadgen.Conn, error) {
-	raw, err := e.dialer.DialContext(ctx, "tcp", addr)
+	raw, err := e.dial.DialAddr(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
 	c := newConn(raw, e.request, e.head)
+	c.ps.noKeep = e.noKeep
 	if e.tls != nil {
 		hctx, cancel := context.WithTimeout(ctx, e.timeout)
 		tc, err := netdial.Handshake(hctx, c.counter, e.tls)

@@ -49,7 +49,7 @@ func NewLoop(ctx context.Context, t loadgen.Target, dialTimeout time.Duration) (
 	if err != nil {
 		return nil, err
 	}
-	sa, family, err := sockaddr(e.addr)
+	sa, family, err := routeSockaddr(e.dial)
 	if err != nil {
 		return nil, err
 	}
@@ -136,6 +136,7 @@ type loop struct {
 	done     func(int, bool) // the parser's callback, bound once
 	cur      *lconn          // the connection being parsed
 	hooks    loadgen.Hooks   // the thread's script; nil without
+	local    locals          // source addresses to bind, in turn (the route's)
 }
 
 func (e *LoopEngine) newLoop(th *loadgen.Thread) (*loop, error) {
@@ -160,10 +161,11 @@ func (e *LoopEngine) newLoop(th *loadgen.Thread) (*loop, error) {
 		l.reqs = append(l.reqs, e.request...)
 	}
 	l.end = th.EndOffset()
+	l.local = newLocals(e.dial, l.family, th.Index)
 	l.sweep = min(100*time.Millisecond, max(time.Millisecond, th.Timeout/10), max(time.Millisecond, e.timeout/10))
 	for _, s := range th.Slots {
 		c := &lconn{slot: s, idx: len(l.conns), fd: -1, ring: make([]inflight, p), timerAt: -1, heapIdx: -1}
-		c.parser.head = e.head
+		c.parser.head, c.parser.noKeep = e.head, e.noKeep
 		if l.hooks != nil {
 			c.sc = &connScript{feed: loadgen.ScriptFeed{Hooks: l.hooks}}
 			c.parser.capture = l.hooks.WantsResponse()
@@ -269,7 +271,7 @@ func (l *loop) dial(idx int, c *lconn, consume bool) {
 		l.stopped = true
 		return
 	}
-	fd, err := connectStart(l.sa, l.family)
+	fd, err := connectStart(l.sa, l.family, &l.local)
 	if err != nil {
 		l.dialFailed(idx, c, err, consume)
 		return
@@ -313,6 +315,7 @@ func (l *loop) connected(idx int, c *lconn) {
 		return
 	}
 	c.state = stOpen
+	c.slot.Opened()
 	c.slot.Dialed()
 	l.setOut(idx, c, false)
 	l.fill(idx, c, false)

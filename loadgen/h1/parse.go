@@ -22,6 +22,7 @@ type parser struct {
 	close     bool
 	head      bool   // the request is HEAD: responses carry no body
 	started   bool   // a byte of the current response has arrived
+	noKeep    bool   // every response closes the connection (Target.NoKeepAlive); kept by reset
 	partial   []byte // an incomplete header block or line, across reads
 
 	// capture keeps each response's final header block (status line
@@ -33,7 +34,7 @@ type parser struct {
 
 // reset readies the parser for a new connection, keeping its buffers.
 func (ps *parser) reset(head bool) {
-	*ps = parser{head: head, partial: ps.partial[:0], capture: ps.capture, hdr: ps.hdr[:0], body: ps.body[:0]}
+	*ps = parser{head: head, noKeep: ps.noKeep, partial: ps.partial[:0], capture: ps.capture, hdr: ps.hdr[:0], body: ps.body[:0]}
 }
 
 // keep appends body bytes for the script (loadgen.KeepBody).
@@ -192,7 +193,7 @@ func (ps *parser) chunkLine(p []byte, done func(int, bool)) (int, error) {
 
 // end closes the current response.
 func (ps *parser) end(done func(int, bool)) {
-	status, close := ps.status, ps.close
+	status, close := ps.status, ps.close || ps.noKeep
 	ps.phase, ps.started, ps.status, ps.close, ps.remaining, ps.interim = phHeader, false, 0, false, 0, 0
 	done(status, close)
 }

@@ -79,17 +79,26 @@ func cloneSockaddr(sa unix.Sockaddr) unix.Sockaddr {
 	case *unix.SockaddrInet6:
 		c := unix.SockaddrInet6{Port: a.Port, ZoneId: a.ZoneId, Addr: a.Addr}
 		return &c
+	case *unix.SockaddrUnix:
+		return &unix.SockaddrUnix{Name: a.Name}
 	}
 	return sa
 }
 
-// connectStart opens a non-blocking socket and starts connecting it.
-func connectStart(sa unix.Sockaddr, family int) (int, error) {
+// connectStart opens a non-blocking socket, binds it to local's next
+// source address when it has one, and starts connecting it.
+func connectStart(sa unix.Sockaddr, family int, local *locals) (int, error) {
 	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return -1, err
 	}
-	unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	if family != unix.AF_UNIX {
+		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	}
+	if err := local.bindNext(fd); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
 	if err := unix.Connect(fd, sa); err != nil && err != unix.EINPROGRESS {
 		unix.Close(fd)
 		return -1, err

@@ -20,7 +20,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"time"
@@ -59,12 +58,11 @@ type Options struct {
 // use by all threads; its connections are each owned by one goroutine.
 type Engine struct {
 	target loadgen.Target
-	addr   string
-	tls    *tls.Config // nil for h2c
+	route  *netdial.Dialer // the route: address, socket, CONNECT tunnel, local addresses
+	tls    *tls.Config     // nil for h2c
 	opts   Options
 	fields []hpack.HeaderField // the request's header fields, in order
 	body   []byte
-	dialer net.Dialer
 
 	mu      sync.Mutex
 	info    loadgen.ConnInfo // from the first handshake
@@ -76,7 +74,8 @@ var _ loadgen.FirstDialer = (*Engine)(nil)
 
 // New resolves t's host once and prepares the request's header fields.
 func New(ctx context.Context, t loadgen.Target, opts Options) (*Engine, error) {
-	addr, err := netdial.Resolve(ctx, t.URL)
+	// Through a proxy HTTP/2 always tunnels: a proxy forwards no h2c.
+	route, err := netdial.New(ctx, t, true, opts.DialTimeout)
 	if err != nil {
 		return nil, err
 	}
@@ -88,8 +87,7 @@ func New(ctx context.Context, t loadgen.Target, opts Options) (*Engine, error) {
 	}
 	opts.Window = min(max(opts.Window, 1), MaxWindow)
 	opts.ConnWindow = min(max(opts.ConnWindow, minWindow), MaxWindow)
-	e := &Engine{target: t, addr: addr, opts: opts, body: t.Body, info: loadgen.ConnInfo{Protocol: "h2c"}}
-	e.dialer.Timeout = opts.DialTimeout
+	e := &Engine{target: t, route: route, opts: opts, body: t.Body, info: loadgen.ConnInfo{Protocol: "h2c"}}
 	scheme := "http"
 	if t.URL.Scheme == "https" {
 		scheme = "https"
@@ -204,6 +202,7 @@ func (e *Engine) RunThread(ctx context.Context, th *loadgen.Thread) {
 		conns = append(conns, c)
 		if first != nil && c.addr() == "" { // (a thread.addr elsewhere dials its own)
 			c.s, first = first, nil
+			c.st[0].slot.Opened()
 		}
 		if c.active == 0 {
 			c.drop()

@@ -28,6 +28,7 @@ func (c *conn) connect(ctx context.Context) bool {
 		return c.active > 0
 	}
 	c.spare = nil
+	c.st[0].slot.Opened()
 	c.setSession(s)
 	return true
 }

@@ -132,9 +132,9 @@ func newSession() *session {
 // *loadgen.FatalError.
 func (e *Engine) dial(ctx context.Context, s *session, addr string) (*session, error) {
 	if addr == "" {
-		addr = e.addr
+		addr = e.route.Addr()
 	}
-	raw, err := e.dialer.DialContext(ctx, "tcp", addr)
+	raw, err := e.route.DialAddr(ctx, addr)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,8 @@ package testserver
 import (
 	"crypto/tls"
 	"net"
+	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,9 +28,15 @@ type listener struct {
 	tlsConf *tls.Config
 }
 
-// listen starts accepting on addr ("127.0.0.1:0" for a free port).
+// listen starts accepting on addr ("127.0.0.1:0" for a free port, or the
+// path of a unix socket to create: one starting with "/").
 func (l *listener) listen(addr string, handle func(net.Conn)) error {
-	ln, err := net.Listen("tcp", addr)
+	network := "tcp"
+	if strings.HasPrefix(addr, "/") {
+		network = "unix"
+		os.Remove(addr) // a restart's, or a stale one
+	}
+	ln, err := net.Listen(network, addr)
 	if err != nil {
 		return err
 	}
@@ -76,6 +84,9 @@ func (l *listener) Accepted() int64 { return l.Conns.Load() }
 
 // URL is the server's base URL: https:// when it serves TLS.
 func (l *listener) URL() string {
+	if strings.HasPrefix(l.addr, "/") {
+		return unixURL(l.tlsConf != nil)
+	}
 	if l.tlsConf != nil {
 		return "https://" + l.addr + "/"
 	}
