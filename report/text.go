@@ -171,6 +171,7 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 		}
 		fmt.Fprintln(b)
 	}
+	quicLine(b, r.Conn.QUIC)
 	shardLines(b, r)
 	if w := r.Warmup; w != nil {
 		fmt.Fprintf(b, "Warm-up: %s, %d requests, %d errors (left out of every figure here)\n", formatRunFor(w.Duration), w.Counts.Completed, w.Counts.Errors())
@@ -230,4 +231,16 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 	for _, w := range FindingWarnings(r) { // (why it stopped early is above: an error)
 		fmt.Fprintf(b, "Warning: %s\n", w)
 	}
+}
+
+// quicLine prints what QUIC adds under HTTP/3: the handshakes, the RTT
+// and the losses quic-go measured, the UDP buffers in effect.
+func quicLine(b *bufio.Writer, q *loadgen.QUICInfo) {
+	if q == nil {
+		return
+	}
+	fmt.Fprintf(b, "QUIC: %d handshakes (mean %s, max %s), smoothed RTT %s (max %s), %d of %d packets lost, UDP buffers %d/%d KiB (recv/send)\n",
+		q.Handshakes, formatTimeUs(float64(q.HandshakeMeanUs)), formatTimeUs(float64(q.HandshakeMaxUs)),
+		formatTimeUs(float64(q.SmoothedRTTUs)), formatTimeUs(float64(q.MaxRTTUs)), q.PacketsLost, q.PacketsSent,
+		q.UDPRecvBuffer/1024, q.UDPSendBuffer/1024)
 }

@@ -75,13 +75,25 @@ func (e *Engine) dial(ctx context.Context) (*qconn, error) {
 	}
 	tr := &quic.Transport{Conn: udp}
 	start := time.Now()
-	hctx, cancel := context.WithTimeout(ctx, e.opts.DialTimeout)
-	defer cancel()
+	hctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	if first { // a closed UDP port says so at once; quic-go would wait
+		go func() {
+			if probeUDP(hctx, e.raddr) != nil {
+				cancel(errNoUDP)
+			}
+		}()
+	}
+	hctx, stop := context.WithTimeout(hctx, e.opts.DialTimeout)
+	defer stop()
 	qc, err := tr.Dial(hctx, e.raddr, e.tls, e.qconf)
 	took := time.Since(start)
 	if err != nil {
 		tr.Close()
 		udp.Close()
+		if errors.Is(context.Cause(hctx), errNoUDP) {
+			return nil, &loadgen.FatalError{Err: fmt.Errorf("%s: nothing listens on UDP port %s (ICMP port unreachable), so the server has no HTTP/3 there; %s", e.target.URL.Host, e.port(), noH3Fix)}
+		}
 		return nil, e.dialError(ctx, err, first)
 	}
 	q := &qconn{udp: udp, tr: tr, qc: qc, handshake: took}
@@ -97,6 +109,9 @@ func (e *Engine) dial(ctx context.Context) (*qconn, error) {
 	e.mu.Unlock()
 	return q, nil
 }
+
+// noH3Fix says what to change when the server has no HTTP/3.
+const noH3Fix = "enable HTTP/3 on the server (Caddy: `servers { protocols h1 h2 h3 }`), or drop --http3 to use HTTP/2 or HTTP/1.1 over TCP"
 
 // TLS alerts as QUIC carries them: CRYPTO_ERROR 0x100 + the alert.
 const (
@@ -129,7 +144,7 @@ func (e *Engine) dialError(ctx context.Context, err error, first bool) error {
 	timeout := errors.As(err, &ht) || (errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil)
 	if timeout {
 		if first {
-			return &loadgen.FatalError{Err: fmt.Errorf("%s: no QUIC handshake within %s: nothing answers HTTP/3 on UDP port %s (a server without HTTP/3, or a firewall dropping UDP); for Caddy add `servers { protocols h1 h2 h3 }`, or drop --http3 to use HTTP/2 or HTTP/1.1 over TCP", host, e.opts.DialTimeout, e.port())}
+			return &loadgen.FatalError{Err: fmt.Errorf("%s: no QUIC handshake within %s: nothing answers HTTP/3 on UDP port %s (a server without HTTP/3, or a firewall dropping UDP); %s", host, e.opts.DialTimeout, e.port(), noH3Fix)}
 		}
 		return &loadgen.ClassError{Class: loadgen.ClassConnect, Err: fmt.Errorf("no QUIC handshake within %s: %w", e.opts.DialTimeout, os.ErrDeadlineExceeded)}
 	}
