@@ -75,23 +75,23 @@ func (e *Engine) dial(ctx context.Context) (*qconn, error) {
 	}
 	tr := &quic.Transport{Conn: udp}
 	start := time.Now()
-	hctx, cancel := context.WithCancelCause(ctx)
+	pctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	if first { // a closed UDP port says so at once; quic-go would wait
 		go func() {
-			if probeUDP(hctx, e.raddr) != nil {
+			if probeUDP(pctx, e.raddr) != nil {
 				cancel(errNoUDP)
 			}
 		}()
 	}
-	hctx, stop := context.WithTimeout(hctx, e.opts.DialTimeout)
+	hctx, stop := context.WithTimeout(pctx, e.opts.DialTimeout)
 	defer stop()
 	qc, err := tr.Dial(hctx, e.raddr, e.tls, e.qconf)
 	took := time.Since(start)
 	if err != nil {
 		tr.Close()
 		udp.Close()
-		if errors.Is(context.Cause(hctx), errNoUDP) {
+		if errors.Is(context.Cause(pctx), errNoUDP) {
 			return nil, &loadgen.FatalError{Err: fmt.Errorf("%s: nothing listens on UDP port %s (ICMP port unreachable), so the server has no HTTP/3 there; %s", e.target.URL.Host, e.port(), noH3Fix)}
 		}
 		return nil, e.dialError(ctx, err, first)

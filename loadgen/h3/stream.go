@@ -89,6 +89,13 @@ func (s *stream) exchange(req *http.Request, body []byte, deadline time.Time, re
 	rs.Close()
 	resp, err := rs.ReadResponse()
 	if err != nil {
+		if errors.As(err, new(*quic.StatelessResetError)) {
+			// The server had forgotten the connection (it idled out
+			// there): it never saw the request, as with a keep-alive
+			// connection closed while idle.
+			s.clear()
+			return loadgen.ErrStale
+		}
 		return s.fail(rs, err)
 	}
 	if s.keep {
