@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, the real servers gowrk's tests run
 # against: nginx (nginx-light, with stub_status and HTTP/2), FastAPI
-# under uvicorn, Prometheus, Chromium (the HTML report), and for HTTP/2
-# nghttpd, h2load, hypercorn and Node. Idempotent; needs root (or sudo) only when something is missing.
+# under uvicorn, Prometheus, Chromium (the HTML report), for HTTP/2
+# nghttpd, h2load, hypercorn and Node, and for HTTP/3 Caddy. Idempotent; needs root (or sudo) only when something is missing.
 set -euo pipefail
 need=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
@@ -13,6 +13,8 @@ command -v nghttpd >/dev/null 2>&1 || need+=(nghttp2-server)
 command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
 /usr/bin/python3 -c 'import hypercorn' >/dev/null 2>&1 || need+=(python3-hypercorn)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
+# HTTP/3: Caddy serves it beside HTTP/1.1 and HTTP/2 (cli/caddy_h3_test.go).
+command -v caddy >/dev/null 2>&1 || need+=(caddy)
 # The HTML report's test opens it in headless Chromium.
 [ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -eq 0 ]; then

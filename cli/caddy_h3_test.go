@@ -1,0 +1,109 @@
+package cli
+
+// HTTP/3 against a real server: Caddy from Debian (2.6.2 serves HTTP/3 on
+// UDP beside HTTP/2 on TCP with `servers { protocols h1 h2 h3 }`). Its
+// access log is the server's count. Skipped, with a reason, where caddy is
+// missing; scripts/install-test-deps.sh installs it.
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// caddyServer is a Caddy on loopback serving "hello" over HTTP/1.1, HTTP/2
+// and HTTP/3 on one port (TCP and UDP), with a certificate for localhost
+// and 127.0.0.1 in certFile and a JSON access log.
+type caddyServer struct {
+	port      int
+	certFile  string
+	accessLog string
+}
+
+func startCaddy(t *testing.T) caddyServer {
+	t.Helper()
+	bin, err := exec.LookPath("caddy")
+	if err != nil {
+		t.Skip("caddy is not installed (apt-get install caddy); scripts/install-test-deps.sh installs it")
+	}
+	dir := t.TempDir()
+	c := caddyServer{port: freePort(t), certFile: filepath.Join(dir, "cert.pem"), accessLog: filepath.Join(dir, "access.log")}
+	keyFile := filepath.Join(dir, "key.pem")
+	writeSelfSigned(t, c.certFile, keyFile)
+	conf := fmt.Sprintf(`{
+	admin off
+	auto_https disable_redirects
+	skip_install_trust
+	servers {
+		protocols h1 h2 h3
+	}
+}
+https://localhost:%[1]d {
+	tls %[2]s %[3]s
+	log {
+		output file %[4]s
+		format json
+	}
+	respond "hello" 200
+}
+`, c.port, c.certFile, keyFile, c.accessLog)
+	path := filepath.Join(dir, "Caddyfile")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "run", "--config", path, "--adapter", "caddyfile")
+	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_DATA_HOME="+dir, "XDG_CONFIG_HOME="+dir)
+	startProcess(t, cmd)
+	waitListening(t, fmt.Sprintf("127.0.0.1:%d", c.port), 15*time.Second)
+	return c
+}
+
+// h3Served counts the HTTP/3 requests in Caddy's access log; it waits for
+// the log to stop growing (Caddy writes it after each response).
+func (c caddyServer) h3Served(t *testing.T) int {
+	t.Helper()
+	last := -1
+	for range 50 {
+		b, _ := os.ReadFile(c.accessLog)
+		n := bytes.Count(b, []byte(`"proto":"HTTP/3.0"`))
+		if n == last {
+			return n
+		}
+		last = n
+		time.Sleep(100 * time.Millisecond)
+	}
+	return last
+}
+
+// TestHTTP3Caddy: --http3 against Caddy sends exactly what Caddy logs,
+// -n bounded, over -c connections x --streams; an IP URL without --sni
+// gets the one line that says to pass it.
+func TestHTTP3Caddy(t *testing.T) {
+	c := startCaddy(t)
+	url := fmt.Sprintf("https://localhost:%d/", c.port)
+	code, out, errs := gowrk(t, "--http3", "--cacert", c.certFile, "-t2", "-c4", "--streams", "5", "-n", "3000", "-f", "json", url)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if served := c.h3Served(t); !strings.Contains(out, `"requests": 3000,`) || served != 3000 {
+		t.Errorf("Caddy logged %d HTTP/3 requests; gowrk's report: %.600s", served, out)
+	}
+	if !strings.Contains(out, `"protocol": "h3"`) || !strings.Contains(out, `"handshakes": 4,`) {
+		t.Errorf("the report does not say h3 over 4 QUIC connections: %.1500s", out)
+	}
+
+	ipURL := fmt.Sprintf("https://127.0.0.1:%d/", c.port)
+	code, out, errs = gowrk(t, "--http3", "--cacert", c.certFile, "-c1", "-t1", "-d1s", ipURL)
+	if code == 0 || !strings.Contains(errs, "--sni") || strings.Count(strings.TrimSpace(errs), "\n") != 0 || out != "" {
+		t.Errorf("an IP URL without SNI: exit %d, stderr %q, stdout %.200q; want one line naming --sni", code, errs, out)
+	}
+	code, _, errs = gowrk(t, "--http3", "--cacert", c.certFile, "--sni", "localhost", "-c1", "-t1", "-n", "10", ipURL)
+	if code != 0 {
+		t.Errorf("an IP URL with --sni localhost: exit %d: %s", code, errs)
+	}
+}
