@@ -1,0 +1,73 @@
+package h3
+
+import (
+	"context"
+	"crypto/tls"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/gowrk/gowrk/loadgen"
+	"github.com/gowrk/gowrk/loadgen/testserver"
+)
+
+// serve starts the in-process HTTP/3 server behaving as b, and the target
+// that trusts it.
+func serve(t *testing.T, b testserver.H3Behaviour) (*testserver.H3Server, loadgen.Target) {
+	t.Helper()
+	ca, err := testserver.NewCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := ca.Leaf([]string{"127.0.0.1", "localhost"}, time.Now().Add(time.Hour), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := testserver.StartH3(b, &tls.Config{Certificates: []tls.Certificate{leaf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	u, _ := url.Parse(s.URL())
+	return s, loadgen.Target{URL: u, Method: "GET", TLS: &tls.Config{RootCAs: ca.Pool()}}
+}
+
+func run(t *testing.T, tg loadgen.Target, cfg loadgen.Config) *loadgen.Result {
+	t.Helper()
+	e, err := New(context.Background(), tg, Options{DialTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Target = tg
+	res, err := loadgen.Run(context.Background(), cfg, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// TestExactCount: -n requests over -c x --streams end exactly as the
+// server counts them, on one QUIC connection per -c.
+func TestExactCount(t *testing.T) {
+	s, tg := serve(t, testserver.H3Behaviour{})
+	res := run(t, tg, loadgen.Config{Threads: 2, Connections: 4, Streams: 5, Requests: 1000, Timeout: 5 * time.Second, ConnectTimeout: time.Second})
+	if res.Counts.Completed != 1000 || s.Requests.Load() != 1000 {
+		t.Errorf("completed %d, server counted %d; want 1000 each: %+v", res.Counts.Completed, s.Requests.Load(), res.Counts)
+	}
+	q := res.Conn.QUIC
+	if q == nil || q.Handshakes != 4 || res.Conn.Protocol != "h3" {
+		t.Errorf("want 4 QUIC handshakes under h3: %+v %+v", res.Conn, q)
+	}
+}
+
+// TestCloseIsPrompt: a run against a server that closes connections with
+// an application error ends, servers closed, within its bound.
+func TestCloseIsPrompt(t *testing.T) {
+	s, tg := serve(t, testserver.H3Behaviour{CloseAfter: 50})
+	start := time.Now()
+	res := run(t, tg, loadgen.Config{Threads: 1, Connections: 2, Streams: 4, Duration: time.Second, Timeout: 300 * time.Millisecond, ConnectTimeout: 500 * time.Millisecond})
+	t.Logf("run %s, returned after %s: %+v", res.Duration, time.Since(start), res.Counts)
+	start = time.Now()
+	s.Close()
+	t.Logf("server closed in %s", time.Since(start))
+}
