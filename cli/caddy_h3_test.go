@@ -8,6 +8,7 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -105,5 +106,31 @@ func TestHTTP3Caddy(t *testing.T) {
 	code, _, errs = gowrk(t, "--http3", "--cacert", c.certFile, "--sni", "localhost", "-c1", "-t1", "-n", "10", ipURL)
 	if code != 0 {
 		t.Errorf("an IP URL with --sni localhost: exit %d: %s", code, errs)
+	}
+}
+
+// TestHTTP3Refusals: --http3 against nothing on UDP, or with flags it
+// cannot take, is one line and the right exit code, before any load.
+func TestHTTP3Refusals(t *testing.T) {
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := fmt.Sprintf("https://localhost:%d/", c.LocalAddr().(*net.UDPAddr).Port)
+	c.Close()
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--http3", "-t1", "-c1", "-d2s", closed}, exitFailed, "nothing listens on UDP port"},
+		{[]string{"--h3", "-t1", "-c1", "-d2s", "http://localhost:1/"}, exitBadInput, "--http3 needs an https:// URL"},
+		{[]string{"--http3", "--http2", "-t1", "-c1", "-d2s", closed}, exitBadInput, "give one protocol"},
+		{[]string{"--http3", "-P", "4", "-t1", "-c1", "-d2s", closed}, exitBadInput, "use --streams"},
+	} {
+		code, out, errs := gowrk(t, tc.args...)
+		if code != tc.code || !strings.Contains(errs, tc.want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 || out != "" {
+			t.Errorf("%v: exit %d, stderr %q, stdout %.200q; want exit %d and one line with %q", tc.args, code, errs, out, tc.code, tc.want)
+		}
 	}
 }
