@@ -71,3 +71,38 @@ func TestCloseIsPrompt(t *testing.T) {
 	s.Close()
 	t.Logf("server closed in %s", time.Since(start))
 }
+
+// TestLostPackets: through a proxy that drops every 10th datagram gowrk
+// sends, every request still ends exactly as the server counts, and the
+// report's QUIC losses are some of the datagrams the proxy dropped, never
+// more: QUIC declares lost only the packets that need an acknowledgement
+// (requests, its own PINGs), not the ACK-only ones it never retransmits.
+func TestLostPackets(t *testing.T) {
+	s, tg := serve(t, testserver.H3Behaviour{})
+	p, err := testserver.StartUDPProxy(tg.URL.Host, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	u := *tg.URL
+	u.Host = p.Addr()
+	tg.URL = &u
+	res := run(t, tg, loadgen.Config{Threads: 1, Connections: 2, Streams: 4, Requests: 2000, Timeout: 10 * time.Second, ConnectTimeout: 5 * time.Second})
+	if res.Counts.Completed != 2000 || s.Requests.Load() != 2000 {
+		t.Errorf("completed %d, server counted %d; want 2000 each: %+v", res.Counts.Completed, s.Requests.Load(), res.Counts)
+	}
+	q := res.Conn.QUIC
+	dropped, sent := p.Dropped.Load(), p.Dropped.Load()+p.Forwarded.Load()
+	t.Logf("proxy dropped %d of %d datagrams; QUIC counted %d of %d packets lost", dropped, sent, q.PacketsLost, q.PacketsSent)
+	if q == nil || q.PacketsLost == 0 {
+		t.Fatalf("no loss reported: %+v", q)
+	}
+	// A packet declared lost that arrives after all is taken back; one
+	// declared lost for being late (a starved machine) is the slack.
+	if slack := dropped / 10; int64(q.PacketsLost) > dropped+slack {
+		t.Errorf("QUIC counted %d packets lost, more than the %d datagrams dropped (+%d)", q.PacketsLost, dropped, slack)
+	}
+	if share := float64(dropped) / float64(sent); share < 0.09 || share > 0.11 {
+		t.Errorf("the proxy dropped %.1f%% of the datagrams, not 10%%", 100*share)
+	}
+}
