@@ -88,7 +88,6 @@ type ConnInfo struct {
 	QUIC *QUICInfo `json:"quic,omitempty"`
 }
 
-
 // An Informer is a Conn that can say what it negotiated.
 type Informer interface {
 	Info() ConnInfo
