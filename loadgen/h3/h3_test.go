@@ -13,7 +13,7 @@ import (
 
 // serve starts the in-process HTTP/3 server behaving as b, and the target
 // that trusts it.
-func serve(t *testing.T, b testserver.H3Behaviour) (*testserver.H3Server, loadgen.Target) {
+func serve(t testing.TB, b testserver.H3Behaviour) (*testserver.H3Server, loadgen.Target) {
 	t.Helper()
 	ca, err := testserver.NewCA()
 	if err != nil {
@@ -32,7 +32,7 @@ func serve(t *testing.T, b testserver.H3Behaviour) (*testserver.H3Server, loadge
 	return s, loadgen.Target{URL: u, Method: "GET", TLS: &tls.Config{RootCAs: ca.Pool()}}
 }
 
-func run(t *testing.T, tg loadgen.Target, cfg loadgen.Config) *loadgen.Result {
+func run(t testing.TB, tg loadgen.Target, cfg loadgen.Config) *loadgen.Result {
 	t.Helper()
 	e, err := New(context.Background(), tg, Options{DialTimeout: time.Second})
 	if err != nil {
