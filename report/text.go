@@ -233,13 +233,18 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 	}
 }
 
-// quicLine prints what QUIC adds under HTTP/3: the handshakes, the RTT
-// and the losses quic-go measured, the UDP buffers in effect.
+// quicLine prints what QUIC adds under HTTP/3 (QUICSummary).
 func quicLine(b *bufio.Writer, q *loadgen.QUICInfo) {
-	if q == nil {
-		return
+	if q != nil {
+		fmt.Fprintf(b, "QUIC: %s\n", QUICSummary(q))
 	}
-	fmt.Fprintf(b, "QUIC: %d handshakes (mean %s, max %s), smoothed RTT %s (max %s), %d of %d packets lost, UDP buffers %d/%d KiB (recv/send)\n",
+}
+
+// QUICSummary says what QUIC adds under HTTP/3, for every report: the
+// handshakes, the RTT and the losses quic-go measured, the UDP buffers in
+// effect.
+func QUICSummary(q *loadgen.QUICInfo) string {
+	return fmt.Sprintf("%d handshakes (mean %s, max %s), smoothed RTT %s (max %s), %d of %d packets lost, UDP buffers %d/%d KiB (recv/send)",
 		q.Handshakes, formatTimeUs(float64(q.HandshakeMeanUs)), formatTimeUs(float64(q.HandshakeMaxUs)),
 		formatTimeUs(float64(q.SmoothedRTTUs)), formatTimeUs(float64(q.MaxRTTUs)), q.PacketsLost, q.PacketsSent,
 		q.UDPRecvBuffer/1024, q.UDPSendBuffer/1024)
