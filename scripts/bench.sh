@@ -18,14 +18,17 @@
 #      request() (counter.lua) and a response() (response.lua), gowrk beside
 #      wrk running the same file, -t1 -c50 -d5s: nginx's count per generator
 #      CPU-second.
+#   6. HTTP/3 beside HTTP/2 over TLS against the same Caddy, -t1 -c50
+#      --streams 10 and -t1 -c1000 (scripts/bench-h3.sh): Caddy's count per
+#      generator CPU-second, and peak RSS.
 #
 # usage: scripts/bench.sh [rounds] [sections]   (default 3 rounds, sections
-#        12345; about 16 minutes; e.g. scripts/bench.sh 3 4 for HTTP/2 only)
+#        123456; about 16 minutes; e.g. scripts/bench.sh 3 4 for HTTP/2 only)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bench="${BENCH:-$here/../shared/bench}"
 rounds=${1:-3}
-sections=${2:-12345}
+sections=${2:-123456}
 (cd "$here" && make build >/dev/null)
 g="$here/gowrk"
 bash "$bench/setup.sh" --no-app >/dev/null
@@ -145,4 +148,10 @@ for r in $(seq 1 "$rounds"); do
     done
   done
 done
+fi
+
+if [[ $sections == *6* ]]; then
+echo
+echo "## 6. HTTP/3 beside HTTP/2 over TLS, against Caddy (Caddy's count per generator CPU-second)"
+bash "$here/scripts/bench-h3.sh" "$g" "$rounds"
 fi
