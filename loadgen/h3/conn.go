@@ -17,13 +17,10 @@ import (
 	"github.com/quic-go/quic-go/http3"
 )
 
-// qconn is one QUIC connection: its UDP socket, quic-go's transport on it
-// (one per connection, as a TCP connection has its own socket), and the
-// HTTP/3 client connection. Its streams use it from their workers'
-// goroutines; quic-go makes that safe.
+// qconn is one QUIC connection and its HTTP/3 client connection, on the
+// engine's shared UDP socket (socket.go). Its streams use it from their
+// workers' goroutines; quic-go makes that safe.
 type qconn struct {
-	udp *net.UDPConn
-	tr  *quic.Transport
 	qc  *quic.Conn
 	cc  *http3.ClientConn
 
@@ -58,22 +55,20 @@ func (q *qconn) close(e *Engine) {
 	q.closed.Do(func() {
 		st := q.qc.ConnectionStats()
 		q.qc.CloseWithError(quic.ApplicationErrorCode(http3.ErrCodeNoError), "")
-		q.tr.Close()
-		q.udp.Close()
 		e.mu.Lock()
 		e.stats.addConn(st)
 		e.mu.Unlock()
+		e.release()
 	})
 }
 
 // dial opens a QUIC connection and its HTTP/3 control stream.
 func (e *Engine) dial(ctx context.Context) (*qconn, error) {
 	first := e.first.CompareAndSwap(false, true)
-	udp, err := net.ListenUDP("udp", nil)
+	tr, udp, err := e.transport()
 	if err != nil {
 		return nil, err
 	}
-	tr := &quic.Transport{Conn: udp}
 	start := time.Now()
 	pctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -89,14 +84,13 @@ func (e *Engine) dial(ctx context.Context) (*qconn, error) {
 	qc, err := tr.Dial(hctx, e.raddr, e.tls, e.qconf)
 	took := time.Since(start)
 	if err != nil {
-		tr.Close()
-		udp.Close()
+		e.release()
 		if errors.Is(context.Cause(pctx), errNoUDP) {
 			return nil, &loadgen.FatalError{Err: fmt.Errorf("%s: nothing listens on UDP port %s (ICMP port unreachable), so the server has no HTTP/3 there; %s", e.target.URL.Host, e.port(), noH3Fix)}
 		}
 		return nil, e.dialError(ctx, err, first)
 	}
-	q := &qconn{udp: udp, tr: tr, qc: qc, handshake: took}
+	q := &qconn{qc: qc, handshake: took}
 	q.cc = e.h3.NewClientConn(qc)
 	bufs := udpBuffers(udp)
 	e.mu.Lock()

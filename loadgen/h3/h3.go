@@ -1,7 +1,7 @@
 // Package h3 is gowrk's HTTP/3 engine, on github.com/quic-go/quic-go: QUIC
-// connections that gowrk dials and owns (one UDP socket each, as each
-// HTTP/1.1 or HTTP/2 connection has its own TCP socket), and quic-go's
-// http3 client pieces (ClientConn, RequestStream) for the requests.
+// connections that gowrk dials and owns (all on one UDP socket, as a QUIC
+// server's are: socket.go), and quic-go's http3 client pieces
+// (ClientConn, RequestStream) for the requests.
 //
 // It is a loadgen.StreamEngine: the adapter runs one worker goroutine per
 // stream slot (-c x --streams), and the workers of one connection share
@@ -50,6 +50,11 @@ type Engine struct {
 	mu    sync.Mutex
 	info  loadgen.ConnInfo
 	stats stats // the connections closed so far
+
+	// The shared UDP socket (socket.go), under mu.
+	tr   *quic.Transport
+	udp  *net.UDPConn
+	refs int // connections open or dialling on it
 }
 
 var (

@@ -106,3 +106,25 @@ func TestLostPackets(t *testing.T) {
 		t.Errorf("the proxy dropped %.1f%% of the datagrams, not 10%%", 100*share)
 	}
 }
+
+// TestSocketClosed: the connections' shared UDP socket is closed when the
+// run's last connection is, so a run leaves none behind.
+func TestSocketClosed(t *testing.T) {
+	_, tg := serve(t, testserver.H3Behaviour{ResetEvery: 7})
+	e, err := New(context.Background(), tg, Options{DialTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := loadgen.Config{Threads: 2, Connections: 4, Streams: 3, Requests: 300, Timeout: 5 * time.Second, ConnectTimeout: time.Second, Target: tg}
+	for range 2 { // an engine runs again (--find-max-rate's steps)
+		if _, err := loadgen.Run(context.Background(), cfg, e); err != nil {
+			t.Fatal(err)
+		}
+		e.mu.Lock()
+		refs, open := e.refs, e.tr != nil
+		e.mu.Unlock()
+		if refs != 0 || open {
+			t.Fatalf("after the run: %d users of the socket, open %v", refs, open)
+		}
+	}
+}
