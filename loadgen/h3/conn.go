@@ -21,8 +21,8 @@ import (
 // engine's shared UDP socket (socket.go). Its streams use it from their
 // workers' goroutines; quic-go makes that safe.
 type qconn struct {
-	qc  *quic.Conn
-	cc  *http3.ClientConn
+	qc *quic.Conn
+	cc *http3.ClientConn
 
 	handshake time.Duration
 	going     atomic.Bool // a GOAWAY came: no new streams on it
