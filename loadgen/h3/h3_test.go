@@ -128,3 +128,22 @@ func TestSocketClosed(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeoutAbortKeepsConnection: under --timeout-action abort a request
+// past --timeout is abandoned by cancelling its stream; its connection
+// stays (one handshake per connection for the whole run).
+func TestTimeoutAbortKeepsConnection(t *testing.T) {
+	s, tg := serve(t, testserver.H3Behaviour{StallAfter: 20})
+	res := run(t, tg, loadgen.Config{Threads: 1, Connections: 2, Streams: 2, Duration: time.Second, Timeout: 200 * time.Millisecond,
+		TimeoutAction: loadgen.TimeoutAbort, ConnectTimeout: time.Second})
+	c := res.Counts
+	if c.Timeout == 0 || c.Completed != 20 {
+		t.Errorf("want 20 completed and the rest abandoned: %+v", c)
+	}
+	if got := s.Requests.Load(); got > int64(c.Sent) || got < int64(c.Sent-c.InFlight) {
+		t.Errorf("server counted %d of %d sent (%d in flight at the stop)", got, c.Sent, c.InFlight)
+	}
+	if q := res.Conn.QUIC; q == nil || q.Handshakes != 2 {
+		t.Errorf("want the 2 connections kept through the timeouts: %+v", q)
+	}
+}
