@@ -98,6 +98,19 @@ func TestHTTP3Caddy(t *testing.T) {
 		t.Errorf("the report does not say h3 over 4 QUIC connections: %.1500s", out)
 	}
 
+	// A script with a dynamic request() runs one interpreter per stream
+	// slot: -c2 --streams 3 is six threads, each numbering its own requests.
+	script := filepath.Join(t.TempDir(), "post.lua")
+	os.WriteFile(script, []byte(`local n = 0
+request = function() n = n + 1; return wrk.format("POST", "/p?n=" .. n, nil, "body") end
+`), 0o644)
+	before := c.h3Served(t)
+	code, _, errs = gowrk(t, "--http3", "--cacert", c.certFile, "-t2", "-c2", "--streams", "3", "-n", "60", "-s", script, url)
+	b, _ := os.ReadFile(c.accessLog)
+	if served := c.h3Served(t) - before; code != 0 || served != 60 || bytes.Count(b, []byte(`"uri":"/p?n=1"`)) != 6 {
+		t.Errorf("script over --streams 3: exit %d, Caddy logged %d, /p?n=1 %d times (want 60 and 6): %s", code, served, bytes.Count(b, []byte(`"uri":"/p?n=1"`)), errs)
+	}
+
 	ipURL := fmt.Sprintf("https://127.0.0.1:%d/", c.port)
 	code, out, errs = gowrk(t, "--http3", "--cacert", c.certFile, "-c1", "-t1", "-d1s", ipURL)
 	if code == 0 || !strings.Contains(errs, "--sni") || strings.Count(strings.TrimSpace(errs), "\n") != 0 || out != "" {

@@ -59,9 +59,6 @@ func http3Options(o *options, p *parsed) error {
 	if p.pipeline > 1 {
 		return errors.New("-P/--pipeline is HTTP/1.1's; under --http3 use --streams for requests in flight per connection")
 	}
-	if p.script != "" && p.streams > 1 {
-		return fmt.Errorf("--script with --http3 takes --streams 1 (each stream would need its own script thread); use -c %d instead", p.streams*p.conns)
-	}
 	return nil
 }
 

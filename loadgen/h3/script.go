@@ -61,6 +61,9 @@ func (s *stream) keepHeaders(resp *http.Response) {
 	}
 }
 
-// HooksPerConn implements loadgen.HookRunner: each connection's worker
-// has its own script thread (the CLI allows a script with --streams 1).
+// HooksPerConn implements loadgen.HookRunner.
 func (e *Engine) HooksPerConn() bool { return true }
+
+// HooksPerSlot implements loadgen.SlotHookRunner: each stream slot's
+// worker has its own script thread.
+func (e *Engine) HooksPerSlot() bool { return true }
