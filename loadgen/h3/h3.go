@@ -13,6 +13,7 @@ package h3
 import (
 	"context"
 	"crypto/tls"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -81,7 +82,8 @@ func New(ctx context.Context, t loadgen.Target, opts Options) (*Engine, error) {
 	}
 	e := &Engine{target: t, raddr: raddr, body: t.Body, opts: opts, tls: netdial.TLSConfig(t, http3.NextProtoH3)}
 	e.qconf = &quic.Config{HandshakeIdleTimeout: opts.DialTimeout, MaxIdleTimeout: 30 * time.Second}
-	e.h3.DisableCompression = true // count the bytes the server sends, as the other engines do
+	e.h3.DisableCompression = true              // count the bytes the server sends, as the other engines do
+	e.h3.Logger = slog.New(slog.DiscardHandler) // stderr is gowrk's: quic-go's own lines never reach it
 	e.req, err = buildRequest(t)
 	if err != nil {
 		return nil, err
