@@ -23,6 +23,7 @@ var errHelp = errors.New("help requested")
 type options struct {
 	cfg      loadgen.Config
 	http2    bool
+	http3    bool
 	latency  bool
 	uLatency bool
 	format   string
@@ -86,6 +87,8 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.StringVar(&o.engine, "engine", "auto", "HTTP/1.1 `ENGINE`: loop (one event loop per thread over epoll; http:// only), goroutine (a goroutine per connection; TLS), or auto (loop for http://, goroutine for https://)")
 	fs.VarP(metricValue{&p.pipeline}, "pipeline", "P", "HTTP/1.1 pipelining: N requests in flight per connection (wrk's pipeline.lua); --engine loop")
 	fs.BoolVar(&o.http2, "http2", false, "speak HTTP/2: h2c (prior knowledge) for http://, TLS with ALPN h2 for https://")
+	fs.BoolVar(&o.http3, "http3", false, "speak HTTP/3 over QUIC (UDP) to an https:// URL; --streams requests per connection")
+	fs.BoolVar(&o.http3, "h3", false, "same as --http3")
 	fs.BoolVar(&p.h2c, "h2c", false, "speak HTTP/2 over cleartext with prior knowledge (http:// URLs; same as --http2 there)")
 	fs.VarP(metricValue{&p.streams}, "streams", "", "concurrent HTTP/2 streams per connection (h2load's -m); concurrency is connections x streams")
 	fs.Var(windowValue{&o.h2.Window}, "h2-window", "HTTP/2 stream receive window in bytes (64k, 16m; h2load's -w as bytes; default 1g-1, h2load's -w30)")

@@ -16,8 +16,11 @@ import (
 // The run command's option groups, checked against each other once the
 // flags are parsed: protocol, live output, --find-max-rate, engine.
 
-// protocolOptions checks --http2, --h2c and --streams.
+// protocolOptions checks --http2, --h2c, --http3 and --streams.
 func protocolOptions(o *options, p *parsed) error {
+	if err := http3Options(o, p); err != nil {
+		return err
+	}
 	if p.h2c {
 		if o.cfg.Target.URL.Scheme == "https" {
 			return errors.New("--h2c is HTTP/2 over cleartext and needs an http:// URL; for https:// use --http2")
@@ -31,13 +34,30 @@ func protocolOptions(o *options, p *parsed) error {
 		return fmt.Errorf("--h2-conn-window %d: at least 65535, HTTP/2's initial connection window", w)
 	}
 	if p.streams > 0 {
-		if !o.http2 && p.streams > 1 {
-			return fmt.Errorf("--streams %d needs --http2: an HTTP/1.1 connection carries one request at a time", p.streams)
+		if !o.http2 && !o.http3 && p.streams > 1 {
+			return fmt.Errorf("--streams %d needs --http2 or --http3: an HTTP/1.1 connection carries one request at a time", p.streams)
 		}
 		if p.streams > 100_000 {
 			return fmt.Errorf("--streams %d: at most 100000", p.streams)
 		}
 		o.cfg.Streams = int(p.streams)
+	}
+	return nil
+}
+
+// http3Options checks --http3 against the URL and the other protocols.
+func http3Options(o *options, p *parsed) error {
+	if !o.http3 {
+		return nil
+	}
+	if o.http2 || p.h2c {
+		return errors.New("--http3 and --http2/--h2c: give one protocol")
+	}
+	if o.cfg.Target.URL.Scheme != "https" {
+		return errors.New("--http3 needs an https:// URL: HTTP/3 runs over QUIC, which always uses TLS")
+	}
+	if p.pipeline > 1 {
+		return errors.New("-P/--pipeline is HTTP/1.1's; under --http3 use --streams for requests in flight per connection")
 	}
 	return nil
 }
@@ -159,6 +179,9 @@ func engineOptions(o *options, p *parsed) error {
 	}
 	if o.http2 {
 		o.engine = "h2"
+	}
+	if o.http3 {
+		o.engine = "h3"
 	}
 	if p.pipeline > 1 {
 		if o.engine != "loop" {

@@ -112,6 +112,9 @@ func routeConflicts(o *options, r *routeFlags) error {
 	if given > 1 {
 		return errors.New("--unix-socket, --connect-to and --proxy each say where connections go: give one of them")
 	}
+	if o.http3 && (given > 0 || len(rt.Local) > 0 || r.noKeepAlive) {
+		return errors.New("--unix-socket, --connect-to, --proxy, --local-addr and --no-keepalive route TCP connections; --http3 runs over UDP: drop them, or drop --http3")
+	}
 	if rt.Unix != "" && len(rt.Local) > 0 {
 		return errors.New("--local-addr applies to TCP, not to --unix-socket")
 	}

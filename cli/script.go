@@ -46,7 +46,11 @@ func scriptThreads(o *options, p *parsed) error {
 		return nil // (bad -t or -c are Validate's to report)
 	}
 	n := o.cfg.Threads
-	if o.engine != "loop" {
+	switch o.engine {
+	case "loop":
+	case "h3": // a goroutine per stream slot
+		n = o.cfg.Connections * max(o.cfg.Streams, 1)
+	default:
 		n = o.cfg.Connections
 	}
 	hooks, err := s.Threads(n, p.scriptArgs)

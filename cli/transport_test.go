@@ -229,8 +229,15 @@ func TestTransportBadInput(t *testing.T) {
 		{[]string{"--no-keepalive", "--http2"}, "--no-keepalive is for HTTP/1.1"},
 		{[]string{"--no-keepalive", "-P", "4"}, "a pipeline needs a connection that stays open"},
 		{[]string{"--proxy", "127.0.0.1:3128", "--connect-to", "a:80:b:80"}, "give one of them"},
+		{[]string{"--http3", "--no-keepalive", "https://127.0.0.1:1/"}, "--http3 runs over UDP"},
+		{[]string{"--http3", "--local-addr", "127.0.0.2", "https://127.0.0.1:1/"}, "--http3 runs over UDP"},
+		{[]string{"--http3", "--proxy", "127.0.0.1:3128", "https://127.0.0.1:1/"}, "--http3 runs over UDP"},
 	} {
-		code, out, errs := gowrk(t, append(tc.args, "http://127.0.0.1:1/")...)
+		args := tc.args
+		if !strings.HasPrefix(args[len(args)-1], "https://") {
+			args = append(args, "http://127.0.0.1:1/")
+		}
+		code, out, errs := gowrk(t, args...)
 		if code != 2 || out != "" || !strings.Contains(errs, tc.want) || strings.Count(strings.TrimSpace(errs), "\n") > 0 {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and one line with %q", tc.args, code, out, errs, tc.want)
 		}

@@ -81,6 +81,10 @@ const (
 	// than the tail of CensoredTailQuantile (its percentile over every
 	// due request is a lower bound).
 	CensoredTail
+	// UDPBuffersCapped: under HTTP/3, the kernel gave the UDP sockets
+	// smaller buffers than quic-go asks for (Limit, in bytes: what was
+	// granted; Need: what was wanted).
+	UDPBuffersCapped
 )
 
 var findingNames = [...]string{
@@ -89,6 +93,7 @@ var findingNames = [...]string{
 	RateQueueGrew: "rate_queue_grew", StreamsLimited: "streams_limited", PortsExhausted: "ports_exhausted", ConnectTimeouts: "connect_timeouts",
 	ConnectsFailed: "connects_failed", NoResponse: "no_response", TimeoutsAbandoned: "timeouts_abandoned", TimeoutsLate: "timeouts_late",
 	TransportErrors: "transport_errors", AllStatusErrors: "all_status_errors", GeneratorCPU: "generator_cpu", CensoredTail: "censored_tail",
+	UDPBuffersCapped: "udp_buffers_capped",
 }
 
 // String is the kind's stable identifier (the JSON report's "kind").
@@ -166,6 +171,9 @@ func (r *Result) Findings() []Finding {
 	}
 	if f, ok := r.censoredFinding(); ok {
 		out = append(out, f)
+	}
+	if q := r.Conn.QUIC; q != nil && q.UDPBufferCapped {
+		out = append(out, Finding{Kind: UDPBuffersCapped, Limit: min(q.UDPRecvBuffer, q.UDPSendBuffer), Need: q.UDPBufferWanted})
 	}
 	return out
 }

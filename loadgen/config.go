@@ -187,8 +187,8 @@ func (c *Config) Validate() error {
 			return nil
 		},
 		func() error {
-			if c.Hooks != nil && len(c.Hooks) != c.Threads && len(c.Hooks) != c.Connections {
-				return invalid("{Hooks}: %d script threads for %d threads of %d connections", len(c.Hooks), c.Threads, c.Connections)
+			if c.Hooks != nil && len(c.Hooks) != c.Threads && len(c.Hooks) != c.Connections && len(c.Hooks) != c.slots() {
+				return invalid("{Hooks}: %d script threads for %d threads of %d connections of %d streams", len(c.Hooks), c.Threads, c.Connections, c.streams())
 			}
 			return nil
 		},

@@ -89,7 +89,7 @@ func (e *UnansweredError) Unwrap() error { return e.Err }
 
 // ConnInfo describes what a connection negotiated.
 type ConnInfo struct {
-	// Protocol is the protocol spoken: "http/1.1", "h2" or "h2c".
+	// Protocol is the protocol spoken: "http/1.1", "h2", "h2c" or "h3".
 	Protocol string `json:"protocol"`
 	// TLSVersion and CipherSuite are empty without TLS.
 	TLSVersion  string `json:"tls_version,omitempty"`
@@ -97,6 +97,8 @@ type ConnInfo struct {
 	// MaxStreams is the server's SETTINGS_MAX_CONCURRENT_STREAMS under
 	// HTTP/2; 0 when unknown or unlimited.
 	MaxStreams uint32 `json:"max_streams,omitempty"`
+	// QUIC is what QUIC adds under HTTP/3; nil otherwise.
+	QUIC *QUICInfo `json:"quic,omitempty"`
 }
 
 // An Informer is a Conn that can say what it negotiated.
@@ -211,4 +213,15 @@ const (
 	FixClientCert
 	// FixCheckClientCert: the server refused the client certificate presented.
 	FixCheckClientCert
+	// FixEnableHTTP3: the server has no HTTP/3 there; enable it on the
+	// server, or load it over TCP instead.
+	FixEnableHTTP3
+	// FixDropHTTP3: the server refused HTTP/3 in ALPN; load it over TCP.
+	FixDropHTTP3
+	// FixSNIName: no server name was sent (the URL names an address); send
+	// the one its certificate is for.
+	FixSNIName
+	// FixProxyCredentials: the proxy asked for credentials; give them in
+	// the proxy's URL.
+	FixProxyCredentials
 )

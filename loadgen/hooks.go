@@ -44,8 +44,17 @@ type HookRunner interface {
 	HooksPerConn() bool
 }
 
+// A SlotHookRunner is a HookRunner whose every stream slot runs on a
+// goroutine of its own (HTTP/3 under the adapter): with HooksPerSlot it
+// takes one Hooks per slot, connections x streams, so that no
+// interpreter is shared between goroutines.
+type SlotHookRunner interface {
+	HookRunner
+	HooksPerSlot() bool
+}
+
 // HooksFor is the Hooks of the thread's connection i (counted within the
-// thread); nil without a script.
+// thread), or of its slot i for a SlotHookRunner; nil without a script.
 func (t *Thread) HooksFor(i int) Hooks {
 	if t.ConnHooks != nil {
 		return t.ConnHooks[i]

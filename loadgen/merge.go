@@ -72,6 +72,7 @@ func Merge(parts []*Result, o MergeOptions) (*Result, error) {
 	res := newFigures()
 	res.Config = first.Config
 	res.Conn, res.BodyBytes = first.Conn, first.BodyBytes
+	res.Conn.QUIC = nil // merged from every part below
 	res.Config.Threads, res.Config.Connections, res.Config.Requests, res.Config.Rate = 0, 0, 0, 0
 	res.Start, res.End = first.Start, first.End
 	m := &MergeInfo{Parts: len(parts)}
@@ -104,6 +105,7 @@ func Merge(parts []*Result, o MergeOptions) (*Result, error) {
 		if p.Aborted != "" && res.Aborted == "" {
 			res.Aborted = fmt.Sprintf("%s: %s", o.name(i), p.Aborted)
 		}
+		res.Conn.QUIC = mergeQUIC(res.Conn.QUIC, p.Conn.QUIC)
 		if p.Conn.MaxStreams > 0 && (res.Conn.MaxStreams == 0 || p.Conn.MaxStreams < res.Conn.MaxStreams) {
 			res.Conn.MaxStreams = p.Conn.MaxStreams
 		}

@@ -69,3 +69,18 @@ func TestMerge(t *testing.T) {
 		t.Errorf("--allow-mixed: %v", err)
 	}
 }
+
+// TestMergeQUIC: shards' QUIC figures add up; means are weighted by
+// handshakes; a capped buffer in any shard is capped in the whole.
+func TestMergeQUIC(t *testing.T) {
+	a := &QUICInfo{Handshakes: 1, HandshakeMeanUs: 1000, HandshakeMaxUs: 1000, SmoothedRTTUs: 100, MaxRTTUs: 100, PacketsSent: 10, PacketsLost: 1, UDPRecvBuffer: 8 << 20, UDPSendBuffer: 8 << 20, UDPBufferWanted: 7 << 20}
+	b := &QUICInfo{Handshakes: 3, HandshakeMeanUs: 3000, HandshakeMaxUs: 5000, SmoothedRTTUs: 300, MaxRTTUs: 400, PacketsSent: 30, PacketsLost: 2, UDPRecvBuffer: 1 << 20, UDPSendBuffer: 2 << 20, UDPBufferWanted: 7 << 20, UDPBufferCapped: true}
+	got := *mergeQUIC(mergeQUIC(nil, a), b)
+	want := QUICInfo{Handshakes: 4, HandshakeMeanUs: 2500, HandshakeMaxUs: 5000, SmoothedRTTUs: 250, MaxRTTUs: 400, PacketsSent: 40, PacketsLost: 3, UDPRecvBuffer: 1 << 20, UDPSendBuffer: 2 << 20, UDPBufferWanted: 7 << 20, UDPBufferCapped: true}
+	if got != want {
+		t.Errorf("merged %+v, want %+v", got, want)
+	}
+	if a.Handshakes != 1 {
+		t.Errorf("merging changed a part: %+v", a)
+	}
+}

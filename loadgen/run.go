@@ -34,7 +34,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 		if !ok {
 			return nil, ConfigErrorf("{Hooks}: this engine cannot run request(), response() or delay()")
 		}
-		if want := hookCount(&cfg, hr.HooksPerConn()); len(cfg.Hooks) != want {
+		if want := hookCount(&cfg, hr); len(cfg.Hooks) != want {
 			return nil, ConfigErrorf("{Hooks}: this engine takes %d script threads, not %d", want, len(cfg.Hooks))
 		}
 	}
@@ -185,6 +185,8 @@ func buildThreads(cfg *Config, start, end time.Time, state *runState) []*Thread 
 		case cfg.Hooks == nil:
 		case len(cfg.Hooks) == cfg.Threads:
 			th.Hooks = cfg.Hooks[t]
+		case streams > 1 && len(cfg.Hooks) == slots: // one per stream slot (HooksPerSlot)
+			th.ConnHooks = cfg.Hooks[slot : slot+conns*streams]
 		default:
 			th.ConnHooks = cfg.Hooks[conn : conn+conns]
 		}
@@ -233,10 +235,14 @@ func startAt(ctx context.Context, at time.Time) (time.Time, time.Duration, error
 	return now.Add(-late), late, nil // (now's monotonic clock, set back to the barrier)
 }
 
-// hookCount is how many Hooks an engine takes: one per thread, or one per
-// connection.
-func hookCount(cfg *Config, perConn bool) int {
-	if perConn {
+// hookCount is how many Hooks an engine takes: one per thread, one per
+// connection, or one per stream slot (an engine whose every stream slot
+// has a goroutine of its own, HooksPerSlot).
+func hookCount(cfg *Config, hr HookRunner) int {
+	if ps, ok := hr.(SlotHookRunner); ok && ps.HooksPerSlot() {
+		return cfg.slots()
+	}
+	if hr.HooksPerConn() {
 		return cfg.Connections
 	}
 	return cfg.Threads

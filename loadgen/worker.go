@@ -61,10 +61,14 @@ func (a *connThreads) keep(c Conn) {
 // at the run's stop every worker is interrupted and waited for.
 func (a *connThreads) RunThread(ctx context.Context, th *Thread) {
 	first, _ := th.First.(Conn)
+	shares := a.shares(th)
 	var workers []*worker
 	var wg sync.WaitGroup
 	for i, s := range th.Slots {
 		w := &worker{slot: s, th: th, eng: a}
+		if shares != nil {
+			w.share = shares[i/th.Streams]
+		}
 		if hooks := th.HooksFor(i); hooks != nil {
 			w.addr = hooks.Addr()
 			w.feed = &ScriptFeed{Hooks: hooks}
@@ -75,13 +79,16 @@ func (a *connThreads) RunThread(ctx context.Context, th *Thread) {
 		if first != nil && w.addr == "" { // (a thread.addr elsewhere dials its own)
 			w.conn, w.shared, w.fresh, first = first, first, true, nil
 			s.Opened()
+			if w.share != nil {
+				w.share.Seed = w.conn
+			}
 			s.Dialed()
 		}
 		workers = append(workers, w)
 		wg.Add(1)
 		go func() { defer wg.Done(); w.loop(ctx) }()
 	}
-	if first != nil {
+	if first != nil && shares == nil {
 		first.Close()
 	}
 	allDone := make(chan struct{})
@@ -97,6 +104,9 @@ func (a *connThreads) RunThread(ctx context.Context, th *Thread) {
 	for _, w := range workers {
 		w.dropConn()
 	}
+	if shares != nil {
+		a.closeShares(shares, first)
+	}
 }
 
 // worker drives one connection's slot (HTTP/1.1 has one stream per
@@ -109,6 +119,9 @@ type worker struct {
 	th   *Thread
 	eng  *connThreads
 	addr string // a script's thread.addr; "": the target's
+	// share is the connection the worker's stream is on, under a
+	// StreamEngine; nil otherwise.
+	share *Shared
 
 	fresh   bool // conn has carried no request yet
 	backoff time.Duration
@@ -251,7 +264,9 @@ func (w *worker) redial(ctx context.Context) bool {
 func (w *worker) dial(ctx context.Context, consume bool) bool {
 	var c Conn
 	var err error
-	if ad, ok := w.eng.eng.(AddrDialer); ok && w.addr != "" {
+	if se, ok := w.eng.eng.(StreamEngine); ok && w.share != nil {
+		c, err = se.DialStream(ctx, w.share)
+	} else if ad, ok := w.eng.eng.(AddrDialer); ok && w.addr != "" {
 		c, err = ad.DialAddr(ctx, w.addr)
 	} else {
 		c, err = w.eng.eng.Dial(ctx)
@@ -279,6 +294,12 @@ func (w *worker) dial(ctx context.Context, consume bool) bool {
 	if w.stop.Load() || w.th.Over(ctx, time.Since(w.th.Start)) {
 		w.slot.ConnectPending()
 		return false
+	}
+	if errors.Is(err, ErrSharedDialFailed) {
+		// Counted by the stream that dialled: this one only waits.
+		w.slot.DialSpent(err)
+		w.backoff = NextBackoff(w.backoff)
+		return true
 	}
 	w.slot.DialFailed(err, consume)
 	w.backoff = NextBackoff(w.backoff)

@@ -10,18 +10,22 @@ import (
 // remedies words each loadgen.Fix with the command line's flags: the one
 // place a fatal error's "what to do" is written. %s is FatalError.Name.
 var remedies = [...]string{
-	loadgen.FixHTTP2:           "add --http2",
-	loadgen.FixDropHTTP2:       "drop --http2 to use HTTP/1.1",
-	loadgen.FixTryHTTP1:        "drop --http2 if it speaks HTTP/1.1",
-	loadgen.FixDropH2C:         "drop --http2/--h2c to use HTTP/1.1, or use https:// for HTTP/2 over TLS",
-	loadgen.FixHTTPS:           "use an https:// URL",
-	loadgen.FixTrust:           "use -k/--insecure to skip verification, or --cacert to trust its issuer",
-	loadgen.FixInsecure:        "use -k/--insecure to skip verification",
-	loadgen.FixSNI:             "pass --sni %s (or use that name in the URL), or -k/--insecure to skip verification",
-	loadgen.FixSNICovered:      "pass --sni with a name it covers, or -k/--insecure to skip verification",
-	loadgen.FixAddress:         "use that address in the URL, or -k/--insecure to skip verification",
-	loadgen.FixClientCert:      "pass --cert and --key",
-	loadgen.FixCheckClientCert: "check --cert and --key",
+	loadgen.FixHTTP2:            "add --http2",
+	loadgen.FixDropHTTP2:        "drop --http2 to use HTTP/1.1",
+	loadgen.FixTryHTTP1:         "drop --http2 if it speaks HTTP/1.1",
+	loadgen.FixDropH2C:          "drop --http2/--h2c to use HTTP/1.1, or use https:// for HTTP/2 over TLS",
+	loadgen.FixHTTPS:            "use an https:// URL",
+	loadgen.FixTrust:            "use -k/--insecure to skip verification, or --cacert to trust its issuer",
+	loadgen.FixInsecure:         "use -k/--insecure to skip verification",
+	loadgen.FixSNI:              "pass --sni %s (or use that name in the URL), or -k/--insecure to skip verification",
+	loadgen.FixSNICovered:       "pass --sni with a name it covers, or -k/--insecure to skip verification",
+	loadgen.FixAddress:          "use that address in the URL, or -k/--insecure to skip verification",
+	loadgen.FixClientCert:       "pass --cert and --key",
+	loadgen.FixCheckClientCert:  "check --cert and --key",
+	loadgen.FixEnableHTTP3:      "enable HTTP/3 on the server (Caddy: `servers { protocols h1 h2 h3 }`), or drop --http3 to use HTTP/2 or HTTP/1.1 over TCP",
+	loadgen.FixDropHTTP3:        "drop --http3 to use HTTP/2 or HTTP/1.1 over TCP",
+	loadgen.FixSNIName:          "pass --sni with the name its certificate is for, or use that name in the URL",
+	loadgen.FixProxyCredentials: "give its credentials in --proxy as http://user:pass@host:port",
 }
 
 // Remedy is what the user must change to get past f, in the command

@@ -11,7 +11,7 @@ import (
 // TestFatalText: every remedy a loadgen.FatalError can name is worded, the
 // facts first; a wrapped one is found; a result's abort is worded the same.
 func TestFatalText(t *testing.T) {
-	for fix := loadgen.FixHTTP2; fix <= loadgen.FixCheckClientCert; fix++ {
+	for fix := loadgen.FixHTTP2; fix <= loadgen.FixProxyCredentials; fix++ {
 		if Remedy(&loadgen.FatalError{Err: errors.New("x"), Fix: fix}) == "" {
 			t.Errorf("fix %d has no words", fix)
 		}

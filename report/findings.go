@@ -48,6 +48,9 @@ func FindingText(r *loadgen.Result, f loadgen.Finding) string {
 		return rateVerdictText(r, f)
 	}
 	switch f.Kind {
+	case loadgen.UDPBuffersCapped:
+		return fmt.Sprintf("the kernel capped the UDP socket buffers at %d KiB, below the %d KiB that QUIC (quic-go) asks for: at high rates datagrams may be dropped and retransmitted, and count as QUIC losses; raise net.core.rmem_max and net.core.wmem_max (sysctl -w net.core.rmem_max=%d net.core.wmem_max=%d) or run as root",
+			f.Limit/1024, f.Need/1024, f.Need, f.Need)
 	case loadgen.StreamsLimited:
 		return fmt.Sprintf("the server allows %d concurrent streams per connection (SETTINGS_MAX_CONCURRENT_STREAMS), fewer than --streams %d: the other requests waited on their connection, so concurrency was %d, not %d; use --streams %d and more connections",
 			f.Limit, cfg.Streams, f.Have, f.Need, f.Limit)

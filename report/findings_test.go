@@ -57,6 +57,9 @@ func TestFindingText(t *testing.T) {
 		{"backlog", mk(0, loadgen.Counts{Sent: 100, Completed: 100, Connect: 50, ConnectTimeout: 50}, 100, 0), "timed out after --connect-timeout 5s"},
 		{"4xx", mk(0, loadgen.Counts{Sent: 100, Completed: 100, Status: 100}, 100, 0), "every one of the 100 responses had a status of 400 or more (404 x 100)"},
 		{"closed loop CPU", mk(0, loadgen.Counts{Sent: 100, Completed: 100}, 100, 0, func(r *loadgen.Result) { r.CPU = 19 * time.Second }), "add -t"},
+		{"UDP buffers", mk(0, loadgen.Counts{Sent: 100, Completed: 100}, 100, 0, func(r *loadgen.Result) {
+			r.Conn.QUIC = &loadgen.QUICInfo{UDPRecvBuffer: 425984, UDPSendBuffer: 425984, UDPBufferWanted: 7 << 20, UDPBufferCapped: true}
+		}), "the kernel capped the UDP socket buffers at 416 KiB, below the 7168 KiB that QUIC (quic-go) asks for"},
 		{"streams", mk(0, loadgen.Counts{Sent: 100, Completed: 100}, 100, 0, func(r *loadgen.Result) { r.Config.Streams = 8; r.Conn.MaxStreams = 2 }),
 			"the server allows 2 concurrent streams per connection (SETTINGS_MAX_CONCURRENT_STREAMS), fewer than --streams 8: the other requests waited on their connection, so concurrency was 20, not 80; use --streams 2"},
 	} {
@@ -76,5 +79,23 @@ func TestFindingText(t *testing.T) {
 		if s := FindingText(r, loadgen.Finding{Kind: k, Target: 100}); s == k.String() || len(s) < 30 {
 			t.Errorf("kind %v renders as %q", k, s)
 		}
+	}
+}
+
+// TestQUICLine: an HTTP/3 run's text report says what QUIC added, after
+// the protocol line.
+func TestQUICLine(t *testing.T) {
+	r := fixedResult(0)
+	r.Conn = loadgen.ConnInfo{Protocol: "h3", TLSVersion: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", QUIC: &loadgen.QUICInfo{
+		Handshakes: 4, HandshakeMeanUs: 1500, HandshakeMaxUs: 3000, SmoothedRTTUs: 250, MaxRTTUs: 400,
+		PacketsSent: 1000, PacketsLost: 3, UDPRecvBuffer: 8 << 20, UDPSendBuffer: 8 << 20, UDPBufferWanted: 7 << 20}}
+	var b strings.Builder
+	if err := Text(&b, r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	want := "Protocol: h3 over TLS 1.3 (TLS_AES_128_GCM_SHA256)"
+	line := "QUIC: 4 handshakes (mean 1.50ms, max 3.00ms), smoothed RTT 250.00us (max 400.00us), 3 of 1000 packets lost, UDP buffers 8192/8192 KiB (recv/send)\n"
+	if i := strings.Index(b.String(), want); i < 0 || !strings.Contains(b.String()[i:], line) {
+		t.Errorf("no QUIC line after the protocol's:\n%s", b.String())
 	}
 }

@@ -133,6 +133,9 @@ func HTML(w io.Writer, r *loadgen.Result, parts []*loadgen.Result, o Options) er
 		{"duration / requests", fmt.Sprintf("%s / %d", cfg.Duration, cfg.Requests)}, {"rate", htmlRate(cfg)},
 		{"timeout", fmt.Sprintf("%s (%s)", cfg.Timeout, cfg.TimeoutAction)}, {"gowrk", o.Version},
 	}
+	if q := r.Conn.QUIC; q != nil {
+		d.Config = append(d.Config, [2]string{"QUIC", QUICSummary(q)})
+	}
 	codes := make([]int, 0, len(r.StatusCodes))
 	for code := range r.StatusCodes {
 		codes = append(codes, code)

@@ -181,6 +181,7 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 		}
 		fmt.Fprintln(b)
 	}
+	quicLine(b, r.Conn.QUIC)
 	shardLines(b, r)
 	if w := r.Warmup; w != nil {
 		fmt.Fprintf(b, "Warm-up: %s, %d requests, %d errors (left out of every figure here)\n", formatRunFor(w.Duration), w.Counts.Completed, w.Counts.Errors())
@@ -243,4 +244,21 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 	for _, w := range FindingWarnings(r) { // (why it stopped early is above: an error)
 		fmt.Fprintf(b, "Warning: %s\n", w)
 	}
+}
+
+// quicLine prints what QUIC adds under HTTP/3 (QUICSummary).
+func quicLine(b *bufio.Writer, q *loadgen.QUICInfo) {
+	if q != nil {
+		fmt.Fprintf(b, "QUIC: %s\n", QUICSummary(q))
+	}
+}
+
+// QUICSummary says what QUIC adds under HTTP/3, for every report: the
+// handshakes, the RTT and the losses quic-go measured, the UDP buffers in
+// effect.
+func QUICSummary(q *loadgen.QUICInfo) string {
+	return fmt.Sprintf("%d handshakes (mean %s, max %s), smoothed RTT %s (max %s), %d of %d packets lost, UDP buffers %d/%d KiB (recv/send)",
+		q.Handshakes, formatTimeUs(float64(q.HandshakeMeanUs)), formatTimeUs(float64(q.HandshakeMaxUs)),
+		formatTimeUs(float64(q.SmoothedRTTUs)), formatTimeUs(float64(q.MaxRTTUs)), q.PacketsLost, q.PacketsSent,
+		q.UDPRecvBuffer/1024, q.UDPSendBuffer/1024)
 }

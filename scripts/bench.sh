@@ -18,16 +18,19 @@
 #   4. HTTP/2, h2c and TLS: -t1 -c50 with 10 streams and with 1, and -t1
 #      -c1000 with 10 streams (5 s), beside h2load -m10 / -m1;
 #   5. Lua scripts (scripts/lua/): auth.lua, counter.lua, response.lua,
-#      gowrk beside wrk running the same file, -t1 -c50 -d5s.
+#      gowrk beside wrk running the same file, -t1 -c50 -d5s;
+#   6. HTTP/3 beside HTTP/2 over TLS against the same Caddy, -t1 -c50
+#      --streams 10 and -t1 -c1000 (scripts/bench-h3.sh): Caddy's count per
+#      generator CPU-second, and peak RSS.
 #
 # usage: scripts/bench.sh [rounds] [sections]   (default 3 rounds, sections
-#        12345; about 20 minutes; e.g. scripts/bench.sh 3 4 for HTTP/2 only)
+#        123456; about 20 minutes; e.g. scripts/bench.sh 3 4 for HTTP/2 only)
 #        GOWRK=path compares another build (default: make build's ./gowrk).
 #        scripts/bench/stop.sh stops nginx afterwards.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 rounds=${1:-3}
-sections=${2:-12345}
+sections=${2:-123456}
 if [ -z "${GOWRK:-}" ]; then (cd "$here" && make build >/dev/null); fi
 g="${GOWRK:-$here/gowrk}"
 bash "$here/scripts/bench/setup.sh"
@@ -169,4 +172,10 @@ for r in $(seq 1 "$rounds"); do
   done
 done
 summary 5 wrk
+fi
+
+if [[ $sections == *6* ]]; then
+echo
+echo "## 6. HTTP/3 beside HTTP/2 over TLS, against Caddy (Caddy's count per generator CPU-second)"
+bash "$here/scripts/bench-h3.sh" "$g" "$rounds"
 fi

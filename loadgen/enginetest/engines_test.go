@@ -9,6 +9,7 @@ import (
 	"github.com/gowrk/gowrk/loadgen/enginetest"
 	"github.com/gowrk/gowrk/loadgen/h1"
 	"github.com/gowrk/gowrk/loadgen/h2"
+	"github.com/gowrk/gowrk/loadgen/h3"
 )
 
 // engines lists every engine gowrk has, as the CLI builds it; a new engine
@@ -19,6 +20,7 @@ var engines = []enginetest.Engine{
 	{Name: "goroutine/tls", Proto: enginetest.HTTP1, TLS: true, New: newH1},
 	{Name: "h2c", Proto: enginetest.HTTP2, New: newH2},
 	{Name: "h2/tls", Proto: enginetest.HTTP2, TLS: true, New: newH2},
+	{Name: "h3", Proto: enginetest.HTTP3, TLS: true, New: newH3},
 	// The transports: the table again over a unix socket, a --connect-to
 	// mapping and a bound source address (IP_BIND_ADDRESS_NO_PORT).
 	{Name: "goroutine/no-keepalive", Proto: enginetest.HTTP1, New: newH1, Via: enginetest.ViaNoKeepAlive},
@@ -34,6 +36,10 @@ func newH1(ctx context.Context, t loadgen.Target, dial time.Duration) (loadgen.E
 
 func newH2(ctx context.Context, t loadgen.Target, dial time.Duration) (loadgen.Engine, error) {
 	return h2.New(ctx, t, h2.Options{DialTimeout: dial})
+}
+
+func newH3(ctx context.Context, t loadgen.Target, dial time.Duration) (loadgen.Engine, error) {
+	return h3.New(ctx, t, h3.Options{DialTimeout: dial})
 }
 
 // TestEngines runs the fault table on every engine.

@@ -33,6 +33,9 @@ import (
 const (
 	HTTP1 = "http/1.1"
 	HTTP2 = "h2"
+	// HTTP3 is HTTP/3 over QUIC (always TLS): it runs its own rows only,
+	// the others being about TCP.
+	HTTP3 = "h3"
 )
 
 // The run every row makes: -t1, Conns connections (Streams streams each
@@ -123,7 +126,7 @@ func Run(t *testing.T, engines []Engine) {
 
 // runsOn says whether engine e runs row f.
 func (f Fault) runsOn(e Engine) bool {
-	if f.Proto != "" && f.Proto != e.Proto {
+	if f.Proto != "" && f.Proto != e.Proto || f.Proto == "" && e.Proto == HTTP3 {
 		return false
 	}
 	return f.Only == onlyAll || (f.Only == onlyTLS) == e.TLS
@@ -143,8 +146,8 @@ func runOn(t *testing.T, f Fault, e Engine, ca *testserver.CA, leaf tls.Certific
 
 // alpn is the ALPN name of proto.
 func alpn(proto string) string {
-	if proto == HTTP2 {
-		return "h2"
+	if proto == HTTP2 || proto == HTTP3 {
+		return proto
 	}
 	return "http/1.1"
 }

@@ -40,7 +40,8 @@ const (
 // class its failures must land in on every engine of Proto.
 type Fault struct {
 	Name string
-	// Proto is HTTP1, HTTP2, or "" for a row every engine runs.
+	// Proto is HTTP1, HTTP2, HTTP3, or "" for a row every TCP engine
+	// (HTTP/1.1 and HTTP/2) runs.
 	Proto string
 	// Class is where the failures are counted; TLSClass, when set, is the
 	// class on https:// engines (a reset on accept breaks the handshake:
@@ -99,9 +100,9 @@ func knownOn(known, name string) (string, bool) {
 	return "", false
 }
 
-// Faults is the table, HTTP/1.1 rows, then HTTP/2 rows, then the rows
-// every engine runs (connections, restarts, TLS).
-var Faults = concat(h1Faults, h2Faults, netFaults)
+// Faults is the table, HTTP/1.1 rows, then HTTP/2 rows, then HTTP/3 rows,
+// then the rows every TCP engine runs (connections, restarts, TLS).
+var Faults = concat(h1Faults, h2Faults, h3Faults, netFaults)
 
 func concat(parts ...[]Fault) []Fault {
 	var out []Fault

@@ -24,7 +24,7 @@ func runRow(t *testing.T, f Fault, en *env) {
 	via(t, en.eng.Via, srv, &target)
 	cfg := loadgen.Config{Threads: 1, Connections: Conns, Duration: Duration, Timeout: Timeout,
 		ConnectTimeout: ConnectTimeout, Engine: en.eng.Name}
-	if en.eng.Proto == HTTP2 {
+	if en.eng.Proto == HTTP2 || en.eng.Proto == HTTP3 {
 		cfg.Streams = Streams
 	}
 	if f.Config != nil {
@@ -207,7 +207,7 @@ func nonzero(m map[string]uint64) map[string]uint64 {
 
 // internals are what a message must not show: library names, buffer
 // sizes and raw bytes belong to the engine, not to the user.
-var internals = []string{"fasthttp", "bufio", "readbuffersize", "buffer size", "x/net", "golang.org", "http2:", `\r\n`, "goroutine ", "panic", "%!"}
+var internals = []string{"fasthttp", "bufio", "readbuffersize", "buffer size", "x/net", "golang.org", "http2:", `\r\n`, "goroutine ", "panic", "%!", "http3:", "quic-go"}
 
 // messages collects what the kept messages show that they must not.
 type messages struct{ bad []string }

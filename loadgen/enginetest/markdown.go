@@ -45,7 +45,7 @@ func Markdown() string {
 
 // engines says in words which engines run f.
 func (f Fault) engines() string {
-	proto := map[string]string{HTTP1: "HTTP/1.1", HTTP2: "HTTP/2", "": "all"}[f.Proto]
+	proto := map[string]string{HTTP1: "HTTP/1.1", HTTP2: "HTTP/2", HTTP3: "HTTP/3", "": "HTTP/1.1 and HTTP/2"}[f.Proto]
 	switch f.Only {
 	case onlyTLS:
 		return proto + ", TLS"

@@ -65,26 +65,38 @@ func Handshake(ctx context.Context, raw net.Conn, cfg *tls.Config) (*tls.Conn, e
 	hcfg, asked := noteAsked(cfg)
 	tc := tls.Client(raw, hcfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
-		var cv *tls.CertificateVerificationError
-		var he x509.HostnameError
-		if errors.As(err, &he) && he.Certificate != nil {
-			return nil, hostnameError(cfg.ServerName, he.Certificate)
-		}
-		if noProtocol(err) {
-			return nil, &loadgen.FatalError{Err: &NoProtocolError{Server: cfg.ServerName, Offered: cfg.NextProtos}}
-		}
-		if errors.As(err, &cv) {
-			return nil, &loadgen.FatalError{Err: fmt.Errorf("TLS certificate of %s is not trusted (%v)", cfg.ServerName, cv.Err), Fix: loadgen.FixTrust}
-		}
-		if fatal := ClientCertRefused(err, cfg); fatal != nil {
+		if fatal := TLSFailure(err, cfg, asked); fatal != nil {
 			return nil, fatal
-		}
-		if asked != nil && *asked {
-			return nil, &loadgen.FatalError{Err: fmt.Errorf("%s asked for a TLS client certificate and refused the handshake without one (%v)", cfg.ServerName, err), Fix: loadgen.FixClientCert}
 		}
 		return nil, fmt.Errorf("TLS handshake: %w", err)
 	}
 	return tc, nil
+}
+
+// TLSFailure is the *loadgen.FatalError for a failed TLS handshake that no
+// retry can fix (a certificate that fails verification, a server refusing
+// every offered protocol or the client's certificate), or nil. asked, when
+// not nil, says the server asked for a client certificate (noteAsked).
+// QUIC's handshake (HTTP/3) fails the same ways.
+func TLSFailure(err error, cfg *tls.Config, asked *bool) error {
+	var cv *tls.CertificateVerificationError
+	var he x509.HostnameError
+	if errors.As(err, &he) && he.Certificate != nil {
+		return &loadgen.FatalError{Err: hostnameError(cfg.ServerName, he.Certificate)}
+	}
+	if noProtocol(err) {
+		return &loadgen.FatalError{Err: &NoProtocolError{Server: cfg.ServerName, Offered: cfg.NextProtos}}
+	}
+	if errors.As(err, &cv) {
+		return &loadgen.FatalError{Err: fmt.Errorf("TLS certificate of %s is not trusted (%v)", cfg.ServerName, cv.Err), Fix: loadgen.FixTrust}
+	}
+	if fatal := ClientCertRefused(err, cfg); fatal != nil {
+		return fatal
+	}
+	if asked != nil && *asked {
+		return &loadgen.FatalError{Err: fmt.Errorf("%s asked for a TLS client certificate and refused the handshake without one (%v)", cfg.ServerName, err), Fix: loadgen.FixClientCert}
+	}
+	return nil
 }
 
 // Info describes a TLS connection for the reports.

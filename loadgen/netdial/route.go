@@ -172,7 +172,7 @@ func (d *Dialer) connect(ctx context.Context, nc net.Conn) error {
 	case status >= 200 && status < 300:
 		return nil
 	case status == 407:
-		return &loadgen.FatalError{Err: fmt.Errorf("the proxy refused CONNECT to %s: 407 Proxy Authentication Required; give its credentials in --proxy as http://user:pass@host:port", d.authority)}
+		return &loadgen.FatalError{Err: fmt.Errorf("the proxy refused CONNECT to %s: 407 Proxy Authentication Required", d.authority), Fix: loadgen.FixProxyCredentials}
 	case status == 0:
 		return &loadgen.FatalError{Err: fmt.Errorf("the proxy answered CONNECT to %s with no HTTP status line: is it an HTTP proxy?", d.authority)}
 	}

@@ -89,11 +89,14 @@ func TestConnectTunnel(t *testing.T) {
 // proxy, stops the run with one line (a FatalError) that shows no
 // credential.
 func TestConnectRefused(t *testing.T) {
-	for _, tc := range []struct{ answer, want string }{
-		{"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n", "407 Proxy Authentication Required; give its credentials"},
-		{"HTTP/1.1 403 Forbidden\r\n\r\n", "status 403"},
-		{"SSH-2.0-OpenSSH_9.2\r\n\r\n", "no HTTP status line"},
-		{"HTTP/1.1 200 OK\r\n" + strings.Repeat("X-Pad: 0123456789abcdef\r\n", 1000) + "\r\n", "over 16384 bytes"},
+	for _, tc := range []struct {
+		answer, want string
+		fix          loadgen.Fix
+	}{
+		{"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n", "407 Proxy Authentication Required", loadgen.FixProxyCredentials},
+		{"HTTP/1.1 403 Forbidden\r\n\r\n", "status 403", loadgen.FixNone},
+		{"SSH-2.0-OpenSSH_9.2\r\n\r\n", "no HTTP status line", loadgen.FixNone},
+		{"HTTP/1.1 200 OK\r\n" + strings.Repeat("X-Pad: 0123456789abcdef\r\n", 1000) + "\r\n", "over 16384 bytes", loadgen.FixNone},
 	} {
 		proxy, _ := rawProxy(t, tc.answer, "")
 		d, err := New(context.Background(), target(t, "https://origin.test/", loadgen.Route{Proxy: proxy}), false, time.Second)
@@ -102,8 +105,8 @@ func TestConnectRefused(t *testing.T) {
 		}
 		_, err = d.Dial(context.Background())
 		var fatal *loadgen.FatalError
-		if !errors.As(err, &fatal) || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "p4ss") {
-			t.Errorf("%q: %v; want a FatalError with %q", tc.answer[:min(len(tc.answer), 30)], err, tc.want)
+		if !errors.As(err, &fatal) || !strings.Contains(err.Error(), tc.want) || fatal.Fix != tc.fix || strings.Contains(err.Error(), "p4ss") {
+			t.Errorf("%q: %v; want a FatalError with %q and fix %d", tc.answer[:min(len(tc.answer), 30)], err, tc.want, tc.fix)
 		}
 	}
 }
