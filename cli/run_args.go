@@ -68,7 +68,7 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	p.threads, p.conns = defaultThreads, defaultConnections
 	p.duration, o.cfg.Timeout = defaultDuration, defaultTimeout
 	fs.VarP(metricValue{&p.threads}, "threads", "t", "OS threads that run the load; connections are grouped over them")
-	fs.VarP(metricValue{&p.conns}, "connections", "c", "TCP connections to keep open (>= threads)")
+	fs.VarP(metricValue{&p.conns}, "connections", "c", "connections to keep open (>= threads): TCP, or QUIC under --http3")
 	fs.VarP(durationValue{&p.duration, &p.durationSet}, "duration", "d", "duration of the run (10s, 2m, 1h; a bare number is seconds)")
 	fs.VarP(metricValue{&o.cfg.Requests}, "requests", "n", "stop after N requests have ended in total (with -d, whichever comes first)")
 	fs.VarP(shapeValue{&o.cfg.Rate, &o.cfg.Shape}, "rate", "R", "constant rate: total requests per second over all connections (wrk2): 0.5, 1000, 10k; or steps FROM:TO:BY@DURATION (100:1000:100@10s) or a ramp FROM..TO/DURATION (0..5000/60s)")

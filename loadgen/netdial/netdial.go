@@ -20,13 +20,8 @@ import (
 // Resolve returns u's host as ip:port, looked up once (as wrk does) so that
 // DNS is not part of any request. The default port follows the scheme.
 func Resolve(ctx context.Context, u *url.URL) (string, error) {
-	host, port := u.Hostname(), u.Port()
-	if port == "" {
-		port = "80"
-		if u.Scheme == "https" {
-			port = "443"
-		}
-	}
+	host := u.Hostname()
+	_, port, _ := net.SplitHostPort(loadgen.HostPort(u)) // the scheme's default port: one rule
 	if net.ParseIP(host) != nil {
 		return net.JoinHostPort(host, port), nil
 	}
