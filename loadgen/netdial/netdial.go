@@ -77,7 +77,7 @@ func TLSFailure(err error, cfg *tls.Config, asked *bool) error {
 	var cv *tls.CertificateVerificationError
 	var he x509.HostnameError
 	if errors.As(err, &he) && he.Certificate != nil {
-		return &loadgen.FatalError{Err: hostnameError(cfg.ServerName, he.Certificate)}
+		return hostnameError(cfg.ServerName, he.Certificate)
 	}
 	if noProtocol(err) {
 		return &loadgen.FatalError{Err: &NoProtocolError{Server: cfg.ServerName, Offered: cfg.NextProtos}}
