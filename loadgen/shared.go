@@ -43,6 +43,20 @@ type Shared struct {
 	Seed Conn
 }
 
+// A StreamConn is a StreamEngine's stream handle: it says what is the
+// connection's, not the slot's, so that the seam's rules see the
+// connection. Safe for use from the connection's stream goroutines.
+type StreamConn interface {
+	Conn
+	// Dialled says whether DialStream opened the connection for this
+	// handle (a connection is counted opened once, not per stream).
+	Dialled() bool
+	// Answered says whether the connection has carried a response on any
+	// stream: an end before a response is then a stale connection's, not
+	// a refusal of a new one.
+	Answered() bool
+}
+
 // ErrSharedDialFailed is DialStream's answer to a worker that waited on
 // another stream's dial of the same connection, which failed.
 var ErrSharedDialFailed = errors.New("the connection's dial failed")

@@ -210,6 +210,9 @@ func (w *worker) deadline(send time.Duration) (time.Time, bool) {
 func (w *worker) failed(err error, due, send, done time.Duration, ownDeadline bool) bool {
 	s := w.slot
 	fresh := w.fresh
+	if sc, ok := w.conn.(StreamConn); ok && sc.Answered() {
+		fresh = false // another stream's response came on the connection
+	}
 	w.fresh = false
 	w.dropConn()
 	var ue *UnansweredError
@@ -284,7 +287,9 @@ func (w *worker) dial(ctx context.Context, consume bool) bool {
 		}
 		w.eng.keep(c)
 		w.fresh = true
-		w.slot.Opened()
+		if sc, ok := c.(StreamConn); !ok || sc.Dialled() {
+			w.slot.Opened()
+		}
 		w.slot.Dialed()
 		return true
 	}

@@ -26,6 +26,8 @@ type qconn struct {
 
 	handshake time.Duration
 	going     atomic.Bool // a GOAWAY came: no new streams on it
+	answered  atomic.Bool // a response came on one of its streams (set once)
+	forgotten atomic.Bool // a stream met the server's stateless reset
 	closed    sync.Once
 
 	mu         sync.Mutex // guards the bytes credited so far, read by its streams

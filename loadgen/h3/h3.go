@@ -133,7 +133,7 @@ func (e *Engine) Dial(ctx context.Context) (loadgen.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newStream(e, q), nil
+	return newStream(e, q, true), nil
 }
 
 // DialStream implements loadgen.StreamEngine.
@@ -150,7 +150,7 @@ func (e *Engine) DialStream(ctx context.Context, sh *loadgen.Shared) (loadgen.Co
 		}
 	}
 	if g.cur != nil && g.cur.usable() {
-		return newStream(e, g.cur), nil
+		return newStream(e, g.cur, false), nil
 	}
 	if sh.Gen.Load() != gen && g.failed {
 		return nil, loadgen.ErrSharedDialFailed
@@ -163,7 +163,7 @@ func (e *Engine) DialStream(ctx context.Context, sh *loadgen.Shared) (loadgen.Co
 	}
 	g.retire(e)
 	g.cur = q
-	return newStream(e, q), nil
+	return newStream(e, q, true), nil
 }
 
 // CloseShared implements loadgen.StreamEngine: the connection's end, once

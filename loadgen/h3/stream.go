@@ -30,12 +30,13 @@ type stream struct {
 	rs      *http3.RequestStream
 	stopped bool
 
+	dialled    bool // DialStream opened q for this handle
 	keep       bool // a script's response() wants the response
 	khdr, kept []byte
 }
 
-func newStream(e *Engine, q *qconn) *stream {
-	s := &stream{e: e, q: q, buf: make([]byte, 4<<10)}
+func newStream(e *Engine, q *qconn, dialled bool) *stream {
+	s := &stream{e: e, q: q, buf: make([]byte, 4<<10), dialled: dialled}
 	s.ctx, s.cancel = context.WithCancel(q.qc.Context())
 	return s
 }
@@ -93,6 +94,7 @@ func (s *stream) exchange(req *http.Request, body []byte, deadline time.Time, re
 			// The server had forgotten the connection (it idled out
 			// there): it never saw the request, as with a keep-alive
 			// connection closed while idle.
+			q.forgotten.Store(true)
 			s.clear()
 			return loadgen.ErrStale
 		}
@@ -105,6 +107,9 @@ func (s *stream) exchange(req *http.Request, body []byte, deadline time.Time, re
 		return s.fail(rs, err)
 	}
 	s.clear()
+	if !q.answered.Load() {
+		q.answered.Store(true)
+	}
 	res.Status = resp.StatusCode
 	res.BytesIn, res.BytesOut = q.credit()
 	// A connection draining after the server's GOAWAY takes no new
@@ -192,6 +197,24 @@ func (s *stream) drain(rs *http3.RequestStream) (int64, error) {
 			return n, err
 		}
 	}
+}
+
+// Dialled implements loadgen.StreamConn.
+func (s *stream) Dialled() bool { return s.dialled }
+
+// Answered implements loadgen.StreamConn: a response came on the
+// connection, or it died of an idle timeout or a stateless reset (the
+// server no longer knows it). Unlike TCP's accept, QUIC's handshake is the
+// server's own act, so a connection it forgot unused was accepted and
+// then forgotten (stale), not refused.
+func (s *stream) Answered() bool {
+	if s.q.answered.Load() || s.q.forgotten.Load() {
+		return true
+	}
+	cause := context.Cause(s.q.qc.Context())
+	var idle *quic.IdleTimeoutError
+	var reset *quic.StatelessResetError
+	return errors.As(cause, &idle) || errors.As(cause, &reset)
 }
 
 // Close implements loadgen.Conn: it ends the stream in progress, if any.

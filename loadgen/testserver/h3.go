@@ -41,12 +41,14 @@ type H3Server struct {
 	// Requests counts the requests the handler was given (the server's
 	// truth, as Server.Requests for HTTP/1.1).
 	Requests atomic.Int64
-	b        H3Behaviour
-	udp      *net.UDPConn
-	srv      *http3.Server
-	tr       *quic.Transport
-	stop     chan struct{}
-	once     sync.Once
+	// Conns counts the QUIC connections the server accepted.
+	Conns atomic.Int64
+	b     H3Behaviour
+	udp   *net.UDPConn
+	srv   *http3.Server
+	tr    *quic.Transport
+	stop  chan struct{}
+	once  sync.Once
 }
 
 type connKey struct{}
@@ -80,7 +82,10 @@ func StartH3(b H3Behaviour, cfg *tls.Config) (*H3Server, error) {
 		return nil, err
 	}
 	s.srv = &http3.Server{Handler: http.HandlerFunc(s.serve),
-		ConnContext: func(ctx context.Context, c *quic.Conn) context.Context { return context.WithValue(ctx, connKey{}, c) }}
+		ConnContext: func(ctx context.Context, c *quic.Conn) context.Context {
+			s.Conns.Add(1)
+			return context.WithValue(ctx, connKey{}, c)
+		}}
 	go s.srv.ServeListener(ln)
 	return s, nil
 }
