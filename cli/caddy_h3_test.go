@@ -7,6 +7,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/csv"
 	"fmt"
 	"net"
 	"os"
@@ -98,13 +99,31 @@ func TestHTTP3Caddy(t *testing.T) {
 		t.Errorf("the report does not say h3 over 4 QUIC connections: %.1500s", out)
 	}
 
+	// The CSV report carries the same QUIC figures, in its quic_ and udp_
+	// columns: one handshake per connection, packets sent, the buffers.
+	before := c.h3Served(t)
+	code, out, errs = gowrk(t, "--http3", "--cacert", c.certFile, "-t1", "-c3", "-n", "300", "-f", "csv", url)
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if code != 0 || err != nil || len(rows) != 2 {
+		t.Fatalf("CSV run: exit %d, %v, %d rows: %s", code, err, len(rows), errs)
+	}
+	col := map[string]string{}
+	for i, name := range rows[0] {
+		col[name] = rows[1][i]
+	}
+	if served := c.h3Served(t) - before; served != 300 || col["requests"] != "300" || col["quic_handshakes"] != "3" ||
+		col["quic_packets_sent"] == "0" || col["udp_recv_buffer"] == "0" || col["udp_buffer_wanted"] != "7340032" {
+		t.Errorf("CSV over HTTP/3: Caddy logged %d; requests %s, quic_handshakes %s (want 3), quic_packets_sent %s, udp_recv_buffer %s, udp_buffer_wanted %s",
+			served, col["requests"], col["quic_handshakes"], col["quic_packets_sent"], col["udp_recv_buffer"], col["udp_buffer_wanted"])
+	}
+
 	// A script with a dynamic request() runs one interpreter per stream
 	// slot: -c2 --streams 3 is six threads, each numbering its own requests.
 	script := filepath.Join(t.TempDir(), "post.lua")
 	os.WriteFile(script, []byte(`local n = 0
 request = function() n = n + 1; return wrk.format("POST", "/p?n=" .. n, nil, "body") end
 `), 0o644)
-	before := c.h3Served(t)
+	before = c.h3Served(t)
 	code, _, errs = gowrk(t, "--http3", "--cacert", c.certFile, "-t2", "-c2", "--streams", "3", "-n", "60", "-s", script, url)
 	b, _ := os.ReadFile(c.accessLog)
 	if served := c.h3Served(t) - before; code != 0 || served != 60 || bytes.Count(b, []byte(`"uri":"/p?n=1"`)) != 6 {

@@ -23,6 +23,7 @@ type watchers struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	observe []func(loadgen.Interval)
+	ended   []func(*loadgen.Result) // given the run's result, before done
 	done    []func() error
 	// fine, when not 0, is the interval sampled for the --html page: k of
 	// them make one interval of coarse, the one the other reports and
@@ -144,6 +145,7 @@ func (w *watchers) fileWatchers(o *options, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "gowrk: metrics on http://%s/metrics\n", p.Addr())
 		linger := o.promLinger
 		w.observe = append(w.observe, p.Update)
+		w.ended = append(w.ended, func(r *loadgen.Result) { p.SetQUIC(r.Conn.QUIC) })
 		w.done = append(w.done, func() error { p.Finish(linger); return nil })
 	}
 	return nil
@@ -177,8 +179,14 @@ func (w *watchers) regroupResult(res *loadgen.Result) *loadgen.Result {
 	return &page
 }
 
-// finish runs the watchers' done functions; the first error is returned.
-func (w *watchers) finish() error {
+// finish gives res (nil when the run failed) to the watchers that want
+// the result, then runs their done functions; the first error is returned.
+func (w *watchers) finish(res *loadgen.Result) error {
+	if res != nil {
+		for _, f := range w.ended {
+			f(res)
+		}
+	}
 	if w.regroup != nil {
 		w.regroup.Flush() // the last, partial interval
 	}

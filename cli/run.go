@@ -97,7 +97,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	prev := runtime.GOMAXPROCS(opts.cfg.Threads)
 	res, err := runScripted(watch.ctx, opts, opts.cfg, eng)
 	runtime.GOMAXPROCS(prev)
-	werr := watch.finish()
+	werr := watch.finish(res)
 	if err != nil {
 		fmt.Fprintf(stderr, "gowrk: %s\n", userError(err))
 		return exitFailed

@@ -39,6 +39,7 @@ type Prometheus struct {
 	done  bool
 	hist  [4]*hdrhistogram.Histogram // latency, service, send lag, censored lower bounds (microseconds)
 	start time.Time
+	quic  *loadgen.QUICInfo // HTTP/3's figures, from the stop (SetQUIC)
 }
 
 // PromBuckets are the classic histogram buckets, in seconds.
@@ -89,6 +90,14 @@ func (p *Prometheus) Update(iv loadgen.Interval) {
 	}
 }
 
+// SetQUIC gives the run's QUIC figures under HTTP/3, known at the stop;
+// /metrics serves them (gowrk_quic_*, gowrk_udp_buffer_bytes) from then on.
+func (p *Prometheus) SetQUIC(q *loadgen.QUICInfo) {
+	p.mu.Lock()
+	p.quic = q
+	p.mu.Unlock()
+}
+
 // Finish marks the run done (gowrk_run_finished 1) and keeps serving for
 // linger, so that a last scrape sees the final figures, then stops.
 func (p *Prometheus) Finish(linger time.Duration) {
@@ -118,6 +127,12 @@ var (
 	descTarget   = prometheus.NewDesc("gowrk_target_rate", "The -R target, requests per second (0: closed loop).", nil, nil)
 	descAchieved = prometheus.NewDesc("gowrk_achieved_rate", "Completed requests per second in the last interval.", nil, nil)
 	descFinished = prometheus.NewDesc("gowrk_run_finished", "1 once the run has ended and these are its final figures.", nil, nil)
+	descQUIC     = prometheus.NewDesc("gowrk_quic_handshakes_total", "QUIC handshakes completed (HTTP/3; filled at the stop).", nil, nil)
+	descQUICHs   = prometheus.NewDesc("gowrk_quic_handshake_seconds", "QUIC handshake time, first packet to the handshake's end: mean and max.", []string{"stat"}, nil)
+	descQUICRTT  = prometheus.NewDesc("gowrk_quic_rtt_seconds", "quic-go's smoothed RTT at each connection's close: mean over connections and max.", []string{"stat"}, nil)
+	descQUICPkt  = prometheus.NewDesc("gowrk_quic_packets_total", "QUIC packets gowrk sent, and those declared lost (retransmitted).", []string{"outcome"}, nil)
+	descQUICLost = prometheus.NewDesc("gowrk_quic_lost_bytes_total", "Bytes of the QUIC packets declared lost.", nil, nil)
+	descUDPBuf   = prometheus.NewDesc("gowrk_udp_buffer_bytes", "UDP socket buffers in effect as the kernel reports them (recv, send), and what QUIC asks for (wanted).", []string{"direction"}, nil)
 	descHist     = [4]*prometheus.Desc{
 		prometheus.NewDesc("gowrk_latency_seconds", "Latency of completed requests: from due (closed loop: sent) to the end of the response.", nil, nil),
 		prometheus.NewDesc("gowrk_service_time_seconds", "Service time: from send to the end of the response.", nil, nil),
@@ -128,7 +143,8 @@ var (
 
 // Describe implements prometheus.Collector.
 func (p *Prometheus) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descRequests, descSent, descOpened, descBytes, descErrors, descTimeouts, descStatus, descCodes, descInFlight, descTarget, descAchieved, descFinished} {
+	for _, d := range []*prometheus.Desc{descRequests, descSent, descOpened, descBytes, descErrors, descTimeouts, descStatus, descCodes, descInFlight, descTarget, descAchieved, descFinished,
+		descQUIC, descQUICHs, descQUICRTT, descQUICPkt, descQUICLost, descUDPBuf} {
 		ch <- d
 	}
 	for _, d := range descHist {
@@ -179,6 +195,29 @@ func (p *Prometheus) Collect(ch chan<- prometheus.Metric) {
 	for i, h := range p.hist {
 		ch <- histogramMetric(descHist[i], h, p.start)
 	}
+	collectQUIC(ch, p.quic)
+}
+
+// collectQUIC sends what QUIC adds (nothing without it), times in seconds.
+func collectQUIC(ch chan<- prometheus.Metric, q *loadgen.QUICInfo) {
+	if q == nil {
+		return
+	}
+	metric := func(d *prometheus.Desc, t prometheus.ValueType, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, t, v, labels...)
+	}
+	us := func(v int64) float64 { return float64(v) / 1e6 }
+	metric(descQUIC, prometheus.CounterValue, float64(q.Handshakes))
+	metric(descQUICHs, prometheus.GaugeValue, us(q.HandshakeMeanUs), "mean")
+	metric(descQUICHs, prometheus.GaugeValue, us(q.HandshakeMaxUs), "max")
+	metric(descQUICRTT, prometheus.GaugeValue, us(q.SmoothedRTTUs), "smoothed_mean")
+	metric(descQUICRTT, prometheus.GaugeValue, us(q.MaxRTTUs), "max")
+	metric(descQUICPkt, prometheus.CounterValue, float64(q.PacketsSent), "sent")
+	metric(descQUICPkt, prometheus.CounterValue, float64(q.PacketsLost), "lost")
+	metric(descQUICLost, prometheus.CounterValue, float64(q.BytesLost))
+	metric(descUDPBuf, prometheus.GaugeValue, float64(q.UDPRecvBuffer), "recv")
+	metric(descUDPBuf, prometheus.GaugeValue, float64(q.UDPSendBuffer), "send")
+	metric(descUDPBuf, prometheus.GaugeValue, float64(q.UDPBufferWanted), "wanted")
 }
 
 // nativeSchema is the native histograms' resolution: 2^(1/8), about 9%

@@ -30,6 +30,54 @@ func TestPrometheusCensored(t *testing.T) {
 	iv.Censored.RecordValue(2_500_000)
 	iv.Counts.Completed = 3
 	p.Update(iv)
+	got := scrape(t, p)
+	near := func(a, b float64) bool { return a > b*0.999 && a < b*1.001 }
+	if got["gowrk_censored_latency_seconds_count"] != 2 || !near(got["gowrk_censored_latency_seconds_sum"], 4.0) ||
+		got["gowrk_latency_seconds_count"] != 3 || !near(got["gowrk_latency_seconds_sum"], 0.006) {
+		t.Errorf("censored count %v sum %v; completed count %v sum %v; want 2, 4 s; 3, 0.006 s",
+			got["gowrk_censored_latency_seconds_count"], got["gowrk_censored_latency_seconds_sum"],
+			got["gowrk_latency_seconds_count"], got["gowrk_latency_seconds_sum"])
+	}
+	if got[`gowrk_censored_latency_seconds_bucket{le="5"}`] != 2 || got[`gowrk_censored_latency_seconds_bucket{le="1"}`] != 0 {
+		t.Errorf("censored buckets: le=1 %v, le=5 %v; want 0, 2", got[`gowrk_censored_latency_seconds_bucket{le="1"}`], got[`gowrk_censored_latency_seconds_bucket{le="5"}`])
+	}
+}
+
+// TestPrometheusQUIC: an HTTP/3 run's QUIC figures, given at the stop,
+// are on /metrics in seconds and bytes; without them no gowrk_quic_
+// metric is served.
+func TestPrometheusQUIC(t *testing.T) {
+	p, err := StartPrometheus("127.0.0.1:0", &loadgen.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Finish(0)
+	if got := scrape(t, p); len(got) == 0 || got["gowrk_quic_handshakes_total"] != 0 {
+		t.Fatalf("before SetQUIC: %d metrics, gowrk_quic_handshakes_total %v", len(got), got["gowrk_quic_handshakes_total"])
+	}
+	for name := range scrape(t, p) {
+		if strings.HasPrefix(name, "gowrk_quic_") || strings.HasPrefix(name, "gowrk_udp_") {
+			t.Errorf("%s served without QUIC", name)
+		}
+	}
+	p.SetQUIC(&loadgen.QUICInfo{Handshakes: 4, HandshakeMeanUs: 1500, HandshakeMaxUs: 3000, SmoothedRTTUs: 250, MaxRTTUs: 400,
+		PacketsSent: 1000, PacketsLost: 3, BytesLost: 3600, UDPRecvBuffer: 425984, UDPSendBuffer: 425984, UDPBufferWanted: 7 << 20})
+	got := scrape(t, p)
+	for name, want := range map[string]float64{
+		"gowrk_quic_handshakes_total": 4, `gowrk_quic_handshake_seconds{stat="mean"}`: 0.0015, `gowrk_quic_handshake_seconds{stat="max"}`: 0.003,
+		`gowrk_quic_rtt_seconds{stat="smoothed_mean"}`: 0.00025, `gowrk_quic_rtt_seconds{stat="max"}`: 0.0004,
+		`gowrk_quic_packets_total{outcome="sent"}`: 1000, `gowrk_quic_packets_total{outcome="lost"}`: 3, "gowrk_quic_lost_bytes_total": 3600,
+		`gowrk_udp_buffer_bytes{direction="recv"}`: 425984, `gowrk_udp_buffer_bytes{direction="wanted"}`: 7 << 20,
+	} {
+		if v, ok := got[name]; !ok || v != want {
+			t.Errorf("%s = %v (served: %v), want %v", name, v, ok, want)
+		}
+	}
+}
+
+// scrape reads p's /metrics into a map of sample name (with labels) to value.
+func scrape(t *testing.T, p *Prometheus) map[string]float64 {
+	t.Helper()
 	resp, err := http.Get("http://" + p.Addr() + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -42,14 +90,5 @@ func TestPrometheusCensored(t *testing.T) {
 			got[f[0]], _ = strconv.ParseFloat(f[1], 64)
 		}
 	}
-	near := func(a, b float64) bool { return a > b*0.999 && a < b*1.001 }
-	if got["gowrk_censored_latency_seconds_count"] != 2 || !near(got["gowrk_censored_latency_seconds_sum"], 4.0) ||
-		got["gowrk_latency_seconds_count"] != 3 || !near(got["gowrk_latency_seconds_sum"], 0.006) {
-		t.Errorf("censored count %v sum %v; completed count %v sum %v; want 2, 4 s; 3, 0.006 s",
-			got["gowrk_censored_latency_seconds_count"], got["gowrk_censored_latency_seconds_sum"],
-			got["gowrk_latency_seconds_count"], got["gowrk_latency_seconds_sum"])
-	}
-	if got[`gowrk_censored_latency_seconds_bucket{le="5"}`] != 2 || got[`gowrk_censored_latency_seconds_bucket{le="1"}`] != 0 {
-		t.Errorf("censored buckets: le=1 %v, le=5 %v; want 0, 2", got[`gowrk_censored_latency_seconds_bucket{le="1"}`], got[`gowrk_censored_latency_seconds_bucket{le="5"}`])
-	}
+	return got
 }

@@ -29,7 +29,26 @@ func csvColumns(ps []float64) []string {
 		"rate_achieved", "max_send_lag_us", "status_codes",
 		"errors_ports", "unsent_at_stop", "reconnects", "timeouts_late", "timeouts_abandoned", "errors_idle_closed", "aborted",
 		"due", "censored")
-	return append(append(cols, dueColumns(ps)...), "opened_connections")
+	cols = append(append(cols, dueColumns(ps)...), "opened_connections")
+	return append(cols, quicColumns...)
+}
+
+// quicColumns are what QUIC adds under HTTP/3 (loadgen.QUICInfo, named as
+// in the JSON report's conn.quic); their cells are empty on other runs.
+var quicColumns = []string{"quic_handshakes", "quic_handshake_mean_us", "quic_handshake_max_us",
+	"quic_smoothed_rtt_us", "quic_max_rtt_us", "quic_packets_sent", "quic_packets_lost", "quic_bytes_lost",
+	"udp_recv_buffer", "udp_send_buffer", "udp_buffer_wanted", "udp_buffer_capped"}
+
+// quicCells are the quicColumns of one row: empty without QUIC.
+func quicCells(q *loadgen.QUICInfo) []string {
+	if q == nil {
+		return make([]string, len(quicColumns))
+	}
+	i := func(v int64) string { return strconv.FormatInt(v, 10) }
+	u := func(v uint64) string { return strconv.FormatUint(v, 10) }
+	return []string{strconv.Itoa(q.Handshakes), i(q.HandshakeMeanUs), i(q.HandshakeMaxUs),
+		i(q.SmoothedRTTUs), i(q.MaxRTTUs), u(q.PacketsSent), u(q.PacketsLost), u(q.BytesLost),
+		strconv.Itoa(q.UDPRecvBuffer), strconv.Itoa(q.UDPSendBuffer), strconv.Itoa(q.UDPBufferWanted), strconv.FormatBool(q.UDPBufferCapped)}
 }
 
 // dueColumns are the CSV columns of the latency over every due request:
@@ -123,6 +142,7 @@ func CSV(w io.Writer, r *loadgen.Result, o Options) error {
 	row = append(row, i(due.Count), i(due.Censored))
 	row = append(row, dueCells(due.PercentilesUs, due.LowerBound, o.percentiles())...)
 	row = append(row, u(c.Opened, 10))
+	row = append(row, quicCells(r.Conn.QUIC)...)
 	if err := cw.Write(row); err != nil {
 		return err
 	}

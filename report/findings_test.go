@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"time"
@@ -82,13 +83,32 @@ func TestFindingText(t *testing.T) {
 	}
 }
 
-// TestQUICLine: an HTTP/3 run's text report says what QUIC added, after
-// the protocol line.
-func TestQUICLine(t *testing.T) {
+// h3Result is fixedResult(0) as an HTTP/3 run: what QUIC added.
+func h3Result() *loadgen.Result {
 	r := fixedResult(0)
 	r.Conn = loadgen.ConnInfo{Protocol: "h3", TLSVersion: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", QUIC: &loadgen.QUICInfo{
 		Handshakes: 4, HandshakeMeanUs: 1500, HandshakeMaxUs: 3000, SmoothedRTTUs: 250, MaxRTTUs: 400,
-		PacketsSent: 1000, PacketsLost: 3, UDPRecvBuffer: 8 << 20, UDPSendBuffer: 8 << 20, UDPBufferWanted: 7 << 20}}
+		PacketsSent: 1000, PacketsLost: 3, BytesLost: 3600, UDPRecvBuffer: 8 << 20, UDPSendBuffer: 8 << 20, UDPBufferWanted: 7 << 20}}
+	return r
+}
+
+// TestGoldenH3: what QUIC adds, in the JSON report (conn.quic) and the
+// CSV report's quic_ and udp_ columns, against golden files.
+func TestGoldenH3(t *testing.T) {
+	for _, format := range []string{"json", "csv"} {
+		f, _ := Lookup(format)
+		var b bytes.Buffer
+		if err := f(&b, h3Result(), Options{Version: "v0.0.0-test"}); err != nil {
+			t.Fatal(err)
+		}
+		checkGolden(t, format+"_h3", b.Bytes())
+	}
+}
+
+// TestQUICLine: an HTTP/3 run's text report says what QUIC added, after
+// the protocol line.
+func TestQUICLine(t *testing.T) {
+	r := h3Result()
 	var b strings.Builder
 	if err := Text(&b, r, Options{}); err != nil {
 		t.Fatal(err)

@@ -7,7 +7,7 @@ import (
 
 // TestGoldenNoKeepAlive: a run without keep-alive says in every format
 // how many connections it opened (text: a line; JSON: the counts'
-// opened_connections; CSV: the last column).
+// opened_connections; CSV: the opened_connections column).
 func TestGoldenNoKeepAlive(t *testing.T) {
 	for _, format := range []string{"text", "json", "csv"} {
 		t.Run(format, func(t *testing.T) {
