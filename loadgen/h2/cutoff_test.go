@@ -57,15 +57,12 @@ func TestHandshakeCutOffIsPending(t *testing.T) {
 	const conns, d = 2, 300 * time.Millisecond
 	cfg := loadgen.Config{Threads: 1, Connections: conns, Streams: 2, Duration: d, Timeout: time.Second,
 		Target: loadgen.Target{URL: u, Method: "GET", TLS: &tls.Config{InsecureSkipVerify: true}}}
-	off := testserver.OffCPU()
+	wait := testserver.CPUWait()
 	res, err := runWith(t, cfg, h2.Options{DialTimeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	starved := time.Duration(0)
-	if now := testserver.OffCPU(); now >= 0 && off >= 0 {
-		starved = now - off
-	}
+	starved := wait()
 	if c := res.Counts; c.ConnectPending != conns || c.Connect != 0 || c.Sent != 0 {
 		t.Errorf("%d connects pending at the stop, %d connect errors, %d sent; want all %d connections pending and nothing else", c.ConnectPending, c.Connect, c.Sent, conns)
 	}
