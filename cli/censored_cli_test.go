@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gowrk/gowrk/loadgen/testserver"
 	"github.com/gowrk/gowrk/serve"
 )
 
@@ -71,6 +72,7 @@ func TestCensoredBuiltinTarget(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := startServe(t, serve.Config{Workers: 4, Delay: delay(t, "50ms")})
+			wait := testserver.CPUWait()
 			code, out, errs := gowrk(t, "-t1", "-c4", "-d3s", "-R", strconv.FormatFloat(tc.rate, 'f', -1, 64), "--timeout", "10s", "-f", "json", "http://"+s.Addr()+"/")
 			var r struct {
 				DurationUs int64  `json:"duration_us"`
@@ -98,7 +100,12 @@ func TestCensoredBuiltinTarget(t *testing.T) {
 				svc, len(vals), censored, r.Due.Count, r.Due.Censored, r.Unsent, r.Due.Ps, r.Latency.Ps)
 			// The censored: within 5% of the completed (a cycle 5% longer
 			// completes 5% fewer), and one a connection.
+			// The model's truth holds for a machine that ran the server's
+			// workers and gowrk's timers on time: a verdict against it is
+			// excused (testserver.Judge) only where the process starved.
+			run := time.Duration(r.DurationUs) * time.Microsecond
 			if r.Due.Count != int64(len(vals)) || math.Abs(float64(r.Due.Censored-int64(censored))) > 0.05*float64(len(vals)-censored)+4 {
+				testserver.Judge(t, wait(), run, "the censored count against the FIFO model")
 				t.Errorf("%d due with %d censored, the truth %d with %d", r.Due.Count, r.Due.Censored, len(vals), censored)
 			}
 			for _, p := range tc.ps {
@@ -110,6 +117,7 @@ func TestCensoredBuiltinTarget(t *testing.T) {
 				// allowed above the truth as gowrk measured it.
 				late := float64(r.TimerLag.Ps[key])
 				if got := float64(r.Due.Ps[key]); got < want-0.05*want-5000 || got > want+0.05*want+5000+late {
+					testserver.Judge(t, wait(), run, "the percentiles against the FIFO model")
 					t.Errorf("p%s over every due request: %.0fus, the truth %.0fus (gowrk's timer late by %.0fus at p%s)", key, got, want, late, key)
 				}
 			}

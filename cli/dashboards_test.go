@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -143,6 +144,7 @@ func TestFailOn(t *testing.T) {
 		{[]string{"--fail-on", "rate_achieved>=99%", "-R", "50"}, 0},
 	} {
 		args := append(append([]string{"-t1", "-c2", "-d", "1s", "-f", "json"}, tc.args...), s.URL())
+		wait := testserver.CPUWait()
 		code, out, errs := gowrk(t, args...)
 		var rep struct {
 			Thresholds []report.ThresholdResult `json:"thresholds"`
@@ -150,7 +152,13 @@ func TestFailOn(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &rep); err != nil {
 			t.Fatal(err)
 		}
-		if code != tc.exit || len(rep.Thresholds) == 0 || strings.Count(errs, "gowrk: threshold ") != len(rep.Thresholds) {
+		if len(rep.Thresholds) == 0 || strings.Count(errs, "gowrk: threshold ") != len(rep.Thresholds) {
+			t.Errorf("%q: thresholds %+v, stderr %q", tc.args, rep.Thresholds, errs)
+		}
+		if code != tc.exit {
+			// A latency or rate against a 20 ms server: a starved
+			// machine's verdict is excused (testserver.Judge).
+			testserver.Judge(t, wait(), time.Second, fmt.Sprintf("%q against a 20 ms server", tc.args))
 			t.Errorf("%q: exit %d (want %d), thresholds %+v, stderr %q", tc.args, code, tc.exit, rep.Thresholds, errs)
 		}
 	}

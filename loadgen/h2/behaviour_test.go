@@ -273,10 +273,13 @@ func TestHostile(t *testing.T) {
 				}
 			}
 			if tc.class == "" || tc.class == "reset" {
-				// The server reads every request: sent = what it got.
+				// The server reads every request, but for those in flight at
+				// the stop: closing a connection with the server's frames
+				// unread resets it, and the kernel drops what the server had
+				// not read yet (the conformance suite's rule, checkParsed).
 				waitFor(func() bool { return uint64(s.Headers.Load()) == c.Sent })
-				if uint64(s.Headers.Load()) != c.Sent {
-					t.Errorf("sent %d, the server got %d", c.Sent, s.Headers.Load())
+				if got := uint64(s.Headers.Load()); got > c.Sent || got+c.InFlight < c.Sent {
+					t.Errorf("sent %d (%d in flight at the stop), the server got %d", c.Sent, c.InFlight, got)
 				}
 			}
 			if tc.goAway != 0 {

@@ -52,7 +52,8 @@ type conn struct {
 	wake    time.Duration // the next time the loop must wake; -1: none
 	backoff time.Duration
 	sleeper loadgen.Sleeper // the backoff's timer
-	dialed  bool            // the first dial is settled (carried a request, or failed and counted)
+	dialed  bool            // the first dial is settled (carried a request, failed and counted, or pending at the stop)
+	opened  bool            // a session of the connection has been handshaken
 	proven  bool            // a session of the connection has carried a request
 	wakes   uint64          // reads that ended at their deadline (timer wakes)
 
@@ -112,6 +113,12 @@ func (c *conn) run(ctx context.Context) {
 		if !c.serve() {
 			break
 		}
+	}
+	if c.s == nil && !c.opened && !c.dialed {
+		// Its first dial, due from the start, was cut off by the stop
+		// before it began (the run's first dial, or one the stop found
+		// waiting for a CPU): still connecting at the stop.
+		c.pending()
 	}
 	c.finish()
 	c.drop()

@@ -201,7 +201,7 @@ func (e *Engine) RunThread(ctx context.Context, th *loadgen.Thread) {
 		}
 		conns = append(conns, c)
 		if first != nil && c.addr() == "" { // (a thread.addr elsewhere dials its own)
-			c.s, first = first, nil
+			c.s, c.opened, first = first, true, nil
 			c.st[0].slot.Opened()
 		}
 		if c.active == 0 {

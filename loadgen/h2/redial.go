@@ -27,7 +27,7 @@ func (c *conn) connect(ctx context.Context) bool {
 		c.backoff = loadgen.NextBackoff(c.backoff)
 		return c.active > 0
 	}
-	c.spare = nil
+	c.spare, c.opened = nil, true
 	c.st[0].slot.Opened()
 	c.setSession(s)
 	return true
@@ -82,8 +82,9 @@ func (c *conn) dialFailed(err error) {
 }
 
 // pending counts the connection as still connecting at the stop, on its
-// first slot with requests left.
+// first slot with requests left; a first dial so counted is settled.
 func (c *conn) pending() {
+	c.dialed = true
 	for i := range c.st {
 		if !c.st[i].done {
 			c.st[i].slot.ConnectPending()

@@ -123,3 +123,33 @@ func OffCPU() time.Duration {
 	}
 	return time.Duration(ns)
 }
+
+// CPUWait starts a window over which the process's run-queue wait is
+// measured (OffCPU's difference) and returns its reader: how long, since
+// the call, the kernel kept the process runnable but off every CPU; 0
+// where that is not known. The reader may be called any number of times,
+// from one goroutine.
+func CPUWait() func() time.Duration {
+	off := OffCPU()
+	return func() time.Duration {
+		now := OffCPU()
+		if now < 0 || off < 0 {
+			return 0
+		}
+		return now - off
+	}
+}
+
+// Judge skips t, naming the evidence, when the process waited for a CPU
+// (waited, from CPUWait) more than a quarter of run, the length of the
+// window a wall-clock-sensitive verdict was about to fail on: on such a
+// starved machine the verdict measures the machine, not gowrk. A test
+// calls it only where that verdict failed, and never for a count checked
+// against a truth (the server's count), which holds however busy the
+// machine is.
+func Judge(t testing.TB, waited, run time.Duration, verdict string) {
+	t.Helper()
+	if waited > run/4 {
+		t.Skipf("this machine is too busy to judge %s: the process waited %s for a CPU over a window of %s (more than a quarter of it)", verdict, waited.Round(time.Millisecond), run.Round(time.Millisecond))
+	}
+}
