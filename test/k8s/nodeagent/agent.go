@@ -1,6 +1,6 @@
 // Package nodeagent is the scheduler and the kubelet of test/k8s's cluster,
 // written with client-go: it registers nodes (all at 127.0.0.1), binds each
-// pending pod to a node with room for its CPU requests (fewest pods first),
+// pending pod to a node (not cordoned) with room for its CPU requests (fewest pods first),
 // runs each bound pod's container command and args as a local process with
 // the environment Kubernetes gives it (downward API fields included),
 // reports the pod's phases and exit code, and serves the containers' logs
@@ -51,7 +51,7 @@ type Agent struct {
 	logs   *http.Server
 
 	mu       sync.Mutex
-	assigned map[types.UID]string  // pods bound by this agent, before the informer shows it
+	assigned map[types.UID]string   // pods bound by this agent, before the informer shows it
 	procs    map[types.UID]*podProc // pods started: running or exited
 	wg       sync.WaitGroup         // the processes' goroutines
 }
@@ -204,8 +204,9 @@ func (a *Agent) delete(ctx context.Context, p *corev1.Pod) {
 	a.client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{GracePeriodSeconds: &zero, Preconditions: &metav1.Preconditions{UID: &p.UID}})
 }
 
-// schedule binds p to the node with room for its CPU requests and the
-// fewest pods; a pod no node has room for stays pending.
+// schedule binds p to the node that is not cordoned (spec.unschedulable)
+// with room for its CPU requests and the fewest pods; a pod no node has
+// room for stays pending.
 func (a *Agent) schedule(ctx context.Context, p *corev1.Pod) {
 	used := map[string]int64{}
 	count := map[string]int{}
@@ -221,6 +222,9 @@ func (a *Agent) schedule(ctx context.Context, p *corev1.Pod) {
 	alloc := resource.MustParse(a.cfg.CPU)
 	best := ""
 	for _, n := range a.nodes {
+		if node, err := a.client.CoreV1().Nodes().Get(ctx, n, metav1.GetOptions{}); err != nil || node.Spec.Unschedulable {
+			continue // cordoned
+		}
 		if used[n]+cpuRequest(p) <= alloc.MilliValue() && (best == "" || count[n] < count[best]) {
 			best = n
 		}

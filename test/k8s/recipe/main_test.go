@@ -142,20 +142,33 @@ func decodeMerged(t *testing.T, out []byte) mergedReport {
 // code, stdout and stderr.
 func script(t *testing.T, dir, kubeconfig string, extra []string, name string, args ...string) (int, []byte, string) {
 	t.Helper()
+	return startScript(t, dir, kubeconfig, extra, name, args...)()
+}
+
+// startScript starts what script runs and returns the function that waits
+// for it.
+func startScript(t *testing.T, dir, kubeconfig string, extra []string, name string, args ...string) func() (int, []byte, string) {
+	t.Helper()
 	cmd := exec.Command("bash", append([]string{filepath.Join(root, "scripts/k8s", name)}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "PATH="+binDir+":"+os.Getenv("PATH"))
 	cmd.Env = append(cmd.Env, extra...)
-	var errb strings.Builder
-	cmd.Stderr = &errb
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
-	out, err := cmd.Output()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
+	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%s %q: exit %d after %s; stderr:\n%s", name, args, code, time.Since(start).Round(time.Second), errb.String())
-	return code, out, errb.String()
+	return func() (int, []byte, string) {
+		t.Helper()
+		err := cmd.Wait()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s %q: exit %d after %s; stderr:\n%s", name, args, code, time.Since(start).Round(time.Second), errb.String())
+		return code, []byte(out.String()), errb.String()
+	}
 }
