@@ -4,7 +4,7 @@
 # and merges them: gowrk merge names missing or failed shards and exits 1
 # if any is missing. A shard with no pod, or none that succeeded, is
 # missing; stderr says which and why (its pods' phases, the last line of a
-# failed pod's log).
+# latest failed pod's log).
 #   scripts/k8s/collect.sh N [gowrk merge flags...]
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -13,8 +13,8 @@ mkdir -p reports
 files=()
 for i in $(seq 0 $((n - 1))); do
   rm -f "reports/shard-$i.json"
-  # One line per pod of index i: NAME PHASE.
-  pods=$(kubectl get pods -l job-name=gowrk,batch.kubernetes.io/job-completion-index="$i" \
+  # One line per pod of index i, oldest first: NAME PHASE.
+  pods=$(kubectl get pods -l job-name=gowrk,batch.kubernetes.io/job-completion-index="$i" --sort-by=.metadata.creationTimestamp \
     -o jsonpath='{range .items[*]}{.metadata.name} {.status.phase}{"\n"}{end}')
   if [ -z "$pods" ]; then echo "shard $i: no pod" >&2; continue; fi
   pod=$(printf '%s\n' "$pods" | awk '$2 == "Succeeded" { print $1; exit }')
