@@ -327,7 +327,7 @@ var configFlags = map[string]string{
 	"Threads": "--threads", "Connections": "--connections", "Streams": "--streams",
 	"Duration": "-d/--duration", "Requests": "-n/--requests", "Warmup": "--warmup",
 	"Timeout": "--timeout", "Hooks": "--script", "Shard": "--shard", "Rate": "-R/--rate",
-	"AllowMixed": "--allow-mixed", "Engine": "--engine",
+	"AllowMixed": "--allow-mixed", "Engine": "--engine", "Targets": "--targets", "Pipeline": "-P/--pipeline",
 }
 
 // userError is err as a user reads it: a *loadgen.FatalError with its

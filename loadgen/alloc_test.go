@@ -6,6 +6,7 @@ import (
 	"context"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // TestWorkerLoopAllocs: the worker loop (scheduling, timing, recording,
@@ -37,6 +38,51 @@ func TestWorkerLoopAllocs(t *testing.T) {
 		// one allocation per request would show as tc.n.
 		if large > small+tc.n/100 {
 			t.Errorf("%s: %d requests allocate %d times, 1000 requests %d: the loop allocates per request",
+				tc.name, tc.n, large, small)
+		}
+	}
+}
+
+// instantTargetEngine is instantEngine that takes Targets' requests.
+type instantTargetEngine struct{ instantEngine }
+
+func (instantTargetEngine) HooksPerConn() bool { return true }
+func (instantTargetEngine) Dial(context.Context) (Conn, error) {
+	return instantTargetConn{}, nil
+}
+
+type instantTargetConn struct{ instantConn }
+
+func (instantTargetConn) DoScript(_ []byte, _ bool, _ time.Time, res *Response) error {
+	res.Status, res.BytesIn, res.BytesOut = 200, 10, 10
+	return nil
+}
+func (instantTargetConn) Kept() (header, body []byte) { return nil, nil }
+
+// TestTargetsAllocs: with --targets on, picking each request's target and
+// counting its figures allocates nothing per request either.
+func TestTargetsAllocs(t *testing.T) {
+	mallocs := func(n uint64, rate float64) uint64 {
+		cfg := fakeConfig()
+		cfg.Duration, cfg.Requests, cfg.Rate = 0, n, rate
+		cfg.Targets = testTargets(t, OrderRandom, 7, 3, 1, 2)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		if _, err := Run(context.Background(), cfg, instantTargetEngine{}); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		return after.Mallocs - before.Mallocs
+	}
+	for _, tc := range []struct {
+		name string
+		rate float64
+		n    uint64
+	}{{"closed-loop", 0, 200_000}, {"rate", 200_000, 100_000}} {
+		small, large := mallocs(1000, tc.rate), mallocs(tc.n, tc.rate)
+		if large > small+tc.n/100 { // (the allowance of TestWorkerLoopAllocs)
+			t.Errorf("%s: %d requests allocate %d times, 1000 requests %d: targets allocate per request",
 				tc.name, tc.n, large, small)
 		}
 	}

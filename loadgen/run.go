@@ -29,6 +29,9 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 		te = &connThreads{eng: ce} // one way to run a thread
 	}
 	fd, dialsFirst := te.(FirstDialer)
+	if err := targetHooks(&cfg, eng); err != nil {
+		return nil, err
+	}
 	if cfg.Hooks != nil {
 		hr, ok := eng.(HookRunner)
 		if !ok {
@@ -191,6 +194,9 @@ func buildThreads(cfg *Config, start, end time.Time, state *runState) []*Thread 
 			th.ConnHooks = cfg.Hooks[conn : conn+conns]
 		}
 		conn += conns
+		if cfg.Targets != nil {
+			th.rec.targets, th.warmRec.targets = newTargetFigures(cfg.Targets.Names), newTargetFigures(cfg.Targets.Names)
+		}
 		if cfg.Shape != nil {
 			th.rec.stepLen = time.Duration(cfg.Shape.StepLength() * float64(time.Second))
 		}
@@ -202,6 +208,7 @@ func buildThreads(cfg *Config, start, end time.Time, state *runState) []*Thread 
 				quota = split(cfg.Requests, slots, slot)
 			}
 			s := newSlot(th, schedulerFor(cfg, slot, slots), quota, size)
+			s.seqStride, s.seqBase = seqOf(cfg, slot, slots)
 			s.none = cfg.Requests > 0 && quota == 0
 			if !s.none {
 				state.workers++
