@@ -100,6 +100,7 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.StringVar(&p.sni, "sni", "", "TLS server `NAME` to send (and verify), instead of the URL's host")
 	fs.StringVar(&p.tlsMin, "tls-min", "", "lowest TLS `VERSION` to accept: 1.2 or 1.3")
 	addRouteFlags(fs, &p.route)
+	addTargetFlags(fs, &p.targets)
 	fs.VarP(durationValue{&o.cfg.Warmup, nil}, "warmup", "", "send load for T before the measured -d starts; the warm-up's figures are reported apart and left out of every other figure")
 	fs.VarP(durationValue{&o.cfg.Interval, nil}, "interval", "", "per-interval figures every T (default 1s when --stream, --intervals, --hdr-log or progress asks for them)")
 	fs.BoolVar(&o.stream, "stream", false, "with --format json: one JSON object per line while the run goes (\"type\": \"interval\"), the report last (\"type\": \"report\")")
@@ -151,6 +152,7 @@ type parsed struct {
 	slos           []string
 	precision      string
 	route          routeFlags
+	targets        targetFlags
 }
 
 // parseArgs turns the command line into options. Every error names the
@@ -183,6 +185,10 @@ func parseArgs(ctx context.Context, args []string) (*options, error) {
 			return nil, errors.New("arguments after -- are for a --script's init(args); there is no --script")
 		}
 		args, p.scriptArgs = args[:dash], args[dash:]
+	}
+	ts, args, err := targetsFirst(p, args)
+	if err != nil {
+		return nil, err
 	}
 	if err := oneURL(args); err != nil {
 		return nil, err
@@ -269,6 +275,9 @@ func parseArgs(ctx context.Context, args []string) (*options, error) {
 		return nil, err
 	}
 	if err := routeOptions(o, &p.route); err != nil {
+		return nil, err
+	}
+	if err := targetOptions(o, p, fs, ts); err != nil {
 		return nil, err
 	}
 	cfg.Engine = o.engine

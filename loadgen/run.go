@@ -174,7 +174,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 func buildThreads(cfg *Config, start, end time.Time, state *runState) []*Thread {
 	threads := make([]*Thread, cfg.Threads)
 	slots, streams := cfg.slots(), cfg.streams()
-	idempotent := isIdempotent(cfg.Target.Method)
+	idempotent := isIdempotent(cfg.Target.Method) && (cfg.Targets == nil || cfg.Targets.idempotent)
 	slot, conn := 0, 0
 	for t := range threads {
 		th := &Thread{Index: t, Streams: streams, Pipeline: max(cfg.Pipeline, 1), Start: start, End: end,
@@ -195,7 +195,7 @@ func buildThreads(cfg *Config, start, end time.Time, state *runState) []*Thread 
 		}
 		conn += conns
 		if cfg.Targets != nil {
-			th.rec.targets, th.warmRec.targets = newTargetFigures(cfg.Targets.Names), newTargetFigures(cfg.Targets.Names)
+			th.rec.targets = newTargetFigures(cfg.Targets.Names) // (the warm-up is not broken down)
 		}
 		if cfg.Shape != nil {
 			th.rec.stepLen = time.Duration(cfg.Shape.StepLength() * float64(time.Second))

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -42,6 +43,8 @@ type Targets struct {
 	table []uint16 // one cycle of target numbers
 	order TargetOrder
 	seed  uint64
+	// idempotent: every target's method is (a stale request is resent).
+	idempotent bool
 }
 
 // NewTargets builds the Targets of names, their requests' wire bytes
@@ -52,7 +55,11 @@ func NewTargets(names []string, wire [][]byte, weights []uint32, order TargetOrd
 	if n == 0 || n > MaxTargets || len(names) != n || len(weights) != n {
 		return nil, fmt.Errorf("targets: %d targets, %d names, %d weights; want 1 to %d of each", n, len(names), len(weights), MaxTargets)
 	}
-	t := &Targets{Names: names, wire: wire, order: order, seed: seed}
+	t := &Targets{Names: names, wire: wire, order: order, seed: seed, idempotent: true}
+	for _, w := range wire {
+		method, _, _ := strings.Cut(string(w), " ")
+		t.idempotent = t.idempotent && isIdempotent(method)
+	}
 	if order == OrderRoundRobin {
 		for i := range n {
 			t.table = append(t.table, uint16(i))

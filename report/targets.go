@@ -1,0 +1,110 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gowrk/gowrk/loadgen"
+)
+
+// The per-target figures of a run with many targets (--targets), in the
+// text report's table and the JSON report's "targets".
+
+// jsonTargetFig is one target in the JSON report: its counts, status
+// codes and latency, with the histogram that makes it lossless (2
+// significant digits, as loadgen keeps it).
+type jsonTargetFig struct {
+	Name        string            `json:"name"`
+	Requests    uint64            `json:"requests"`
+	Errors      uint64            `json:"errors"`
+	InFlight    uint64            `json:"in_flight_at_stop"`
+	Status      uint64            `json:"non_2xx_3xx"`
+	StatusCodes map[string]uint64 `json:"status_codes"`
+	Latency     jsonDist          `json:"latency"`
+}
+
+// targetsJSON is r's targets as the JSON report has them.
+func targetsJSON(r *loadgen.Result, o Options) ([]jsonTargetFig, error) {
+	var out []jsonTargetFig
+	for i := range r.Targets {
+		f := &r.Targets[i]
+		j := jsonTargetFig{Name: f.Name, Requests: f.Completed, Errors: f.Failed, InFlight: f.InFlight, Status: f.Status, StatusCodes: map[string]uint64{}}
+		for code, n := range f.StatusCodes {
+			j.StatusCodes[strconv.Itoa(code)] = n
+		}
+		h := f.Latency
+		if h == nil {
+			h = loadgen.NewTargetHistogram()
+		}
+		var err error
+		if j.Latency, err = dist(h, o.percentiles()); err != nil {
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return out, nil
+}
+
+// targetsFromJSON reads the JSON report's targets back, exactly.
+func targetsFromJSON(js []jsonTargetFig) ([]loadgen.TargetFigures, error) {
+	var out []loadgen.TargetFigures
+	for k := range js {
+		j := &js[k]
+		f := loadgen.TargetFigures{Name: j.Name, Completed: j.Requests, Failed: j.Errors, InFlight: j.InFlight, Status: j.Status}
+		var err error
+		if f.StatusCodes, err = codesFromJSON(j.StatusCodes); err != nil {
+			return nil, fmt.Errorf("targets[%d].%w", k, err)
+		}
+		if f.Latency, err = decodeHist(j.Latency.Histogram, stepGeometry); err != nil {
+			return nil, fmt.Errorf("targets[%d].latency.histogram: %w", k, err)
+		}
+		if f.Latency.TotalCount() == 0 {
+			f.Latency = nil // (none completed: as the run keeps it)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// targetTable prints one row per target: its requests by outcome, its
+// latency percentiles and its status codes.
+func targetTable(b *bufio.Writer, r *loadgen.Result) {
+	w := 6
+	for i := range r.Targets {
+		w = max(w, len(r.Targets[i].Name))
+	}
+	w = min(w, 48)
+	fmt.Fprintf(b, "Targets (%d; latency of each one's completed requests, 2 significant digits):\n", len(r.Targets))
+	fmt.Fprintf(b, "  %-*s %9s %7s %9s %9s %9s %9s  %s\n", w, "target", "requests", "errors", "non-2xx", "p50", "p99", "max", "status codes")
+	for i := range r.Targets {
+		f := &r.Targets[i]
+		p50, p99, mx := "-", "-", "-"
+		if h := f.Latency; h != nil && h.TotalCount() > 0 {
+			p50, p99, mx = formatTimeUs(float64(h.ValueAtQuantile(50))), formatTimeUs(float64(h.ValueAtQuantile(99))), formatTimeUs(float64(h.Max()))
+		}
+		name := f.Name
+		if len(name) > w {
+			name = name[:w-3] + "..."
+		}
+		fmt.Fprintf(b, "  %-*s %9d %7d %9d %9s %9s %9s  %s\n", w, name, f.Completed, f.Failed, f.Status, p50, p99, mx, codesText(f.StatusCodes))
+	}
+}
+
+// codesText is status codes as "200:150 404:3", by code.
+func codesText(m map[int]uint64) string {
+	codes := make([]int, 0, len(m))
+	for c, n := range m {
+		if n > 0 {
+			codes = append(codes, c)
+		}
+	}
+	sort.Ints(codes)
+	parts := make([]string, len(codes))
+	for i, c := range codes {
+		parts[i] = fmt.Sprintf("%d:%d", c, m[c])
+	}
+	return strings.Join(parts, " ")
+}
