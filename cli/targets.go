@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -200,6 +201,8 @@ func jsonProblem(err error) string {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "not valid JSON (cut short)"
 	case errors.As(err, &syn):
 		return "not valid JSON (" + syn.Error() + ")"
 	case errors.As(err, &typ):

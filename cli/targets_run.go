@@ -44,12 +44,13 @@ func targetOptions(o *options, p *parsed, fs *pflag.FlagSet, ts []fileTarget) er
 		return err
 	}
 	t := &o.cfg.Target
+	common := t.Headers
 	names, wire, weights := make([]string, len(ts)), make([][]byte, len(ts)), make([]uint32, len(ts))
 	for i, ft := range ts {
 		if ft.u.Scheme != t.URL.Scheme || loadgen.HostPort(ft.u) != loadgen.HostPort(t.URL) {
 			return fmt.Errorf("--targets %s:%d: %s://%s is another origin than %s://%s; one origin (scheme, host, port) per run is supported for now: run gowrk once per origin", p.targets.file, ft.line, ft.u.Scheme, ft.u.Host, t.URL.Scheme, t.URL.Host)
 		}
-		req := loadgen.Target{URL: ft.u, Method: ft.method, Headers: underHeaders(t.Headers, ft.headers), Body: ft.body, NoKeepAlive: t.NoKeepAlive}
+		req := loadgen.Target{URL: ft.u, Method: ft.method, Headers: underHeaders(common, ft.headers), Body: ft.body, NoKeepAlive: t.NoKeepAlive}
 		if wire[i], err = h1.BuildRequest(req); err != nil {
 			return fmt.Errorf("--targets %s:%d: %v", p.targets.file, ft.line, err)
 		}
