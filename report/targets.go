@@ -93,13 +93,16 @@ func targetTable(b *bufio.Writer, r *loadgen.Result) {
 	}
 }
 
-// codesText is status codes as "200:150 404:3", by code.
+// codesText is status codes as "200:150 404:3", by code; "-" for none.
 func codesText(m map[int]uint64) string {
 	codes := make([]int, 0, len(m))
 	for c, n := range m {
 		if n > 0 {
 			codes = append(codes, c)
 		}
+	}
+	if len(codes) == 0 {
+		return "-"
 	}
 	sort.Ints(codes)
 	parts := make([]string, len(codes))
