@@ -67,6 +67,10 @@ func (f *ScriptFeed) pick(t *Targets, seq uint64) {
 	f.next, f.off, f.delay, f.cur = 0, 0, 0, uint16(i+1)
 }
 
+// Target is the number of the target (Targets) whose request the batch
+// is; -1 under a script.
+func (f *ScriptFeed) Target() int { return int(f.cur) - 1 }
+
 // Len is the number of requests in the current batch.
 func (f *ScriptFeed) Len() int { return len(f.lens) }
 
