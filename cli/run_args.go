@@ -285,6 +285,9 @@ func parseArgs(ctx context.Context, args []string) (*options, error) {
 	if err := liveOptions(o, p, fs.Changed("interval") || cfg.Shape != nil); err != nil {
 		return nil, err
 	}
+	if err := targetThresholds(o); err != nil {
+		return nil, err
+	}
 	if sh := cfg.Shape; sh != nil {
 		w, d := cfg.Warmup.Seconds(), cfg.Duration.Seconds()
 		cfg.Rate = (sh.N(w+d) - sh.N(w)) / d // the mean target, for the verdicts

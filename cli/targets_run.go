@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gowrk/gowrk/loadgen"
@@ -109,4 +110,22 @@ func parseTargetOrder(s string) (loadgen.TargetOrder, error) {
 		return loadgen.OrderRandom, nil
 	}
 	return 0, fmt.Errorf("--targets-order %q: want round-robin, weighted or random", s)
+}
+
+// targetThresholds refuses a --fail-on that names a target the run does
+// not have: a typo would fail the run only after it.
+func targetThresholds(o *options) error {
+	for _, th := range o.thresholds {
+		name := th.Target()
+		if name == "" {
+			continue
+		}
+		if o.cfg.Targets == nil {
+			return fmt.Errorf("--fail-on %q names a target; there is no --targets", th.Expr)
+		}
+		if !slices.Contains(o.cfg.Targets.Names, name) {
+			return fmt.Errorf("--fail-on %q: no target is named %q; the names are %s", th.Expr, name, strings.Join(o.cfg.Targets.Names, ", "))
+		}
+	}
+	return nil
 }

@@ -50,6 +50,8 @@ func TestTargetsBadInput(t *testing.T) {
 		{"t.txt", "GET " + u + "\n", []string{"-m", "POST"}, "drop -m, --body and --body-file"},
 		{"t.txt", "GET " + u + "\n", []string{"--targets-order", "shuffled"}, `--targets-order "shuffled": want round-robin, weighted or random`},
 		{"", "", []string{"--seed", "3", u}, "there is no --targets"},
+		{"", "", []string{"--fail-on", "p99{target=a}<1s", u}, "names a target; there is no --targets"},
+		{"t.txt", "GET " + u + "a\n", []string{"--fail-on", "p99{target=GET /b}<1s"}, `no target is named "GET /b"; the names are GET /a`},
 	} {
 		args := tc.args
 		if tc.name != "" {
@@ -82,7 +84,7 @@ func countingServer(t *testing.T) (*httptest.Server, func(string) int) {
 // TestTargetsRun: a run of the text form, without the URL argument, sends
 // each target its share with its method and headers (-H under the
 // target's own), by the server's count; the JSON report and the text
-// table say the same, per target.
+// table say the same, per target, and --fail-on judges one target.
 func TestTargetsRun(t *testing.T) {
 	srv, seen := countingServer(t)
 	dir := t.TempDir()
@@ -104,9 +106,12 @@ func TestTargetsRun(t *testing.T) {
 			t.Errorf("targets[%d] = %+v; want %s: 100 requests of status %s", i, f, want.name, want.status)
 		}
 	}
-	code, out, _ = gowrk(t, "--targets", file, "-n", "30", "-t1", "-c3")
+	code, out, _ = gowrk(t, "--targets", file, "-n", "30", "-t1", "-c3", "--fail-on", "non2xx{target=GET /a}=0")
 	if code != exitOK || !strings.Contains(out, "Targets (3;") || !strings.Contains(out, "GET /missing") || !strings.Contains(out, "404:10") {
 		t.Errorf("exit %d, the text report has no targets table with GET /missing 404:10:\n%s", code, out)
+	}
+	if code, _, _ = gowrk(t, "--targets", file, "-n", "30", "-t1", "-c3", "--fail-on", "non2xx{target=GET /missing}=0"); code != exitThreshold {
+		t.Errorf("a threshold on GET /missing's 404s: exit %d, want %d", code, exitThreshold)
 	}
 }
 

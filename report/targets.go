@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -110,4 +111,40 @@ func codesText(m map[int]uint64) string {
 		parts[i] = fmt.Sprintf("%d:%d", c, m[c])
 	}
 	return strings.Join(parts, " ")
+}
+
+// cutTarget takes a threshold's {target=NAME} selector out of expr (NAME
+// may be quoted, and hold spaces); target is "" without one.
+func cutTarget(expr string) (rest, target string, err error) {
+	open := strings.IndexByte(expr, '{')
+	if open < 0 {
+		return expr, "", nil
+	}
+	end := strings.IndexByte(expr[open:], '}')
+	name, ok := strings.CutPrefix(strings.TrimSpace(expr[open+1:open+max(end, 1)]), "target=")
+	name = strings.Trim(strings.TrimSpace(name), `"'`)
+	if end < 0 || !ok || name == "" {
+		return expr, "", errors.New("a selector is {target=NAME}, right after the metric")
+	}
+	return expr[:open] + expr[open+end+1:], name, nil
+}
+
+// targetView is target name's figures as a Result of their own, for a
+// threshold to measure: its latency, answers and failures (whatever
+// their class, counted as Read: a target's are not split) over the run's
+// duration.
+func targetView(r *loadgen.Result, name string) (*loadgen.Result, bool) {
+	for i := range r.Targets {
+		f := &r.Targets[i]
+		if f.Name != name {
+			continue
+		}
+		v := &loadgen.Result{Config: r.Config, Start: r.Start, End: r.End, Duration: r.Duration, StatusCodes: f.StatusCodes,
+			Latency: f.Latency, Counts: loadgen.Counts{Sent: f.Ended(), Completed: f.Completed, Read: f.Failed, InFlight: f.InFlight, Status: f.Status}}
+		if v.Latency == nil {
+			v.Latency = loadgen.NewTargetHistogram()
+		}
+		return v, true
+	}
+	return nil, false
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/gowrk/gowrk/loadgen"
@@ -66,6 +67,41 @@ func TestTargetsRoundTrip(t *testing.T) {
 		}
 		if (g.Latency == nil) != (want.Latency == nil) || (want.Latency != nil && !g.Latency.Equals(want.Latency)) {
 			t.Errorf("target %d: latency histogram differs", i)
+		}
+	}
+}
+
+// TestTargetThresholds: --fail-on names a target, whose figures it
+// measures; a target the run has not is unmeasured (a failure).
+func TestTargetThresholds(t *testing.T) {
+	r := targetsResult()
+	for _, tc := range []struct {
+		expr     string
+		pass     bool
+		measured string
+	}{
+		{"p99{target=post-order}<1s", true, "target post-order: p99_completed 995.33ms"},
+		{"p99{target=post-order}<900ms", false, "995.33ms"},
+		{"max{target=post-order}<=1.01s", true, "max of completed 1.00s"},
+		{"non2xx{target=post-order}=10", true, "non2xx 10"},
+		{`errors{target="GET /index.html"}<1%`, true, "errors 0.925% (7 of 757)"},
+		{"errors{target=GET /index.html}=0", false, "errors 7"},
+		{"rps{target=post-order}>=20", true, "rps 24.95"},
+		{"p50{target=nope}<1s", false, "p50 unmeasured (no target of that name"},
+		{"p50{target=DELETE /a/very/long/path/that/is/cut/short/in/the/text/table?id=1}<1s", false, "unmeasured (no request completed)"},
+	} {
+		th, err := ParseThreshold(tc.expr)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.expr, err)
+		}
+		got := th.Check(r)
+		if got.Pass != tc.pass || !strings.Contains(got.Measured, tc.measured) {
+			t.Errorf("%s: pass %v, measured %q; want pass %v, measured with %q", tc.expr, got.Pass, got.Measured, tc.pass, tc.measured)
+		}
+	}
+	for _, expr := range []string{"timeouts{target=a}=0", "p99{targ=a}<1s", "p99{target=a<1s", "p99{target=}<1s"} {
+		if _, err := ParseThreshold(expr); err == nil {
+			t.Errorf("%s: parsed, want an error", expr)
 		}
 	}
 }
