@@ -60,16 +60,18 @@ func TestTargetsSplit(t *testing.T) {
 		order   TargetOrder
 		weights []uint32
 		n       uint64
-		want    []int // -1: not checked exactly
+		want    []int
+		rate    float64
 	}{
-		{"round-robin", OrderRoundRobin, []uint32{3, 1}, 200, []int{100, 100}},
-		{"weighted", OrderWeighted, []uint32{3, 1}, 200, []int{150, 50}},
-		{"weighted-3", OrderWeighted, []uint32{1, 2, 5}, 800, []int{100, 200, 500}},
+		{"round-robin", OrderRoundRobin, []uint32{3, 1}, 200, []int{100, 100}, 0},
+		{"weighted", OrderWeighted, []uint32{3, 1}, 200, []int{150, 50}, 0},
+		{"weighted-3", OrderWeighted, []uint32{1, 2, 5}, 800, []int{100, 200, 500}, 0},
+		{"weighted/rate", OrderWeighted, []uint32{3, 1}, 200, []int{150, 50}, 20000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := &pathEngine{seen: map[string]int{}}
 			cfg := fakeConfig()
-			cfg.Duration, cfg.Requests, cfg.Connections = 0, tc.n, 7
+			cfg.Duration, cfg.Requests, cfg.Connections, cfg.Rate = 0, tc.n, 7, tc.rate
 			cfg.Targets = testTargets(t, tc.order, 0, tc.weights...)
 			res, err := Run(context.Background(), cfg, e)
 			if err != nil {
