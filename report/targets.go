@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -70,6 +71,18 @@ func targetsFromJSON(js []jsonTargetFig) ([]loadgen.TargetFigures, error) {
 	return out, nil
 }
 
+// targetHeads are the columns of the per-target table, text and HTML.
+var targetHeads = []string{"target", "requests", "errors", "non-2xx", "p50", "p99", "max", "status codes"}
+
+// targetCells are f's row of the per-target table.
+func targetCells(f *loadgen.TargetFigures) []string {
+	p50, p99, mx := "-", "-", "-"
+	if h := f.Latency; h != nil && h.TotalCount() > 0 {
+		p50, p99, mx = ms(h, 50), ms(h, 99), ms(h, 100)
+	}
+	return []string{f.Name, strconv.FormatUint(f.Completed, 10), strconv.FormatUint(f.Failed, 10), strconv.FormatUint(f.Status, 10), p50, p99, mx, codesText(f.StatusCodes)}
+}
+
 // targetTable prints one row per target: its requests by outcome, its
 // latency percentiles and its status codes.
 func targetTable(b *bufio.Writer, r *loadgen.Result) {
@@ -79,18 +92,42 @@ func targetTable(b *bufio.Writer, r *loadgen.Result) {
 	}
 	w = min(w, 48)
 	fmt.Fprintf(b, "Targets (%d; latency of each one's completed requests, 2 significant digits):\n", len(r.Targets))
-	fmt.Fprintf(b, "  %-*s %9s %7s %9s %9s %9s %9s  %s\n", w, "target", "requests", "errors", "non-2xx", "p50", "p99", "max", "status codes")
+	row := func(c []string) {
+		if len(c[0]) > w {
+			c[0] = c[0][:w-3] + "..."
+		}
+		fmt.Fprintf(b, "  %-*s %9s %7s %9s %9s %9s %9s  %s\n", w, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7])
+	}
+	row(slices.Clone(targetHeads))
 	for i := range r.Targets {
-		f := &r.Targets[i]
-		p50, p99, mx := "-", "-", "-"
-		if h := f.Latency; h != nil && h.TotalCount() > 0 {
-			p50, p99, mx = formatTimeUs(float64(h.ValueAtQuantile(50))), formatTimeUs(float64(h.ValueAtQuantile(99))), formatTimeUs(float64(h.Max()))
+		row(targetCells(&r.Targets[i]))
+	}
+}
+
+// htmlTargets is the HTML report's per-target table, its first row the
+// heads; nil without targets.
+func htmlTargets(r *loadgen.Result) [][]string {
+	if len(r.Targets) == 0 {
+		return nil
+	}
+	rows := [][]string{targetHeads}
+	for i := range r.Targets {
+		rows = append(rows, targetCells(&r.Targets[i]))
+	}
+	return rows
+}
+
+// maxTargetSpectra bounds the targets drawn in the HTML report's latency
+// spectrum (the table has them all).
+const maxTargetSpectra = 10
+
+// htmlTargetSpectra adds the first targets' latency spectra to sp.
+func htmlTargetSpectra(sp *htmlSpectrum, r *loadgen.Result, ps []float64) {
+	for i := range r.Targets[:min(len(r.Targets), maxTargetSpectra)] {
+		if h := r.Targets[i].Latency; h != nil && h.TotalCount() > 0 {
+			sp.Names = append(sp.Names, "target "+r.Targets[i].Name)
+			sp.Series = append(sp.Series, spectrumOf(h, ps))
 		}
-		name := f.Name
-		if len(name) > w {
-			name = name[:w-3] + "..."
-		}
-		fmt.Fprintf(b, "  %-*s %9d %7d %9d %9s %9s %9s  %s\n", w, name, f.Completed, f.Failed, f.Status, p50, p99, mx, codesText(f.StatusCodes))
 	}
 }
 
