@@ -30,17 +30,9 @@ func TestPrometheusCensored(t *testing.T) {
 	iv.Censored.RecordValue(2_500_000)
 	iv.Counts.Completed = 3
 	p.Update(iv)
-	resp, err := http.Get("http://" + p.Addr() + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	got := map[string]float64{}
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if f := strings.Fields(sc.Text()); len(f) == 2 && !strings.HasPrefix(f[0], "#") {
-			got[f[0]], _ = strconv.ParseFloat(f[1], 64)
-		}
+	for k, v := range scrape(t, p) {
+		got[k], _ = strconv.ParseFloat(v, 64)
 	}
 	near := func(a, b float64) bool { return a > b*0.999 && a < b*1.001 }
 	if got["gowrk_censored_latency_seconds_count"] != 2 || !near(got["gowrk_censored_latency_seconds_sum"], 4.0) ||
@@ -52,4 +44,51 @@ func TestPrometheusCensored(t *testing.T) {
 	if got[`gowrk_censored_latency_seconds_bucket{le="5"}`] != 2 || got[`gowrk_censored_latency_seconds_bucket{le="1"}`] != 0 {
 		t.Errorf("censored buckets: le=1 %v, le=5 %v; want 0, 2", got[`gowrk_censored_latency_seconds_bucket{le="1"}`], got[`gowrk_censored_latency_seconds_bucket{le="5"}`])
 	}
+}
+
+// TestPrometheusTargets: each target's requests are labelled by its name,
+// summed over the intervals.
+func TestPrometheusTargets(t *testing.T) {
+	ts, err := loadgen.NewTargets([]string{"home", "search"}, [][]byte{[]byte("GET / HTTP/1.1\r\n\r\n"), []byte("GET /s HTTP/1.1\r\n\r\n")}, []uint32{1, 1}, loadgen.OrderRoundRobin, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := StartPrometheus("127.0.0.1:0", &loadgen.Config{Targets: ts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Finish(0)
+	for _, tc := range [][]loadgen.TargetCounts{{{Completed: 3, Failed: 1}, {Completed: 2}}, {{Completed: 2}, {Completed: 4, Failed: 2}}} {
+		p.Update(loadgen.Interval{Duration: time.Second, Latency: loadgen.NewHistogram(), Service: loadgen.NewHistogram(),
+			SendLag: loadgen.NewHistogram(), Targets: tc})
+	}
+	got := scrape(t, p)
+	for k, want := range map[string]string{
+		`gowrk_target_requests_total{outcome="completed",target="home"}`:   "5",
+		`gowrk_target_requests_total{outcome="failed",target="home"}`:      "1",
+		`gowrk_target_requests_total{outcome="completed",target="search"}`: "6",
+		`gowrk_target_requests_total{outcome="failed",target="search"}`:    "2",
+	} {
+		if got[k] != want {
+			t.Errorf("%s = %q, want %s", k, got[k], want)
+		}
+	}
+}
+
+// scrape is p's /metrics as series -> value (label values without spaces).
+func scrape(t *testing.T, p *Prometheus) map[string]string {
+	t.Helper()
+	resp, err := http.Get("http://" + p.Addr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got := map[string]string{}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if f := strings.Fields(sc.Text()); len(f) == 2 && !strings.HasPrefix(f[0], "#") {
+			got[f[0]] = f[1]
+		}
+	}
+	return got
 }

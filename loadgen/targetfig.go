@@ -109,3 +109,23 @@ func mergeTargets(dst, src []TargetFigures) []TargetFigures {
 	}
 	return dst
 }
+
+// targetDeltas adds to iv each target's requests since base (the counts
+// at the last snapshot) and returns the counts now, the next base.
+func targetDeltas(iv *Interval, figs []TargetFigures, base []TargetCounts) []TargetCounts {
+	if figs == nil {
+		return nil
+	}
+	if base == nil {
+		base = make([]TargetCounts, len(figs))
+	}
+	if iv.Targets == nil {
+		iv.Targets = make([]TargetCounts, len(figs))
+	}
+	for i := range figs {
+		iv.Targets[i].Completed += figs[i].Completed - base[i].Completed
+		iv.Targets[i].Failed += figs[i].Failed - base[i].Failed
+		base[i] = TargetCounts{Completed: figs[i].Completed, Failed: figs[i].Failed}
+	}
+	return base
+}

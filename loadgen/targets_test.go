@@ -72,6 +72,7 @@ func TestTargetsSplit(t *testing.T) {
 			e := &pathEngine{seen: map[string]int{}}
 			cfg := fakeConfig()
 			cfg.Duration, cfg.Requests, cfg.Connections, cfg.Rate = 0, tc.n, 7, tc.rate
+			cfg.Interval = time.Millisecond
 			cfg.Targets = testTargets(t, tc.order, 0, tc.weights...)
 			res, err := Run(context.Background(), cfg, e)
 			if err != nil {
@@ -87,6 +88,13 @@ func TestTargetsSplit(t *testing.T) {
 				}
 				if f.Latency == nil || f.Latency.TotalCount() != int64(want) {
 					t.Errorf("target %d: latency histogram %v, want %d values", i, f.Latency, want)
+				}
+				var inIntervals uint64
+				for _, iv := range res.Intervals {
+					inIntervals += iv.Targets[i].Completed
+				}
+				if inIntervals != f.Completed {
+					t.Errorf("target %d: the intervals add up to %d, the run %d", i, inIntervals, f.Completed)
 				}
 			}
 		})
