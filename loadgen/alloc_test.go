@@ -13,13 +13,29 @@ import (
 // flushing) allocates nothing per request. Two runs that differ only in
 // their request count must allocate the same, up to a small constant.
 func TestWorkerLoopAllocs(t *testing.T) {
+	checkRunAllocs(t, instantEngine{}, nil)
+}
+
+// TestTargetsAllocs: with --targets on, picking each request's target and
+// counting its figures allocates nothing per request either.
+func TestTargetsAllocs(t *testing.T) {
+	checkRunAllocs(t, instantTargetEngine{}, func(cfg *Config) { cfg.Targets = testTargets(t, OrderRandom, 7, 3, 1, 2) })
+}
+
+// checkRunAllocs runs eng in closed loop and under -R, 1000 requests and
+// many, set up by setup (nil: none), and fails when the many allocate
+// more than the few by more than the runs' time explains.
+func checkRunAllocs(t *testing.T, eng Engine, setup func(*Config)) {
 	mallocs := func(n uint64, rate float64) uint64 {
 		cfg := fakeConfig()
 		cfg.Duration, cfg.Requests, cfg.Rate = 0, n, rate
+		if setup != nil {
+			setup(&cfg)
+		}
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		if _, err := Run(context.Background(), cfg, instantEngine{}); err != nil {
+		if _, err := Run(context.Background(), cfg, eng); err != nil {
 			t.Fatal(err)
 		}
 		runtime.ReadMemStats(&after)
@@ -59,31 +75,3 @@ func (instantTargetConn) DoScript(_ []byte, _ bool, _ time.Time, res *Response) 
 }
 func (instantTargetConn) Kept() (header, body []byte) { return nil, nil }
 
-// TestTargetsAllocs: with --targets on, picking each request's target and
-// counting its figures allocates nothing per request either.
-func TestTargetsAllocs(t *testing.T) {
-	mallocs := func(n uint64, rate float64) uint64 {
-		cfg := fakeConfig()
-		cfg.Duration, cfg.Requests, cfg.Rate = 0, n, rate
-		cfg.Targets = testTargets(t, OrderRandom, 7, 3, 1, 2)
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		if _, err := Run(context.Background(), cfg, instantTargetEngine{}); err != nil {
-			t.Fatal(err)
-		}
-		runtime.ReadMemStats(&after)
-		return after.Mallocs - before.Mallocs
-	}
-	for _, tc := range []struct {
-		name string
-		rate float64
-		n    uint64
-	}{{"closed-loop", 0, 200_000}, {"rate", 200_000, 100_000}} {
-		small, large := mallocs(1000, tc.rate), mallocs(tc.n, tc.rate)
-		if large > small+tc.n/100 { // (the allowance of TestWorkerLoopAllocs)
-			t.Errorf("%s: %d requests allocate %d times, 1000 requests %d: targets allocate per request",
-				tc.name, tc.n, large, small)
-		}
-	}
-}
