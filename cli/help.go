@@ -25,7 +25,7 @@ var flagGroups = []flagGroup{
 	{"Transports", []string{"unix-socket", "connect-to", "proxy", "local-addr", "no-keepalive"}},
 	{"Output", []string{"latency", "u_latency", "format", "output", "html", "percentiles"}},
 	{"Dashboards and CI", []string{"progress", "tui", "quiet", "interval", "stream", "intervals", "hdr-log", "prometheus", "prometheus-linger", "fail-on"}},
-	{"Scripts", []string{"script"}},
+	{"Scripts and many targets", []string{"script", "targets", "targets-order", "seed"}},
 	{"Many machines", []string{"shard", "start-at"}},
 	{"Other", []string{"version", "help"}},
 }

@@ -100,6 +100,7 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.StringVar(&p.sni, "sni", "", "TLS server `NAME` to send (and verify), instead of the URL's host")
 	fs.StringVar(&p.tlsMin, "tls-min", "", "lowest TLS `VERSION` to accept: 1.2 or 1.3")
 	addRouteFlags(fs, &p.route)
+	addTargetFlags(fs, &p.targets)
 	fs.VarP(durationValue{&o.cfg.Warmup, nil}, "warmup", "", "send load for T before the measured -d starts; the warm-up's figures are reported apart and left out of every other figure")
 	fs.VarP(durationValue{&o.cfg.Interval, nil}, "interval", "", "per-interval figures every T (default 1s when --stream, --intervals, --hdr-log or progress asks for them)")
 	fs.BoolVar(&o.stream, "stream", false, "with --format json: one JSON object per line while the run goes (\"type\": \"interval\"), the report last (\"type\": \"report\")")
@@ -151,6 +152,7 @@ type parsed struct {
 	slos           []string
 	precision      string
 	route          routeFlags
+	targets        targetFlags
 }
 
 // parseArgs turns the command line into options. Every error names the
@@ -183,6 +185,10 @@ func parseArgs(ctx context.Context, args []string) (*options, error) {
 			return nil, errors.New("arguments after -- are for a --script's init(args); there is no --script")
 		}
 		args, p.scriptArgs = args[:dash], args[dash:]
+	}
+	ts, args, err := targetsFirst(p, args)
+	if err != nil {
+		return nil, err
 	}
 	if err := oneURL(args); err != nil {
 		return nil, err
@@ -271,9 +277,15 @@ func parseArgs(ctx context.Context, args []string) (*options, error) {
 	if err := routeOptions(o, &p.route); err != nil {
 		return nil, err
 	}
+	if err := targetOptions(o, p, fs, ts); err != nil {
+		return nil, err
+	}
 	cfg.Engine = o.engine
 	o.intervalAuto = !fs.Changed("interval")
 	if err := liveOptions(o, p, fs.Changed("interval") || cfg.Shape != nil); err != nil {
+		return nil, err
+	}
+	if err := targetThresholds(o); err != nil {
 		return nil, err
 	}
 	if sh := cfg.Shape; sh != nil {
@@ -327,7 +339,7 @@ var configFlags = map[string]string{
 	"Threads": "--threads", "Connections": "--connections", "Streams": "--streams",
 	"Duration": "-d/--duration", "Requests": "-n/--requests", "Warmup": "--warmup",
 	"Timeout": "--timeout", "Hooks": "--script", "Shard": "--shard", "Rate": "-R/--rate",
-	"AllowMixed": "--allow-mixed", "Engine": "--engine",
+	"AllowMixed": "--allow-mixed", "Engine": "--engine", "Targets": "--targets", "Pipeline": "-P/--pipeline",
 }
 
 // userError is err as a user reads it: a *loadgen.FatalError with its

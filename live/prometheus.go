@@ -38,6 +38,7 @@ type Prometheus struct {
 	rate  float64
 	done  bool
 	hist  [4]*hdrhistogram.Histogram // latency, service, send lag, censored lower bounds (microseconds)
+	tgt   []loadgen.TargetCounts     // requests by target (--targets), by number
 	start time.Time
 	quic  *loadgen.QUICInfo // HTTP/3's figures, from the stop (SetQUIC)
 }
@@ -80,6 +81,13 @@ func (p *Prometheus) Update(iv loadgen.Interval) {
 	}
 	for code, n := range iv.StatusCodes {
 		p.codes[code] += n
+	}
+	for i, n := range iv.Targets {
+		if i >= len(p.tgt) {
+			p.tgt = append(p.tgt, loadgen.TargetCounts{})
+		}
+		p.tgt[i].Completed += n.Completed
+		p.tgt[i].Failed += n.Failed
 	}
 	p.fly, p.rate = iv.InFlight, iv.RequestsPerSec()
 	p.hist[0].Merge(iv.Latency)
@@ -126,6 +134,7 @@ var (
 	descInFlight = prometheus.NewDesc("gowrk_in_flight", "Requests in flight at the last interval's end.", nil, nil)
 	descTarget   = prometheus.NewDesc("gowrk_target_rate", "The -R target, requests per second (0: closed loop).", nil, nil)
 	descAchieved = prometheus.NewDesc("gowrk_achieved_rate", "Completed requests per second in the last interval.", nil, nil)
+	descTargets  = prometheus.NewDesc("gowrk_target_requests_total", "Requests of each --targets target, by outcome: completed (whole responses) or failed.", []string{"target", "outcome"}, nil)
 	descFinished = prometheus.NewDesc("gowrk_run_finished", "1 once the run has ended and these are its final figures.", nil, nil)
 	descQUIC     = prometheus.NewDesc("gowrk_quic_handshakes_total", "QUIC handshakes completed (HTTP/3; filled at the stop).", nil, nil)
 	descQUICHs   = prometheus.NewDesc("gowrk_quic_handshake_seconds", "QUIC handshake time, first packet to the handshake's end: mean and max.", []string{"stat"}, nil)
@@ -143,7 +152,7 @@ var (
 
 // Describe implements prometheus.Collector.
 func (p *Prometheus) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descRequests, descSent, descOpened, descBytes, descErrors, descTimeouts, descStatus, descCodes, descInFlight, descTarget, descAchieved, descFinished,
+	for _, d := range []*prometheus.Desc{descRequests, descSent, descOpened, descBytes, descErrors, descTimeouts, descStatus, descCodes, descInFlight, descTarget, descAchieved, descFinished, descTargets,
 		descQUIC, descQUICHs, descQUICRTT, descQUICPkt, descQUICLost, descUDPBuf} {
 		ch <- d
 	}
@@ -192,6 +201,12 @@ func (p *Prometheus) Collect(ch chan<- prometheus.Metric) {
 		done = 1
 	}
 	gauge(descFinished, done)
+	if t := p.cfg.Targets; t != nil {
+		for i, n := range p.tgt[:min(len(p.tgt), len(t.Names))] {
+			counter(descTargets, n.Completed, t.Names[i], "completed")
+			counter(descTargets, n.Failed, t.Names[i], "failed")
+		}
+	}
 	for i, h := range p.hist {
 		ch <- histogramMetric(descHist[i], h, p.start)
 	}

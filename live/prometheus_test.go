@@ -92,3 +92,32 @@ func scrape(t *testing.T, p *Prometheus) map[string]float64 {
 	}
 	return got
 }
+
+// TestPrometheusTargets: each target's requests are labelled by its name,
+// summed over the intervals.
+func TestPrometheusTargets(t *testing.T) {
+	ts, err := loadgen.NewTargets([]string{"home", "search"}, [][]byte{[]byte("GET / HTTP/1.1\r\n\r\n"), []byte("GET /s HTTP/1.1\r\n\r\n")}, []uint32{1, 1}, loadgen.OrderRoundRobin, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := StartPrometheus("127.0.0.1:0", &loadgen.Config{Targets: ts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Finish(0)
+	for _, tc := range [][]loadgen.TargetCounts{{{Completed: 3, Failed: 1}, {Completed: 2}}, {{Completed: 2}, {Completed: 4, Failed: 2}}} {
+		p.Update(loadgen.Interval{Duration: time.Second, Latency: loadgen.NewHistogram(), Service: loadgen.NewHistogram(),
+			SendLag: loadgen.NewHistogram(), Targets: tc})
+	}
+	got := scrape(t, p)
+	for k, want := range map[string]float64{
+		`gowrk_target_requests_total{outcome="completed",target="home"}`:   5,
+		`gowrk_target_requests_total{outcome="failed",target="home"}`:      1,
+		`gowrk_target_requests_total{outcome="completed",target="search"}`: 6,
+		`gowrk_target_requests_total{outcome="failed",target="search"}`:    2,
+	} {
+		if got[k] != want {
+			t.Errorf("%s = %v, want %v", k, got[k], want)
+		}
+	}
+}

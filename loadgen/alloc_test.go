@@ -6,19 +6,36 @@ import (
 	"context"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // TestWorkerLoopAllocs: the worker loop (scheduling, timing, recording,
 // flushing) allocates nothing per request. Two runs that differ only in
 // their request count must allocate the same, up to a small constant.
 func TestWorkerLoopAllocs(t *testing.T) {
+	checkRunAllocs(t, instantEngine{}, nil)
+}
+
+// TestTargetsAllocs: with --targets on, picking each request's target and
+// counting its figures allocates nothing per request either.
+func TestTargetsAllocs(t *testing.T) {
+	checkRunAllocs(t, instantTargetEngine{}, func(cfg *Config) { cfg.Targets = testTargets(t, OrderRandom, 7, 3, 1, 2) })
+}
+
+// checkRunAllocs runs eng in closed loop and under -R, 1000 requests and
+// many, set up by setup (nil: none), and fails when the many allocate
+// more than the few by more than the runs' time explains.
+func checkRunAllocs(t *testing.T, eng Engine, setup func(*Config)) {
 	mallocs := func(n uint64, rate float64) uint64 {
 		cfg := fakeConfig()
 		cfg.Duration, cfg.Requests, cfg.Rate = 0, n, rate
+		if setup != nil {
+			setup(&cfg)
+		}
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		if _, err := Run(context.Background(), cfg, instantEngine{}); err != nil {
+		if _, err := Run(context.Background(), cfg, eng); err != nil {
 			t.Fatal(err)
 		}
 		runtime.ReadMemStats(&after)
@@ -41,3 +58,19 @@ func TestWorkerLoopAllocs(t *testing.T) {
 		}
 	}
 }
+
+// instantTargetEngine is instantEngine that takes Targets' requests.
+type instantTargetEngine struct{ instantEngine }
+
+func (instantTargetEngine) HooksPerConn() bool { return true }
+func (instantTargetEngine) Dial(context.Context) (Conn, error) {
+	return instantTargetConn{}, nil
+}
+
+type instantTargetConn struct{ instantConn }
+
+func (instantTargetConn) DoScript(_ []byte, _ bool, _ time.Time, res *Response) error {
+	res.Status, res.BytesIn, res.BytesOut = 200, 10, 10
+	return nil
+}
+func (instantTargetConn) Kept() (header, body []byte) { return nil, nil }

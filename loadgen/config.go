@@ -72,6 +72,11 @@ type Config struct {
 	// request(), delay(), response()): one per thread or one per
 	// connection, as the engine takes them (HookRunner).
 	Hooks []Hooks
+	// Targets, when not nil, are the requests of a run with many targets:
+	// each request's target is picked from its number in the plan, and
+	// Target is the first one's (its origin is every target's). Run
+	// sends them through Hooks, which must then be nil.
+	Targets *Targets `json:"-"`
 }
 
 // TargetBetween is the mean target rate between two offsets of the
@@ -189,6 +194,9 @@ func (c *Config) Validate() error {
 		func() error {
 			if c.Hooks != nil && len(c.Hooks) != c.Threads && len(c.Hooks) != c.Connections && len(c.Hooks) != c.slots() {
 				return invalid("{Hooks}: %d script threads for %d threads of %d connections of %d streams", len(c.Hooks), c.Threads, c.Connections, c.streams())
+			}
+			if c.Targets != nil && (c.Hooks != nil || c.Pipeline > 1) {
+				return invalid("{Targets} go without {Hooks} and {Pipeline} > 1: each connection sends one target's request at a time")
 			}
 			return nil
 		},

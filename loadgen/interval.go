@@ -31,6 +31,14 @@ type Interval struct {
 	// (stop - due) of the requests due that never completed: non-empty
 	// only in the last interval, as Counts.InFlight and Counts.Unsent.
 	Latency, Service, SendLag, Censored *hdrhistogram.Histogram
+	// Targets are the interval's requests by target (Config.Targets), by
+	// the target's number; nil without targets.
+	Targets []TargetCounts
+}
+
+// TargetCounts are one target's requests in an interval, by outcome.
+type TargetCounts struct {
+	Completed, Failed uint64
 }
 
 // RequestsPerSec is the interval's completed responses per second.
@@ -42,6 +50,7 @@ type intervalFigures struct {
 	classes                         [6]uint64
 	base                            Counts // the Recorder's counts at the last snapshot
 	codes                           [maxStatus]uint64
+	targets                         []TargetCounts // the Recorder's per-target counts at the last snapshot
 }
 
 func newIntervalFigures() *intervalFigures {
@@ -107,6 +116,7 @@ func (r *Recorder) snapshotInto(iv *Interval) {
 		}
 	}
 	f.codes = r.status
+	f.targets = targetDeltas(iv, r.targets, f.targets)
 	delta := r.counts
 	delta.sub(&f.base)
 	iv.Counts.add(&delta)

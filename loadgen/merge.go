@@ -38,6 +38,7 @@ func (r *Result) Add(o *Result) {
 	for _, m := range o.ErrorMessages {
 		r.ErrorMessages = addMessage(r.ErrorMessages, m)
 	}
+	r.Targets = mergeTargets(r.Targets, o.Targets)
 	r.CPU += o.CPU
 	r.MachineBusy = max(r.MachineBusy, o.MachineBusy) // the busiest machine
 }

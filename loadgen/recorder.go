@@ -191,13 +191,14 @@ type ErrorMessage struct {
 
 // sample is one ended request as a worker saw it. Times are microseconds.
 type sample struct {
-	latency int64 // from due (closed loop: from send) to end; <0: not recorded; kindInFlight: stop - due, a lower bound
-	service int64 // from send to end; <0: not recorded
-	lag     int64 // send lag, from due to send; <0: not scheduled
-	timer   int64 // lateness of the send timer when the connection was idle; <0: none
-	status  int32 // HTTP status; 0 when the request failed
-	step    int32 // the rate shape's step it was due in; <0: none
-	kind    uint8 // kindCompleted, kindFailed or kindInFlight
+	latency int64  // from due (closed loop: from send) to end; <0: not recorded; kindInFlight: stop - due, a lower bound
+	service int64  // from send to end; <0: not recorded
+	lag     int64  // send lag, from due to send; <0: not scheduled
+	timer   int64  // lateness of the send timer when the connection was idle; <0: none
+	status  int32  // HTTP status; 0 when the request failed
+	step    int32  // the rate shape's step it was due in; <0: none
+	kind    uint8  // kindCompleted, kindFailed or kindInFlight
+	target  uint16 // its target (Targets) + 1; 0 without
 }
 
 const (
@@ -229,6 +230,8 @@ type Recorder struct {
 	// by the step the requests were due in.
 	stepLen time.Duration
 	steps   []*StepFigures
+	// targets, under Targets, hold each target's figures, by number.
+	targets []TargetFigures
 	// completed at the last rate sample, and when that was.
 	sampledCompleted uint64
 	sampledAt        time.Time
@@ -244,7 +247,7 @@ func (r *Recorder) figures() *Result {
 		}
 	}
 	return &Result{Latency: r.latency, Censored: r.censored, Service: r.service, SendLag: r.lag, TimerLag: r.timerLag, ReqRate: r.reqRate,
-		Counts: r.counts, StatusCodes: codes, ErrorMessages: r.messages}
+		Counts: r.counts, StatusCodes: codes, ErrorMessages: r.messages, Targets: r.targets}
 }
 
 func newRecorder(start time.Time) *Recorder {
@@ -294,6 +297,9 @@ func (r *Recorder) flush(batch []sample, delta *Counts) {
 	}
 	if r.stepLen > 0 {
 		r.addSteps(batch)
+	}
+	if r.targets != nil {
+		r.addTargets(batch)
 	}
 	r.counts.add(delta)
 	r.mu.Unlock()

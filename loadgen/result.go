@@ -70,6 +70,9 @@ type Result struct {
 	Warmup *Result
 	// Steps are a rate shape's steps, by the step each request was due in.
 	Steps []StepFigures
+	// Targets are the figures of each target of a run with many targets
+	// (Config.Targets), in the targets' order; nil without.
+	Targets []TargetFigures
 	// Intervals are the run's intervals when Config.Interval was set; they
 	// add up exactly to the totals.
 	Intervals []Interval

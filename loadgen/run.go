@@ -29,6 +29,9 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 		te = &connThreads{eng: ce} // one way to run a thread
 	}
 	fd, dialsFirst := te.(FirstDialer)
+	if err := targetHooks(&cfg, eng); err != nil {
+		return nil, err
+	}
 	if cfg.Hooks != nil {
 		hr, ok := eng.(HookRunner)
 		if !ok {
@@ -171,7 +174,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 func buildThreads(cfg *Config, start, end time.Time, state *runState) []*Thread {
 	threads := make([]*Thread, cfg.Threads)
 	slots, streams := cfg.slots(), cfg.streams()
-	idempotent := isIdempotent(cfg.Target.Method)
+	idempotent := isIdempotent(cfg.Target.Method) && (cfg.Targets == nil || cfg.Targets.idempotent)
 	slot, conn := 0, 0
 	for t := range threads {
 		th := &Thread{Index: t, Streams: streams, Pipeline: max(cfg.Pipeline, 1), Start: start, End: end,
@@ -191,6 +194,9 @@ func buildThreads(cfg *Config, start, end time.Time, state *runState) []*Thread 
 			th.ConnHooks = cfg.Hooks[conn : conn+conns]
 		}
 		conn += conns
+		if cfg.Targets != nil {
+			th.rec.targets = newTargetFigures(cfg.Targets.Names) // (the warm-up is not broken down)
+		}
 		if cfg.Shape != nil {
 			th.rec.stepLen = time.Duration(cfg.Shape.StepLength() * float64(time.Second))
 		}
@@ -202,6 +208,7 @@ func buildThreads(cfg *Config, start, end time.Time, state *runState) []*Thread 
 				quota = split(cfg.Requests, slots, slot)
 			}
 			s := newSlot(th, schedulerFor(cfg, slot, slots), quota, size)
+			s.seqStride, s.seqBase = seqOf(cfg, slot, slots)
 			s.none = cfg.Requests > 0 && quota == 0
 			if !s.none {
 				state.workers++

@@ -15,6 +15,7 @@ type ScriptFeed struct {
 	off   int // its offset in pend
 	delay time.Duration
 	from  time.Duration // when the batch was asked for
+	cur   uint16        // under Targets: the target of the batch, + 1
 }
 
 // Ready makes sure a request is ready and returns when it may go out: due
@@ -22,7 +23,17 @@ type ScriptFeed struct {
 // in wrk2), the batch's time plus the delay in closed loop. It returns
 // false when the script stopped its thread, or failed: the run is then
 // aborted with the script's error (th.Abort).
-func (f *ScriptFeed) Ready(th *Thread, now, due time.Duration, scheduled bool) (time.Duration, bool) {
+func (f *ScriptFeed) Ready(s *Slot, now, due time.Duration, scheduled bool) (time.Duration, bool) {
+	if t, ok := f.Hooks.(*Targets); ok {
+		if f.next >= len(f.lens) {
+			f.pick(t, s.seq())
+		}
+		if scheduled {
+			return due, true
+		}
+		return now, true
+	}
+	th := s.th
 	if f.next >= len(f.lens) {
 		if f.Hooks.Stopped() {
 			return 0, false
@@ -47,6 +58,18 @@ func (f *ScriptFeed) Ready(th *Thread, now, due time.Duration, scheduled bool) (
 	}
 	return f.from + f.delay, true
 }
+
+// pick readies target i's request as a batch of one, for the request
+// numbered seq: its bytes are the Targets', shared and never written.
+func (f *ScriptFeed) pick(t *Targets, seq uint64) {
+	i := t.Pick(seq)
+	f.pend, f.lens = t.Wire(i), append(f.lens[:0], len(t.Wire(i)))
+	f.next, f.off, f.delay, f.cur = 0, 0, 0, uint16(i+1)
+}
+
+// Target is the number of the target (Targets) whose request the batch
+// is; -1 under a script.
+func (f *ScriptFeed) Target() int { return int(f.cur) - 1 }
 
 // Len is the number of requests in the current batch.
 func (f *ScriptFeed) Len() int { return len(f.lens) }

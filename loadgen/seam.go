@@ -50,6 +50,8 @@ type Step struct {
 	Due time.Duration
 	// Scheduled says the slot is on a schedule (-R).
 	Scheduled bool
+	// Target is a NextGo request's target (Targets) + 1; 0 without.
+	Target uint16
 }
 
 // Next is the pre-send step, the one rule of every engine for a slot's
@@ -70,7 +72,7 @@ func (s *Slot) Next(now time.Duration, feed *ScriptFeed) Step {
 		due = now
 	}
 	if feed != nil {
-		at, ok := feed.Ready(s.th, now, due, scheduled)
+		at, ok := feed.Ready(s, now, due, scheduled)
 		if !ok {
 			return Step{Kind: NextStop, Scheduled: scheduled}
 		}
@@ -80,6 +82,7 @@ func (s *Slot) Next(now time.Duration, feed *ScriptFeed) Step {
 		if scheduled {
 			due = at
 		}
+		return Step{Kind: NextGo, Due: due, Scheduled: scheduled, Target: feed.cur}
 	}
 	return Step{Kind: NextGo, Due: due, Scheduled: scheduled}
 }
@@ -92,6 +95,7 @@ func (s *Slot) Next(now time.Duration, feed *ScriptFeed) Step {
 // late the engine's clock fired, which is gowrk's own share of send lag.
 func (s *Slot) Send(now time.Duration, st Step, idleWake bool) (due time.Duration, timer int64) {
 	due, timer = st.Due, -1
+	s.cur = st.Target
 	if !st.Scheduled {
 		due = now
 	} else if idleWake {

@@ -86,6 +86,12 @@ type Slot struct {
 	next  uint64 // requests taken so far (sent, or consumed by a failed dial)
 	sched bool   // on a schedule (-R)
 	none  bool   // -n left this slot nothing to do
+	// cur is the target (Targets) + 1 of the request last taken; 0
+	// without targets. A slot has one request in flight at a time.
+	cur uint16
+	// seqStride and seqBase number the slot's requests in the run's plan:
+	// request n is seqBase + n*seqStride over every slot and shard.
+	seqStride, seqBase uint64
 
 	// dialed: this slot has had a connection at least once.
 	dialed    bool
@@ -112,6 +118,11 @@ func newSlot(th *Thread, plan Scheduler, quota uint64, size int) *Slot {
 	}
 	return s
 }
+
+// seq is the number, in the run's plan, of the slot's next request: the
+// slots (and shards) interleave as their schedules do (schedulerFor), so
+// that under -n N the numbers taken are exactly 0 to N-1.
+func (s *Slot) seq() uint64 { return s.seqBase + s.next*s.seqStride }
 
 // target is where the outcome of a request due at due is counted: the
 // main figures, or the warm-up's.
@@ -220,7 +231,7 @@ func (s *Slot) Completed(due, send, done time.Duration, status int, timerLate in
 	if done-send > s.th.Timeout {
 		d.Late++ // waited past --timeout, answered: in the figures at its true latency
 	}
-	sm := sample{latency: micros(done - due), service: micros(done - send), lag: -1, timer: timerLate, status: int32(status), step: s.stepOf(due)}
+	sm := sample{latency: micros(done - due), service: micros(done - send), lag: -1, timer: timerLate, status: int32(status), step: s.stepOf(due), target: s.cur}
 	if s.sched {
 		sm.lag = micros(send - due)
 	}
@@ -233,7 +244,7 @@ func (s *Slot) Completed(due, send, done time.Duration, status int, timerLate in
 func (s *Slot) Failed(class ErrorClass, err error, due, send, done time.Duration) {
 	b, d, _ := s.target(due)
 	d.count(class)
-	sm := sample{latency: -1, service: -1, lag: -1, timer: -1, step: s.stepOf(due), kind: kindFailed}
+	sm := sample{latency: -1, service: -1, lag: -1, timer: -1, step: s.stepOf(due), kind: kindFailed, target: s.cur}
 	if s.Scheduled() {
 		sm.lag = micros(send - due)
 		if class == ClassTimeout {
@@ -261,7 +272,7 @@ func (s *Slot) InFlight(due, send, now time.Duration) {
 	if now-send > s.th.Timeout {
 		d.LateInFlight++
 	}
-	sm := sample{latency: micros(s.stopAt(now) - due), service: -1, lag: -1, timer: -1, step: s.stepOf(due), kind: kindInFlight}
+	sm := sample{latency: micros(s.stopAt(now) - due), service: -1, lag: -1, timer: -1, step: s.stepOf(due), kind: kindInFlight, target: s.cur}
 	if s.Scheduled() {
 		sm.lag = micros(send - due)
 	}

@@ -133,6 +133,9 @@ func fromJSON(rep *jsonReport) (*loadgen.Result, error) {
 		}
 		r.Steps = append(r.Steps, sf)
 	}
+	if r.Targets, err = targetsFromJSON(rep.Targets); err != nil {
+		return nil, err
+	}
 	for k := range rep.Intervals {
 		iv, err := intervalFromJSON(&rep.Intervals[k])
 		if err != nil {

@@ -50,7 +50,8 @@ type htmlData struct {
 	ErrRate  htmlSeries   `json:"errRate"` // errors/s by class
 	Status   [][2]string  `json:"status"`
 	Errors   [][2]string  `json:"errors"`
-	Steps    [][]string   `json:"steps"` // a rate shape's steps, the text report's columns; the first row names them
+	Steps    [][]string   `json:"steps"`   // a rate shape's steps, the text report's columns; the first row names them
+	Targets  [][]string   `json:"targets"` // --targets' figures per target, the text report's columns; the first row names them
 	Notes    []string     `json:"notes"`
 }
 
@@ -113,8 +114,9 @@ func HTML(w io.Writer, r *loadgen.Result, parts []*loadgen.Result, o Options) er
 		d.Spectrum.Names = append(d.Spectrum.Names, name+" latency")
 		d.Spectrum.Series = append(d.Spectrum.Series, spectrumOf(p.Latency, ps))
 	}
+	htmlTargetSpectra(&d.Spectrum, r, ps)
 	htmlIntervals(&d, r)
-	d.Steps = htmlSteps(r)
+	d.Steps, d.Targets = htmlSteps(r), htmlTargets(r)
 	c := &r.Counts
 	d.Summary = [][2]string{
 		{"requests", strconv.FormatUint(c.Completed, 10)},

@@ -162,6 +162,8 @@ func TestHTMLInChromium(t *testing.T) {
 		iv := &clean.Intervals[i]
 		iv.Counts.Read, iv.Counts.Status = 0, 0
 	}
+	withTargets := timelineResult() // the per-target table, and their spectra
+	withTargets.Targets = targetsResult().Targets
 	dir := os.Getenv("GOWRK_ARTIFACTS")
 	if dir == "" {
 		dir = t.TempDir()
@@ -173,7 +175,8 @@ func TestHTMLInChromium(t *testing.T) {
 		parts  []*loadgen.Result
 		lines  int
 		charts string // spectrum, rps, latency, codes and (when the run had errors) errors
-	}{"run": {r, nil, 2, "5"}, "merge": {merged, []*loadgen.Result{a, b}, 4, "5"}, "timeline": {timelineResult(), nil, 2, "5"}, "clean": {clean, nil, 2, "4"}} {
+	}{"run": {r, nil, 2, "5"}, "merge": {merged, []*loadgen.Result{a, b}, 4, "5"}, "timeline": {timelineResult(), nil, 2, "5"}, "clean": {clean, nil, 2, "4"},
+		"targets": {withTargets, nil, 4, "5"}} {
 		t.Run(name, func(t *testing.T) {
 			var page bytes.Buffer
 			if err := HTML(&page, tc.r, tc.parts, Options{Version: "v0.0.0-test"}); err != nil {
@@ -210,6 +213,9 @@ func TestHTMLInChromium(t *testing.T) {
 			}
 			if tc.r.Config.Shape != nil && !strings.Contains(dom, "<td>target/s</td>") {
 				t.Error("a rate shape's run has no step table")
+			}
+			if len(tc.r.Targets) > 0 && (!strings.Contains(dom, "<td>post-order</td>") || !strings.Contains(dom, "target post-order")) {
+				t.Error("a run with targets has no per-target table or spectrum")
 			}
 			for _, bad := range []string{"Uncaught", "Refused to", "CONSOLE"} {
 				if strings.Contains(log, bad) {

@@ -59,6 +59,7 @@ type jsonReport struct {
 	Findings           []jsonFinding          `json:"findings"`
 	Warmup             *jsonWarmup            `json:"warmup,omitempty"`
 	Steps              []jsonRateStep         `json:"steps,omitempty"`
+	Targets            []jsonTargetFig        `json:"targets,omitempty"`
 	Intervals          []jsonInterval         `json:"intervals,omitempty"`
 	Thresholds         []ThresholdResult      `json:"thresholds,omitempty"`
 
@@ -339,6 +340,9 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 			}
 		}
 		rep.Steps = append(rep.Steps, st)
+	}
+	if rep.Targets, err = targetsJSON(r, o); err != nil {
+		return nil, err
 	}
 	if w := r.Warmup; w != nil {
 		wl, err := dist(w.Latency, o.percentiles())

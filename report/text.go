@@ -229,6 +229,9 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 	if r.Config.Shape != nil {
 		stepTable(b, r)
 	}
+	if len(r.Targets) > 0 {
+		targetTable(b, r)
+	}
 	if r.Config.Rate > 0 {
 		fmt.Fprintf(b, "Rate: target %s/s, achieved %.2f/s (answered %.2f/s, the rest in flight at the stop), sent %d of %d due, max send lag %s, gowrk CPU %.0f%% of %d threads%s\n",
 			RateText(r.Config.Rate), r.AchievedRate(), r.RequestsPerSec(), c.Sent, r.Due(),

@@ -25,6 +25,10 @@ type Threshold struct {
 	// due request has no upper bound, and would fail every run with a
 	// request waiting at the stop.
 	completed bool
+	// target, when set ({target=NAME}), measures that target's figures
+	// (Result.Targets) instead of the run's; its percentiles are of its
+	// completed requests.
+	target string
 }
 
 // ThresholdResult is a threshold's verdict on a run, as the JSON report
@@ -37,14 +41,18 @@ type ThresholdResult struct {
 }
 
 // ThresholdHelp lists what --fail-on accepts.
-const ThresholdHelp = "pNN (p50, p90, p99, p99.9...) over every due request or pNN_completed over completed requests only, mean and max of completed requests, with a time unit (p99<250ms); errors, timeouts, non2xx as a count (errors=0) or a share of requests (errors<1%); rps (rps>=1000); rate_achieved as a share of -R (rate_achieved>=99%); operators < <= > >= ="
+const ThresholdHelp = "pNN (p50, p90, p99, p99.9...) over every due request or pNN_completed over completed requests only, mean and max of completed requests, with a time unit (p99<250ms); errors, timeouts, non2xx as a count (errors=0) or a share of requests (errors<1%); rps (rps>=1000); rate_achieved as a share of -R (rate_achieved>=99%); operators < <= > >= =; pNN, mean, max, errors, non2xx or rps of one --targets target: p99{target=NAME}<250ms"
 
 // ParseThreshold reads one --fail-on expression.
 func ParseThreshold(expr string) (Threshold, error) {
-	s := strings.ReplaceAll(strings.TrimSpace(expr), " ", "")
 	bad := func(why string) (Threshold, error) {
 		return Threshold{}, fmt.Errorf("--fail-on %q: %s; want %s", expr, why, ThresholdHelp)
 	}
+	body, target, err := cutTarget(expr)
+	if err != nil {
+		return bad(err.Error())
+	}
+	s := strings.ReplaceAll(strings.TrimSpace(body), " ", "")
 	i := strings.IndexAny(s, "<>=")
 	if i <= 0 {
 		return bad("no comparison")
@@ -107,8 +115,18 @@ func ParseThreshold(expr string) (Threshold, error) {
 	default:
 		return bad(fmt.Sprintf("unknown metric %q", t.metric))
 	}
+	if target != "" {
+		if t.metric == "timeouts" || t.metric == "rate_achieved" {
+			return bad(t.metric + " is the run's only, not a target's")
+		}
+		t.target, t.completed = target, t.kind == 'l'
+	}
 	return t, nil
 }
+
+// Target is the target the threshold measures ({target=NAME}); "" for
+// the run's figures.
+func (t Threshold) Target() string { return t.target }
 
 // Quantile is the share of requests the threshold's metric sits above:
 // 0.99 for p99, 1 for max, 0 for a mean, a count, a share or a rate.
@@ -131,6 +149,20 @@ func (t Threshold) Quantile() float64 {
 // one never; so a lower bound that already fails fails, and one that
 // passes only as a lower bound is not a pass.
 func (t Threshold) Check(r *loadgen.Result) ThresholdResult {
+	if t.target == "" {
+		return t.check(r)
+	}
+	v, ok := targetView(r, t.target)
+	if !ok {
+		return ThresholdResult{Expr: t.Expr, Measured: t.name() + " unmeasured (no target of that name in the run)"}
+	}
+	res := t.check(v)
+	res.Measured = "target " + t.target + ": " + res.Measured
+	return res
+}
+
+// check is Check on r, the run's figures or a target's.
+func (t Threshold) check(r *loadgen.Result) ThresholdResult {
 	if t.kind == 'l' && r.Latency.TotalCount() == 0 && (t.completed || t.pct == 0 || r.DueCount() == 0) {
 		return ThresholdResult{Expr: t.Expr, Measured: t.name() + " unmeasured (no request completed)"}
 	}
@@ -150,9 +182,11 @@ func (t Threshold) Check(r *loadgen.Result) ThresholdResult {
 	return ThresholdResult{Expr: t.Expr, Measured: shown, Value: lo, Pass: pass}
 }
 
-// name is the metric as the expression wrote it (p99, p99_completed).
+// name is the metric as the expression wrote it (p99, p99_completed),
+// without its target.
 func (t Threshold) name() string {
-	return strings.ToLower(strings.TrimSpace(t.Expr[:strings.IndexAny(t.Expr, "<>=")]))
+	body, _, _ := cutTarget(t.Expr)
+	return strings.ToLower(strings.TrimSpace(body[:strings.IndexAny(body, "<>=")]))
 }
 
 // compare applies the threshold's comparison to v.

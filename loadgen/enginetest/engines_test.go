@@ -46,3 +46,9 @@ func newH3(ctx context.Context, t loadgen.Target, dial time.Duration) (loadgen.E
 func TestEngines(t *testing.T) {
 	enginetest.Run(t, engines)
 }
+
+// TestTargets runs the many-targets row (a 3:1 split under -n, by the
+// server's per-path count) on every engine.
+func TestTargets(t *testing.T) {
+	enginetest.RunTargets(t, engines)
+}

@@ -95,14 +95,7 @@ type served struct {
 // Run runs every row of Faults whose protocol an engine speaks, on every
 // engine, each as a subtest "row/engine".
 func Run(t *testing.T, engines []Engine) {
-	ca, err := testserver.NewCA()
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := ca.Leaf([]string{"127.0.0.1", "localhost"}, time.Now().Add(time.Hour), false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ca, leaf := suiteCert(t)
 	// Rows run side by side, Parallel at a time (a run mostly waits on
 	// its server), each row's engines one after the other.
 	sem := make(chan struct{}, Parallel)
@@ -137,11 +130,30 @@ func runOn(t *testing.T, f Fault, e Engine, ca *testserver.CA, leaf tls.Certific
 	if why, ok := knownOn(f.Known, e.Name); ok {
 		t.Skip("known failure: " + why)
 	}
+	runRow(t, f, newEnv(e, ca, leaf))
+}
+
+// suiteCert is the suite's CA and the servers' certificate, for 127.0.0.1
+// and localhost, valid for an hour.
+func suiteCert(t *testing.T) (*testserver.CA, tls.Certificate) {
+	ca, err := testserver.NewCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := ca.Leaf([]string{"127.0.0.1", "localhost"}, time.Now().Add(time.Hour), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ca, leaf
+}
+
+// newEnv is engine e's env: the server side of its TLS, when it speaks TLS.
+func newEnv(e Engine, ca *testserver.CA, leaf tls.Certificate) *env {
 	en := &env{ca: ca, eng: e}
 	if e.TLS {
 		en.tls = &tls.Config{Certificates: []tls.Certificate{leaf}, NextProtos: []string{alpn(e.Proto)}}
 	}
-	runRow(t, f, en)
+	return en
 }
 
 // alpn is the ALPN name of proto.

@@ -5,6 +5,7 @@ package h1_test
 import (
 	"context"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,12 +46,19 @@ func TestConnDoAllocs(t *testing.T) {
 }
 
 // TestLoopAllocs: the event-loop engine allocates nothing per request:
-// runs of 2,000 and 40,000 requests (closed loop, pipelined, and under -R)
-// allocate the same, up to a small constant. The parser alone allocates
+// runs of 2,000 and 40,000 requests (closed loop, pipelined, under -R,
+// and with many targets, on the goroutine engine too) allocate the same,
+// up to a small constant. The parser alone allocates
 // nothing per response either, whole or cut.
 func TestLoopAllocs(t *testing.T) {
 	mallocs := func(cfg loadgen.Config) uint64 {
-		eng, err := h1.NewLoop(context.Background(), cfg.Target, time.Second)
+		var eng loadgen.Engine
+		var err error
+		if cfg.Engine == "goroutine" {
+			eng, err = h1.New(context.Background(), cfg.Target, time.Second)
+		} else {
+			eng, err = h1.NewLoop(context.Background(), cfg.Target, time.Second)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,10 +77,16 @@ func TestLoopAllocs(t *testing.T) {
 		pipeline int
 		rate     float64
 		hooks    bool
-	}{{"closed loop", 1, 0, false}, {"pipelined", 4, 0, false}, {"rate", 1, 20000, false}, {"hooks", 1, 0, true}} {
+		engine   string // "goroutine": the goroutine engine's
+	}{{"closed loop", 1, 0, false, ""}, {"pipelined", 4, 0, false, ""}, {"rate", 1, 20000, false, ""}, {"hooks", 1, 0, true, ""},
+		{"targets", 1, 0, false, ""}, {"targets/rate", 1, 20000, false, ""}, {"goroutine/targets", 1, 0, false, "goroutine"}} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := config(t, url)
 			cfg.Threads, cfg.Connections, cfg.Duration, cfg.Pipeline, cfg.Rate = 1, 4, 0, tc.pipeline, tc.rate
+			cfg.Engine = tc.engine
+			if strings.Contains(tc.name, "targets") {
+				cfg.Targets = twoTargets(t, cfg.Target)
+			}
 			if tc.hooks {
 				// The engine's side of a script: request bytes per batch
 				// (two pipelined), responses kept and handed over. What
@@ -89,6 +103,25 @@ func TestLoopAllocs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// twoTargets are GET /a and POST /b (with a body) on base's origin, 3:1.
+func twoTargets(t *testing.T, base loadgen.Target) *loadgen.Targets {
+	var wire [][]byte
+	for _, r := range []struct{ method, path, body string }{{"GET", "/a", ""}, {"POST", "/b", "{}"}} {
+		u := *base.URL
+		u.Path = r.path
+		w, err := h1.BuildRequest(loadgen.Target{URL: &u, Method: r.method, Body: []byte(r.body)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wire = append(wire, w)
+	}
+	ts, err := loadgen.NewTargets([]string{"a", "b"}, wire, []uint32{3, 1}, loadgen.OrderWeighted, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts
 }
 
 // goHooks are loadgen.Hooks in Go that allocate nothing: a fixed batch of

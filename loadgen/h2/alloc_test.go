@@ -46,12 +46,16 @@ func TestAllocs(t *testing.T) {
 		return after.Mallocs - before.Mallocs, eng.TimerWakes()
 	}
 	for _, tc := range []struct {
-		name string
-		rate float64
-	}{{"closed loop", 0}, {"rate", 20000}} {
+		name    string
+		rate    float64
+		targets bool
+	}{{"closed loop", 0, false}, {"rate", 20000, false}, {"targets", 0, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := config(t, url)
 			cfg.Threads, cfg.Connections, cfg.Streams, cfg.Duration, cfg.Rate = 1, 2, 4, 0, tc.rate
+			if tc.targets {
+				cfg.Targets = twoTargets(t, cfg.Target)
+			}
 			cfg.Requests = 2000
 			small, smallWakes := mallocs(cfg)
 			cfg.Requests = 40000
@@ -134,4 +138,17 @@ func serveRaw(c net.Conn) {
 			}
 		}
 	}
+}
+
+// twoTargets are GET /a and POST /b (with a body) on t's host, 3:1, as
+// HTTP/1.1 bytes.
+func twoTargets(t *testing.T, base loadgen.Target) *loadgen.Targets {
+	host := base.URL.Host
+	wire := [][]byte{[]byte("GET /a HTTP/1.1\r\nHost: " + host + "\r\n\r\n"),
+		[]byte("POST /b HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: 2\r\n\r\n{}")}
+	ts, err := loadgen.NewTargets([]string{"a", "b"}, wire, []uint32{3, 1}, loadgen.OrderWeighted, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts
 }

@@ -60,6 +60,7 @@ type conn struct {
 	feed    *loadgen.ScriptFeed // a script's requests; nil without
 	capture bool                // the script has response(): keep headers and bodies
 	fields  []hpack.HeaderField // a script request's fields, reused
+	targets []scriptReq         // each target's request (loadgen.Targets), parsed on first use
 }
 
 func newConn(e *Engine, th *loadgen.Thread, slots []*loadgen.Slot) *conn {

@@ -3,6 +3,7 @@ package h2
 import (
 	"bytes"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -42,17 +43,67 @@ func (c *conn) scriptEncoder() {
 // openScript sends req, one HTTP/1.1 request from the script, on slot i's
 // new stream.
 func (c *conn) openScript(i int, due time.Duration, timer int64, req []byte) error {
+	fields, reqBody, err := c.scriptFields(req)
+	if err != nil {
+		return err
+	}
+	s, st := c.s, &c.st[i]
+	body := append(st.sbuf[:0], reqBody...)
+	st.sbuf = body
+	id := s.nextID
+	s.nextID += 2
+	c.start(i, id, due, timer, body)
+	s.hbuf.Reset()
+	for _, f := range fields {
+		s.enc.WriteField(f)
+	}
+	block := s.hbuf.Bytes()
+	c.writeHeaders(id, block, len(body) == 0)
+	st.slot.Payload(0, 0, int64(len(block)), 0, c.now)
+	if len(body) > 0 {
+		c.sendBody(st)
+	}
+	return nil
+}
+
+// scriptReq is a parsed request: its fields and body.
+type scriptReq struct {
+	fields []hpack.HeaderField
+	body   []byte
+}
+
+// scriptFields returns req's fields and body. A target's request
+// (loadgen.Targets: the same bytes each time, never changed) is parsed
+// once per connection and kept, so that sending it allocates nothing.
+func (c *conn) scriptFields(req []byte) ([]hpack.HeaderField, []byte, error) {
+	k := c.feed.Target()
+	if k >= 0 && k < len(c.targets) && c.targets[k].fields != nil {
+		return c.targets[k].fields, c.targets[k].body, nil
+	}
+	body, err := c.parseScript(req)
+	if err != nil || k < 0 {
+		return c.fields, body, err
+	}
+	for len(c.targets) <= k {
+		c.targets = append(c.targets, scriptReq{})
+	}
+	c.targets[k] = scriptReq{fields: slices.Clone(c.fields), body: body}
+	return c.targets[k].fields, body, nil
+}
+
+// parseScript parses req into c.fields and returns its body (within req).
+func (c *conn) parseScript(req []byte) ([]byte, error) {
 	t := c.e.target
 	var hs []loadgen.Header
 	r, err := h1.ParseRequest(req, func(name, value []byte) {
 		hs = append(hs, loadgen.Header{Name: string(name), Value: string(value)})
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ref, err := url.ParseRequestURI(string(r.Target))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	u := *t.URL
 	u.Path, u.RawPath, u.RawQuery = ref.Path, ref.RawPath, ref.RawQuery
@@ -68,23 +119,7 @@ func (c *conn) openScript(i int, due time.Duration, timer int64, req []byte) err
 		scheme = "https"
 	}
 	c.fields = append(c.fields[:0], RequestFields(t, scheme)...)
-	s, st := c.s, &c.st[i]
-	body := append(st.sbuf[:0], r.Body...)
-	st.sbuf = body
-	id := s.nextID
-	s.nextID += 2
-	c.start(i, id, due, timer, body)
-	s.hbuf.Reset()
-	for _, f := range c.fields {
-		s.enc.WriteField(f)
-	}
-	block := s.hbuf.Bytes()
-	c.writeHeaders(id, block, len(body) == 0)
-	st.slot.Payload(0, 0, int64(len(block)), 0, c.now)
-	if len(body) > 0 {
-		c.sendBody(st)
-	}
-	return nil
+	return r.Body, nil
 }
 
 func equalFold(a, b string) bool { return bytes.EqualFold([]byte(a), []byte(b)) }

@@ -34,6 +34,10 @@
     table("steps", DATA.steps);
     document.getElementById("stepsBlock").hidden = false;
   }
+  if (DATA.targets && DATA.targets.length > 0) {
+    table("targets", DATA.targets);
+    document.getElementById("targetsBlock").hidden = false;
+  }
 
   const width = Math.min(1000, window.innerWidth - 48);
   const colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
