@@ -95,7 +95,7 @@ type served struct {
 // Run runs every row of Faults whose protocol an engine speaks, on every
 // engine, each as a subtest "row/engine".
 func Run(t *testing.T, engines []Engine) {
-	ca, leaf := suiteCert(t)
+	ca, leaf := testserver.LoopbackCert(t)
 	// Rows run side by side, Parallel at a time (a run mostly waits on
 	// its server), each row's engines one after the other.
 	sem := make(chan struct{}, Parallel)
@@ -131,20 +131,6 @@ func runOn(t *testing.T, f Fault, e Engine, ca *testserver.CA, leaf tls.Certific
 		t.Skip("known failure: " + why)
 	}
 	runRow(t, f, newEnv(e, ca, leaf))
-}
-
-// suiteCert is the suite's CA and the servers' certificate, for 127.0.0.1
-// and localhost, valid for an hour.
-func suiteCert(t *testing.T) (*testserver.CA, tls.Certificate) {
-	ca, err := testserver.NewCA()
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := ca.Leaf([]string{"127.0.0.1", "localhost"}, time.Now().Add(time.Hour), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ca, leaf
 }
 
 // newEnv is engine e's env: the server side of its TLS, when it speaks TLS.

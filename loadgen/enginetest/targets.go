@@ -12,6 +12,7 @@ import (
 
 	"github.com/gowrk/gowrk/loadgen"
 	h1wire "github.com/gowrk/gowrk/loadgen/h1"
+	"github.com/gowrk/gowrk/loadgen/testserver"
 	"github.com/quic-go/quic-go/http3"
 )
 
@@ -24,7 +25,7 @@ const TargetsN = 200
 // RunTargets runs the many-targets row on every engine but the transport
 // variants (Via: the row is about the request source, not the route).
 func RunTargets(t *testing.T, engines []Engine) {
-	ca, leaf := suiteCert(t)
+	ca, leaf := testserver.LoopbackCert(t)
 	for _, e := range engines {
 		if e.Via != "" {
 			continue

@@ -15,14 +15,7 @@ import (
 // that trusts it.
 func serve(t testing.TB, b testserver.H3Behaviour) (*testserver.H3Server, loadgen.Target) {
 	t.Helper()
-	ca, err := testserver.NewCA()
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := ca.Leaf([]string{"127.0.0.1", "localhost"}, time.Now().Add(time.Hour), false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ca, leaf := testserver.LoopbackCert(t)
 	s, err := testserver.StartH3(b, &tls.Config{Certificates: []tls.Certificate{leaf}})
 	if err != nil {
 		t.Fatal(err)

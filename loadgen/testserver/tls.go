@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"net"
 	"sync/atomic"
+	"testing"
 	"time"
 )
 
@@ -93,4 +94,20 @@ func StartH2TLS(b H2Behaviour, cfg *tls.Config) (*H2Server, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// LoopbackCert is a new CA and a server certificate it signed for
+// 127.0.0.1 and localhost, valid for an hour: the TLS of a test's
+// loopback servers. It fails t when either cannot be made.
+func LoopbackCert(t testing.TB) (*CA, tls.Certificate) {
+	t.Helper()
+	ca, err := NewCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := ca.Leaf([]string{"127.0.0.1", "localhost"}, time.Now().Add(time.Hour), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ca, leaf
 }
