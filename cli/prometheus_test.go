@@ -75,7 +75,7 @@ func TestPrometheusScrape(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	s := server(t, testserver.Behaviour{})
-	code, out, errs := gowrk(t, "-t1", "-c2", "-d", "3s", "-R", "200", "-f", "json", "--prometheus", fmt.Sprintf("127.0.0.1:%d", gport), "--prometheus-linger", "2s", s.URL())
+	code, out, errs := gowrk(t, "-t1", "-c2", "-d", "3s", "-R", "200", "-f", "json", "--prometheus", fmt.Sprintf("127.0.0.1:%d", gport), "--prometheus-linger", "30s", s.URL())
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}

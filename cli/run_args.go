@@ -111,7 +111,7 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress line and no start line on stderr")
 	fs.BoolVar(&o.tui, "tui", false, "full-screen live view on the terminal (requests/s, latency, status codes, errors); q or Ctrl-C ends the run with its report")
 	fs.StringVar(&o.prometheus, "prometheus", "", "serve /metrics on `ADDR` (e.g. 127.0.0.1:9464) while the run goes, for a Prometheus to scrape")
-	fs.VarP(durationValue{&o.promLinger, nil}, "prometheus-linger", "", "keep /metrics up for T after the run, so the last scrape sees the final figures")
+	fs.VarP(durationValue{&o.promLinger, nil}, "prometheus-linger", "", "keep /metrics up after the run until a scrape has read the final figures, for at most T")
 	fs.StringArrayVar(&p.failOn, "fail-on", nil, "pass/fail `THRESHOLD` for CI, repeatable: p99<250ms, errors<1%, errors=0, timeouts=0, non2xx<0.5%, rps>=1000, rate_achieved>=99%; any failure exits 3")
 	fs.BoolVar(&o.findMax, "find-max-rate", false, "search for the highest constant rate at which every --slo holds: probes up from --start-rate, then bisects to --precision")
 	fs.StringArrayVar(&p.slos, "slo", nil, "with --find-max-rate: an `OBJECTIVE` each step must meet, as --fail-on (p99<200ms, errors<0.1%); repeatable")

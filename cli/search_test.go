@@ -170,9 +170,43 @@ func checkConfirmation(t *testing.T, r *searchJSON, length time.Duration) {
 // overload.
 func TestFindMaxRateFastAPI(t *testing.T) {
 	base := startFastAPI(t)
-	// The ceiling, by the app's own count, under a closed loop that keeps
-	// its pool full.
-	// Its count over the window the run reports, not the wall clock.
+	before := fastAPICeiling(t, base)
+	time.Sleep(time.Second) // let the pool drain
+	// p50 needs 200 completions a step: 4 s steps are judged from 62.5/s,
+	// well below the ceiling (p90 needs 1,000: from 313/s, which a loaded
+	// machine's uvicorn may not reach). Above the ceiling the queue grows
+	// by the excess every second: p50 passes 300 ms within the step.
+	code, out, errs := gowrk(t, "--find-max-rate", "--slo", "p50<300ms", "--step-duration", "4s", "--settle", "1s",
+		"--start-rate", "50", "-c", "400", "-f", "json", base+"/sync_0")
+	var r searchJSON
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("exit %d, %v: %s %s", code, err, out, errs)
+	}
+	t.Logf("ceiling by the app's count %.0f/s; search: exit %d, %s", before, code, r.Answer)
+	// Never above the app's ceiling (a CPU-bound Python server on the
+	// same 2 cores: its ceiling falls when the machine is busy, so the
+	// 10% precision is TestFindMaxRateKnownCapacity's, against a pool
+	// whose capacity is its sleep); and a real, confirmed answer, not a
+	// floor.
+	if code == 0 && r.MaxRate >= 0.5*before && r.MaxRate <= 1.1*before {
+		return
+	}
+	// The truth moved if the app's ceiling after the search is not the
+	// one before it (a machine whose load changed during the search):
+	// then there is nothing fixed to judge the answer against.
+	time.Sleep(time.Second)
+	after := fastAPICeiling(t, base)
+	if lo, hi := min(before, after), max(before, after); hi > 1.1*lo {
+		t.Skipf("the app's ceiling moved from %.0f/s before the search to %.0f/s after it (this machine's load changed): no fixed capacity to judge the search's answer (exit %d, %v/s) against", before, after, code, r.MaxRate)
+	}
+	t.Errorf("search: exit %d, %v/s; the app's ceiling is %.0f/s before the search and %.0f/s after it\n%s\n%s", code, r.MaxRate, before, after, out, errs)
+}
+
+// fastAPICeiling is the app's ceiling on /sync_0 by its own count, under
+// a closed loop that keeps its pool full, over the window the run
+// reports (not the wall clock).
+func fastAPICeiling(t *testing.T, base string) float64 {
+	t.Helper()
 	before := fastAPICount(t, base, "sync_0")
 	code, out, errs := gowrk(t, "-t2", "-c200", "-d", "3s", "-f", "json", base+"/sync_0")
 	var sat struct {
@@ -181,26 +215,7 @@ func TestFindMaxRateFastAPI(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &sat); err != nil || code != 0 || sat.DurationUs <= 0 {
 		t.Fatalf("ceiling run: exit %d, %v: %s", code, err, errs)
 	}
-	ceiling := float64(fastAPICount(t, base, "sync_0")-before) / (float64(sat.DurationUs) / 1e6)
-	time.Sleep(time.Second) // let the pool drain
-	// p50 needs 200 completions a step: 4 s steps are judged from 62.5/s,
-	// well below the ceiling (p90 needs 1,000: from 313/s, which a loaded
-	// machine's uvicorn may not reach). Above the ceiling the queue grows
-	// by the excess every second: p50 passes 300 ms within the step.
-	code, out, errs = gowrk(t, "--find-max-rate", "--slo", "p50<300ms", "--step-duration", "4s", "--settle", "1s",
-		"--start-rate", "50", "-c", "400", "-f", "json", base+"/sync_0")
-	var r searchJSON
-	if err := json.Unmarshal([]byte(out), &r); err != nil || code != 0 {
-		t.Fatalf("exit %d, %v: %s %s", code, err, out, errs)
-	}
-	t.Logf("ceiling by the app's count %.0f/s; search: %s", ceiling, r.Answer)
-	// Never above the app's ceiling (a CPU-bound Python server on the
-	// same 2 cores: its ceiling falls when the machine is busy, so the
-	// 10% precision is TestFindMaxRateKnownCapacity's, against a pool
-	// whose capacity is its sleep); and a real answer, not a floor.
-	if r.MaxRate < 0.5*ceiling || r.MaxRate > 1.1*ceiling {
-		t.Errorf("search found %v/s, the app's ceiling is %.0f/s", r.MaxRate, ceiling)
-	}
+	return float64(fastAPICount(t, base, "sync_0")-before) / (float64(sat.DurationUs) / 1e6)
 }
 
 // TestRateShapeSteps: -R steps send exactly rate x duration per step (the

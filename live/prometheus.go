@@ -37,10 +37,14 @@ type Prometheus struct {
 	fly   uint64
 	rate  float64
 	done  bool
-	hist  [4]*hdrhistogram.Histogram // latency, service, send lag, censored lower bounds (microseconds)
-	tgt   []loadgen.TargetCounts     // requests by target (--targets), by number
-	start time.Time
-	quic  *loadgen.QUICInfo // HTTP/3's figures, from the stop (SetQUIC)
+	// final is closed by the first scrape that collects the final figures
+	// (done set), which ends Finish's linger early.
+	final     chan struct{}
+	finalOnce sync.Once
+	hist      [4]*hdrhistogram.Histogram // latency, service, send lag, censored lower bounds (microseconds)
+	tgt       []loadgen.TargetCounts     // requests by target (--targets), by number
+	start     time.Time
+	quic      *loadgen.QUICInfo // HTTP/3's figures, from the stop (SetQUIC)
 }
 
 // PromBuckets are the classic histogram buckets, in seconds.
@@ -52,7 +56,7 @@ func StartPrometheus(addr string, cfg *loadgen.Config) (*Prometheus, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Prometheus{ln: ln, cfg: cfg, start: time.Now()}
+	p := &Prometheus{ln: ln, cfg: cfg, start: time.Now(), final: make(chan struct{})}
 	for i := range p.hist {
 		p.hist[i] = loadgen.NewHistogram()
 	}
@@ -106,14 +110,20 @@ func (p *Prometheus) SetQUIC(q *loadgen.QUICInfo) {
 	p.mu.Unlock()
 }
 
-// Finish marks the run done (gowrk_run_finished 1) and keeps serving for
-// linger, so that a last scrape sees the final figures, then stops.
+// Finish marks the run done (gowrk_run_finished 1) and keeps serving until
+// a scrape has collected the final figures, for at most linger, then stops
+// (letting that scrape's response finish, for at most a second).
 func (p *Prometheus) Finish(linger time.Duration) {
 	p.mu.Lock()
 	p.done = true
 	p.mu.Unlock()
 	if linger > 0 {
-		time.Sleep(linger)
+		t := time.NewTimer(linger)
+		select {
+		case <-t.C:
+		case <-p.final:
+			t.Stop()
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
@@ -165,6 +175,9 @@ func (p *Prometheus) Describe(ch chan<- *prometheus.Desc) {
 func (p *Prometheus) Collect(ch chan<- prometheus.Metric) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.done {
+		p.finalOnce.Do(func() { close(p.final) })
+	}
 	c := &p.c
 	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)

@@ -122,3 +122,28 @@ func TestPrometheusTargets(t *testing.T) {
 		}
 	}
 }
+
+// TestPrometheusLingerEndsOnFinalScrape: Finish keeps /metrics up until a
+// scrape has collected the final figures (gowrk_run_finished 1), not for
+// the whole linger: an hour's linger ends with that scrape.
+func TestPrometheusLingerEndsOnFinalScrape(t *testing.T) {
+	p, err := StartPrometheus("127.0.0.1:0", &loadgen.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := scrape(t, p); got["gowrk_run_finished"] != 0 {
+		t.Fatalf("before Finish: gowrk_run_finished %v", got["gowrk_run_finished"])
+	}
+	ended := make(chan struct{})
+	go func() { p.Finish(time.Hour); close(ended) }()
+	// Finish sets done before it waits; a scrape that raced ahead of it
+	// still shows 0 and does not end the linger.
+	for scrape(t, p)["gowrk_run_finished"] != 1 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case <-ended:
+	case <-time.After(time.Minute): // a hang guard, not a measurement
+		t.Fatal("Finish still lingering a minute after the final figures were scraped")
+	}
+}

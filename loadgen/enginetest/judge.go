@@ -80,7 +80,7 @@ func runRow(t *testing.T, f Fault, en *env) {
 	for _, m := range res.ErrorMessages {
 		msgs.check(m.Class+" message", m.Message)
 	}
-	checkClass(t, f, en, res)
+	checkClass(t, f, en, res, starved)
 	checkMsg(t, f, en, res)
 	if f.Check != nil {
 		f.Check(t, res)
@@ -163,11 +163,21 @@ func failures(c *loadgen.Counts) map[string]uint64 {
 }
 
 // checkClass checks that the run's failures are in the row's class and
-// in no other (Also lists the classes a row tolerates beside it).
-func checkClass(t *testing.T, f Fault, en *env, res *loadgen.Result) {
+// in no other (Also lists the classes a row tolerates beside it). Two
+// verdicts hang on the wall clock, and a starved run (the time it waited
+// for a CPU, from CPUWait) skips them with the evidence: a row whose class
+// takes time to show (a connect timeout, a request timeout) counting none
+// within Duration, and a dial that timed out beside the row's class.
+func checkClass(t *testing.T, f Fault, en *env, res *loadgen.Result, starved time.Duration) {
 	t.Helper()
 	want := f.classOn(en.eng)
 	got := failures(&res.Counts)
+	if (want == Connect && got[Connect] == 0) || (want == TimeoutClass && res.Counts.TimedOut() == 0) {
+		testserver.Judge(t, starved, Duration, fmt.Sprintf("a row whose %s failure takes time to show and counted none", want))
+	}
+	if want != Connect && got[Connect] > 0 && dialTimedOut(res) {
+		testserver.Judge(t, starved, ConnectTimeout, fmt.Sprintf("%d dials that timed out beside the row's class %q", got[Connect], want))
+	}
 	switch want {
 	case None, Status:
 		if res.Counts.Completed == 0 {
@@ -190,6 +200,21 @@ func checkClass(t *testing.T, f Fault, en *env, res *loadgen.Result) {
 			t.Errorf("%d %s failures beside the row's class %q: %v %v", n, class, want, nonzero(got), res.ErrorMessages)
 		}
 	}
+}
+
+// dialTimedOut reports whether every connect failure the run kept a
+// message of was a dial that ran out of ConnectTimeout.
+func dialTimedOut(res *loadgen.Result) bool {
+	n := 0
+	for _, m := range res.ErrorMessages {
+		if m.Class == Connect {
+			if !strings.HasPrefix(m.Message, "connect timeout") {
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0
 }
 
 func nonzero(m map[string]uint64) map[string]uint64 {
