@@ -37,8 +37,10 @@ type Prometheus struct {
 	fly   uint64
 	rate  float64
 	done  bool
-	// final is closed by the first scrape that collects the final figures
-	// (done set), which ends Finish's linger early.
+	// collected is set by a scrape that collected the final figures (done
+	// set); final is closed once such a scrape's response is written,
+	// which ends Finish's linger early.
+	collected bool
 	final     chan struct{}
 	finalOnce sync.Once
 	hist      [4]*hdrhistogram.Histogram // latency, service, send lag, censored lower bounds (microseconds)
@@ -63,7 +65,16 @@ func StartPrometheus(addr string, cfg *loadgen.Config) (*Prometheus, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(p)
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
+		metrics.ServeHTTP(w, r)
+		p.mu.Lock()
+		final := p.collected
+		p.mu.Unlock()
+		if final {
+			p.finalOnce.Do(func() { close(p.final) })
+		}
+	})
 	p.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go p.srv.Serve(ln)
 	return p, nil
@@ -111,8 +122,8 @@ func (p *Prometheus) SetQUIC(q *loadgen.QUICInfo) {
 }
 
 // Finish marks the run done (gowrk_run_finished 1) and keeps serving until
-// a scrape has collected the final figures, for at most linger, then stops
-// (letting that scrape's response finish, for at most a second).
+// a scrape's response has carried the final figures, for at most linger,
+// then stops (letting scrapes under way finish, for at most a second).
 func (p *Prometheus) Finish(linger time.Duration) {
 	p.mu.Lock()
 	p.done = true
@@ -175,9 +186,7 @@ func (p *Prometheus) Describe(ch chan<- *prometheus.Desc) {
 func (p *Prometheus) Collect(ch chan<- prometheus.Metric) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.done {
-		p.finalOnce.Do(func() { close(p.final) })
-	}
+	p.collected = p.collected || p.done
 	c := &p.c
 	counter := func(d *prometheus.Desc, v uint64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)

@@ -17,3 +17,12 @@ func (t ticks) busySince(t0 ticks) float64 {
 // own tests, which run on testing/synctest's clock, read none, so that no
 // verdict there depends on what else the machine is doing.
 var readMachine = machineTicks
+
+// MachineBusy starts a window over the machine's CPU counters and returns
+// its reader: the share of all the machine's CPU time (every process's)
+// that was busy since the call, from 0 to 1; 0 where it is not measured.
+// Tests use it as the evidence that a verdict measured the machine.
+func MachineBusy() func() float64 {
+	t0 := machineTicks()
+	return func() float64 { return machineTicks().busySince(t0) }
+}

@@ -165,9 +165,10 @@ func failures(c *loadgen.Counts) map[string]uint64 {
 // checkClass checks that the run's failures are in the row's class and
 // in no other (Also lists the classes a row tolerates beside it). Two
 // verdicts hang on the wall clock, and a starved run (the time it waited
-// for a CPU, from CPUWait) skips them with the evidence: a row whose class
-// takes time to show (a connect timeout, a request timeout) counting none
-// within Duration, and a dial that timed out beside the row's class.
+// for a CPU, from CPUWait) skips them with the evidence: no request
+// completed, or a row whose class takes time to show (a connect timeout, a
+// request timeout) counting none, within Duration; and a dial that timed
+// out beside the row's class.
 func checkClass(t *testing.T, f Fault, en *env, res *loadgen.Result, starved time.Duration) {
 	t.Helper()
 	want := f.classOn(en.eng)
@@ -181,6 +182,7 @@ func checkClass(t *testing.T, f Fault, en *env, res *loadgen.Result, starved tim
 	switch want {
 	case None, Status:
 		if res.Counts.Completed == 0 {
+			testserver.Judge(t, starved, Duration, "a run in which no request completed")
 			t.Errorf("no request completed: %+v %v", res.Counts, res.ErrorMessages)
 		}
 		if want == Status && res.Counts.Status == 0 {

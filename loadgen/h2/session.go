@@ -167,7 +167,10 @@ func (e *Engine) dial(ctx context.Context, s *session, addr string) (*session, e
 		var fresh goAwayFresh
 		// A reset is no answer at all (a server resetting new
 		// connections), not proof that the server speaks no HTTP/2.
-		if ctx.Err() != nil || e.tls != nil || errors.Is(err, errZeroStreams) || errors.As(err, &fresh) || errors.Is(err, syscall.ECONNRESET) {
+		// Nor is a deadline that passed on the preface's write or with
+		// the server's answer unread: it times the dial out, as a slow
+		// accept does.
+		if ctx.Err() != nil || e.tls != nil || errors.Is(err, errZeroStreams) || errors.As(err, &fresh) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, os.ErrDeadlineExceeded) {
 			return nil, err
 		}
 		return nil, &loadgen.FatalError{Err: fmt.Errorf("%s does not speak HTTP/2 over cleartext (h2c with prior knowledge): %v", e.target.URL.Host, err), Fix: loadgen.FixDropH2C}
@@ -220,7 +223,10 @@ func (e *Engine) handshake(ctx context.Context, s *session) error {
 		return err
 	}
 	if err := s.readFrame(true); err != nil {
-		if errors.Is(err, os.ErrDeadlineExceeded) {
+		// A deadline that passed with the server's bytes waiting unread
+		// is this process's lateness (a starved machine), a timeout like
+		// any dial's; with nothing from the server, it is its silence.
+		if errors.Is(err, os.ErrDeadlineExceeded) && s.rend == 0 && !pending(s.nc) {
 			return fmt.Errorf("no SETTINGS frame within %s", wait)
 		}
 		return err
