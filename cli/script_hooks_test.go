@@ -208,8 +208,10 @@ func testScriptDelay(t *testing.T, flags []string, proto int) {
 
 	rec2, url2 := startRecorder(t)
 	rep, _ = scriptRun(t, `function delay() return 200 end`, append(flags, "-t1", "-c2", "-R", "50", "-d", "2s", url2)...)
-	if got := uint64(len(rec2.all())); got != rep.Requests+rep.InFlight || rep.Requests+rep.InFlight+rep.Unsent != 100 {
-		t.Errorf("server %d, gowrk completed %d + in flight %d + unsent %d; want 100 due in all", got, rep.Requests, rep.InFlight, rep.Unsent)
+	// The server received every completed request, and may miss those in
+	// flight at the stop (a write the stop cut short never arrives whole).
+	if got := uint64(len(rec2.all())); got < rep.Requests || got > rep.Requests+rep.InFlight || rep.Requests+rep.InFlight+rep.Unsent != 100 {
+		t.Errorf("server %d, gowrk completed %d + in flight %d + unsent %d; want the server between the completed and those plus the in flight, and 100 due in all", got, rep.Requests, rep.InFlight, rep.Unsent)
 	}
 	if rep.Requests < 80 || rep.Unsent > 15 {
 		t.Errorf("completed %d, unsent %d: a 200ms delay should leave about 10 unsent at the end", rep.Requests, rep.Unsent)
