@@ -214,6 +214,19 @@ func TestFindMaxRateFastAPI(t *testing.T) {
 	t.Errorf("search: exit %d, %v/s; the app's ceiling is %.0f/s before the search and %.0f/s after it\n%s\n%s", code, r.MaxRate, before, after, out, errs)
 }
 
+// premise skips t when the app's /sync_1 does not answer its 40/s on this
+// machine now, by the app's own count: in a 6 s closed loop it finishes 5
+// or 6 rounds of 40 (each takes 1 s), 33/s at least when it holds. The
+// pool drains before and after (every request takes 1 s).
+func premise(t *testing.T, base string) {
+	t.Helper()
+	time.Sleep(2 * time.Second)
+	if c := fastAPICeiling(t, base, "sync_1", "6s"); c < 32 {
+		t.Skipf("the app answers /sync_1 at %.1f/s on this machine now (its own count over a 6 s closed loop), below the 40/s of its 40 threads that this test's arithmetic rests on", c)
+	}
+	time.Sleep(2 * time.Second)
+}
+
 // fastAPICeiling is the app's ceiling on endpoint by its own count, under
 // a closed loop that keeps its pool full, over the window (d) the run
 // reports (not the wall clock).
@@ -310,13 +323,9 @@ func TestFindMaxRateFastAPISync1(t *testing.T) {
 	base := startFastAPI(t)
 	url := base + "/sync_1"
 	// The arithmetic below rests on the app's 40/s, which a machine too
-	// busy to give its Python a CPU does not hold: its own count says. In
-	// 6 s the app finishes 5 or 6 rounds of 40 (each takes 1 s): 33/s at
-	// least when it holds.
-	if c := fastAPICeiling(t, base, "sync_1", "6s"); c < 32 {
-		t.Skipf("the app answers /sync_1 at %.1f/s on this machine now (its own count over a 6 s closed loop), below the 40/s of its 40 threads that this test's arithmetic rests on", c)
-	}
-	time.Sleep(2 * time.Second) // the pool drains: every request takes 1 s
+	// busy to give its Python a CPU does not hold: its own count says,
+	// before the searches and again where one fails.
+	premise(t, base)
 	code, out, errs := gowrk(t, "--find-max-rate", "--slo", "p50<1500ms", "--step-duration", "4s", "--settle", "1s",
 		"--confirm-duration", "8s", "-c", "100", url)
 	var lines []string
@@ -335,6 +344,7 @@ func TestFindMaxRateFastAPISync1(t *testing.T) {
 	// step's first second answers nothing (each request takes 1 s), and a
 	// loaded machine's app is a little slower: a little more.
 	if step < 7 || step > 12 {
+		premise(t, base)
 		t.Fatalf("the answer asks for steps of %d s; 40/s needs 7 s for 200 completions", step)
 	}
 	time.Sleep(2 * time.Second) // the pool drains: every request takes 1 s
@@ -343,10 +353,12 @@ func TestFindMaxRateFastAPISync1(t *testing.T) {
 		"--confirm-duration", m[1]+"s", "--precision", "10%", "-c", "100", "-f", "json", url)
 	var r searchJSON
 	if err := json.Unmarshal([]byte(out), &r); err != nil || code != 0 {
+		premise(t, base)
 		t.Fatalf("steps of %ss: exit %d, %v: %s %s", m[1], code, err, out, errs)
 	}
 	t.Logf("steps of %ss: %s", m[1], r.Answer)
 	if r.MaxRate < 36 || r.MaxRate > 44 || r.LowerBound {
+		premise(t, base)
 		t.Errorf("found %v/s (lower bound %v); the app's capacity is 40/s: %s", r.MaxRate, r.LowerBound, r.Answer)
 	}
 	var completed uint64

@@ -3,6 +3,7 @@
 package h2
 
 import (
+	"crypto/tls"
 	"net"
 	"syscall"
 
@@ -12,9 +13,13 @@ import (
 // pending reports whether c's socket holds bytes not yet read, without
 // reading them and whatever c's deadline says: the evidence that a read
 // deadline passed because this process ran late, not because the peer
-// was silent. Connections without a socket of their own (a TLS or proxy
-// tunnel's) report false.
+// was silent. A TLS connection is asked about its socket's encrypted
+// bytes; connections without a socket of their own (a proxy tunnel's)
+// report false.
 func pending(c net.Conn) bool {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
 	sc, ok := c.(syscall.Conn)
 	if !ok {
 		return false
