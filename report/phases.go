@@ -1,0 +1,193 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"strconv"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/gowrk/gowrk/loadgen"
+)
+
+// phase is one phase of a request as every report names it: key in JSON,
+// CSV and Prometheus, label in the text and HTML reports, what one value
+// stands for, and its histogram (nil: the phase never happened).
+type phase struct {
+	key, label, per string
+	h               *hdrhistogram.Histogram
+}
+
+// phasesOf are r's phases in the order of a request's life.
+func phasesOf(r *loadgen.Result) []phase {
+	p := &r.Phases
+	return []phase{
+		{"dns", "DNS", "lookups", p.DNS},
+		{"connect", "Connect", "connections", p.Connect},
+		{"tls", "TLS handshake", "connections", p.TLS},
+		{"quic", "QUIC handshake", "connections", p.QUIC},
+		{"first_byte", "First byte", "requests", p.FirstByte},
+		{"body", "Body", "requests", p.Body},
+	}
+}
+
+// phasesPresent are those of phasesOf that hold a value.
+func phasesPresent(r *loadgen.Result) []phase {
+	var out []phase
+	for _, ph := range phasesOf(r) {
+		if ph.h != nil && ph.h.TotalCount() > 0 {
+			out = append(out, ph)
+		}
+	}
+	return out
+}
+
+// phasePercentiles are the percentiles the text, CSV and HTML reports give
+// of each phase.
+var phasePercentiles = []float64{50, 90, 99}
+
+// jsonPhases are the phases in the JSON report, each with its histogram
+// (lossless: Decode reads them back); absent when the phase never happened.
+type jsonPhases struct {
+	DNS       *jsonDist `json:"dns,omitempty"`
+	Connect   *jsonDist `json:"connect,omitempty"`
+	TLS       *jsonDist `json:"tls,omitempty"`
+	QUIC      *jsonDist `json:"quic,omitempty"`
+	FirstByte *jsonDist `json:"first_byte,omitempty"`
+	Body      *jsonDist `json:"body,omitempty"`
+}
+
+func (j *jsonPhases) fields() []**jsonDist {
+	return []**jsonDist{&j.DNS, &j.Connect, &j.TLS, &j.QUIC, &j.FirstByte, &j.Body}
+}
+
+// phasesJSON is r's phases for the JSON report; nil when none was measured.
+func phasesJSON(r *loadgen.Result, ps []float64) (*jsonPhases, error) {
+	if r.Phases.Empty() {
+		return nil, nil
+	}
+	j := &jsonPhases{}
+	for i, ph := range phasesOf(r) {
+		if ph.h == nil || ph.h.TotalCount() == 0 {
+			continue
+		}
+		d, err := dist(ph.h, ps)
+		if err != nil {
+			return nil, err
+		}
+		*j.fields()[i] = &d
+	}
+	return j, nil
+}
+
+// phasesFromJSON reads the phases back (Decode).
+func phasesFromJSON(j *jsonPhases, into *loadgen.Phases) error {
+	if j == nil {
+		return nil
+	}
+	dst := []**hdrhistogram.Histogram{&into.DNS, &into.Connect, &into.TLS, &into.QUIC, &into.FirstByte, &into.Body}
+	for i, d := range j.fields() {
+		if *d == nil {
+			continue
+		}
+		h, err := decodeHist((*d).Histogram, runGeometry)
+		if err != nil {
+			return fmt.Errorf("phases.%s.histogram: %w", phasesOf(&loadgen.Result{})[i].key, err)
+		}
+		*dst[i] = h
+	}
+	return nil
+}
+
+// phaseBlock is the text report's phases, as h2load's "time for connect"
+// and "time to 1st byte" rows: one row per phase, then where the
+// connection figures come from.
+func phaseBlock(b *bufio.Writer, r *loadgen.Result) {
+	rows := phasesPresent(r)
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "Phases%20s%10s%10s%10s%10s%10s%10s\n", "min", "mean", "p50", "p90", "p99", "max", "count")
+	for _, ph := range rows {
+		s := summarize(ph.h)
+		fmt.Fprintf(b, "  %-14s%10s%10s", ph.label, formatTimeUs(float64(s.Min)), formatTimeUs(s.Mean))
+		for _, p := range phasePercentiles {
+			fmt.Fprintf(b, "%10s", formatTimeUs(float64(ph.h.ValueAtQuantile(p))))
+		}
+		per := ph.per
+		if s.Count == 1 {
+			per = per[:len(per)-1]
+		}
+		fmt.Fprintf(b, "%10s%10d %s\n", formatTimeUs(float64(s.Max)), s.Count, per)
+	}
+	if l := phaseNote(r); l != "" {
+		fmt.Fprintln(b, l)
+	}
+}
+
+// phaseNote says where the connection figures come from (a keep-alive
+// run's connections are far fewer than its requests) and why DNS is not
+// there when it is not.
+func phaseNote(r *loadgen.Result) string {
+	var note string
+	if h := r.Phases.Connect; h != nil && h.TotalCount() > 0 && h.TotalCount() < int64(r.Counts.Completed) {
+		note = fmt.Sprintf("  Connect and handshake figures are of the %d connections opened, not of the %d requests (keep-alive)", h.TotalCount(), r.Counts.Completed)
+	}
+	if dns := r.Phases.DNS; dns == nil || dns.TotalCount() == 0 {
+		why := ""
+		switch u := r.Config.Target.URL; {
+		case r.Config.Target.Route.Unix != "":
+			why = "no DNS: the connections go to a unix socket"
+		case u != nil && net.ParseIP(u.Hostname()) != nil && r.Config.Target.Route.Proxy == nil:
+			why = "no DNS: the URL's host is an IP address"
+		}
+		if why != "" {
+			if note != "" {
+				note += "; "
+			} else {
+				note = "  "
+			}
+			note += why
+		}
+	} else {
+		if note != "" {
+			note += "; "
+		} else {
+			note = "  "
+		}
+		note += "DNS: looked up once per run, before the load (as wrk)"
+	}
+	return note
+}
+
+// phaseColumns are the CSV columns of the phases: count, mean, the
+// phasePercentiles and max of each (empty cells when the phase did not
+// happen).
+func phaseColumns() []string {
+	var cols []string
+	for _, ph := range phasesOf(&loadgen.Result{}) {
+		cols = append(cols, ph.key+"_count", ph.key+"_mean_us")
+		for _, p := range phasePercentiles {
+			cols = append(cols, ph.key+"_p"+percentileKey(p)+"_us")
+		}
+		cols = append(cols, ph.key+"_max_us")
+	}
+	return cols
+}
+
+// phaseCells are the phaseColumns of r's row.
+func phaseCells(r *loadgen.Result) []string {
+	var row []string
+	for _, ph := range phasesOf(r) {
+		if ph.h == nil || ph.h.TotalCount() == 0 {
+			row = append(row, make([]string, 3+len(phasePercentiles))...)
+			continue
+		}
+		row = append(row, strconv.FormatInt(ph.h.TotalCount(), 10), strconv.FormatFloat(ph.h.Mean(), 'f', 2, 64))
+		for _, p := range phasePercentiles {
+			row = append(row, strconv.FormatInt(ph.h.ValueAtQuantile(p), 10))
+		}
+		row = append(row, strconv.FormatInt(ph.h.Max(), 10))
+	}
+	return row
+}
