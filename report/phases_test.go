@@ -34,18 +34,7 @@ func phasedResult() *loadgen.Result {
 
 // TestGoldenPhases: every format shows the phases of a request; the text
 // says how many connections the connect and TLS figures come from.
-func TestGoldenPhases(t *testing.T) {
-	for _, format := range []string{"text", "json", "csv"} {
-		t.Run(format, func(t *testing.T) {
-			f, _ := Lookup(format)
-			var b bytes.Buffer
-			if err := f(&b, phasedResult(), Options{Version: "v0.0.0-test"}); err != nil {
-				t.Fatal(err)
-			}
-			checkGolden(t, format+"_phases", b.Bytes())
-		})
-	}
-}
+func TestGoldenPhases(t *testing.T) { checkFormats(t, phasedResult(), "phases", "text", "json", "csv") }
 
 // TestPhasesRoundTrip: the JSON report carries the phases' histograms
 // exactly, so that Decode (and gowrk merge) gives them back, and a merge
