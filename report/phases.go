@@ -100,29 +100,59 @@ func phasesFromJSON(j *jsonPhases, into *loadgen.Phases) error {
 }
 
 // phaseBlock is the text report's phases, as h2load's "time for connect"
-// and "time to 1st byte" rows: one row per phase, then where the
-// connection figures come from.
+// and "time to 1st byte" rows: one row per phase (phaseTable), then where
+// the connection figures come from.
 func phaseBlock(b *bufio.Writer, r *loadgen.Result) {
-	rows := phasesPresent(r)
-	if len(rows) == 0 {
+	t := phaseTable(r)
+	if t == nil {
 		return
 	}
-	fmt.Fprintf(b, "Phases%20s%10s%10s%10s%10s%10s%10s\n", "min", "mean", "p50", "p90", "p99", "max", "count")
+	for i, row := range t {
+		if i == 0 {
+			fmt.Fprintf(b, "%-16s", "Phases")
+		} else {
+			fmt.Fprintf(b, "  %-14s", row[0])
+		}
+		for _, cell := range row[1 : len(row)-1] {
+			fmt.Fprintf(b, "%10s", cell)
+		}
+		if i > 0 {
+			fmt.Fprintf(b, " %s", row[len(row)-1])
+		}
+		fmt.Fprintln(b)
+	}
+	if l := phaseNote(r); l != "" {
+		fmt.Fprintln(b, l)
+	}
+}
+
+// phaseTable is each measured phase's row (min, mean, phasePercentiles,
+// max, count and what it counts), the first row naming the columns: the
+// text report's block and the HTML report's table. nil when no phase was
+// measured.
+func phaseTable(r *loadgen.Result) [][]string {
+	rows := phasesPresent(r)
+	if len(rows) == 0 {
+		return nil
+	}
+	head := []string{"phase", "min", "mean"}
+	for _, p := range phasePercentiles {
+		head = append(head, "p"+percentileKey(p))
+	}
+	t := [][]string{append(head, "max", "count", "of")}
 	for _, ph := range rows {
 		s := summarize(ph.h)
-		fmt.Fprintf(b, "  %-14s%10s%10s", ph.label, formatTimeUs(float64(s.Min)), formatTimeUs(s.Mean))
+		row := []string{ph.label, formatTimeUs(float64(s.Min)), formatTimeUs(s.Mean)}
 		for _, p := range phasePercentiles {
-			fmt.Fprintf(b, "%10s", formatTimeUs(float64(ph.h.ValueAtQuantile(p))))
+			row = append(row, formatTimeUs(float64(ph.h.ValueAtQuantile(p))))
 		}
 		per := ph.per
 		if s.Count == 1 {
 			per = per[:len(per)-1]
 		}
-		fmt.Fprintf(b, "%10s%10d %s\n", formatTimeUs(float64(s.Max)), s.Count, per)
+		t = append(t, append(row, formatTimeUs(float64(s.Max)), strconv.FormatInt(s.Count, 10), per))
 	}
-	if l := phaseNote(r); l != "" {
-		fmt.Fprintln(b, l)
-	}
+	return t
 }
 
 // phaseNote says where the connection figures come from (a keep-alive

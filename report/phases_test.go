@@ -71,3 +71,19 @@ func TestPhasesRoundTrip(t *testing.T) {
 		t.Error("a phase no part had is in the merge")
 	}
 }
+
+// TestHTMLPhases: the HTML report has the phases' table, with the note on
+// the connections behind it.
+func TestHTMLPhases(t *testing.T) {
+	var b bytes.Buffer
+	if err := HTML(&b, phasedResult(), nil, Options{Version: "v0.0.0-test"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"phases":[["phase","min","mean","p50","p90","p99","max","count","of"],["DNS"`,
+		`["TLS handshake","1.00ms","5.50ms","5.00ms","9.01ms","10.01ms","10.01ms","10","connections"]`,
+		`"phasesNote":"Connect and handshake figures are of the 10 connections opened`} {
+		if !bytes.Contains(b.Bytes(), []byte(want)) {
+			t.Errorf("the HTML report lacks %s", want)
+		}
+	}
+}
