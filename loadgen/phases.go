@@ -67,9 +67,30 @@ type Resolver interface {
 	Lookup() (time.Duration, bool)
 }
 
-// phaseHists are the histograms the Recorder fills, by phase.
+// PhaseKeys name the phases, in the order of a request's life and of
+// Hists: the JSON report's keys, the CSV's column prefixes, Prometheus's
+// phase label.
+var PhaseKeys = [6]string{"dns", "connect", "tls", "quic", "first_byte", "body"}
+
+// Hists are the phases' histograms in PhaseKeys' order (nil: not measured).
+func (p *Phases) Hists() [6]*hdrhistogram.Histogram {
+	return [6]*hdrhistogram.Histogram{p.DNS, p.Connect, p.TLS, p.QUIC, p.FirstByte, p.Body}
+}
+
+// all are the phases' fields, in PhaseKeys' order.
 func (p *Phases) all() [6]**hdrhistogram.Histogram {
 	return [6]**hdrhistogram.Histogram{&p.DNS, &p.Connect, &p.TLS, &p.QUIC, &p.FirstByte, &p.Body}
+}
+
+// Set sets the phase named key (PhaseKeys) to h; false for no such phase.
+func (p *Phases) Set(key string, h *hdrhistogram.Histogram) bool {
+	for i, k := range PhaseKeys {
+		if k == key {
+			*p.all()[i] = h
+			return true
+		}
+	}
+	return false
 }
 
 // Add adds o's phases to p, histogram by histogram (a nil one is empty).

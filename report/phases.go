@@ -18,17 +18,18 @@ type phase struct {
 	h               *hdrhistogram.Histogram
 }
 
+// phaseWords are each phase's label and what one value stands for, in
+// loadgen.PhaseKeys' order.
+var phaseWords = [6][2]string{{"DNS", "lookups"}, {"Connect", "connections"}, {"TLS handshake", "connections"},
+	{"QUIC handshake", "connections"}, {"First byte", "requests"}, {"Body", "requests"}}
+
 // phasesOf are r's phases in the order of a request's life.
 func phasesOf(r *loadgen.Result) []phase {
-	p := &r.Phases
-	return []phase{
-		{"dns", "DNS", "lookups", p.DNS},
-		{"connect", "Connect", "connections", p.Connect},
-		{"tls", "TLS handshake", "connections", p.TLS},
-		{"quic", "QUIC handshake", "connections", p.QUIC},
-		{"first_byte", "First byte", "requests", p.FirstByte},
-		{"body", "Body", "requests", p.Body},
+	var out []phase
+	for i, h := range r.Phases.Hists() {
+		out = append(out, phase{loadgen.PhaseKeys[i], phaseWords[i][0], phaseWords[i][1], h})
 	}
+	return out
 }
 
 // phasesPresent are those of phasesOf that hold a value.
@@ -85,16 +86,16 @@ func phasesFromJSON(j *jsonPhases, into *loadgen.Phases) error {
 	if j == nil {
 		return nil
 	}
-	dst := []**hdrhistogram.Histogram{&into.DNS, &into.Connect, &into.TLS, &into.QUIC, &into.FirstByte, &into.Body}
 	for i, d := range j.fields() {
 		if *d == nil {
 			continue
 		}
+		key := loadgen.PhaseKeys[i]
 		h, err := decodeHist((*d).Histogram, runGeometry)
 		if err != nil {
-			return fmt.Errorf("phases.%s.histogram: %w", phasesOf(&loadgen.Result{})[i].key, err)
+			return fmt.Errorf("phases.%s.histogram: %w", key, err)
 		}
-		*dst[i] = h
+		into.Set(key, h)
 	}
 	return nil
 }
@@ -195,12 +196,12 @@ func phaseNote(r *loadgen.Result) string {
 // happen).
 func phaseColumns() []string {
 	var cols []string
-	for _, ph := range phasesOf(&loadgen.Result{}) {
-		cols = append(cols, ph.key+"_count", ph.key+"_mean_us")
+	for _, key := range loadgen.PhaseKeys {
+		cols = append(cols, key+"_count", key+"_mean_us")
 		for _, p := range phasePercentiles {
-			cols = append(cols, ph.key+"_p"+percentileKey(p)+"_us")
+			cols = append(cols, key+"_p"+percentileKey(p)+"_us")
 		}
-		cols = append(cols, ph.key+"_max_us")
+		cols = append(cols, key+"_max_us")
 	}
 	return cols
 }
