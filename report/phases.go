@@ -161,8 +161,15 @@ func phaseTable(r *loadgen.Result) [][]string {
 // there when it is not.
 func phaseNote(r *loadgen.Result) string {
 	var note string
-	if h := r.Phases.Connect; h != nil && h.TotalCount() > 0 && h.TotalCount() < int64(r.Counts.Completed) {
-		note = fmt.Sprintf("  Connect and handshake figures are of the %d connections opened, not of the %d requests (keep-alive)", h.TotalCount(), r.Counts.Completed)
+	h, what := r.Phases.Connect, "Connect figures are"
+	switch {
+	case r.Phases.QUIC != nil:
+		h, what = r.Phases.QUIC, "QUIC handshake figures are"
+	case r.Phases.TLS != nil:
+		what = "Connect and TLS figures are"
+	}
+	if h != nil && h.TotalCount() > 0 && h.TotalCount() < int64(r.Counts.Completed) {
+		note = fmt.Sprintf("  %s of the %d connections opened, not of the %d requests (keep-alive)", what, h.TotalCount(), r.Counts.Completed)
 	}
 	if dns := r.Phases.DNS; dns == nil || dns.TotalCount() == 0 {
 		why := ""

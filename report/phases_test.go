@@ -81,7 +81,7 @@ func TestHTMLPhases(t *testing.T) {
 	}
 	for _, want := range []string{`"phases":[["phase","min","mean","p50","p90","p99","max","count","of"],["DNS"`,
 		`["TLS handshake","1.00ms","5.50ms","5.00ms","9.01ms","10.01ms","10.01ms","10","connections"]`,
-		`"phasesNote":"Connect and handshake figures are of the 10 connections opened`} {
+		`"phasesNote":"Connect and TLS figures are of the 10 connections opened`} {
 		if !bytes.Contains(b.Bytes(), []byte(want)) {
 			t.Errorf("the HTML report lacks %s", want)
 		}
