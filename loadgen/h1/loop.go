@@ -272,12 +272,16 @@ func (l *loop) dial(idx int, c *lconn, consume bool) {
 		l.stopped = true
 		return
 	}
+	// The dial's own start (a clock read per connection, not per
+	// request): a wake that opens many connections starts the last one
+	// long after l.now, which the connect phase must not count.
+	since := time.Since(l.th.Start)
 	fd, err := connectStart(l.sa, l.family, &l.local)
 	if err != nil {
 		l.dialFailed(idx, c, err, consume)
 		return
 	}
-	c.fd, c.state, c.since, c.used, c.wleft = fd, stConnecting, l.now, 0, 0
+	c.fd, c.state, c.since, c.used, c.wleft = fd, stConnecting, since, 0, 0
 	c.parser.reset(l.e.head)
 	c.out = true
 	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(idx + 1)}); err != nil {
@@ -317,7 +321,7 @@ func (l *loop) connected(idx int, c *lconn) {
 	}
 	c.state = stOpen
 	ph := loadgen.NoPhases
-	ph.Connect = l.now - c.since // the wake that saw the connect end: no clock read of its own
+	ph.Connect = max(l.now-c.since, 0) // to the wake that saw the connect end
 	c.slot.Opened(ph)
 	c.slot.Dialed()
 	l.setOut(idx, c, false)
