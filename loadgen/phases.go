@@ -8,11 +8,12 @@ import (
 
 // Phases are the distributions of a request's phases, in microseconds,
 // each an HdrHistogram of gowrk's geometry (NewHistogram), nil when the
-// phase never happened in the run (no TLS, no name to look up, HTTP/1.1's
-// no QUIC). The connection phases hold one value per connection opened
-// (DNS: one per lookup, made once per engine, as wrk resolves once); the
-// request phases one per completed request whose first byte the engine
-// saw. Like every figure they are merged by Result.Add.
+// phase never happened in the run (no TLS, no name to look up, no QUIC
+// but under HTTP/3). The connection phases hold one value per connection
+// opened (DNS: one per lookup, made once per engine, as wrk resolves
+// once); the request phases one per completed request whose first byte
+// the engine saw. Like every figure they are merged by Result.Add. A
+// Recorder's are filled under its lock; a Result's are its own.
 type Phases struct {
 	// DNS is the lookup of the target's (or its route's) host name,
 	// from the query to the answer. Empty when the host is an IP address
