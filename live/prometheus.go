@@ -47,6 +47,8 @@ type Prometheus struct {
 	tgt       []loadgen.TargetCounts     // requests by target (--targets), by number
 	start     time.Time
 	quic      *loadgen.QUICInfo // HTTP/3's figures, from the stop (SetQUIC)
+	// phases are the phases of a request, from the stop (SetPhases).
+	phases loadgen.Phases
 }
 
 // PromBuckets are the classic histogram buckets, in seconds.
@@ -121,6 +123,15 @@ func (p *Prometheus) SetQUIC(q *loadgen.QUICInfo) {
 	p.mu.Unlock()
 }
 
+// SetPhases gives the run's phases of a request (connect, TLS, first
+// byte...), known at the stop; /metrics serves them from then on as
+// gowrk_phase_seconds{phase=...}, one histogram per phase measured.
+func (p *Prometheus) SetPhases(ph loadgen.Phases) {
+	p.mu.Lock()
+	p.phases = ph
+	p.mu.Unlock()
+}
+
 // Finish marks the run done (gowrk_run_finished 1) and keeps serving until
 // a scrape's response has carried the final figures, for at most linger,
 // then stops (letting scrapes under way finish, for at most a second).
@@ -162,6 +173,7 @@ var (
 	descQUICRTT  = prometheus.NewDesc("gowrk_quic_rtt_seconds", "quic-go's smoothed RTT at each connection's close: mean over connections and max.", []string{"stat"}, nil)
 	descQUICPkt  = prometheus.NewDesc("gowrk_quic_packets_total", "QUIC packets gowrk sent, and those declared lost (retransmitted).", []string{"outcome"}, nil)
 	descQUICLost = prometheus.NewDesc("gowrk_quic_lost_bytes_total", "Bytes of the QUIC packets declared lost.", nil, nil)
+	descPhase    = prometheus.NewDesc("gowrk_phase_seconds", "The phases of a request (filled at the stop): dns (the one lookup), connect, tls and quic (handshakes), one value per connection opened; first_byte (send to the response's first byte) and body (first byte to end), one per completed request.", []string{"phase"}, nil)
 	descUDPBuf   = prometheus.NewDesc("gowrk_udp_buffer_bytes", "UDP socket buffers in effect as the kernel reports them (recv, send), and what QUIC asks for (wanted).", []string{"direction"}, nil)
 	descHist     = [4]*prometheus.Desc{
 		prometheus.NewDesc("gowrk_latency_seconds", "Latency of completed requests: from due (closed loop: sent) to the end of the response.", nil, nil),
@@ -174,7 +186,7 @@ var (
 // Describe implements prometheus.Collector.
 func (p *Prometheus) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRequests, descSent, descOpened, descBytes, descErrors, descTimeouts, descStatus, descCodes, descInFlight, descTarget, descAchieved, descFinished, descTargets,
-		descQUIC, descQUICHs, descQUICRTT, descQUICPkt, descQUICLost, descUDPBuf} {
+		descQUIC, descQUICHs, descQUICRTT, descQUICPkt, descQUICLost, descUDPBuf, descPhase} {
 		ch <- d
 	}
 	for _, d := range descHist {
@@ -233,6 +245,11 @@ func (p *Prometheus) Collect(ch chan<- prometheus.Metric) {
 		ch <- histogramMetric(descHist[i], h, p.start)
 	}
 	collectQUIC(ch, p.quic)
+	for i, h := range p.phases.Hists() {
+		if h != nil && h.TotalCount() > 0 {
+			ch <- histogramMetric(descPhase, h, p.start, loadgen.PhaseKeys[i])
+		}
+	}
 }
 
 // collectQUIC sends what QUIC adds (nothing without it), times in seconds.
@@ -263,7 +280,7 @@ const nativeSchema = 3
 
 // histogramMetric is one histogram with both kinds of buckets: native ones
 // (for a Prometheus that scrapes them) and the classic PromBuckets.
-func histogramMetric(desc *prometheus.Desc, h *hdrhistogram.Histogram, created time.Time) prometheus.Metric {
+func histogramMetric(desc *prometheus.Desc, h *hdrhistogram.Histogram, created time.Time, labels ...string) prometheus.Metric {
 	count, sum, classicBuckets := classic(h)
 	native := map[int]int64{}
 	for _, b := range h.Distribution() {
@@ -272,9 +289,9 @@ func histogramMetric(desc *prometheus.Desc, h *hdrhistogram.Histogram, created t
 			native[int(math.Ceil(math.Log2(v)*(1<<nativeSchema)))] += b.Count
 		}
 	}
-	m, err := prometheus.NewConstNativeHistogram(desc, count, sum, native, nil, 0, nativeSchema, 0, created)
+	m, err := prometheus.NewConstNativeHistogram(desc, count, sum, native, nil, 0, nativeSchema, 0, created, labels...)
 	if err != nil {
-		return prometheus.MustNewConstHistogram(desc, count, sum, classicBuckets)
+		return prometheus.MustNewConstHistogram(desc, count, sum, classicBuckets, labels...)
 	}
 	bs := make([]*dto.Bucket, 0, len(PromBuckets))
 	for _, le := range PromBuckets {

@@ -2,6 +2,7 @@ package live
 
 import (
 	"bufio"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -120,6 +121,37 @@ func TestPrometheusTargets(t *testing.T) {
 		if got[k] != want {
 			t.Errorf("%s = %v, want %v", k, got[k], want)
 		}
+	}
+}
+
+// TestPrometheusPhases: the phases of a request are served at the stop,
+// one histogram per phase measured, labelled by phase, with the counts
+// and sums of the run's histograms (seconds); a phase not measured is
+// absent.
+func TestPrometheusPhases(t *testing.T) {
+	p, err := StartPrometheus("127.0.0.1:0", &loadgen.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Finish(0)
+	var ph loadgen.Phases
+	ph.Connect, ph.FirstByte = loadgen.NewHistogram(), loadgen.NewHistogram()
+	for i := int64(1); i <= 4; i++ {
+		ph.Connect.RecordValue(250) // 4 connections of 250 us
+	}
+	ph.FirstByte.RecordValue(20000) // one request, 20 ms to its first byte
+	p.SetPhases(ph)
+	got := scrape(t, p)
+	for name, want := range map[string]float64{
+		`gowrk_phase_seconds_count{phase="connect"}`: 4, `gowrk_phase_seconds_sum{phase="connect"}`: 0.001,
+		`gowrk_phase_seconds_count{phase="first_byte"}`: 1, `gowrk_phase_seconds_sum{phase="first_byte"}`: 0.02,
+	} {
+		if v, ok := got[name]; !ok || math.Abs(v-want) > want/100 {
+			t.Errorf("%s = %v (served: %v), want %v", name, v, ok, want)
+		}
+	}
+	if _, ok := got[`gowrk_phase_seconds_count{phase="tls"}`]; ok {
+		t.Error("a phase that was not measured is served")
 	}
 }
 

@@ -115,6 +115,9 @@ type Response struct {
 	BytesIn, BytesOut int64
 	// Close says the server asked to close the connection; the worker redials.
 	Close bool
+	// First is when the first byte of the response came (read once per
+	// exchange, on the read that brought it); zero when unknown.
+	First time.Time
 }
 
 // ErrorClass is the wrk taxonomy of a failed request.

@@ -29,6 +29,7 @@ func (r *Result) Add(o *Result) {
 	r.SendLag.Merge(o.SendLag)
 	r.TimerLag.Merge(o.TimerLag)
 	r.ReqRate.Merge(o.ReqRate)
+	r.Phases.Add(&o.Phases)
 	r.Counts.add(&o.Counts)
 	for code, n := range o.StatusCodes {
 		if n > 0 {

@@ -30,7 +30,7 @@ const (
 	// each, so that its batches stay small in all.
 	batchSize = 64
 	// minBatch and batchSamples bound that: at least minBatch samples per
-	// slot, and about batchSamples per thread (4 MB at 48 bytes each).
+	// slot, and about batchSamples per thread (3.5 MB at 56 bytes each).
 	minBatch     = 8
 	batchSamples = 1 << 16
 	// flushEvery bounds how stale a worker's batch may get, so that the
@@ -191,14 +191,15 @@ type ErrorMessage struct {
 
 // sample is one ended request as a worker saw it. Times are microseconds.
 type sample struct {
-	latency int64  // from due (closed loop: from send) to end; <0: not recorded; kindInFlight: stop - due, a lower bound
-	service int64  // from send to end; <0: not recorded
-	lag     int64  // send lag, from due to send; <0: not scheduled
-	timer   int64  // lateness of the send timer when the connection was idle; <0: none
-	status  int32  // HTTP status; 0 when the request failed
-	step    int32  // the rate shape's step it was due in; <0: none
-	kind    uint8  // kindCompleted, kindFailed or kindInFlight
-	target  uint16 // its target (Targets) + 1; 0 without
+	latency   int64  // from due (closed loop: from send) to end; <0: not recorded; kindInFlight: stop - due, a lower bound
+	service   int64  // from send to end; <0: not recorded
+	lag       int64  // send lag, from due to send; <0: not scheduled
+	timer     int64  // lateness of the send timer when the connection was idle; <0: none
+	firstByte int64  // µs from send to the first response byte; <0 unknown
+	status    int32  // HTTP status; 0 when the request failed
+	step      int32  // the rate shape's step it was due in; <0: none
+	kind      uint8  // kindCompleted, kindFailed or kindInFlight
+	target    uint16 // its target (Targets) + 1; 0 without
 }
 
 const (
@@ -221,6 +222,7 @@ type Recorder struct {
 	lag      *hdrhistogram.Histogram // send - due (constant rate only)
 	timerLag *hdrhistogram.Histogram // timer lateness while idle (constant rate only)
 	reqRate  *hdrhistogram.Histogram // Req/Sec samples of this group
+	phases   Phases                  // each made on its first value
 	counts   Counts
 	status   [maxStatus]uint64
 	messages []ErrorMessage
@@ -247,7 +249,7 @@ func (r *Recorder) figures() *Result {
 		}
 	}
 	return &Result{Latency: r.latency, Censored: r.censored, Service: r.service, SendLag: r.lag, TimerLag: r.timerLag, ReqRate: r.reqRate,
-		Counts: r.counts, StatusCodes: codes, ErrorMessages: r.messages, Targets: r.targets}
+		Counts: r.counts, StatusCodes: codes, ErrorMessages: r.messages, Targets: r.targets, Phases: r.phases}
 }
 
 func newRecorder(start time.Time) *Recorder {
@@ -284,6 +286,7 @@ func (r *Recorder) flush(batch []sample, delta *Counts) {
 		if s.timer >= 0 {
 			r.record(r.timerLag, s.timer)
 		}
+		r.requestPhases(s)
 		if s.status > 0 {
 			st := s.status
 			if st >= maxStatus {

@@ -55,6 +55,9 @@ type Result struct {
 	// TimerLag is how late the send timer fired for requests whose connection
 	// was idle before they were due: the generator's own lateness.
 	TimerLag *hdrhistogram.Histogram
+	// Phases are the distributions of the phases of the run's connections
+	// and requests: DNS, connect, TLS or QUIC, first byte, body.
+	Phases Phases
 	// Conn is what the first connection negotiated (protocol, TLS).
 	Conn ConnInfo
 	// CPU is the CPU time (user + system) gowrk's process used during the

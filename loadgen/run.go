@@ -165,6 +165,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	res.Duration = res.Duration.Truncate(time.Microsecond)
 	res.Start, res.End = res.Start.Truncate(time.Microsecond), res.Start.Truncate(time.Microsecond).Add(res.Duration)
 	res.Conn = te.Info()
+	lookupPhase(res, eng)
 	res.RunID = newRunID()
 	return res, nil
 }

@@ -168,10 +168,17 @@ func (s *Slot) RefusedFresh(err error, written bool) {
 // Opened counts a connection opened (dialled, its handshakes done) on
 // the slot, once per connection whatever its streams: Counts.Opened, so
 // that a run says how many connections it used (one per request under
-// Target.NoKeepAlive; more than -c when the server closes them).
-func (s *Slot) Opened() {
-	_, d, _ := s.target(s.since())
+// Target.NoKeepAlive; more than -c when the server closes them). ph is
+// how long its phases took (NoPhases: not measured), recorded in the
+// same figures (the warm-up's, or the run's).
+func (s *Slot) Opened(ph ConnPhases) {
+	_, d, warm := s.target(s.since())
 	d.Opened++
+	if warm {
+		s.th.warmRec.opened(ph)
+	} else {
+		s.th.rec.opened(ph)
+	}
 }
 
 // ConnectPending records a connection still being opened when the run

@@ -219,10 +219,11 @@ func (s *Slot) Bytes(in, out int64, now time.Duration) {
 }
 
 // Completed records a whole response: due and send are when the request
-// was due (closed loop: sent) and sent, done when its response ended;
-// timerLate is how late the send timer fired for an idle connection (-1:
-// not measured). Times are offsets from the start of the run.
-func (s *Slot) Completed(due, send, done time.Duration, status int, timerLate int64) {
+// was due (closed loop: sent) and sent, first when the first byte of its
+// response came (< 0: unknown), done when its response ended; timerLate
+// is how late the send timer fired for an idle connection (-1: not
+// measured). Times are offsets from the start of the run.
+func (s *Slot) Completed(due, send, first, done time.Duration, status int, timerLate int64) {
 	b, d, _ := s.target(due)
 	d.Completed++
 	if status >= 400 {
@@ -231,7 +232,10 @@ func (s *Slot) Completed(due, send, done time.Duration, status int, timerLate in
 	if done-send > s.th.Timeout {
 		d.Late++ // waited past --timeout, answered: in the figures at its true latency
 	}
-	sm := sample{latency: micros(done - due), service: micros(done - send), lag: -1, timer: timerLate, status: int32(status), step: s.stepOf(due), target: s.cur}
+	sm := sample{latency: micros(done - due), service: micros(done - send), lag: -1, timer: timerLate, firstByte: -1, status: int32(status), step: s.stepOf(due), target: s.cur}
+	if first >= send {
+		sm.firstByte = micros(first - send)
+	}
 	if s.sched {
 		sm.lag = micros(send - due)
 	}
@@ -244,7 +248,7 @@ func (s *Slot) Completed(due, send, done time.Duration, status int, timerLate in
 func (s *Slot) Failed(class ErrorClass, err error, due, send, done time.Duration) {
 	b, d, _ := s.target(due)
 	d.count(class)
-	sm := sample{latency: -1, service: -1, lag: -1, timer: -1, step: s.stepOf(due), kind: kindFailed, target: s.cur}
+	sm := sample{latency: -1, service: -1, lag: -1, timer: -1, firstByte: -1, step: s.stepOf(due), kind: kindFailed, target: s.cur}
 	if s.Scheduled() {
 		sm.lag = micros(send - due)
 		if class == ClassTimeout {
@@ -272,7 +276,7 @@ func (s *Slot) InFlight(due, send, now time.Duration) {
 	if now-send > s.th.Timeout {
 		d.LateInFlight++
 	}
-	sm := sample{latency: micros(s.stopAt(now) - due), service: -1, lag: -1, timer: -1, step: s.stepOf(due), kind: kindInFlight, target: s.cur}
+	sm := sample{latency: micros(s.stopAt(now) - due), service: -1, lag: -1, timer: -1, firstByte: -1, step: s.stepOf(due), kind: kindInFlight, target: s.cur}
 	if s.Scheduled() {
 		sm.lag = micros(send - due)
 	}

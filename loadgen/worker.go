@@ -78,7 +78,7 @@ func (a *connThreads) RunThread(ctx context.Context, th *Thread) {
 		}
 		if first != nil && w.addr == "" { // (a thread.addr elsewhere dials its own)
 			w.conn, w.shared, w.fresh, first = first, first, true, nil
-			s.Opened()
+			s.Opened(PhasesOf(w.conn))
 			if w.share != nil {
 				w.share.Seed = w.conn
 			}
@@ -170,6 +170,7 @@ func (w *worker) loop(ctx context.Context) {
 		due, timerLate := s.Send(now, step, idleWake)
 		idleWake = false
 		var err error
+		res.First = time.Time{} // (a Conn that does not see it leaves it unknown)
 		if w.feed != nil {
 			err = w.doScript(deadline, &res)
 		} else {
@@ -179,7 +180,11 @@ func (w *worker) loop(ctx context.Context) {
 		s.Bytes(res.BytesIn, res.BytesOut, done)
 		if err == nil {
 			w.fresh, w.backoff = false, 0
-			s.Completed(due, now, done, res.Status, timerLate)
+			first := time.Duration(-1)
+			if !res.First.IsZero() {
+				first = res.First.Sub(th.Start)
+			}
+			s.Completed(due, now, first, done, res.Status, timerLate)
 			if w.feed != nil && !w.response(res.Status) {
 				return
 			}
@@ -288,7 +293,7 @@ func (w *worker) dial(ctx context.Context, consume bool) bool {
 		w.eng.keep(c)
 		w.fresh = true
 		if sc, ok := c.(StreamConn); !ok || sc.Dialled() {
-			w.slot.Opened()
+			w.slot.Opened(PhasesOf(c))
 		}
 		w.slot.Dialed()
 		return true

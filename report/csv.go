@@ -30,7 +30,7 @@ func csvColumns(ps []float64) []string {
 		"errors_ports", "unsent_at_stop", "reconnects", "timeouts_late", "timeouts_abandoned", "errors_idle_closed", "aborted",
 		"due", "censored")
 	cols = append(append(cols, dueColumns(ps)...), "opened_connections")
-	return append(cols, quicColumns...)
+	return append(append(cols, quicColumns...), phaseColumns()...)
 }
 
 // quicColumns are what QUIC adds under HTTP/3 (loadgen.QUICInfo, named as
@@ -143,6 +143,7 @@ func CSV(w io.Writer, r *loadgen.Result, o Options) error {
 	row = append(row, dueCells(due.PercentilesUs, due.LowerBound, o.percentiles())...)
 	row = append(row, u(c.Opened, 10))
 	row = append(row, quicCells(r.Conn.QUIC)...)
+	row = append(row, phaseCells(r)...)
 	if err := cw.Write(row); err != nil {
 		return err
 	}

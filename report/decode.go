@@ -110,6 +110,9 @@ func fromJSON(rep *jsonReport) (*loadgen.Result, error) {
 	if r.Censored, err = decodeOptionalHist(rep.LatencyAllDue.CensoredHistogram); err != nil {
 		return nil, fmt.Errorf("latency_all_due.censored_histogram: %w", err)
 	}
+	if err := phasesFromJSON(rep.Phases, &r.Phases); err != nil {
+		return nil, err
+	}
 	if w := rep.Warmup; w != nil {
 		wr := &loadgen.Result{Config: cfg, Duration: us(w.DurationUs), Start: r.Start.Add(-us(w.DurationUs)), End: r.Start,
 			Censored: loadgen.NewHistogram(), Service: loadgen.NewHistogram(), SendLag: loadgen.NewHistogram(), TimerLag: loadgen.NewHistogram(), StatusCodes: map[int]uint64{}}

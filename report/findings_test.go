@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 	"time"
@@ -94,16 +93,7 @@ func h3Result() *loadgen.Result {
 
 // TestGoldenH3: what QUIC adds, in the JSON report (conn.quic) and the
 // CSV report's quic_ and udp_ columns, against golden files.
-func TestGoldenH3(t *testing.T) {
-	for _, format := range []string{"json", "csv"} {
-		f, _ := Lookup(format)
-		var b bytes.Buffer
-		if err := f(&b, h3Result(), Options{Version: "v0.0.0-test"}); err != nil {
-			t.Fatal(err)
-		}
-		checkGolden(t, format+"_h3", b.Bytes())
-	}
-}
+func TestGoldenH3(t *testing.T) { checkFormats(t, h3Result(), "h3", "json", "csv") }
 
 // TestQUICLine: an HTTP/3 run's text report says what QUIC added, after
 // the protocol line.

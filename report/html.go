@@ -37,22 +37,24 @@ var page = template.Must(template.New("report").Parse(pageHTML))
 // (the latency of an interval in which no request ended, the target of a
 // closed-loop run) is null, a gap on the chart rather than a false 0.
 type htmlData struct {
-	Title    string       `json:"title"`
-	Summary  [][2]string  `json:"summary"`
-	Config   [][2]string  `json:"config"`
-	Spectrum htmlSpectrum `json:"spectrum"`
-	Interval float64      `json:"interval"` // seconds
-	Times    []float64    `json:"times"`
-	RPS      []float64    `json:"rps"`
-	Target   []*float64   `json:"target"`  // the -R rate or the shape's, per interval; null without -R
-	Lat      [][]*float64 `json:"lat"`     // p50, p90, p99, max per interval (ms)
-	Codes    htmlSeries   `json:"codes"`   // responses/s by status code
-	ErrRate  htmlSeries   `json:"errRate"` // errors/s by class
-	Status   [][2]string  `json:"status"`
-	Errors   [][2]string  `json:"errors"`
-	Steps    [][]string   `json:"steps"`   // a rate shape's steps, the text report's columns; the first row names them
-	Targets  [][]string   `json:"targets"` // --targets' figures per target, the text report's columns; the first row names them
-	Notes    []string     `json:"notes"`
+	Title     string       `json:"title"`
+	Summary   [][2]string  `json:"summary"`
+	Config    [][2]string  `json:"config"`
+	Spectrum  htmlSpectrum `json:"spectrum"`
+	Interval  float64      `json:"interval"` // seconds
+	Times     []float64    `json:"times"`
+	RPS       []float64    `json:"rps"`
+	Target    []*float64   `json:"target"`  // the -R rate or the shape's, per interval; null without -R
+	Lat       [][]*float64 `json:"lat"`     // p50, p90, p99, max per interval (ms)
+	Codes     htmlSeries   `json:"codes"`   // responses/s by status code
+	ErrRate   htmlSeries   `json:"errRate"` // errors/s by class
+	Status    [][2]string  `json:"status"`
+	Errors    [][2]string  `json:"errors"`
+	Steps     [][]string   `json:"steps"`   // a rate shape's steps, the text report's columns; the first row names them
+	Targets   [][]string   `json:"targets"` // --targets' figures per target, the text report's columns; the first row names them
+	Phases    [][]string   `json:"phases"`  // the phases of a request, the text report's columns; the first row names them
+	PhaseNote string       `json:"phasesNote"`
+	Notes     []string     `json:"notes"`
 }
 
 // htmlSeries are named series over Times.
@@ -117,6 +119,7 @@ func HTML(w io.Writer, r *loadgen.Result, parts []*loadgen.Result, o Options) er
 	htmlTargetSpectra(&d.Spectrum, r, ps)
 	htmlIntervals(&d, r)
 	d.Steps, d.Targets = htmlSteps(r), htmlTargets(r)
+	d.Phases, d.PhaseNote = phaseTable(r), strings.TrimSpace(phaseNote(r))
 	c := &r.Counts
 	d.Summary = [][2]string{
 		{"requests", strconv.FormatUint(c.Completed, 10)},

@@ -164,6 +164,8 @@ func TestHTMLInChromium(t *testing.T) {
 	}
 	withTargets := timelineResult() // the per-target table, and their spectra
 	withTargets.Targets = targetsResult().Targets
+	withPhases := timelineResult() // the phases' table
+	withPhases.Phases = phasedResult().Phases
 	dir := os.Getenv("GOWRK_ARTIFACTS")
 	if dir == "" {
 		dir = t.TempDir()
@@ -176,7 +178,7 @@ func TestHTMLInChromium(t *testing.T) {
 		lines  int
 		charts string // spectrum, rps, latency, codes and (when the run had errors) errors
 	}{"run": {r, nil, 2, "5"}, "merge": {merged, []*loadgen.Result{a, b}, 4, "5"}, "timeline": {timelineResult(), nil, 2, "5"}, "clean": {clean, nil, 2, "4"},
-		"targets": {withTargets, nil, 4, "5"}} {
+		"targets": {withTargets, nil, 4, "5"}, "phases": {withPhases, nil, 2, "5"}} {
 		t.Run(name, func(t *testing.T) {
 			var page bytes.Buffer
 			if err := HTML(&page, tc.r, tc.parts, Options{Version: "v0.0.0-test"}); err != nil {
@@ -216,6 +218,9 @@ func TestHTMLInChromium(t *testing.T) {
 			}
 			if len(tc.r.Targets) > 0 && (!strings.Contains(dom, "<td>post-order</td>") || !strings.Contains(dom, "target post-order")) {
 				t.Error("a run with targets has no per-target table or spectrum")
+			}
+			if !tc.r.Phases.Empty() && !strings.Contains(dom, "<td>TLS handshake</td>") {
+				t.Error("a run with phases has no phases table")
 			}
 			for _, bad := range []string{"Uncaught", "Refused to", "CONSOLE"} {
 				if strings.Contains(log, bad) {

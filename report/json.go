@@ -53,6 +53,7 @@ type jsonReport struct {
 	LatencyAllDue      jsonDue                `json:"latency_all_due"`
 	ServiceTime        jsonDist               `json:"service_time"`
 	SendLag            jsonDist               `json:"send_lag"`
+	Phases             *jsonPhases            `json:"phases,omitempty"`
 	ThreadReqPerSec    jsonThreadRate         `json:"thread_requests_per_sec"`
 	Rate               *jsonRate              `json:"rate"`
 	Warnings           []string               `json:"warnings"`
@@ -306,6 +307,9 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 		}
 	}
 	if rep.LatencyAllDue, err = dueOf(r, o.percentiles()); err != nil {
+		return nil, err
+	}
+	if rep.Phases, err = phasesJSON(r, o.percentiles()); err != nil {
 		return nil, err
 	}
 	rs, rmax := rateSummary(r.ReqRate)

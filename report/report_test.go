@@ -73,6 +73,20 @@ func checkGolden(t *testing.T, name string, got []byte) {
 	}
 }
 
+// checkFormats renders r in each format and compares it with
+// testdata/FORMAT_suffix.golden.
+func checkFormats(t *testing.T, r *loadgen.Result, suffix string, formats ...string) {
+	t.Helper()
+	for _, format := range formats {
+		f, _ := Lookup(format)
+		var b bytes.Buffer
+		if err := f(&b, r, Options{Version: "v0.0.0-test"}); err != nil {
+			t.Fatal(err)
+		}
+		checkGolden(t, format+"_"+suffix, b.Bytes())
+	}
+}
+
 func TestGolden(t *testing.T) {
 	for _, tc := range []struct {
 		name   string

@@ -182,6 +182,7 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 		fmt.Fprintln(b)
 	}
 	quicLine(b, r.Conn.QUIC)
+	phaseBlock(b, r)
 	shardLines(b, r)
 	if w := r.Warmup; w != nil {
 		fmt.Fprintf(b, "Warm-up: %s, %d requests, %d errors (left out of every figure here)\n", formatRunFor(w.Duration), w.Counts.Completed, w.Counts.Errors())

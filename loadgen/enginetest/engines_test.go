@@ -52,3 +52,9 @@ func TestEngines(t *testing.T) {
 func TestTargets(t *testing.T) {
 	enginetest.RunTargets(t, engines)
 }
+
+// TestPhases runs the phases row (a server with known handshake, first
+// byte and body delays, and its count of connections) on every engine.
+func TestPhases(t *testing.T) {
+	enginetest.RunPhases(t, engines)
+}

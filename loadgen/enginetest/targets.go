@@ -2,17 +2,20 @@ package enginetest
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gowrk/gowrk/loadgen"
 	h1wire "github.com/gowrk/gowrk/loadgen/h1"
 	"github.com/gowrk/gowrk/loadgen/testserver"
+	"github.com/quic-go/quic-go"
 	"github.com/quic-go/quic-go/http3"
 )
 
@@ -107,18 +110,43 @@ func runTargets(t *testing.T, en *env) {
 // serveCounting serves pc over the engine's protocol (and TLS) and returns
 // the base URL.
 func serveCounting(t *testing.T, en *env, pc *pathCounts) string {
+	base, _ := serveHandler(t, en, pc, 0)
+	return base
+}
+
+// serveHandler serves h over the engine's protocol (and TLS, each
+// handshake accepted only after tlsDelay) and returns the base URL and
+// the server's count of the connections it accepted (QUIC: handshaken).
+func serveHandler(t *testing.T, en *env, h http.Handler, tlsDelay time.Duration) (string, func() int64) {
+	var accepted atomic.Int64
+	var cfg *tls.Config
+	if en.tls != nil {
+		cfg = en.tls.Clone()
+		if tlsDelay > 0 {
+			cfg.GetConfigForClient = func(*tls.ClientHelloInfo) (*tls.Config, error) {
+				time.Sleep(tlsDelay) // the server takes this long to answer the ClientHello
+				return nil, nil
+			}
+		}
+	}
 	if en.eng.Proto == HTTP3 {
 		udp, err := net.ListenPacket("udp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv := &http3.Server{Handler: pc, TLSConfig: http3.ConfigureTLSConfig(en.tls.Clone())}
+		srv := &http3.Server{Handler: h, TLSConfig: http3.ConfigureTLSConfig(cfg),
+			ConnContext: func(ctx context.Context, _ *quic.Conn) context.Context { accepted.Add(1); return ctx }}
 		go srv.Serve(udp)
 		t.Cleanup(func() { srv.Close(); udp.Close() })
-		return "https://" + udp.LocalAddr().String()
+		return "https://" + udp.LocalAddr().String(), accepted.Load
 	}
-	srv := httptest.NewUnstartedServer(pc)
+	srv := httptest.NewUnstartedServer(h)
 	t.Cleanup(srv.Close)
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			accepted.Add(1)
+		}
+	}
 	if en.eng.Proto == HTTP2 {
 		srv.Config.Protocols = new(http.Protocols)
 		srv.Config.Protocols.SetHTTP2(true)
@@ -126,11 +154,11 @@ func serveCounting(t *testing.T, en *env, pc *pathCounts) string {
 		srv.Config.Protocols.SetHTTP1(en.eng.TLS)
 		srv.EnableHTTP2 = true
 	}
-	if en.tls == nil {
+	if cfg == nil {
 		srv.Start()
 	} else {
-		srv.TLS = en.tls.Clone()
+		srv.TLS = cfg
 		srv.StartTLS()
 	}
-	return srv.URL
+	return srv.URL, accepted.Load
 }

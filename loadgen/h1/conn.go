@@ -31,6 +31,7 @@ type Conn struct {
 	head        bool
 	used        int // exchanges completed on this connection
 	interrupted atomic.Bool
+	phases      loadgen.ConnPhases // how long it took to open (Dial)
 
 	// The exchange in progress: what is written, and its response once
 	// the parser ended it.
@@ -96,7 +97,7 @@ func (c *Conn) exchange(deadline time.Time, res *loadgen.Response) error {
 		}
 		return classify(loadgen.ClassWrite, err)
 	}
-	if err := c.read(); err != nil {
+	if err := c.read(res); err != nil {
 		return c.readFailed(err)
 	}
 	res.Status, res.Close = c.status, c.close
@@ -106,10 +107,15 @@ func (c *Conn) exchange(deadline time.Time, res *loadgen.Response) error {
 // read reads until the parser ends the response. What follows it in the
 // same read is parsed too, as the loop parses it; if that is malformed, or
 // the connection ends after the response, the connection is not reused.
-func (c *Conn) read() error {
+// res.First is set at the first read that brings bytes (one clock read
+// per exchange).
+func (c *Conn) read(res *loadgen.Response) error {
 	for !c.answered {
 		n, err := c.nc.Read(c.rbuf)
 		if n > 0 {
+			if res.First.IsZero() {
+				res.First = time.Now()
+			}
 			if perr := c.ps.feed(c.rbuf[:n], c.done); perr != nil {
 				if c.answered {
 					c.close = true
@@ -191,6 +197,9 @@ func (c *Conn) Interrupt() {
 	c.interrupted.Store(true)
 	c.nc.SetDeadline(time.Unix(1, 0))
 }
+
+// Phases implements loadgen.Phased.
+func (c *Conn) Phases() loadgen.ConnPhases { return c.phases }
 
 // Info implements loadgen.Informer.
 func (c *Conn) Info() loadgen.ConnInfo { return netdial.Info("http/1.1", c.tls) }

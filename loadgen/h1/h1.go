@@ -48,6 +48,9 @@ var _ loadgen.ConnEngine = (*Engine)(nil)
 // Info implements loadgen.Engine; each connection says more (its TLS).
 func (e *Engine) Info() loadgen.ConnInfo { return loadgen.ConnInfo{Protocol: "http/1.1"} }
 
+// Lookup implements loadgen.Resolver: the one lookup of New.
+func (e *Engine) Lookup() (time.Duration, bool) { return e.dial.Lookup() }
+
 // New builds the request bytes of t and resolves its host (or its route's
 // address) once, as wrk does. dialTimeout bounds each dial, a proxy's
 // CONNECT and TLS handshake.
@@ -130,15 +133,19 @@ func (e *Engine) Dial(ctx context.Context) (loadgen.Conn, error) {
 // DialAddr implements loadgen.AddrDialer: Dial to addr ("ip:port", a
 // script's thread.addr) instead of the target's address.
 func (e *Engine) DialAddr(ctx context.Context, addr string) (loadgen.Conn, error) {
-	raw, err := e.dial.DialAddr(ctx, addr)
+	raw, took, err := e.dial.DialTimed(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
 	c := newConn(raw, e.request, e.head)
 	c.ps.noKeep = e.noKeep
+	c.phases = loadgen.NoPhases
+	c.phases.Connect = took
 	if e.tls != nil {
 		hctx, cancel := context.WithTimeout(ctx, e.timeout)
+		t0 := time.Now()
 		tc, err := netdial.Handshake(hctx, c.counter, e.tls)
+		c.phases.TLS = time.Since(t0)
 		cancel()
 		if err != nil {
 			raw.Close()

@@ -79,6 +79,7 @@ func (e *LoopEngine) RunThread(ctx context.Context, th *loadgen.Thread) {
 // inflight is one request sent on a connection and not yet answered.
 type inflight struct {
 	due, send time.Duration // offsets from the start of the run
+	first     time.Duration // when its response's first byte came (the read's wake); -1: not yet
 	timer     int64         // timer lateness (us) when sent by a timer on an idle connection; -1 otherwise
 	head      bool          // a HEAD request: its response has no body (scripts)
 }
@@ -271,12 +272,16 @@ func (l *loop) dial(idx int, c *lconn, consume bool) {
 		l.stopped = true
 		return
 	}
+	// The dial's own start (a clock read per connection, not per
+	// request): a wake that opens many connections starts the last one
+	// long after l.now, which the connect phase must not count.
+	since := time.Since(l.th.Start)
 	fd, err := connectStart(l.sa, l.family, &l.local)
 	if err != nil {
 		l.dialFailed(idx, c, err, consume)
 		return
 	}
-	c.fd, c.state, c.since, c.used, c.wleft = fd, stConnecting, l.now, 0, 0
+	c.fd, c.state, c.since, c.used, c.wleft = fd, stConnecting, since, 0, 0
 	c.parser.reset(l.e.head)
 	c.out = true
 	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(idx + 1)}); err != nil {
@@ -315,7 +320,9 @@ func (l *loop) connected(idx int, c *lconn) {
 		return
 	}
 	c.state = stOpen
-	c.slot.Opened()
+	ph := loadgen.NoPhases
+	ph.Connect = max(l.now-c.since, 0) // to the wake that saw the connect end
+	c.slot.Opened(ph)
 	c.slot.Dialed()
 	l.setOut(idx, c, false)
 	l.fill(idx, c, false)
@@ -334,7 +341,7 @@ func (l *loop) fill(idx int, c *lconn, fromTimer bool) {
 	k := 0
 	for c.n < len(c.ring) && l.next(c, feed) {
 		due, timer := c.slot.Send(l.now, c.step, fromTimer && c.n == 0 && k == 0)
-		r := inflight{due: due, send: l.now, timer: timer}
+		r := inflight{due: due, send: l.now, first: -1, timer: timer}
 		if c.sc != nil {
 			r.head = l.scriptTake(c)
 		}
@@ -429,6 +436,9 @@ func (l *loop) read(idx int, c *lconn) {
 			l.broken(idx, c, loadgen.ClassRead, err)
 			return
 		}
+		if c.n > 0 && c.parser.started && c.ring[c.head].first < 0 {
+			c.ring[c.head].first = l.now // a response begun in this read, ended in a later one
+		}
 		if c.state == stClosed { // a response asked to close
 			l.reopen(idx, c)
 			return
@@ -459,7 +469,11 @@ func (l *loop) complete(status int, close bool) {
 	c.n--
 	c.used++
 	c.backoff = 0 // the connection carried a request
-	c.slot.Completed(r.due, r.send, l.now, status, r.timer)
+	first := r.first
+	if first < 0 {
+		first = l.now // its first byte came in this read
+	}
+	c.slot.Completed(r.due, r.send, first, l.now, status, r.timer)
 	if c.sc != nil {
 		l.scriptResponse(c, status)
 	}

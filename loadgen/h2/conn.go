@@ -19,6 +19,7 @@ type stream struct {
 	slot      *loadgen.Slot
 	id        uint32
 	due, send time.Duration // offsets from the start of the run
+	first     time.Duration // when its first HEADERS frame came; -1: not yet
 	timer     int64         // timer lateness (us) for a send on an idle connection; -1 otherwise
 	status    int
 	sendWin   int64  // the stream's send window (request body)
@@ -315,7 +316,7 @@ func (c *conn) open(i int, due time.Duration, timer int64) {
 // start opens stream id for slot i, keeping the slot's buffers.
 func (c *conn) start(i int, id uint32, due time.Duration, timer int64, body []byte) {
 	s, st := c.s, &c.st[i]
-	*st = stream{slot: st.slot, id: id, due: due, send: c.now, timer: timer, sendWin: s.peerWindow, body: body,
+	*st = stream{slot: st.slot, id: id, due: due, send: c.now, first: -1, timer: timer, sendWin: s.peerWindow, body: body,
 		sbuf: st.sbuf, kept: st.kept[:0], khdr: st.khdr[:0]}
 	c.tab[(id>>1)&uint32(len(c.tab)-1)] = int32(i)
 	s.open++

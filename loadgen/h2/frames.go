@@ -155,7 +155,7 @@ func (c *conn) complete(st *stream) {
 	if !st.headers {
 		st.slot.Failed(loadgen.ClassProtocol, errNoHeaders, st.due, st.send, c.now)
 	} else {
-		st.slot.Completed(st.due, st.send, c.now, st.status, st.timer)
+		st.slot.Completed(st.due, st.send, st.first, c.now, st.status, st.timer)
 		if c.feed != nil {
 			c.scriptResponse(st)
 		}
@@ -312,6 +312,9 @@ func (c *conn) headerBlock(sid uint32, frag []byte, end bool) error {
 	st := c.lookup(sid)
 	if st != nil {
 		st.slot.Payload(int64(len(frag)), 0, 0, 0, c.now)
+		if st.first < 0 {
+			st.first = c.now // the stream's first HEADERS: its response's first byte, at this read
+		}
 	}
 	if err := s.dec.write(frag, end); err != nil {
 		if err == errHeaderListSize {

@@ -171,6 +171,9 @@ func (e *Engine) noteInfo(s *session) {
 	}
 }
 
+// Lookup implements loadgen.Resolver: the one lookup of New.
+func (e *Engine) Lookup() (time.Duration, bool) { return e.route.Lookup() }
+
 // DialFirst implements loadgen.FirstDialer: the run's first connection,
 // handshaken, for thread 0 to adopt.
 //
@@ -202,7 +205,7 @@ func (e *Engine) RunThread(ctx context.Context, th *loadgen.Thread) {
 		conns = append(conns, c)
 		if first != nil && c.addr() == "" { // (a thread.addr elsewhere dials its own)
 			c.s, c.opened, first = first, true, nil
-			c.st[0].slot.Opened()
+			c.st[0].slot.Opened(c.s.phases)
 		}
 		if c.active == 0 {
 			c.drop()

@@ -28,7 +28,7 @@ func (c *conn) connect(ctx context.Context) bool {
 		return c.active > 0
 	}
 	c.spare, c.opened = nil, true
-	c.st[0].slot.Opened()
+	c.st[0].slot.Opened(s.phases)
 	c.setSession(s)
 	return true
 }

@@ -108,6 +108,8 @@ type session struct {
 	in, out0 int64 // wire bytes not yet credited to a slot
 	deadline time.Time
 	closed   bool
+	// phases is how long the session's connection took to open (dial).
+	phases loadgen.ConnPhases
 }
 
 // outBuf is the framer's writer: frames accumulate and go out in one write.
@@ -134,7 +136,7 @@ func (e *Engine) dial(ctx context.Context, s *session, addr string) (*session, e
 	if addr == "" {
 		addr = e.route.Addr()
 	}
-	raw, err := e.route.DialAddr(ctx, addr)
+	raw, took, err := e.route.DialTimed(ctx, addr)
 	if err != nil {
 		return nil, err
 	}
@@ -142,10 +144,13 @@ func (e *Engine) dial(ctx context.Context, s *session, addr string) (*session, e
 		s = newSession()
 	}
 	s.reset(raw)
+	s.phases.Connect = took
 	hctx, cancel := context.WithTimeout(ctx, e.opts.DialTimeout)
 	defer cancel()
 	if e.tls != nil {
+		t0 := time.Now()
 		tc, err := netdial.Handshake(hctx, raw, e.tls)
+		s.phases.TLS = time.Since(t0)
 		if err != nil {
 			raw.Close()
 			if np := (*netdial.NoProtocolError)(nil); errors.As(err, &np) {
@@ -182,7 +187,8 @@ func (e *Engine) dial(ctx context.Context, s *session, addr string) (*session, e
 func (s *session) reset(nc net.Conn) {
 	*s = session{nc: nc, fr: s.fr, out: outBuf{b: s.out.b[:0]}, hbuf: s.hbuf, rbuf: s.rbuf, dec: s.dec,
 		first: s.first[:0], again: s.again[:0], fieldsIn: s.fieldsIn[:0],
-		maxStreams: 1<<31 - 1, maxFrameOut: 16384, peerWindow: minWindow, connSend: minWindow, tableSize: 4096, nextID: 1, zeroAt: -1}
+		maxStreams: 1<<31 - 1, maxFrameOut: 16384, peerWindow: minWindow, connSend: minWindow, tableSize: 4096, nextID: 1, zeroAt: -1,
+		phases: loadgen.NoPhases}
 	s.hbuf.Reset()
 	if s.dec == nil {
 		s.dec = &statusDecoder{}

@@ -56,7 +56,14 @@ type Engine struct {
 	tr   *quic.Transport
 	udp  *net.UDPConn
 	refs int // connections open or dialling on it
+
+	// lookup is how long New's name lookup took; named: there was one.
+	lookup time.Duration
+	named  bool
 }
+
+// Lookup implements loadgen.Resolver: the one lookup of New.
+func (e *Engine) Lookup() (time.Duration, bool) { return e.lookup, e.named }
 
 var (
 	_ loadgen.StreamEngine = (*Engine)(nil)
@@ -65,7 +72,7 @@ var (
 
 // New resolves t's host once and prepares the request.
 func New(ctx context.Context, t loadgen.Target, opts Options) (*Engine, error) {
-	addr, err := netdial.Resolve(ctx, t.URL)
+	addr, took, named, err := netdial.ResolveTimed(ctx, t.URL)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +87,7 @@ func New(ctx context.Context, t loadgen.Target, opts Options) (*Engine, error) {
 	if os.Getenv("QUIC_GO_DISABLE_RECEIVE_BUFFER_WARNING") == "" {
 		os.Setenv("QUIC_GO_DISABLE_RECEIVE_BUFFER_WARNING", "true")
 	}
-	e := &Engine{target: t, raddr: raddr, body: t.Body, opts: opts, tls: netdial.TLSConfig(t, http3.NextProtoH3)}
+	e := &Engine{target: t, raddr: raddr, body: t.Body, opts: opts, tls: netdial.TLSConfig(t, http3.NextProtoH3), lookup: took, named: named}
 	e.qconf = &quic.Config{HandshakeIdleTimeout: opts.DialTimeout, MaxIdleTimeout: 30 * time.Second}
 	e.h3.DisableCompression = true              // count the bytes the server sends, as the other engines do
 	e.h3.Logger = slog.New(slog.DiscardHandler) // stderr is gowrk's: quic-go's own lines never reach it

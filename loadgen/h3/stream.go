@@ -89,6 +89,7 @@ func (s *stream) exchange(req *http.Request, body []byte, deadline time.Time, re
 	}
 	rs.Close()
 	resp, err := rs.ReadResponse()
+	res.First = time.Now() // the response's header frame, as quic-go hands it over
 	if err != nil {
 		if errors.As(err, new(*quic.StatelessResetError)) {
 			// The server had forgotten the connection (it idled out
@@ -197,6 +198,16 @@ func (s *stream) drain(rs *http3.RequestStream) (int64, error) {
 			return n, err
 		}
 	}
+}
+
+// Phases implements loadgen.Phased: the QUIC handshake of the connection
+// this handle dialled (counted once per connection: Dialled).
+func (s *stream) Phases() loadgen.ConnPhases {
+	ph := loadgen.NoPhases
+	if s.dialled {
+		ph.QUIC = s.q.handshake
+	}
+	return ph
 }
 
 // Dialled implements loadgen.StreamConn.

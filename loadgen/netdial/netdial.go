@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gowrk/gowrk/loadgen"
 )
@@ -37,6 +38,15 @@ func Resolve(ctx context.Context, u *url.URL) (string, error) {
 		return "", fmt.Errorf("cannot resolve host %q: no addresses", host)
 	}
 	return net.JoinHostPort(addrs[0].IP.String(), port), nil
+}
+
+// ResolveTimed is Resolve, saying how long it took and whether there was
+// a name to look up (named: false for an IP address, which takes no
+// lookup): the phase the reports call DNS.
+func ResolveTimed(ctx context.Context, u *url.URL) (addr string, took time.Duration, named bool, err error) {
+	t0 := time.Now()
+	addr, err = Resolve(ctx, u)
+	return addr, time.Since(t0), net.ParseIP(u.Hostname()) == nil, err
 }
 
 // TLSConfig returns the client TLS configuration for t, offering alpn. The

@@ -38,6 +38,10 @@ type Dialer struct {
 	local []netip.Addr
 	turn  atomic.Uint32
 	d     net.Dialer
+
+	// lookup is how long New's name lookup took; named says there was one.
+	lookup time.Duration
+	named  bool
 }
 
 // New builds the dialer of t's route and resolves what it dials once (as
@@ -56,7 +60,7 @@ func New(ctx context.Context, t loadgen.Target, tunnel bool, timeout time.Durati
 	case r.Unix != "":
 		d.network, d.addr = "unix", r.Unix
 	case r.Proxy != nil:
-		addr, err := Resolve(ctx, r.Proxy)
+		addr, err := d.resolve(ctx, r.Proxy)
 		if err != nil {
 			return nil, fmt.Errorf("proxy: %w", err)
 		}
@@ -70,13 +74,32 @@ func New(ctx context.Context, t loadgen.Target, tunnel bool, timeout time.Durati
 		}
 	default:
 		target := mapped(t.URL, r.ConnectTo)
-		addr, err := Resolve(ctx, target)
+		addr, err := d.resolve(ctx, target)
 		if err != nil {
 			return nil, err
 		}
 		d.addr = addr
 	}
 	return d, nil
+}
+
+// resolve is ResolveTimed, kept for Lookup.
+func (d *Dialer) resolve(ctx context.Context, u *url.URL) (addr string, err error) {
+	addr, d.lookup, d.named, err = ResolveTimed(ctx, u)
+	return addr, err
+}
+
+// Lookup implements loadgen.Resolver for the engines built on d: how long
+// the name lookup of New took, and false when the address was an IP
+// address or a unix socket (no lookup).
+func (d *Dialer) Lookup() (time.Duration, bool) { return d.lookup, d.named }
+
+// DialTimed is Dial, saying how long the connect took (a CONNECT tunnel's
+// included).
+func (d *Dialer) DialTimed(ctx context.Context, addr string) (net.Conn, time.Duration, error) {
+	t0 := time.Now()
+	nc, err := d.DialAddr(ctx, addr)
+	return nc, time.Since(t0), err
 }
 
 // Network and Addr are what a connection dials: "unix" and a socket path,

@@ -178,3 +178,19 @@ func TestLocalAddrs(t *testing.T) {
 		nc.Close()
 	}
 }
+
+// TestResolveTimed: a host name is one lookup (the DNS phase), an IP
+// address none; both resolve to the same address here.
+func TestResolveTimed(t *testing.T) {
+	want := map[string]bool{"http://localhost:8080/": true, "http://127.0.0.1:8080/": false}
+	for raw, wantNamed := range want {
+		u, _ := url.Parse(raw)
+		addr, took, named, err := ResolveTimed(context.Background(), u)
+		if err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		if named != wantNamed || took < 0 || (addr != "127.0.0.1:8080" && addr != "[::1]:8080") {
+			t.Errorf("%s: %s in %s, named %v; want named %v", raw, addr, took, named, wantNamed)
+		}
+	}
+}

@@ -34,6 +34,11 @@
     table("steps", DATA.steps);
     document.getElementById("stepsBlock").hidden = false;
   }
+  if (DATA.phases && DATA.phases.length > 0) {
+    table("phases", DATA.phases);
+    document.getElementById("phasesNote").textContent = DATA.phasesNote || "";
+    document.getElementById("phasesBlock").hidden = false;
+  }
   if (DATA.targets && DATA.targets.length > 0) {
     table("targets", DATA.targets);
     document.getElementById("targetsBlock").hidden = false;
