@@ -52,3 +52,9 @@ func TestEngines(t *testing.T) {
 func TestTargets(t *testing.T) {
 	enginetest.RunTargets(t, engines)
 }
+
+// TestOrigins runs the two-origin row (targets on two servers, each
+// counting its own) on every engine, whole and in two shards.
+func TestOrigins(t *testing.T) {
+	enginetest.RunOrigins(t, engines)
+}
