@@ -65,10 +65,21 @@ func (s *Slot) skipOthers() {
 	}
 }
 
-// anyMine says whether any of the slot's -n share is its origin's (a
-// twin with none opens no connection).
+// anyMine says whether the slot has any request of its origin's: within
+// its -n share, and within one period of the order's cycle (a slot whose
+// stride is a multiple of the cycle carries one target, always). A twin
+// with none opens no connection. Under random, any slot may draw any
+// target.
 func (s *Slot) anyMine() bool {
-	for n := range s.quota {
+	t := s.targets
+	if t.order == OrderRandom && s.quota == 0 {
+		return true
+	}
+	limit := uint64(len(t.table))
+	if s.quota > 0 && (t.order == OrderRandom || s.quota < limit) {
+		limit = s.quota
+	}
+	for n := range limit {
 		if s.mine(n) {
 			return true
 		}

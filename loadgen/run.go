@@ -236,7 +236,7 @@ func newPlanSlot(cfg *Config, th *Thread, slot, size, origin, origins int) *Slot
 	s.none = cfg.Requests > 0 && quota == 0
 	if origins > 1 {
 		s.origin, s.targets = uint16(origin+1), cfg.Targets
-		s.none = s.none || (quota > 0 && quota <= 1<<16 && !s.anyMine())
+		s.none = s.none || !s.anyMine()
 	}
 	return s
 }

@@ -12,8 +12,9 @@ import (
 // target's number (the digit after "/t" in its path), and counts the
 // requests it was sent by path: the server's own count.
 type pathEngine struct {
-	mu   sync.Mutex
-	seen map[string]int
+	mu    sync.Mutex
+	seen  map[string]int
+	delay time.Duration // before each answer
 }
 
 func (e *pathEngine) Dial(context.Context) (Conn, error) { return pathConn{e}, nil }
@@ -31,6 +32,7 @@ func (c pathConn) DoScript(req []byte, _ bool, _ time.Time, res *Response) error
 	c.e.mu.Lock()
 	c.e.seen[path]++
 	c.e.mu.Unlock()
+	time.Sleep(c.e.delay)
 	res.Status = 200 + int(path[2]-'0')
 	return nil
 }
