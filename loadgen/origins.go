@@ -100,6 +100,16 @@ func (s *Slot) prev() uint64 {
 	return n
 }
 
+// MostConnections is the most connections the run holds open at once:
+// Connections, to each origin of its targets (a twin with no request of
+// its origin's opens none, so a run may hold fewer).
+func (c *Config) MostConnections() int {
+	if c.Targets == nil {
+		return c.Connections
+	}
+	return c.Connections * c.Targets.Origins()
+}
+
 // everyOne keeps every request (censorUnsent's filter outside a slot).
 func everyOne(uint64) bool { return true }
 
