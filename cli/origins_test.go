@@ -2,11 +2,16 @@ package cli
 
 import (
 	"crypto/tls"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestTargetsOrigins: targets on two origins, one http:// and one
@@ -61,6 +66,87 @@ func TestTargetsOrigins(t *testing.T) {
 			}
 			if a, b, c := seen("/a")-a0, seen("/b")-b0, seen("/c")-c0; a != 200 || b != 100 || c != 100 || got != [3]uint64{200, 100, 100} {
 				t.Errorf("the servers saw a %d, b %d, c %d; the run a, b, c %v; want 200, 100, 100", a, b, c, got)
+			}
+		})
+	}
+}
+
+// TestTargetsOriginsNginx: targets on two origins of a real nginx, one
+// server block over http:// and one over https:// (HTTP/2 by ALPN under
+// --http2), counted from nginx's access log ("port uri"): each origin
+// serves exactly its targets' share of -n, whole and over two shards.
+func TestTargetsOriginsNginx(t *testing.T) {
+	bin := nginxBin(t)
+	dir := t.TempDir()
+	plain, h2c, secure := freePort(t), freePort(t), freePort(t)
+	cert, key, logf := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), filepath.Join(dir, "access.log")
+	writeSelfSigned(t, cert, key)
+	conf := fmt.Sprintf(nginxPrelude+`
+  log_format origin '$server_port $request_uri';
+  access_log %[4]s origin;
+  server {
+    listen 127.0.0.1:%[2]d;
+    listen 127.0.0.1:%[7]d http2;
+    location / { default_type text/plain; return 200 "plain"; }
+  }
+  server {
+    listen 127.0.0.1:%[3]d ssl http2;
+    ssl_certificate %[5]s;
+    ssl_certificate_key %[6]s;
+    location / { default_type text/plain; return 200 "secure"; }
+  }
+}
+`, dir, plain, secure, logf, cert, key, h2c)
+	path := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	startProcess(t, exec.Command(bin, "-c", path, "-p", dir, "-e", filepath.Join(dir, "error.log")))
+	for _, port := range []int{plain, h2c, secure} {
+		waitListening(t, fmt.Sprintf("127.0.0.1:%d", port), 10*time.Second)
+	}
+	// (--http2 speaks h2c, with prior knowledge, to an http:// origin.)
+	files, want := map[int]string{}, map[int]string{}
+	for _, p := range []int{plain, h2c} {
+		files[p] = writeFile(t, dir, fmt.Sprintf("t%d.txt", p), fmt.Sprintf("GET http://127.0.0.1:%[1]d/a\n\nGET https://127.0.0.1:%[2]d/b\n\nGET http://127.0.0.1:%[1]d/c\n", p, secure))
+		want[p] = fmt.Sprint(map[string]int{fmt.Sprintf("%d /a", p): 200, fmt.Sprintf("%d /b", secure): 200, fmt.Sprintf("%d /c", p): 200})
+	}
+	seen := 0
+	for _, tc := range []struct {
+		name   string
+		port   int
+		args   []string
+		shards []string
+	}{
+		{"loop+goroutine", plain, nil, []string{""}},
+		{"shards", plain, nil, []string{"0/2", "1/2"}},
+		{"h2", h2c, []string{"--http2"}, []string{"0/2", "1/2"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, sh := range tc.shards {
+				args := append([]string{"--targets", files[tc.port], "-n", "600", "-t2", "-c4", "--cacert", cert}, tc.args...)
+				if sh != "" {
+					args = append(args, "--shard", sh)
+				}
+				if _, requests, errs := jsonCounts(t, args...); requests != 600/uint64(len(tc.shards)) {
+					t.Fatalf("gowrk %v: %d requests answered: %s", args, requests, errs)
+				}
+			}
+			var lines []string
+			for wait := time.Now().Add(3 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+				var all int
+				lines, all = accessLines(t, logf, seen)
+				if len(lines) >= 600 || time.Now().After(wait) {
+					seen = all
+					break
+				}
+			}
+			got := map[string]int{}
+			for _, l := range lines {
+				got[strings.TrimSpace(l)]++
+			}
+			if fmt.Sprint(got) != want[tc.port] {
+				t.Errorf("nginx's access log counts %v; want %v", got, want[tc.port])
 			}
 		})
 	}
