@@ -151,3 +151,55 @@ func TestTargetsOriginsNginx(t *testing.T) {
 		})
 	}
 }
+
+// TestTargetsOriginsConnectTo: two origins by name, each sent by
+// --connect-to to its own loopback server: each server sees only its
+// origin's requests, with that origin's Host, in its targets' share.
+func TestTargetsOriginsConnectTo(t *testing.T) {
+	var mu sync.Mutex
+	n := map[string]int{}
+	var srv [2]*httptest.Server
+	for i := range srv {
+		srv[i] = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			n[fmt.Sprintf("%d %s%s", i, r.Host, r.URL.Path)]++
+			mu.Unlock()
+		}))
+		t.Cleanup(srv[i].Close)
+	}
+	file := writeFile(t, t.TempDir(), "t.txt", "GET http://web.test/a\n\nGET http://api.test:8080/b\n\nGET http://web.test/c\n")
+	to := func(from string, s *httptest.Server) string { return from + ":" + strings.TrimPrefix(s.URL, "http://") }
+	code, _, errOut := gowrk(t, "--targets", file, "-n", "300", "-t1", "-c3", "--connect-to", to("web.test:80", srv[0]), "--connect-to", to("api.test:8080", srv[1]))
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := map[string]int{"0 web.test/a": 100, "1 api.test:8080/b": 100, "0 web.test/c": 100}; fmt.Sprint(n) != fmt.Sprint(want) {
+		t.Errorf("the servers saw %v; want %v", n, want)
+	}
+}
+
+// TestTargetsOriginsProxy: targets on two https:// origins (one nginx
+// server by two names) through tinyproxy: each origin's connections go
+// through a CONNECT tunnel to that origin, and nginx serves every request.
+func TestTargetsOriginsProxy(t *testing.T) {
+	proxyPort, logFile := startTinyproxy(t)
+	p := startNginx(t)
+	proxy := fmt.Sprintf("http://user:%s@127.0.0.1:%d", proxySecret, proxyPort)
+	file := writeFile(t, t.TempDir(), "t.txt", fmt.Sprintf("GET https://localhost:%[1]d/a\n\nGET https://127.0.0.1:%[1]d/b\n", p.tls))
+	req0 := nginxRequests(t, p.status)
+	counts, requests, errs := jsonCounts(t, "--targets", file, "-t1", "-c2", "-n", "60", "--proxy", proxy, "--cacert", p.certFile)
+	if served := nginxRequests(t, p.status) - req0 - 1; requests != 60 || served != 60 {
+		t.Errorf("gowrk reports %d requests, nginx served %d; want 60 both (%s)", requests, served, errs)
+	}
+	b, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := strings.Count(string(b), fmt.Sprintf("CONNECT localhost:%d", p.tls))
+	byAddr := strings.Count(string(b), fmt.Sprintf("CONNECT 127.0.0.1:%d", p.tls))
+	if byName == 0 || byAddr == 0 || uint64(byName+byAddr) != counts["opened_connections"] {
+		t.Errorf("tinyproxy logged %d CONNECTs to localhost and %d to 127.0.0.1; want some to each, one per connection opened (%d)", byName, byAddr, counts["opened_connections"])
+	}
+}
