@@ -104,10 +104,7 @@ func (s *Slot) prev() uint64 {
 // Connections, to each origin of its targets (a twin with no request of
 // its origin's opens none, so a run may hold fewer).
 func (c *Config) MostConnections() int {
-	if c.Targets == nil {
-		return c.Connections
-	}
-	return c.Connections * c.Targets.Origins()
+	return c.Connections * max(c.Origins, 1)
 }
 
 // everyOne keeps every request (censorUnsent's filter outside a slot).

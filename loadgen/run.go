@@ -31,6 +31,9 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 	if _, many := eng.(*Origins); cfg.Targets != nil && cfg.Targets.Origins() > 1 && !many {
 		return nil, ConfigErrorf("{Targets}: on %d origins; want an engine per origin (NewOrigins)", cfg.Targets.Origins())
 	}
+	if cfg.Targets != nil && cfg.Targets.Origins() > 1 {
+		cfg.Origins = cfg.Targets.Origins()
+	}
 	fd, dialsFirst := te.(FirstDialer)
 	if err := targetHooks(&cfg, eng); err != nil {
 		return nil, err
