@@ -57,7 +57,7 @@ func TestTargetsOrigins(t *testing.T) {
 					args = append(args, "--shard", sh)
 				}
 				code, out, errOut := gowrk(t, args...)
-				if code != exitOK || !strings.Contains(errOut, "the targets are on 2 origins") || !strings.Contains(out, `"origins":2`) {
+				if code != exitOK || !strings.Contains(errOut, "the targets are on 2 origins") || !strings.Contains(out, `"origins": 2`) {
 					t.Fatalf("exit %d, no origins in the report's config: %s", code, errOut)
 				}
 				for i, f := range targetsOf(t, []byte(out)) {
