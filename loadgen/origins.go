@@ -93,6 +93,9 @@ func (s *Slot) back() { s.next = s.prev() }
 
 // prev is the number of the slot's own request before next.
 func (s *Slot) prev() uint64 {
+	if s.next == 0 {
+		return 0 // (nothing taken yet)
+	}
 	n := s.next - 1
 	for n > 0 && !s.mine(n) {
 		n--
