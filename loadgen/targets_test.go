@@ -3,6 +3,7 @@ package loadgen
 import (
 	"bytes"
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -201,4 +202,16 @@ func TestOriginsRate(t *testing.T) {
 			t.Error("a request reached the other origin")
 		}
 	})
+}
+
+// TestIntervalTargetsAdd: adding intervals (gowrk merge's parts, the live
+// views' regrouping) adds each target's requests, by number.
+func TestIntervalTargetsAdd(t *testing.T) {
+	iv := func(ts ...TargetCounts) Interval {
+		return Interval{Latency: NewHistogram(), Service: NewHistogram(), SendLag: NewHistogram(), Targets: ts}
+	}
+	got := mergeIntervals([]Interval{iv(TargetCounts{Completed: 3})}, []Interval{iv(TargetCounts{Completed: 1, Failed: 2}, TargetCounts{Completed: 5})})
+	if want := []TargetCounts{{Completed: 4, Failed: 2}, {Completed: 5}}; len(got) != 1 || !slices.Equal(got[0].Targets, want) {
+		t.Errorf("merged targets %v, want %v", got[0].Targets, want)
+	}
 }

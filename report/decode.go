@@ -245,6 +245,9 @@ func intervalFromJSON(j *jsonInterval) (loadgen.Interval, error) {
 	if iv.StatusCodes, err = codesFromJSON(j.StatusCodes); err != nil {
 		return iv, err
 	}
+	for _, t := range j.Targets {
+		iv.Targets = append(iv.Targets, loadgen.TargetCounts{Completed: t.Requests, Failed: t.Errors})
+	}
 	h := j.Histograms
 	if h == nil {
 		return iv, errors.New("no histograms (a --stream interval line, not a report)")

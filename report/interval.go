@@ -32,8 +32,7 @@ type jsonInterval struct {
 	LatencyAllDue  jsonIvDue         `json:"latency_all_due"`
 	ServiceTime    *jsonIvDist       `json:"service_time,omitempty"`
 	SendLag        *jsonIvDist       `json:"send_lag,omitempty"`
-	// Targets are the interval's requests by target, on --stream lines
-	// under --targets.
+	// Targets are the interval's requests by target, under --targets.
 	Targets []jsonIvTarget `json:"targets,omitempty"`
 	// Counts and Histograms make the interval lossless (Decode, merge);
 	// --stream lines leave them out.
@@ -47,6 +46,20 @@ type jsonIvTarget struct {
 	Name     string `json:"name"`
 	Requests uint64 `json:"requests"`
 	Errors   uint64 `json:"errors"`
+}
+
+// ivTargets are iv's requests by target, named by names (the run's
+// targets, in order).
+func ivTargets(iv *loadgen.Interval, names []string) []jsonIvTarget {
+	var out []jsonIvTarget
+	for i, tc := range iv.Targets {
+		name := ""
+		if i < len(names) {
+			name = names[i]
+		}
+		out = append(out, jsonIvTarget{Name: name, Requests: tc.Completed, Errors: tc.Failed})
+	}
+	return out
 }
 
 // jsonIvHists are an interval's histograms, encoded as the run's are.
@@ -171,9 +184,7 @@ func StreamInterval(w io.Writer, iv *loadgen.Interval, cfg *loadgen.Config, o Op
 	j := buildInterval(iv, cfg, o)
 	j.Type, j.Counts = "interval", nil
 	if cfg.Targets != nil {
-		for i, tc := range iv.Targets {
-			j.Targets = append(j.Targets, jsonIvTarget{Name: cfg.Targets.Names[i], Requests: tc.Completed, Errors: tc.Failed})
-		}
+		j.Targets = ivTargets(iv, cfg.Targets.Names)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)

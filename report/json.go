@@ -324,6 +324,7 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 	rep.Warnings = append(rep.Warnings, Warnings(r)...)
 	for k := range r.Intervals {
 		iv := buildInterval(&r.Intervals[k], cfg, o)
+		iv.Targets = ivTargets(&r.Intervals[k], targetNames(r))
 		if iv.Histograms, err = intervalHists(&r.Intervals[k]); err != nil {
 			return nil, err
 		}
