@@ -3,6 +3,7 @@ package cli
 import (
 	"crypto/tls"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -201,5 +202,22 @@ func TestTargetsOriginsProxy(t *testing.T) {
 	byAddr := strings.Count(string(b), fmt.Sprintf("CONNECT 127.0.0.1:%d", p.tls))
 	if byName == 0 || byAddr == 0 || uint64(byName+byAddr) != counts["opened_connections"] {
 		t.Errorf("tinyproxy logged %d CONNECTs to localhost and %d to 127.0.0.1; want some to each, one per connection opened (%d)", byName, byAddr, counts["opened_connections"])
+	}
+}
+
+// TestTargetsOriginsUnixSocket: one unix socket cannot be two origins:
+// one line, exit 2, before any load.
+func TestTargetsOriginsUnixSocket(t *testing.T) {
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "s.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	file := writeFile(t, dir, "t.txt", "GET http://a.test/\n\nGET http://b.test/\n")
+	code, out, errOut := gowrk(t, "--targets", file, "-n", "1", "--unix-socket", sock)
+	if want := "--unix-socket sends every connection to one socket; the targets of " + file + " are on 2 origins"; code != exitBadInput || out != "" || !strings.Contains(errOut, want) || strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
+		t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and one line with %q", code, out, errOut, want)
 	}
 }
