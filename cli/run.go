@@ -53,7 +53,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, n := range opts.notes {
 		fmt.Fprintf(stderr, "gowrk: %s\n", n)
 	}
-	if err := ensureFDs(opts.cfg.Connections, processRlimit); err != nil {
+	if err := ensureFDs(opts.cfg.Connections*max(len(opts.origins), 1), processRlimit); err != nil {
 		fmt.Fprintf(stderr, "gowrk: %v\n", err)
 		return exitFailed
 	}
@@ -154,6 +154,9 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // newEngine builds the engine the options chose.
 func newEngine(ctx context.Context, o *options) (loadgen.Engine, error) {
+	if len(o.origins) > 1 {
+		return originEngines(ctx, o)
+	}
 	switch o.engine {
 	case "h2":
 		opts := o.h2

@@ -29,7 +29,8 @@ type options struct {
 	format   string
 	output   string
 	version  bool
-	engine   string // the engine that runs: loop, goroutine or h2 once parsed
+	engine   string   // the engine that runs: loop, goroutine or h2 once parsed
+	origins  []origin // the targets' origins, when more than one (targets_origins.go)
 	h2       h2.Options
 	script   *luascript.Script // -s, loaded; nil without
 
@@ -298,11 +299,15 @@ func parseArgs(ctx context.Context, args []string) (*options, error) {
 	if err := searchOptions(o, p, fs); err != nil {
 		return nil, err
 	}
-	if p.insecure && u.Scheme == "http" && !o.quiet {
+	if p.insecure && u.Scheme == "http" && !anyHTTPS(o) && !o.quiet {
 		o.notes = append(o.notes, "warning: -k (--insecure) ignored: it applies to https:// URLs only, and this one is http://")
 	}
-	if t.TLS, err = tlsOptions(p, u.Scheme == "https"); err != nil {
+	if t.TLS, err = tlsOptions(p, u.Scheme == "https" || anyHTTPS(o)); err != nil {
 		return nil, err
+	}
+	originTLS(o, t.TLS)
+	if u.Scheme != "https" {
+		t.TLS = nil // (an https:// origin's alone)
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, flagError(err)

@@ -29,7 +29,7 @@ type targetFlags struct {
 }
 
 func addTargetFlags(fs *pflag.FlagSet, tf *targetFlags) {
-	fs.StringVar(&tf.file, "targets", "", "send the requests of `FILE`, one target after another (vegeta's text form, or JSON lines: method, url, header, body or body_file, weight, name); one origin (scheme, host, port) for now; the URL argument may then be left out")
+	fs.StringVar(&tf.file, "targets", "", "send the requests of `FILE`, one target after another (vegeta's text form, or JSON lines: method, url, header, body or body_file, weight, name); targets may be on many origins, each with its own -c connections; the URL argument may then be left out")
 	fs.StringVar(&tf.order, "targets-order", "round-robin", "how each request's target is picked, `ORDER`: round-robin (in turn), weighted (in turn, each by its weight) or random (by weight, repeatable with --seed)")
 	fs.Uint64Var(&tf.seed, "seed", 0, "the seed of --targets-order random: the same `N` gives the same sequence")
 }

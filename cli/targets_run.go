@@ -47,10 +47,16 @@ func targetOptions(o *options, p *parsed, fs *pflag.FlagSet, ts []fileTarget) er
 	t := &o.cfg.Target
 	common := t.Headers
 	names, wire, weights := make([]string, len(ts)), make([][]byte, len(ts)), make([]uint32, len(ts))
-	for i, ft := range ts {
-		if ft.u.Scheme != t.URL.Scheme || loadgen.HostPort(ft.u) != loadgen.HostPort(t.URL) {
-			return fmt.Errorf("--targets %s:%d: %s://%s is another origin than %s://%s; one origin (scheme, host, port) per run is supported for now: run gowrk once per origin", p.targets.file, ft.line, ft.u.Scheme, ft.u.Host, t.URL.Scheme, t.URL.Host)
+	of, firsts := numberOrigins(ts)
+	if !slices.ContainsFunc(ts, func(ft fileTarget) bool { return originKey(ft.u) == originKey(t.URL) }) {
+		return fmt.Errorf("--targets %s: the URL argument %s://%s is on no target's origin; leave it out (the first target's stands for it) or give one of the targets' origins", p.targets.file, t.URL.Scheme, t.URL.Host)
+	}
+	if len(firsts) > 1 {
+		if err := originOptions(o, p, fs, ts, firsts); err != nil {
+			return err
 		}
+	}
+	for i, ft := range ts {
 		req := loadgen.Target{URL: ft.u, Method: ft.method, Headers: underHeaders(common, ft.headers), Body: ft.body, NoKeepAlive: t.NoKeepAlive}
 		if wire[i], err = h1.BuildRequest(req); err != nil {
 			return fmt.Errorf("--targets %s:%d: %v", p.targets.file, ft.line, err)
@@ -60,7 +66,11 @@ func targetOptions(o *options, p *parsed, fs *pflag.FlagSet, ts []fileTarget) er
 			t.URL, t.Method, t.Headers, t.Body = req.URL, req.Method, req.Headers, req.Body
 		}
 	}
-	if o.cfg.Targets, err = loadgen.NewTargets(names, wire, weights, order, p.targets.seed); err != nil {
+	o.cfg.Targets, err = loadgen.NewTargets(names, wire, weights, order, p.targets.seed)
+	if err == nil {
+		err = o.cfg.Targets.SetOrigins(of)
+	}
+	if err != nil {
 		return fmt.Errorf("--targets %s: %v", p.targets.file, strings.TrimPrefix(err.Error(), "targets: "))
 	}
 	if !o.quiet {

@@ -22,6 +22,21 @@ func TestTargetsAllocs(t *testing.T) {
 	checkRunAllocs(t, instantTargetEngine{}, func(cfg *Config) { cfg.Targets = testTargets(t, OrderRandom, 7, 3, 1, 2) })
 }
 
+// TestOriginsAllocs: with targets on two origins, each twin skipping the
+// other origin's requests allocates nothing per request.
+func TestOriginsAllocs(t *testing.T) {
+	eng, err := NewOrigins([]Engine{instantTargetEngine{}, instantTargetEngine{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRunAllocs(t, eng, func(cfg *Config) {
+		cfg.Targets = testTargets(t, OrderWeighted, 0, 3, 1, 2)
+		if err := cfg.Targets.SetOrigins([]int{0, 1, 0}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 // checkRunAllocs runs eng in closed loop and under -R, 1000 requests and
 // many, set up by setup (nil: none), and fails when the many allocate
 // more than the few by more than the runs' time explains.

@@ -220,7 +220,7 @@ func TestCensoredClosedLoop(t *testing.T) {
 func TestCensorUnsentAllocs(t *testing.T) {
 	rec := newRecorder(time.Now())
 	var plan Scheduler = ConstantRate{PerConn: 1e6} // a Slot holds its plan as a Scheduler
-	if n := testing.AllocsPerRun(5, func() { rec.censorUnsent(plan, 0, 100000, 200*time.Millisecond, noStep) }); n != 0 {
+	if n := testing.AllocsPerRun(5, func() { rec.censorUnsent(plan, 0, 100000, 200*time.Millisecond, noStep, everyOne) }); n != 0 {
 		t.Fatalf("%.0f allocations", n)
 	}
 	if got := rec.censored.TotalCount(); got != 6*100000 {

@@ -74,9 +74,14 @@ type Config struct {
 	Hooks []Hooks
 	// Targets, when not nil, are the requests of a run with many targets:
 	// each request's target is picked from its number in the plan, and
-	// Target is the first one's (its origin is every target's). Run
-	// sends them through Hooks, which must then be nil.
+	// Target is the first one's. On many origins (Targets.SetOrigins) the
+	// engine must be an Origins. Run sends them through Hooks, which must
+	// then be nil.
 	Targets *Targets `json:"-"`
+	// Origins is how many origins the targets are on, when more than one:
+	// Run sets it from Targets, and reports keep it (each origin has its
+	// own Connections); 0 or 1: one.
+	Origins int
 }
 
 // TargetBetween is the mean target rate between two offsets of the

@@ -222,6 +222,13 @@ func (iv *Interval) AddFigures(b *Interval) {
 	iv.Latency.Merge(b.Latency)
 	iv.Service.Merge(b.Service)
 	iv.SendLag.Merge(b.SendLag)
+	for i, t := range b.Targets { // (by number: the parts' targets are one file's)
+		if i >= len(iv.Targets) {
+			iv.Targets = append(iv.Targets, TargetCounts{})
+		}
+		iv.Targets[i].Completed += t.Completed
+		iv.Targets[i].Failed += t.Failed
+	}
 	if b.Censored != nil {
 		if iv.Censored == nil {
 			iv.Censored = NewHistogram()

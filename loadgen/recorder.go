@@ -310,16 +310,20 @@ func (r *Recorder) flush(batch []sample, delta *Counts) {
 }
 
 // censorUnsent records the lower bounds (stop - due) of the requests n in
-// [from, to) of plan, due before stop and never sent, in the run's figures
-// and (stepOf >= 0) their rate step's: O(1) each, no allocation, under
-// one lock.
-func (r *Recorder) censorUnsent(plan Scheduler, from, to uint64, stop time.Duration, stepOf func(due time.Duration) int32) {
+// [from, to) of plan that mine keeps, due before stop and never sent, in
+// the run's figures and (stepOf >= 0) their rate step's: O(1) each, no
+// allocation, under one lock. It returns how many it recorded.
+func (r *Recorder) censorUnsent(plan Scheduler, from, to uint64, stop time.Duration, stepOf func(due time.Duration) int32, mine func(n uint64) bool) (count uint64) {
 	if from >= to {
-		return
+		return 0
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for n := from; n < to; n++ {
+		if !mine(n) {
+			continue // (a twin's, on another origin: origins.go)
+		}
+		count++
 		due, _ := plan.Due(n)
 		v := micros(stop - due)
 		r.record(r.censored, v)
@@ -332,6 +336,7 @@ func (r *Recorder) censorUnsent(plan Scheduler, from, to uint64, stop time.Durat
 			recordClipped(f.Censored, v)
 		}
 	}
+	return count
 }
 
 // record adds v to h, clipping and counting values out of range.

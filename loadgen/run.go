@@ -28,6 +28,12 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 		}
 		te = &connThreads{eng: ce} // one way to run a thread
 	}
+	if _, many := eng.(*Origins); cfg.Targets != nil && cfg.Targets.Origins() > 1 && !many {
+		return nil, ConfigErrorf("{Targets}: on %d origins; want an engine per origin (NewOrigins)", cfg.Targets.Origins())
+	}
+	if cfg.Targets != nil && cfg.Targets.Origins() > 1 {
+		cfg.Origins = cfg.Targets.Origins()
+	}
 	fd, dialsFirst := te.(FirstDialer)
 	if err := targetHooks(&cfg, eng); err != nil {
 		return nil, err
@@ -176,7 +182,10 @@ func buildThreads(cfg *Config, start, end time.Time, state *runState) []*Thread 
 	threads := make([]*Thread, cfg.Threads)
 	slots, streams := cfg.slots(), cfg.streams()
 	idempotent := isIdempotent(cfg.Target.Method) && (cfg.Targets == nil || cfg.Targets.idempotent)
-	slot, conn := 0, 0
+	slot, conn, origins := 0, 0, 1
+	if cfg.Targets != nil {
+		origins = cfg.Targets.Origins()
+	}
 	for t := range threads {
 		th := &Thread{Index: t, Streams: streams, Pipeline: max(cfg.Pipeline, 1), Start: start, End: end,
 			Timeout: cfg.Timeout, TimeoutAction: cfg.TimeoutAction, Idempotent: idempotent, WarmEnd: cfg.Warmup,
@@ -203,23 +212,37 @@ func buildThreads(cfg *Config, start, end time.Time, state *runState) []*Thread 
 		}
 		perThread := split(uint64(cfg.Connections), cfg.Threads, t) * uint64(streams)
 		size := int(min(batchSize, max(minBatch, batchSamples/max(perThread, 1))))
-		for range perThread {
-			var quota uint64
-			if cfg.Requests > 0 {
-				quota = split(cfg.Requests, slots, slot)
+		th.Slots = make([]*Slot, 0, int(perThread)*origins)
+		for o := range origins { // (the twins of each slot, origin by origin: origins.go)
+			for k := range perThread {
+				th.Slots = append(th.Slots, newPlanSlot(cfg, th, slot+int(k), size, o, origins))
+				if !th.Slots[len(th.Slots)-1].none {
+					state.workers++
+				}
 			}
-			s := newSlot(th, schedulerFor(cfg, slot, slots), quota, size)
-			s.seqStride, s.seqBase = seqOf(cfg, slot, slots)
-			s.none = cfg.Requests > 0 && quota == 0
-			if !s.none {
-				state.workers++
-			}
-			th.Slots = append(th.Slots, s)
-			slot++
 		}
+		slot += int(perThread)
 		threads[t] = th
 	}
 	return threads
+}
+
+// newPlanSlot is the plan's slot number slot of th, with its schedule and
+// share of -n; of many origins, origin's twin of it.
+func newPlanSlot(cfg *Config, th *Thread, slot, size, origin, origins int) *Slot {
+	slots := cfg.slots()
+	var quota uint64
+	if cfg.Requests > 0 {
+		quota = split(cfg.Requests, slots, slot)
+	}
+	s := newSlot(th, schedulerFor(cfg, slot, slots), quota, size)
+	s.seqStride, s.seqBase = seqOf(cfg, slot, slots)
+	s.none = cfg.Requests > 0 && quota == 0
+	if origins > 1 {
+		s.origin, s.targets = uint16(origin+1), cfg.Targets
+		s.none = s.none || !s.anyMine()
+	}
+	return s
 }
 
 // startAt waits for the start barrier at (none: now) and returns the run's

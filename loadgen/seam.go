@@ -115,7 +115,7 @@ func (s *Slot) Send(now time.Duration, st Step, idleWake bool) (due time.Duratio
 // have parsed, and the resend is sent again with the same due time.
 func (s *Slot) Stale(due, send, now time.Duration) {
 	if s.th.Idempotent {
-		s.next--
+		s.back()
 		_, d, _ := s.target(s.dueOf(s.next, now))
 		d.Resent++
 		d.Reconnects++
@@ -151,7 +151,7 @@ func (s *Slot) Unanswered(used, written bool, due, send, now time.Duration, err 
 // counted in Resent, so that sent covers every write the server may have
 // parsed and due counts the request once. A *FatalError stops the run.
 func (s *Slot) RefusedFresh(err error, written bool) {
-	_, d, _ := s.target(s.dueOf(s.next-1, s.since()))
+	_, d, _ := s.target(s.dueOf(s.prev(), s.since()))
 	if written {
 		d.Resent++
 	} else {

@@ -45,6 +45,10 @@ type Targets struct {
 	seed  uint64
 	// idempotent: every target's method is (a stale request is resent).
 	idempotent bool
+	// origin is each target's origin, when they are on more than one
+	// (SetOrigins); origins is how many.
+	origin  []uint16
+	origins int
 }
 
 // NewTargets builds the Targets of names, their requests' wire bytes

@@ -3,8 +3,10 @@ package loadgen
 import (
 	"bytes"
 	"context"
+	"slices"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -12,8 +14,9 @@ import (
 // target's number (the digit after "/t" in its path), and counts the
 // requests it was sent by path: the server's own count.
 type pathEngine struct {
-	mu   sync.Mutex
-	seen map[string]int
+	mu    sync.Mutex
+	seen  map[string]int
+	delay time.Duration // before each answer
 }
 
 func (e *pathEngine) Dial(context.Context) (Conn, error) { return pathConn{e}, nil }
@@ -31,6 +34,7 @@ func (c pathConn) DoScript(req []byte, _ bool, _ time.Time, res *Response) error
 	c.e.mu.Lock()
 	c.e.seen[path]++
 	c.e.mu.Unlock()
+	time.Sleep(c.e.delay)
 	res.Status = 200 + int(path[2]-'0')
 	return nil
 }
@@ -148,5 +152,66 @@ func TestTargetsShards(t *testing.T) {
 		if !seen[n] {
 			t.Fatalf("request %d never numbered", n)
 		}
+	}
+}
+
+// TestOriginsRate: targets on two origins under -R, one origin slow (each
+// of its connections can answer 20 requests/s, it is due 62.5/s): the
+// fast origin's requests go at their due times all the same (its own
+// connections are not held by the slow one's), each origin's server sees
+// exactly its targets' share of what was sent, and every due request is
+// sent, in flight or counted unsent once, by its own origin's twin.
+func TestOriginsRate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		fast, slow := &pathEngine{seen: map[string]int{}}, &pathEngine{seen: map[string]int{}, delay: 50 * time.Millisecond}
+		cfg := fakeConfig()
+		cfg.Rate, cfg.Connections, cfg.Threads, cfg.Duration = 1000, 4, 2, 2*time.Second
+		cfg.Targets = testTargets(t, OrderWeighted, 0, 2, 1, 1)
+		if err := cfg.Targets.SetOrigins([]int{0, 1, 0}); err != nil {
+			t.Fatal(err)
+		}
+		eng, err := NewOrigins([]Engine{fast, slow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Run(context.Background(), cfg, eng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := res.Counts
+		if due := c.Sent + c.Unsent; due != 2000 {
+			t.Errorf("sent %d + unsent %d = %d, want 2000 due (1000/s for 2s)", c.Sent, c.Unsent, due)
+		}
+		for i, want := range []int{1000, -1, 500} {
+			f := res.Targets[i]
+			got := []int{fast.seen["/t0"], slow.seen["/t1"], fast.seen["/t2"]}[i]
+			if want < 0 {
+				if got == 0 || got >= 500 || uint64(got) != f.Completed+f.InFlight {
+					t.Errorf("the slow origin saw %d, the run %d answered and %d in flight; want some, fewer than its 500 due", got, f.Completed, f.InFlight)
+				}
+				continue
+			}
+			if got != want || int(f.Completed) != want {
+				t.Errorf("target %d: the server saw %d, the run answered %d; want %d", i, got, f.Completed, want)
+			}
+			if p := f.Latency.ValueAtQuantile(100); p > 1000 {
+				t.Errorf("target %d (the fast origin): max latency %d us, want none (its connections are its own)", i, p)
+			}
+		}
+		if fast.seen["/t1"]+slow.seen["/t0"]+slow.seen["/t2"] != 0 {
+			t.Error("a request reached the other origin")
+		}
+	})
+}
+
+// TestIntervalTargetsAdd: adding intervals (gowrk merge's parts, the live
+// views' regrouping) adds each target's requests, by number.
+func TestIntervalTargetsAdd(t *testing.T) {
+	iv := func(ts ...TargetCounts) Interval {
+		return Interval{Latency: NewHistogram(), Service: NewHistogram(), SendLag: NewHistogram(), Targets: ts}
+	}
+	got := mergeIntervals([]Interval{iv(TargetCounts{Completed: 3})}, []Interval{iv(TargetCounts{Completed: 1, Failed: 2}, TargetCounts{Completed: 5})})
+	if want := []TargetCounts{{Completed: 4, Failed: 2}, {Completed: 5}}; len(got) != 1 || !slices.Equal(got[0].Targets, want) {
+		t.Errorf("merged targets %v, want %v", got[0].Targets, want)
 	}
 }

@@ -92,6 +92,10 @@ type Slot struct {
 	// seqStride and seqBase number the slot's requests in the run's plan:
 	// request n is seqBase + n*seqStride over every slot and shard.
 	seqStride, seqBase uint64
+	// origin is the origin (Targets) + 1 whose requests alone the slot
+	// sends, the others' going on its twins (origins.go); 0: every one.
+	origin  uint16
+	targets *Targets
 
 	// dialed: this slot has had a connection at least once.
 	dialed    bool
@@ -160,6 +164,9 @@ func (s *Slot) since() time.Duration { return time.Since(s.th.Start) }
 // false when the slot has no request left: its quota is spent, or the
 // request would be due at or after the end of the run.
 func (s *Slot) Due() (due time.Duration, scheduled, more bool) {
+	if s.origin != 0 {
+		s.skipOthers()
+	}
 	if s.quota > 0 && s.next >= s.quota {
 		return 0, false, false
 	}
@@ -197,7 +204,7 @@ func (s *Slot) Take(now time.Duration) {
 func (s *Slot) Untake(n uint64) {
 	now := s.since()
 	for range n {
-		s.next--
+		s.back()
 		_, d, _ := s.target(s.dueOf(s.next, now))
 		d.Sent--
 	}
@@ -404,13 +411,11 @@ func (s *Slot) Finish(now time.Duration) {
 		if s.warm != nil {
 			warmDue = min(due, DueBefore(s.plan, min(s.th.WarmEnd, stopAt)))
 			if from := min(s.next, warmDue); warmDue > from {
-				s.warm.delta.Unsent += warmDue - from
-				s.th.warmRec.censorUnsent(s.plan, from, warmDue, stopAt, s.stepOf)
+				s.warm.delta.Unsent += s.th.warmRec.censorUnsent(s.plan, from, warmDue, stopAt, s.stepOf, s.mine)
 			}
 		}
 		if from := max(s.next, warmDue); due > from {
-			s.delta.Unsent += due - from
-			s.th.rec.censorUnsent(s.plan, from, due, stopAt, s.stepOf)
+			s.delta.Unsent += s.th.rec.censorUnsent(s.plan, from, due, stopAt, s.stepOf, s.mine)
 		}
 	}
 	s.th.rec.flush(s.batch, &s.delta)

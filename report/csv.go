@@ -94,7 +94,7 @@ func CSVHeader(cfg *loadgen.Config, o Options, search bool) []string {
 	case o.Intervals:
 		return intervalColumns(intervalPercentiles(o))
 	}
-	return csvColumns(o.percentiles())
+	return withTargetColumns(csvColumns(o.percentiles()), cfg.Targets != nil)
 }
 
 // CSV writes a header line (unless o.NoHeader) and one row for r.
@@ -106,8 +106,9 @@ func CSV(w io.Writer, r *loadgen.Result, o Options) error {
 		return CSVIntervals(w, r, o)
 	}
 	cw := csv.NewWriter(w)
+	cols := withTargetColumns(csvColumns(o.percentiles()), len(r.Targets) > 0)
 	if !o.NoHeader {
-		if err := cw.Write(csvColumns(o.percentiles())); err != nil {
+		if err := cw.Write(cols); err != nil {
 			return err
 		}
 	}
@@ -144,7 +145,12 @@ func CSV(w io.Writer, r *loadgen.Result, o Options) error {
 	row = append(row, u(c.Opened, 10))
 	row = append(row, quicCells(r.Conn.QUIC)...)
 	row = append(row, phaseCells(r)...)
-	if err := cw.Write(row); err != nil {
+	if len(r.Targets) > 0 {
+		err = csvTargetRows(cw, cols, row, r, o.percentiles())
+	} else {
+		err = cw.Write(row)
+	}
+	if err != nil {
 		return err
 	}
 	cw.Flush()

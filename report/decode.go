@@ -176,7 +176,7 @@ func fromJSON(rep *jsonReport) (*loadgen.Result, error) {
 func configFromJSON(j *jsonConfig) (loadgen.Config, error) {
 	cfg := loadgen.Config{Threads: j.Threads, Connections: j.Connections, Streams: j.Streams, Engine: j.Engine, Pipeline: j.Pipeline,
 		Duration: us(j.DurationUs), Requests: j.Requests, Rate: j.RatePerSec, Timeout: us(j.TimeoutUs), ConnectTimeout: us(j.ConnectUs),
-		Warmup: us(j.WarmupUs), Interval: us(j.IntervalUs)}
+		Warmup: us(j.WarmupUs), Interval: us(j.IntervalUs), Origins: j.Origins}
 	u, err := url.Parse(j.URL)
 	if err != nil {
 		return cfg, fmt.Errorf("config.url: %w", err)
@@ -247,6 +247,9 @@ func intervalFromJSON(j *jsonInterval) (loadgen.Interval, error) {
 	}
 	if iv.StatusCodes, err = codesFromJSON(j.StatusCodes); err != nil {
 		return iv, err
+	}
+	for _, t := range j.Targets {
+		iv.Targets = append(iv.Targets, loadgen.TargetCounts{Completed: t.Requests, Failed: t.Errors})
 	}
 	h := j.Histograms
 	if h == nil {

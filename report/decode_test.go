@@ -24,7 +24,8 @@ func shapedResult(t *testing.T, rate float64) *loadgen.Result {
 }
 
 // richResult is fixedResult with everything a report can hold: intervals,
-// a rate shape's steps, a warm-up, a shard and HTTP/2 byte counts.
+// a rate shape's steps, a warm-up, a shard, HTTP/2 byte counts and
+// targets on two origins (each interval's requests by target).
 func richResult(t *testing.T) *loadgen.Result {
 	r := shapedResult(t, 150)
 	r.Config.Interval, r.Config.Warmup = 5*time.Second, 2*time.Second
@@ -35,7 +36,8 @@ func richResult(t *testing.T) *loadgen.Result {
 	for i := range 2 {
 		iv := loadgen.Interval{Start: time.Duration(i) * 5 * time.Second, Duration: 5 * time.Second, Time: r.Start.Add(time.Duration(i) * 5 * time.Second),
 			Counts: loadgen.Counts{Sent: 500, Completed: 499, BytesRead: 100}, InFlight: 1, StatusClasses: [6]uint64{0, 0, 499, 0, 0, 0},
-			StatusCodes: map[int]uint64{200: 499}, Latency: loadgen.NewHistogram(), Service: loadgen.NewHistogram(), SendLag: loadgen.NewHistogram()}
+			StatusCodes: map[int]uint64{200: 499}, Latency: loadgen.NewHistogram(), Service: loadgen.NewHistogram(), SendLag: loadgen.NewHistogram(),
+			Targets: []loadgen.TargetCounts{{Completed: 374, Failed: 1}, {Completed: 125}, {}}}
 		for v := int64(1); v < 500; v++ {
 			iv.Latency.RecordValue(v * 7)
 			iv.Service.RecordValue(v * 3)
@@ -46,6 +48,7 @@ func richResult(t *testing.T) *loadgen.Result {
 		st.Latency.RecordValue(int64(1000 * (i + 1)))
 		r.Steps = append(r.Steps, st)
 	}
+	r.Targets, r.Config.Origins = targetsResult().Targets, 2 // (targets on two origins)
 	w := fixedResult(0)
 	w.Duration, w.Counts = 2*time.Second, loadgen.Counts{Sent: 200, Completed: 198, InFlight: 2, BytesRead: 5}
 	r.Warmup = w

@@ -32,10 +32,34 @@ type jsonInterval struct {
 	LatencyAllDue  jsonIvDue         `json:"latency_all_due"`
 	ServiceTime    *jsonIvDist       `json:"service_time,omitempty"`
 	SendLag        *jsonIvDist       `json:"send_lag,omitempty"`
+	// Targets are the interval's requests by target, under --targets.
+	Targets []jsonIvTarget `json:"targets,omitempty"`
 	// Counts and Histograms make the interval lossless (Decode, merge);
 	// --stream lines leave them out.
 	Counts     map[string]uint64 `json:"counts,omitempty"`
 	Histograms *jsonIvHists      `json:"histograms,omitempty"`
+}
+
+// jsonIvTarget is one target's requests in an interval: answered
+// (whatever the status) and failed.
+type jsonIvTarget struct {
+	Name     string `json:"name"`
+	Requests uint64 `json:"requests"`
+	Errors   uint64 `json:"errors"`
+}
+
+// ivTargets are iv's requests by target, named by names (the run's
+// targets, in order).
+func ivTargets(iv *loadgen.Interval, names []string) []jsonIvTarget {
+	var out []jsonIvTarget
+	for i, tc := range iv.Targets {
+		name := ""
+		if i < len(names) {
+			name = names[i]
+		}
+		out = append(out, jsonIvTarget{Name: name, Requests: tc.Completed, Errors: tc.Failed})
+	}
+	return out
 }
 
 // jsonIvHists are an interval's histograms, encoded as the run's are.
@@ -159,6 +183,9 @@ func buildInterval(iv *loadgen.Interval, cfg *loadgen.Config, o Options) jsonInt
 func StreamInterval(w io.Writer, iv *loadgen.Interval, cfg *loadgen.Config, o Options) error {
 	j := buildInterval(iv, cfg, o)
 	j.Type, j.Counts = "interval", nil
+	if cfg.Targets != nil {
+		j.Targets = ivTargets(iv, cfg.Targets.Names)
+	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(j)

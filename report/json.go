@@ -111,6 +111,7 @@ type jsonConfig struct {
 	RateShape   string   `json:"rate_shape,omitempty"`
 	WarmupUs    int64    `json:"warmup_us"`
 	IntervalUs  int64    `json:"interval_us"`
+	Origins     int      `json:"origins,omitempty"` // (targets on more than one; connections are per origin)
 }
 
 // jsonErrors: timeout is wrk's (every request that passed --timeout); of
@@ -243,7 +244,7 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 			BodyBytes: r.BodyBytes, Protocol: r.Conn.Protocol, Engine: cfg.Engine, Pipeline: max(cfg.Pipeline, 1), Threads: cfg.Threads, Connections: cfg.Connections, Streams: max(cfg.Streams, 1),
 			DurationUs: cfg.Duration.Microseconds(), Requests: cfg.Requests, RatePerSec: cfg.Rate,
 			TimeoutUs: cfg.Timeout.Microseconds(), TimeoutAct: cfg.TimeoutAction.String(), ConnectUs: cfg.ConnectTimeout.Microseconds(), TLSInsecure: cfg.Target.TLS != nil && cfg.Target.TLS.InsecureSkipVerify,
-			WarmupUs: cfg.Warmup.Microseconds(), IntervalUs: cfg.Interval.Microseconds(),
+			WarmupUs: cfg.Warmup.Microseconds(), IntervalUs: cfg.Interval.Microseconds(), Origins: cfg.Origins,
 		},
 		Counts:             c.Map(),
 		Conn:               r.Conn,
@@ -327,6 +328,7 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 	rep.Warnings = append(rep.Warnings, Warnings(r)...)
 	for k := range r.Intervals {
 		iv := buildInterval(&r.Intervals[k], cfg, o)
+		iv.Targets = ivTargets(&r.Intervals[k], targetNames(r))
 		if iv.Histograms, err = intervalHists(&r.Intervals[k]); err != nil {
 			return nil, err
 		}

@@ -14,8 +14,8 @@ func openedLine(r *loadgen.Result) string {
 	switch {
 	case r.Config.Target.NoKeepAlive:
 		return fmt.Sprintf("Connections opened: %d (keep-alive off: a new connection for every request)", c.Opened)
-	case c.Opened > uint64(r.Config.Connections) && r.Config.Connections > 0:
-		return fmt.Sprintf("Connections opened: %d (more than the %d held open: the server closed some, or requests failed)", c.Opened, r.Config.Connections)
+	case c.Opened > uint64(r.Config.MostConnections()) && r.Config.Connections > 0:
+		return fmt.Sprintf("Connections opened: %d (more than the %d held open: the server closed some, or requests failed)", c.Opened, r.Config.MostConnections())
 	}
 	return ""
 }

@@ -71,6 +71,15 @@ func targetsFromJSON(js []jsonTargetFig) ([]loadgen.TargetFigures, error) {
 	return out, nil
 }
 
+// targetNames are r's targets' names, in order.
+func targetNames(r *loadgen.Result) []string {
+	names := make([]string, len(r.Targets))
+	for i := range r.Targets {
+		names[i] = r.Targets[i].Name
+	}
+	return names
+}
+
 // targetHeads are the columns of the per-target table, text and HTML.
 var targetHeads = []string{"target", "requests", "errors", "non-2xx", "p50", "p99", "max", "status codes"}
 

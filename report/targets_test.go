@@ -2,8 +2,12 @@ package report
 
 import (
 	"bytes"
+	"encoding/csv"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gowrk/gowrk/loadgen"
 )
@@ -27,10 +31,10 @@ func targetsResult() *loadgen.Result {
 	return r
 }
 
-// TestGoldenTargets: the per-target table of the text report and the
-// "targets" of the JSON report.
+// TestGoldenTargets: the per-target table of the text report, the
+// "targets" of the JSON report and the CSV report's rows per target.
 func TestGoldenTargets(t *testing.T) {
-	for _, tc := range []struct{ name, format string }{{"text_targets", "text"}, {"json_targets", "json"}} {
+	for _, tc := range []struct{ name, format string }{{"text_targets", "text"}, {"json_targets", "json"}, {"csv_targets", "csv"}} {
 		f, _ := Lookup(tc.format)
 		var b bytes.Buffer
 		if err := f(&b, targetsResult(), Options{Version: "v0.0.0-test"}); err != nil {
@@ -104,4 +108,60 @@ func TestTargetThresholds(t *testing.T) {
 			t.Errorf("%s: parsed, want an error", expr)
 		}
 	}
+}
+
+// TestCSVTargetsLossless: the CSV report's target rows read back to the
+// figures they were made from: counts, status codes and the histogram.
+func TestCSVTargetsLossless(t *testing.T) {
+	r := targetsResult()
+	var b bytes.Buffer
+	if err := CSV(&b, r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2+len(r.Targets) {
+		t.Fatalf("%d rows, want the header, the run's and %d targets'", len(rows), len(r.Targets))
+	}
+	col := map[string]int{}
+	for i, c := range rows[0] {
+		col[c] = i
+	}
+	for k, want := range r.Targets {
+		row := rows[2+k]
+		h, err := decodeHist(row[col["latency_histogram"]], stepGeometry)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := []string{row[col["target"]], row[col["requests"]], row[col["target_errors"]], row[col["in_flight_at_stop"]], row[col["errors_status"]], row[col["status_codes"]]}
+		exp := []string{want.Name, strconv.FormatUint(want.Completed, 10), strconv.FormatUint(want.Failed, 10), strconv.FormatUint(want.InFlight, 10), strconv.FormatUint(want.Status, 10), statusCodes(want.StatusCodes)}
+		if !slices.Equal(got, exp) || (want.Latency != nil && !h.Equals(want.Latency)) || (want.Latency == nil && h.TotalCount() != 0) {
+			t.Errorf("target %d: %q (histogram %d values); want %q", k, got, h.TotalCount(), exp)
+		}
+	}
+}
+
+// TestGoldenStreamTargets: a --stream line of a run with targets carries
+// each target's requests in the interval, by name.
+func TestGoldenStreamTargets(t *testing.T) {
+	targets, err := loadgen.NewTargets([]string{"GET /a", "post-order"}, [][]byte{[]byte("GET /a HTTP/1.1\r\n\r\n"), []byte("POST /o HTTP/1.1\r\n\r\n")}, []uint32{1, 1}, loadgen.OrderRoundRobin, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := fixedResult(0).Config
+	cfg.Targets = targets
+	iv := loadgen.Interval{Start: time.Second, Duration: time.Second, Time: time.Date(2026, 11, 22, 10, 0, 1, 0, time.UTC),
+		Counts: loadgen.Counts{Sent: 31, Completed: 30, Read: 1}, StatusCodes: map[int]uint64{200: 30}, StatusClasses: [6]uint64{2: 30},
+		Latency: loadgen.NewHistogram(), Service: loadgen.NewHistogram(), SendLag: loadgen.NewHistogram(),
+		Targets: []loadgen.TargetCounts{{Completed: 20}, {Completed: 10, Failed: 1}}}
+	for i := int64(1); i <= 30; i++ {
+		iv.Latency.RecordValue(i * 100)
+	}
+	var b bytes.Buffer
+	if err := StreamInterval(&b, &iv, &cfg, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "stream_targets", b.Bytes())
 }

@@ -20,11 +20,14 @@ func Text(w io.Writer, r *loadgen.Result, o Options) error {
 	b := bufio.NewWriter(w)
 	cfg := &r.Config
 	fmt.Fprintf(b, "Running %s test @ %s\n", runWhat(cfg, r.Duration), RedactURL(cfg.Target.URL))
-	if cfg.Streams > 1 {
-		fmt.Fprintf(b, "  %d threads and %d connections, %d streams each\n", cfg.Threads, cfg.Connections, cfg.Streams)
-	} else {
-		fmt.Fprintf(b, "  %d threads and %d connections\n", cfg.Threads, cfg.Connections)
+	fmt.Fprintf(b, "  %d threads and %d connections", cfg.Threads, cfg.Connections)
+	if cfg.Origins > 1 {
+		fmt.Fprintf(b, " to each of %d origins", cfg.Origins)
 	}
+	if cfg.Streams > 1 {
+		fmt.Fprintf(b, ", %d streams each", cfg.Streams)
+	}
+	b.WriteString("\n")
 	fmt.Fprintf(b, "  Thread Stats%6s%11s%8s%12s\n", "Avg", "Stdev", "Max", "+/- Stdev")
 	statsRow(b, "Latency", summarize(r.Latency), formatTimeUs)
 	rs, rmax := rateSummary(r.ReqRate)

@@ -58,3 +58,9 @@ func TestTargets(t *testing.T) {
 func TestPhases(t *testing.T) {
 	enginetest.RunPhases(t, engines)
 }
+
+// TestOrigins runs the two-origin row (targets on two servers, each
+// counting its own) on every engine, whole and in two shards.
+func TestOrigins(t *testing.T) {
+	enginetest.RunOrigins(t, engines)
+}
