@@ -81,6 +81,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 
 	state := &runState{cancel: cancel, host: cfg.Target.Route.Describe(cfg.Target.URL)}
 	threads := buildThreads(&cfg, start, end, state)
+	openLog(&cfg, start, threads)
 	recs := make([]*Recorder, len(threads))
 	for i, th := range threads {
 		recs[i] = th.rec
@@ -209,6 +210,7 @@ func buildThreads(cfg *Config, start, end time.Time, state *runState) []*Thread 
 			}
 			s := newSlot(th, schedulerFor(cfg, slot, slots), quota, size)
 			s.seqStride, s.seqBase = seqOf(cfg, slot, slots)
+			s.index = uint32(len(th.Slots))
 			s.none = cfg.Requests > 0 && quota == 0
 			if !s.none {
 				state.workers++

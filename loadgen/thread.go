@@ -92,6 +92,10 @@ type Slot struct {
 	// seqStride and seqBase number the slot's requests in the run's plan:
 	// request n is seqBase + n*seqStride over every slot and shard.
 	seqStride, seqBase uint64
+	// index is the slot's number in its thread; ended counts the
+	// requests it has recorded (a request's number for the log, seq).
+	index uint32
+	ended uint64
 
 	// dialed: this slot has had a connection at least once.
 	dialed    bool
@@ -224,18 +228,9 @@ func (s *Slot) Bytes(in, out int64, now time.Duration) {
 // not measured). Times are offsets from the start of the run.
 func (s *Slot) Completed(due, send, done time.Duration, status int, timerLate int64) {
 	b, d, _ := s.target(due)
-	d.Completed++
-	if status >= 400 {
-		d.Status++
-	}
-	if done-send > s.th.Timeout {
-		d.Late++ // waited past --timeout, answered: in the figures at its true latency
-	}
-	sm := sample{latency: micros(done - due), service: micros(done - send), lag: -1, timer: timerLate, status: int32(status), step: s.stepOf(due), target: s.cur}
-	if s.sched {
-		sm.lag = micros(send - due)
-	}
-	s.add(b, sm, done)
+	sm := sampleOf(kindCompleted, 0, s.sched, micros(due), micros(send), micros(done))
+	sm.timer, sm.status, sm.late = timerLate, int32(status), done-send > s.th.Timeout
+	s.add(b, d, sm, due, done)
 }
 
 // Failed records a request that was sent and failed with class; an
@@ -243,19 +238,8 @@ func (s *Slot) Completed(due, send, done time.Duration, status int, timerLate in
 // schedule, as it waited. err is kept as a message.
 func (s *Slot) Failed(class ErrorClass, err error, due, send, done time.Duration) {
 	b, d, _ := s.target(due)
-	d.count(class)
-	sm := sample{latency: -1, service: -1, lag: -1, timer: -1, step: s.stepOf(due), kind: kindFailed, target: s.cur}
-	if s.Scheduled() {
-		sm.lag = micros(send - due)
-		if class == ClassTimeout {
-			sm.latency = micros(done - due)
-		}
-	}
-	if sm.latency < 0 {
-		d.LatencyExcluded++
-	}
 	s.th.rec.noteError(class, err)
-	s.add(b, sm, done)
+	s.add(b, d, sampleOf(kindFailed, class, s.Scheduled(), micros(due), micros(send), micros(done)), due, done)
 	var fatal *FatalError
 	if errors.As(err, &fatal) {
 		s.th.run.abortFatal(fatal) // the server speaks another protocol: no point going on
@@ -268,15 +252,9 @@ func (s *Slot) Failed(class ErrorClass, err error, due, send, done time.Duration
 // that lower bound in the figures over every due request.
 func (s *Slot) InFlight(due, send, now time.Duration) {
 	b, d, _ := s.target(due)
-	d.InFlight++
-	if now-send > s.th.Timeout {
-		d.LateInFlight++
-	}
-	sm := sample{latency: micros(s.stopAt(now) - due), service: -1, lag: -1, timer: -1, step: s.stepOf(due), kind: kindInFlight, target: s.cur}
-	if s.Scheduled() {
-		sm.lag = micros(send - due)
-	}
-	s.add(b, sm, now)
+	sm := sampleOf(kindInFlight, 0, s.Scheduled(), micros(due), micros(send), micros(s.stopAt(now)))
+	sm.late = now-send > s.th.Timeout
+	s.add(b, d, sm, due, now)
 }
 
 // stopAt is the stop as the figures use it: now, or the run's end when
@@ -355,7 +333,13 @@ func (s *Slot) Dialed() {
 	}
 }
 
-func (s *Slot) add(b *[]sample, sm sample, now time.Duration) {
+// add counts sm (due at due, ended at now) in d and appends it to b,
+// with the fields every outcome shares.
+func (s *Slot) add(b *[]sample, d *Counts, sm sample, due, now time.Duration) {
+	sm.step, sm.target, sm.slot = s.stepOf(due), s.cur, s.index
+	sm.seq = s.seqBase + s.ended*s.seqStride
+	s.ended++
+	d.tally(&sm)
 	*b = append(*b, sm)
 	if b != &s.batch {
 		s.flushWarm()
@@ -401,12 +385,12 @@ func (s *Slot) Finish(now time.Duration) {
 			warmDue = min(due, DueBefore(s.plan, min(s.th.WarmEnd, stopAt)))
 			if from := min(s.next, warmDue); warmDue > from {
 				s.warm.delta.Unsent += warmDue - from
-				s.th.warmRec.censorUnsent(s.plan, from, warmDue, stopAt, s.stepOf)
+				s.th.warmRec.censorUnsent(s, from, warmDue, stopAt)
 			}
 		}
 		if from := max(s.next, warmDue); due > from {
 			s.delta.Unsent += due - from
-			s.th.rec.censorUnsent(s.plan, from, due, stopAt, s.stepOf)
+			s.th.rec.censorUnsent(s, from, due, stopAt)
 		}
 	}
 	s.th.rec.flush(s.batch, &s.delta)
