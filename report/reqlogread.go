@@ -105,46 +105,24 @@ func reportLine(line, format string) (string, bool) {
 	return line, strings.HasPrefix(line, `{"type":"report"`)
 }
 
-// jsonRecord is a JSON lines record as read (nil: null).
-type jsonRecord struct {
-	Kind   string  `json:"kind"`
-	Seq    *uint64 `json:"seq"`
-	Thread *int    `json:"thread"`
-	Slot   *int    `json:"slot"`
-	Target *string `json:"target"`
-	Step   *int    `json:"step"`
-	Due    *int64  `json:"due_us"`
-	Send   *int64  `json:"send_us"`
-	First  *int64  `json:"first_byte_us"`
-	End    *int64  `json:"end_us"`
-	Status *int    `json:"status"`
-	Error  *string `json:"error"`
-	Late   *bool   `json:"late"`
-}
-
-// parseRecord reads one record line; the fields the replay does not need
-// (target, first byte) are checked for form only.
+// parseRecord reads one record line into its fields as text, in
+// logColumns' order ("" for none, or null), then the record.
 func parseRecord(line, format string) (loadgen.LogRecord, error) {
 	var f []string
 	if format == LogJSONL {
-		var j jsonRecord
-		if err := json.Unmarshal([]byte(line), &j); err != nil {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
 			return loadgen.LogRecord{}, errors.New("not a JSON record")
 		}
-		str := func(p *string) string {
-			if p == nil {
-				return ""
+		for _, col := range logColumns {
+			v := string(m[col]) // (a number or a boolean as written)
+			if v == "null" {
+				v = ""
+			} else if strings.HasPrefix(v, `"`) && json.Unmarshal(m[col], &v) != nil {
+				return loadgen.LogRecord{}, fmt.Errorf("%s: not a JSON string", col)
 			}
-			return *p
+			f = append(f, v)
 		}
-		num := func(v any) string {
-			if b, err := json.Marshal(v); err == nil && string(b) != "null" {
-				return string(b)
-			}
-			return ""
-		}
-		f = []string{j.Kind, num(j.Seq), num(j.Thread), num(j.Slot), str(j.Target), num(j.Step), num(j.Due), num(j.Send),
-			num(j.First), num(j.End), num(j.Status), str(j.Error), num(j.Late)}
 	} else {
 		var err error
 		if f, err = csv.NewReader(strings.NewReader(line)).Read(); err != nil || len(f) != len(logColumns) {
