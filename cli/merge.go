@@ -56,19 +56,10 @@ func newMergeFlagSet(o *mergeOptions) *pflag.FlagSet {
 func runMerge(args []string, stdout, stderr io.Writer) int {
 	var o mergeOptions
 	fs := newMergeFlagSet(&o)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(stdout, mergeUsage+flagUsages(fs))
-			return exitOK
-		}
-		fmt.Fprintf(stderr, "gowrk merge: %v\n", err)
-		return exitBadInput
+	if code, done := parseSub("gowrk merge", mergeUsage, fs, args, &o.format, stdout, stderr); done {
+		return code
 	}
 	o.files = fs.Args()
-	if err := checkFormat(o.format); err != nil {
-		fmt.Fprintf(stderr, "gowrk merge: %v\n", err)
-		return exitBadInput
-	}
 	format, _ := report.Lookup(o.format)
 	if len(o.files) == 0 {
 		fmt.Fprintln(stderr, "gowrk merge: no report to merge: give the JSON reports as arguments")
@@ -136,6 +127,26 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		return exitThreshold
 	}
 	return exitOK
+}
+
+// parseSub parses a subcommand's args with fs: --help prints usage and
+// the flags (exit 0); a bad flag, or a -f that names no report format
+// (*format once parsed), is one line (exit 2). done is false when the
+// command goes on.
+func parseSub(name, usage string, fs *pflag.FlagSet, args []string, format *string, stdout, stderr io.Writer) (code int, done bool) {
+	err := fs.Parse(args)
+	if errors.Is(err, pflag.ErrHelp) {
+		fmt.Fprint(stdout, usage+flagUsages(fs))
+		return exitOK, true
+	}
+	if err == nil {
+		err = checkFormat(*format)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return exitBadInput, true
+	}
+	return exitOK, false
 }
 
 // readReport decodes one JSON report file: a report, or a --stream whose

@@ -133,17 +133,8 @@ func newReportFlagSet(o *reportOptions) *pflag.FlagSet {
 func runReport(args []string, stdout, stderr io.Writer) int {
 	var o reportOptions
 	fs := newReportFlagSet(&o)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(stdout, reportUsage+flagUsages(fs))
-			return exitOK
-		}
-		fmt.Fprintf(stderr, "gowrk report: %v\n", err)
-		return exitBadInput
-	}
-	if err := checkFormat(o.format); err != nil {
-		fmt.Fprintf(stderr, "gowrk report: %v\n", err)
-		return exitBadInput
+	if code, done := parseSub("gowrk report", reportUsage, fs, args, &o.format, stdout, stderr); done {
+		return code
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintln(stderr, "gowrk report: give one --log file: gowrk report LOG")
