@@ -52,3 +52,9 @@ func TestEngines(t *testing.T) {
 func TestTargets(t *testing.T) {
 	enginetest.RunTargets(t, engines)
 }
+
+// TestLog runs the request log row (a run with --log, rebuilt from its
+// log, against the server's count) on every engine.
+func TestLog(t *testing.T) {
+	enginetest.RunLog(t, engines)
+}
