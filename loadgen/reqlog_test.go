@@ -49,12 +49,6 @@ func (l *countingLogs) Begin(_ time.Time, threads int) {
 }
 func (l *countingLogs) Thread(i int) RecordWriter { return l.w[i] }
 
-// TestLogAllocs: with a request log on, the worker loop still allocates
-// nothing per request.
-func TestLogAllocs(t *testing.T) {
-	checkRunAllocs(t, instantEngine{}, func(cfg *Config) { cfg.Log = &countingLogs{} })
-}
-
 // TestReplayRebuildsRun: a log's records, replayed into the run's result
 // without its per-request figures, give back the run's figures exactly:
 // an overloaded server (completed, timed out, in flight and never sent at
