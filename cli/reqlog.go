@@ -86,10 +86,7 @@ func (l *requestLog) close(res *loadgen.Result, stderr io.Writer) error {
 	if l == nil {
 		return nil
 	}
-	var err error
-	if res != nil {
-		err = l.log.Close(res, report.Options{Version: getVersion()})
-	}
+	err := l.log.Close(res, report.Options{Version: getVersion()})
 	if cerr := l.f.Close(); err == nil {
 		err = cerr
 	}

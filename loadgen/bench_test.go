@@ -17,3 +17,16 @@ func BenchmarkRun(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+// BenchmarkRunLog is BenchmarkRun with a request log that takes every
+// record (and does nothing with it): what the log costs the loop.
+func BenchmarkRunLog(b *testing.B) {
+	cfg := fakeConfig()
+	cfg.Duration, cfg.Requests, cfg.Threads, cfg.Connections = 0, uint64(b.N), 1, 1
+	cfg.Log = &countingLogs{}
+	b.ReportAllocs()
+	b.ResetTimer()
+	if _, err := Run(context.Background(), cfg, instantEngine{}); err != nil {
+		b.Fatal(err)
+	}
+}

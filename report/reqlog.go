@@ -112,8 +112,10 @@ func NewRequestLog(w io.Writer, format string, cfg *loadgen.Config) (*RequestLog
 	return l, nil
 }
 
-// quote encodes s as a field of the log's format.
+// quote encodes s as a field of the log's format, on one line (a record
+// is a line).
 func (l *RequestLog) quote(s string) []byte {
+	s = strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
 	if l.format == LogJSONL {
 		b, _ := json.Marshal(s)
 		return b
@@ -181,8 +183,9 @@ func (l *RequestLog) Waits() int64 { return l.waits.Load() }
 
 // Close writes what the threads still hold, then res as the log's last
 // line: the run's report without the figures the records rebuild
-// (loadgen.WithoutPerRequest). It returns the first write error. A log
-// whose run never began (Begin not called) gets nothing more.
+// (loadgen.WithoutPerRequest); a nil res (a run that failed) gets no last
+// line. It returns the first write error. A log whose run never began
+// (Begin not called) gets nothing more.
 func (l *RequestLog) Close(res *loadgen.Result, o Options) error {
 	if l.done == nil {
 		return l.err
@@ -194,7 +197,7 @@ func (l *RequestLog) Close(res *loadgen.Result, o Options) error {
 	}
 	close(l.full)
 	<-l.done
-	if l.err != nil {
+	if l.err != nil || res == nil {
 		return l.err
 	}
 	var b bytes.Buffer

@@ -25,3 +25,20 @@ func TestRequestLogWriteAllocs(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRequestLogWrite is the cost of one record, encoded and written
+// (to io.Discard, by the writer goroutine), per format.
+func BenchmarkRequestLogWrite(b *testing.B) {
+	for _, format := range LogFormats {
+		b.Run(format, func(b *testing.B) {
+			cfg := fixedResult(0).Config
+			l, _ := NewRequestLog(io.Discard, format, &cfg)
+			l.Begin(time.Time{}, 1)
+			w := l.Thread(0)
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				w.Write(&logRecords[i%len(logRecords)])
+			}
+		})
+	}
+}
