@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -79,7 +80,7 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	var parts []*loadgen.Result
 	for _, name := range o.files {
-		r, err := readReport(name)
+		r, err := readReport(name, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "gowrk merge: %s: %v\n", name, oneLine(err))
 			return exitBadInput
@@ -150,14 +151,23 @@ func parseSub(name, usage string, fs *pflag.FlagSet, args []string, format *stri
 }
 
 // readReport decodes one JSON report file: a report, or a --stream whose
-// last line is the report.
-func readReport(name string) (*loadgen.Result, error) {
+// last line is the report; or rebuilds one from a request log (--log),
+// saying on stderr when the log is a sample.
+func readReport(name string, stderr io.Writer) (*loadgen.Result, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, report.MaxReport+1))
+	br := bufio.NewReader(f)
+	if head, _ := br.Peek(report.LogMagic); report.IsLog(head) {
+		res, info, err := report.ReadLog(br)
+		if err == nil {
+			noteSampled("gowrk merge", name, info, stderr)
+		}
+		return res, err
+	}
+	b, err := io.ReadAll(io.LimitReader(br, report.MaxReport+1))
 	if err != nil {
 		return nil, err
 	}

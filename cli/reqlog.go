@@ -99,6 +99,16 @@ func (l *requestLog) close(res *loadgen.Result, stderr io.Writer) error {
 	return nil
 }
 
+// noteSampled says on stderr that a log read by cmd keeps a sample of its
+// run's requests, and what that means for the figures; nothing for a
+// whole log.
+func noteSampled(cmd, name string, info report.LogInfo, stderr io.Writer) {
+	if info.Sample < 1 {
+		fmt.Fprintf(stderr, "%s: %s keeps %g%% of the requests (--log-sample %g): the counts of ended requests, status codes and latencies are the sample's, the rest the whole run's\n",
+			cmd, name, info.Sample*100, info.Sample)
+	}
+}
+
 const reportUsage = `Usage: gowrk report [flags] LOG
 
 Rebuilds a run's report from its --log file (CSV or JSON lines): the counts
@@ -149,10 +159,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gowrk report: %s: %s\n", name, oneLine(err))
 		return exitBadInput
 	}
-	if info.Sample < 1 {
-		fmt.Fprintf(stderr, "gowrk report: %s keeps %g%% of the requests (--log-sample %g): the counts of ended requests, status codes and latencies are the sample's, the rest the whole run's\n",
-			name, info.Sample*100, info.Sample)
-	}
+	noteSampled("gowrk report", name, info, stderr)
 	out, closeOut, _, err := openOutput(o.output, stdout, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "gowrk report: --output: %v\n", err)

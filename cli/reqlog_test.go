@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -115,3 +117,34 @@ func TestRequestLogBadInput(t *testing.T) {
 
 // logColumnsForTest are the CSV log's column names as a reader sees them.
 var logColumnsForTest = []string{"kind", "seq", "thread", "slot", "target", "step", "due_us", "send_us", "first_byte_us", "end_us", "status", "error", "late"}
+
+// TestMergeLogs: gowrk merge takes request logs as it takes reports: two
+// shards' logs merge into the report their JSON reports merge into.
+func TestMergeLogs(t *testing.T) {
+	s := server(t, testserver.Behaviour{})
+	dir := t.TempDir()
+	var reports, logs []string
+	for i, ext := range []string{"csv", "jsonl"} {
+		rep, log := filepath.Join(dir, ext+".json"), filepath.Join(dir, "shard."+ext)
+		code, _, errs := gowrk(t, "-q", "-c4", "-d", "300ms", "-R", "200", "--shard", []string{"0/2", "1/2"}[i], "-f", "json", "-o", rep, "--log", log, s.URL())
+		if code != 0 {
+			t.Fatalf("shard %d: exit %d: %s", i, code, errs)
+		}
+		reports, logs = append(reports, rep), append(logs, log)
+	}
+	merged := func(files []string) map[string]any {
+		code, out, errs := gowrk(t, append([]string{"merge", "--allow-mixed", "-f", "json"}, files...)...)
+		if code != 0 {
+			t.Fatalf("merge %v: exit %d: %s", files, code, errs)
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(out), &m); err != nil {
+			t.Fatal(err)
+		}
+		delete(m, "run_id") // (a merge's own)
+		return m
+	}
+	if a, b := merged(reports), merged(logs); !reflect.DeepEqual(a, b) {
+		t.Errorf("the logs merge into another report than the reports:\n%v\n%v", b, a)
+	}
+}

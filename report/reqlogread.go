@@ -40,7 +40,7 @@ func ReadLog(r io.Reader) (*loadgen.Result, LogInfo, error) {
 	switch {
 	case strings.HasPrefix(line, csvHeaderTag):
 		line = line[len(csvHeaderTag):]
-	case !strings.HasPrefix(line, `{"type":"log"`):
+	case !strings.HasPrefix(line, jsonlHeaderTag):
 		return nil, info, errors.New("line 1: not a gowrk request log (--log): it starts with neither a #gowrk-log line nor a {\"type\":\"log\"} line")
 	}
 	if err := json.Unmarshal([]byte(line), &hdr); err != nil || hdr.Version != 1 || (hdr.Format != LogCSV && hdr.Format != LogJSONL) {
@@ -88,6 +88,18 @@ func ReadLog(r io.Reader) (*loadgen.Result, LogInfo, error) {
 	p.Into(res)
 	return res, info, nil
 }
+
+// IsLog reports whether a file that starts with head (its first bytes,
+// LogMagic of them) is a request log, of either format.
+func IsLog(head []byte) bool {
+	return strings.HasPrefix(string(head), csvHeaderTag) || strings.HasPrefix(string(head), jsonlHeaderTag)
+}
+
+// LogMagic is how many bytes of a file IsLog needs.
+const LogMagic = len(jsonlHeaderTag)
+
+// jsonlHeaderTag starts a JSON lines log.
+const jsonlHeaderTag = `{"type":"log"`
 
 // logError is err when reading failed, else a new error with text.
 func logError(err error, text string) error {
