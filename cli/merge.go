@@ -34,6 +34,7 @@ bucket by bucket, counters summed, rates over the union of their time
 windows. Shards must be 0..N-1 at most once each; missing ones are named
 and the merged report is marked incomplete (exit 1). Interval logs
 (--hdr-log, .hlog) merge into one interval log, interval by interval.
+Request logs (--log) count as the reports they rebuild (gowrk report).
 
 `
 
