@@ -36,7 +36,7 @@ const (
 // first cancellation of ctx ends a run with its report.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	stderr = report.RedactWriter{W: stderr} // no message prints a secret
-	if len(args) > 1 && (args[0] == "-q" || args[0] == "--quiet") && (args[1] == "merge" || args[1] == "serve") {
+	if len(args) > 1 && (args[0] == "-q" || args[0] == "--quiet") && (args[1] == "merge" || args[1] == "serve" || args[1] == "report") {
 		fmt.Fprintf(stderr, "gowrk: %s %s: %s has no -q (it prints no progress line); drop -q\n", args[0], args[1], args[1])
 		return exitBadInput
 	}
@@ -46,6 +46,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return runServe(ctx, args[1:], stdout, stderr)
 		case "merge":
 			return runMerge(args[1:], stdout, stderr)
+		case "report":
+			return runReport(args[1:], stdout, stderr)
 		case "completion":
 			return runCompletion(args[1:], stdout, stderr)
 		}

@@ -40,6 +40,7 @@ func completionCommands() []compCommand {
 	var p parsed
 	var so serveOptions
 	var mo mergeOptions
+	var ro reportOptions
 	all := func(fs *pflag.FlagSet) []*pflag.Flag {
 		var fl []*pflag.Flag
 		fs.VisitAll(func(f *pflag.Flag) { fl = append(fl, f) })
@@ -49,6 +50,7 @@ func completionCommands() []compCommand {
 		{"", all(newFlagSet(&o, &p))},
 		{"serve", all(newServeFlagSet(&so))},
 		{"merge", all(newMergeFlagSet(&mo))},
+		{"report", all(newReportFlagSet(&ro))},
 		{"completion", nil},
 	}
 }

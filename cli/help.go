@@ -24,7 +24,7 @@ var flagGroups = []flagGroup{
 	{"HTTP/2, HTTP/3 and TLS", []string{"http2", "h2c", "http3", "h3", "streams", "h2-window", "h2-conn-window", "insecure", "cacert", "cert", "key", "sni", "tls-min"}},
 	{"Transports", []string{"unix-socket", "connect-to", "proxy", "local-addr", "no-keepalive"}},
 	{"Output", []string{"latency", "u_latency", "format", "output", "html", "percentiles"}},
-	{"Dashboards and CI", []string{"progress", "tui", "quiet", "interval", "stream", "intervals", "hdr-log", "prometheus", "prometheus-linger", "fail-on"}},
+	{"Dashboards and CI", []string{"progress", "tui", "quiet", "interval", "stream", "intervals", "hdr-log", "log", "log-format", "log-sample", "prometheus", "prometheus-linger", "fail-on"}},
 	{"Scripts and many targets", []string{"script", "targets", "targets-order", "seed"}},
 	{"Many machines", []string{"shard", "start-at"}},
 	{"Other", []string{"version", "help"}},

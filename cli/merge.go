@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -33,6 +34,7 @@ bucket by bucket, counters summed, rates over the union of their time
 windows. Shards must be 0..N-1 at most once each; missing ones are named
 and the merged report is marked incomplete (exit 1). Interval logs
 (--hdr-log, .hlog) merge into one interval log, interval by interval.
+Request logs (--log) count as the reports they rebuild (gowrk report).
 
 `
 
@@ -56,19 +58,10 @@ func newMergeFlagSet(o *mergeOptions) *pflag.FlagSet {
 func runMerge(args []string, stdout, stderr io.Writer) int {
 	var o mergeOptions
 	fs := newMergeFlagSet(&o)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(stdout, mergeUsage+flagUsages(fs))
-			return exitOK
-		}
-		fmt.Fprintf(stderr, "gowrk merge: %v\n", err)
-		return exitBadInput
+	if code, done := parseSub("gowrk merge", mergeUsage, fs, args, &o.format, stdout, stderr); done {
+		return code
 	}
 	o.files = fs.Args()
-	if err := checkFormat(o.format); err != nil {
-		fmt.Fprintf(stderr, "gowrk merge: %v\n", err)
-		return exitBadInput
-	}
 	format, _ := report.Lookup(o.format)
 	if len(o.files) == 0 {
 		fmt.Fprintln(stderr, "gowrk merge: no report to merge: give the JSON reports as arguments")
@@ -88,7 +81,7 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	var parts []*loadgen.Result
 	for _, name := range o.files {
-		r, err := readReport(name)
+		r, err := readReport(name, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "gowrk merge: %s: %v\n", name, oneLine(err))
 			return exitBadInput
@@ -138,15 +131,44 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// parseSub parses a subcommand's args with fs: --help prints usage and
+// the flags (exit 0); a bad flag, or a -f that names no report format
+// (*format once parsed), is one line (exit 2). done is false when the
+// command goes on.
+func parseSub(name, usage string, fs *pflag.FlagSet, args []string, format *string, stdout, stderr io.Writer) (code int, done bool) {
+	err := fs.Parse(args)
+	if errors.Is(err, pflag.ErrHelp) {
+		fmt.Fprint(stdout, usage+flagUsages(fs))
+		return exitOK, true
+	}
+	if err == nil {
+		err = checkFormat(*format)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return exitBadInput, true
+	}
+	return exitOK, false
+}
+
 // readReport decodes one JSON report file: a report, or a --stream whose
-// last line is the report.
-func readReport(name string) (*loadgen.Result, error) {
+// last line is the report; or rebuilds one from a request log (--log),
+// saying on stderr when the log is a sample.
+func readReport(name string, stderr io.Writer) (*loadgen.Result, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, report.MaxReport+1))
+	br := bufio.NewReader(f)
+	if head, _ := br.Peek(report.LogMagic); report.IsLog(head) {
+		res, info, err := report.ReadLog(br)
+		if err == nil {
+			noteSampled("gowrk merge", name, info, stderr)
+		}
+		return res, err
+	}
+	b, err := io.ReadAll(io.LimitReader(br, report.MaxReport+1))
 	if err != nil {
 		return nil, err
 	}

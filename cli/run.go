@@ -89,8 +89,14 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if opts.findMax {
 		return runSearch(ctx, opts, eng, out, stderr, noHeader)
 	}
+	reqLog, err := openRequestLog(opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "gowrk: %v\n", err)
+		return exitBadInput
+	}
 	watch, err := newWatchers(ctx, opts, out, stderr, ro)
 	if err != nil {
+		reqLog.close(nil, stderr)
 		fmt.Fprintf(stderr, "gowrk: %v\n", err)
 		return exitBadInput
 	}
@@ -99,11 +105,15 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	runtime.GOMAXPROCS(prev)
 	werr := watch.finish(res)
 	if err != nil {
+		reqLog.close(nil, stderr)
 		fmt.Fprintf(stderr, "gowrk: %s\n", userError(err))
 		return exitFailed
 	}
 	if res.Shard != nil {
 		res.Shard.Host, _ = os.Hostname()
+	}
+	if lerr := reqLog.close(res, stderr); lerr != nil && werr == nil {
+		werr = lerr
 	}
 	page := watch.regroupResult(res) // the reports' intervals as asked; the page's finer
 	if res.Aborted != "" {

@@ -39,6 +39,7 @@ type options struct {
 	intervalAuto                       bool // no --interval: gowrk chose cfg.Interval, and may sample finer for --html
 	hdrLog, prometheus                 string
 	html                               string // --html: the HTML report's file
+	reqLog                             reqLogOptions
 	promLinger                         time.Duration
 	thresholds                         []report.Threshold
 	percentiles                        []float64
@@ -107,6 +108,7 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.BoolVar(&o.stream, "stream", false, "with --format json: one JSON object per line while the run goes (\"type\": \"interval\"), the report last (\"type\": \"report\")")
 	fs.BoolVar(&o.intervals, "intervals", false, "with --format csv: one row per interval instead of one per run")
 	fs.StringVar(&o.html, "html", "", "also write a self-contained HTML report (charts, no network needed) to `FILE`")
+	addLogFlags(fs, &o.reqLog)
 	fs.StringVar(&o.hdrLog, "hdr-log", "", "write an HdrHistogram interval log (latency, service_time, send_lag) to `FILE`")
 	fs.BoolVar(&o.progress, "progress", false, "show the progress line on stderr even when it is not a terminal")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress line and no start line on stderr")
@@ -312,7 +314,10 @@ func parseArgs(ctx context.Context, args []string) (*options, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, flagError(err)
 	}
-	if err := distinctOutputs([]outputFile{{"-o", o.output}, {"--html", o.html}, {"--hdr-log", o.hdrLog}}); err != nil {
+	if err := checkLogOptions(o, fs); err != nil {
+		return nil, err
+	}
+	if err := distinctOutputs([]outputFile{{"-o", o.output}, {"--html", o.html}, {"--hdr-log", o.hdrLog}, {"--log", o.reqLog.path}}); err != nil {
 		return nil, err
 	}
 	return o, nil

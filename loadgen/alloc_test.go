@@ -37,6 +37,12 @@ func TestOriginsAllocs(t *testing.T) {
 	})
 }
 
+// TestLogAllocs: with a request log on, the worker loop still allocates
+// nothing per request.
+func TestLogAllocs(t *testing.T) {
+	checkRunAllocs(t, instantEngine{}, func(cfg *Config) { cfg.Log = &countingLogs{} })
+}
+
 // checkRunAllocs runs eng in closed loop and under -R, 1000 requests and
 // many, set up by setup (nil: none), and fails when the many allocate
 // more than the few by more than the runs' time explains.

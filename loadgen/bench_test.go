@@ -43,3 +43,16 @@ func BenchmarkFlush(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRunLog is BenchmarkRun with a request log that takes every
+// record (and does nothing with it): what the log costs the loop.
+func BenchmarkRunLog(b *testing.B) {
+	cfg := fakeConfig()
+	cfg.Duration, cfg.Requests, cfg.Threads, cfg.Connections = 0, uint64(b.N), 1, 1
+	cfg.Log = &countingLogs{}
+	b.ReportAllocs()
+	b.ResetTimer()
+	if _, err := Run(context.Background(), cfg, instantEngine{}); err != nil {
+		b.Fatal(err)
+	}
+}

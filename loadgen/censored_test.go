@@ -216,15 +216,26 @@ func TestCensoredClosedLoop(t *testing.T) {
 }
 
 // TestCensorUnsentAllocs: recording the never-sent requests' bounds at
-// the stop allocates nothing, however many there are.
+// the stop allocates nothing, however many there are, with a request log
+// or without.
 func TestCensorUnsentAllocs(t *testing.T) {
-	rec := newRecorder(time.Now())
-	var plan Scheduler = ConstantRate{PerConn: 1e6} // a Slot holds its plan as a Scheduler
-	if n := testing.AllocsPerRun(5, func() { rec.censorUnsent(plan, 0, 100000, 200*time.Millisecond, noStep, everyOne) }); n != 0 {
-		t.Fatalf("%.0f allocations", n)
-	}
-	if got := rec.censored.TotalCount(); got != 6*100000 {
-		t.Fatalf("censored %d, want %d", got, 6*100000)
+	for _, logged := range []bool{false, true} {
+		rec := newRecorder(time.Now())
+		var plan Scheduler = ConstantRate{PerConn: 1e6} // a Slot holds its plan as a Scheduler
+		s := &Slot{th: &Thread{rec: rec}, plan: plan}
+		var w countingLog
+		if logged {
+			rec.log, rec.logKeep = &w, keepBelow(1)
+		}
+		if n := testing.AllocsPerRun(5, func() { rec.censorUnsent(s, 0, 100000, 200*time.Millisecond) }); n != 0 {
+			t.Fatalf("logged %v: %.0f allocations", logged, n)
+		}
+		if got := rec.censored.TotalCount(); got != 6*100000 {
+			t.Fatalf("censored %d, want %d", got, 6*100000)
+		}
+		if logged && w.n != 6*100000 {
+			t.Fatalf("logged %d records, want %d", w.n, 6*100000)
+		}
 	}
 }
 

@@ -28,6 +28,11 @@ type Config struct {
 	// on a goroutine of its own (never an engine's).
 	Interval time.Duration
 	Observe  func(Interval)
+	// Log, when not nil, takes a record of every request (RequestLog);
+	// LogSample, when in (0, 1), keeps that fraction of them, chosen by
+	// the request's number (LogKeeps). 0 keeps every request.
+	Log       RequestLog
+	LogSample float64
 	// Engine names the engine that ran ("loop", "goroutine", "h2"), for
 	// the reports; the caller sets it.
 	Engine string
@@ -159,6 +164,12 @@ func ConfigErrorf(format string, a ...any) *ConfigError {
 func (c *Config) Validate() error {
 	checks := []func() error{
 		func() error { return positive("Threads", c.Threads) },
+		func() error {
+			if !(c.LogSample >= 0 && c.LogSample <= 1) {
+				return invalid("{LogSample} %g: must be a fraction from 0 to 1", c.LogSample)
+			}
+			return nil
+		},
 		func() error { return positive("Connections", c.Connections) },
 		func() error {
 			if c.Streams < 0 {

@@ -110,9 +110,6 @@ func (c *Config) MostConnections() int {
 	return c.Connections * max(c.Origins, 1)
 }
 
-// everyOne keeps every request (censorUnsent's filter outside a slot).
-func everyOne(uint64) bool { return true }
-
 // Origins is the ThreadEngine of a run whose targets are on many origins:
 // one engine per origin (Engines[o] for origin o, each built for that
 // origin's Target), each running its twins of every thread's slots.

@@ -30,7 +30,7 @@ const (
 	// each, so that its batches stay small in all.
 	batchSize = 64
 	// minBatch and batchSamples bound that: at least minBatch samples per
-	// slot, and about batchSamples per thread (3.5 MB at 56 bytes each).
+	// slot, and about batchSamples per thread (6 MB at 96 bytes each).
 	minBatch     = 8
 	batchSamples = 1 << 16
 	// flushEvery bounds how stale a worker's batch may get, so that the
@@ -189,25 +189,6 @@ type ErrorMessage struct {
 	Count   uint64 `json:"count"`
 }
 
-// sample is one ended request as a worker saw it. Times are microseconds.
-type sample struct {
-	latency   int64  // from due (closed loop: from send) to end; <0: not recorded; kindInFlight: stop - due, a lower bound
-	service   int64  // from send to end; <0: not recorded
-	lag       int64  // send lag, from due to send; <0: not scheduled
-	timer     int64  // lateness of the send timer when the connection was idle; <0: none
-	firstByte int64  // µs from send to the first response byte; <0 unknown
-	status    int32  // HTTP status; 0 when the request failed
-	step      int32  // the rate shape's step it was due in; <0: none
-	kind      uint8  // kindCompleted, kindFailed or kindInFlight
-	target    uint16 // its target (Targets) + 1; 0 without
-}
-
-const (
-	kindCompleted uint8 = iota
-	kindFailed
-	kindInFlight
-)
-
 // maxStatus bounds the status codes counted one by one; others count as 0.
 const maxStatus = 1000
 
@@ -234,6 +215,14 @@ type Recorder struct {
 	steps   []*StepFigures
 	// targets, under Targets, hold each target's figures, by number.
 	targets []TargetFigures
+	// log, when the run keeps a request log (Config.Log), takes this
+	// thread's records at each flush; logRec is the one record handed to
+	// it (a field, so that passing it allocates nothing); thread is the
+	// thread's index; logKeep the sampling threshold (logKeeps).
+	log     RecordWriter
+	logRec  LogRecord
+	logKeep uint64
+	thread  int
 	// completed at the last rate sample, and when that was.
 	sampledCompleted uint64
 	sampledAt        time.Time
@@ -304,39 +293,12 @@ func (r *Recorder) flush(batch []sample, delta *Counts) {
 	if r.targets != nil {
 		r.addTargets(batch)
 	}
+	if r.log != nil {
+		r.logBatch(batch)
+	}
 	r.counts.add(delta)
 	r.mu.Unlock()
 	*delta = Counts{}
-}
-
-// censorUnsent records the lower bounds (stop - due) of the requests n in
-// [from, to) of plan that mine keeps, due before stop and never sent, in
-// the run's figures and (stepOf >= 0) their rate step's: O(1) each, no
-// allocation, under one lock. It returns how many it recorded.
-func (r *Recorder) censorUnsent(plan Scheduler, from, to uint64, stop time.Duration, stepOf func(due time.Duration) int32, mine func(n uint64) bool) (count uint64) {
-	if from >= to {
-		return 0
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for n := from; n < to; n++ {
-		if !mine(n) {
-			continue // (a twin's, on another origin: origins.go)
-		}
-		count++
-		due, _ := plan.Due(n)
-		v := micros(stop - due)
-		r.record(r.censored, v)
-		if r.iv != nil {
-			recordClipped(r.iv.censored, v)
-		}
-		if i := stepOf(due); i >= 0 && r.stepLen > 0 {
-			f := r.step(i)
-			f.Unsent++
-			recordClipped(f.Censored, v)
-		}
-	}
-	return count
 }
 
 // record adds v to h, clipping and counting values out of range.

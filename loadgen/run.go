@@ -87,6 +87,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 
 	state := &runState{cancel: cancel, host: cfg.Target.Route.Describe(cfg.Target.URL)}
 	threads := buildThreads(&cfg, start, end, state)
+	openLog(&cfg, start, threads)
 	recs := make([]*Recorder, len(threads))
 	for i, th := range threads {
 		recs[i] = th.rec
@@ -215,8 +216,10 @@ func buildThreads(cfg *Config, start, end time.Time, state *runState) []*Thread 
 		th.Slots = make([]*Slot, 0, int(perThread)*origins)
 		for o := range origins { // (the twins of each slot, origin by origin: origins.go)
 			for k := range perThread {
-				th.Slots = append(th.Slots, newPlanSlot(cfg, th, slot+int(k), size, o, origins))
-				if !th.Slots[len(th.Slots)-1].none {
+				s := newPlanSlot(cfg, th, slot+int(k), size, o, origins)
+				s.index = uint32(len(th.Slots))
+				th.Slots = append(th.Slots, s)
+				if !s.none {
 					state.workers++
 				}
 			}

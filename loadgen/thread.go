@@ -96,6 +96,10 @@ type Slot struct {
 	// sends, the others' going on its twins (origins.go); 0: every one.
 	origin  uint16
 	targets *Targets
+	// index is the slot's number in its thread; ended counts the
+	// requests it has recorded (a request's number for the log, seq).
+	index uint32
+	ended uint64
 
 	// dialed: this slot has had a connection at least once.
 	dialed    bool
@@ -232,21 +236,12 @@ func (s *Slot) Bytes(in, out int64, now time.Duration) {
 // measured). Times are offsets from the start of the run.
 func (s *Slot) Completed(due, send, first, done time.Duration, status int, timerLate int64) {
 	b, d, _ := s.target(due)
-	d.Completed++
-	if status >= 400 {
-		d.Status++
-	}
-	if done-send > s.th.Timeout {
-		d.Late++ // waited past --timeout, answered: in the figures at its true latency
-	}
-	sm := sample{latency: micros(done - due), service: micros(done - send), lag: -1, timer: timerLate, firstByte: -1, status: int32(status), step: s.stepOf(due), target: s.cur}
+	sm := sampleOf(kindCompleted, 0, s.sched, micros(due), micros(send), micros(done))
+	sm.timer, sm.status, sm.late = timerLate, int32(status), done-send > s.th.Timeout
 	if first >= send {
 		sm.firstByte = micros(first - send)
 	}
-	if s.sched {
-		sm.lag = micros(send - due)
-	}
-	s.add(b, sm, done)
+	s.add(b, d, sm, due, done)
 }
 
 // Failed records a request that was sent and failed with class; an
@@ -254,19 +249,8 @@ func (s *Slot) Completed(due, send, first, done time.Duration, status int, timer
 // schedule, as it waited. err is kept as a message.
 func (s *Slot) Failed(class ErrorClass, err error, due, send, done time.Duration) {
 	b, d, _ := s.target(due)
-	d.count(class)
-	sm := sample{latency: -1, service: -1, lag: -1, timer: -1, firstByte: -1, step: s.stepOf(due), kind: kindFailed, target: s.cur}
-	if s.Scheduled() {
-		sm.lag = micros(send - due)
-		if class == ClassTimeout {
-			sm.latency = micros(done - due)
-		}
-	}
-	if sm.latency < 0 {
-		d.LatencyExcluded++
-	}
 	s.th.rec.noteError(class, err)
-	s.add(b, sm, done)
+	s.add(b, d, sampleOf(kindFailed, class, s.Scheduled(), micros(due), micros(send), micros(done)), due, done)
 	var fatal *FatalError
 	if errors.As(err, &fatal) {
 		s.th.run.abortFatal(fatal) // the server speaks another protocol: no point going on
@@ -279,15 +263,9 @@ func (s *Slot) Failed(class ErrorClass, err error, due, send, done time.Duration
 // that lower bound in the figures over every due request.
 func (s *Slot) InFlight(due, send, now time.Duration) {
 	b, d, _ := s.target(due)
-	d.InFlight++
-	if now-send > s.th.Timeout {
-		d.LateInFlight++
-	}
-	sm := sample{latency: micros(s.stopAt(now) - due), service: -1, lag: -1, timer: -1, firstByte: -1, step: s.stepOf(due), kind: kindInFlight, target: s.cur}
-	if s.Scheduled() {
-		sm.lag = micros(send - due)
-	}
-	s.add(b, sm, now)
+	sm := sampleOf(kindInFlight, 0, s.Scheduled(), micros(due), micros(send), micros(s.stopAt(now)))
+	sm.late = now-send > s.th.Timeout
+	s.add(b, d, sm, due, now)
 }
 
 // stopAt is the stop as the figures use it: now, or the run's end when
@@ -366,7 +344,13 @@ func (s *Slot) Dialed() {
 	}
 }
 
-func (s *Slot) add(b *[]sample, sm sample, now time.Duration) {
+// add counts sm (due at due, ended at now) in d and appends it to b,
+// with the fields every outcome shares.
+func (s *Slot) add(b *[]sample, d *Counts, sm sample, due, now time.Duration) {
+	sm.step, sm.target, sm.slot = s.stepOf(due), s.cur, s.index
+	sm.seq = s.seqBase + s.ended*s.seqStride
+	s.ended++
+	d.tally(&sm)
 	*b = append(*b, sm)
 	if b != &s.batch {
 		s.flushWarm()
@@ -411,11 +395,11 @@ func (s *Slot) Finish(now time.Duration) {
 		if s.warm != nil {
 			warmDue = min(due, DueBefore(s.plan, min(s.th.WarmEnd, stopAt)))
 			if from := min(s.next, warmDue); warmDue > from {
-				s.warm.delta.Unsent += s.th.warmRec.censorUnsent(s.plan, from, warmDue, stopAt, s.stepOf, s.mine)
+				s.warm.delta.Unsent += s.th.warmRec.censorUnsent(s, from, warmDue, stopAt)
 			}
 		}
 		if from := max(s.next, warmDue); due > from {
-			s.delta.Unsent += s.th.rec.censorUnsent(s.plan, from, due, stopAt, s.stepOf, s.mine)
+			s.delta.Unsent += s.th.rec.censorUnsent(s, from, due, stopAt)
 		}
 	}
 	s.th.rec.flush(s.batch, &s.delta)

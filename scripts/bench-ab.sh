@@ -7,6 +7,9 @@
 # machines are small and noisy, so only the ratio means anything.
 #
 # usage: scripts/bench-ab.sh [REF] [ROUNDS]   (default main, 10 rounds: about a minute)
+# AFTER_ARGS adds flags to the working tree's runs only: REF=HEAD with
+# AFTER_ARGS='--log /tmp/x.csv' measures a flag on against off
+# (word-split; a path with spaces will not do).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 ref=${1:-main}
@@ -39,7 +42,10 @@ for r in $(seq 1 "$rounds"); do
   order="before after"
   (( r % 2 )) || order="after before"
   for v in $order; do
-    timeout 20 taskset -c 0 "$tmp/gowrk-$v" --engine loop -t1 -c50 -d3s -q -f json "http://127.0.0.1:$port/" 2>/dev/null |
+    extra=""
+    [ "$v" = after ] && extra=${AFTER_ARGS:-}
+    # shellcheck disable=SC2086
+    timeout 20 taskset -c 0 "$tmp/gowrk-$v" $extra --engine loop -t1 -c50 -d3s -q -f json "http://127.0.0.1:$port/" 2>/dev/null |
       python3 -c "import json,sys; j=json.load(sys.stdin); print('$v', round(j['requests']/(j['cpu_us']/1e6)))"
   done
 done | tee "$tmp/runs"

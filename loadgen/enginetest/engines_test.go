@@ -64,3 +64,9 @@ func TestPhases(t *testing.T) {
 func TestOrigins(t *testing.T) {
 	enginetest.RunOrigins(t, engines)
 }
+
+// TestLog runs the request log row (a run with --log, rebuilt from its
+// log, against the server's count) on every engine.
+func TestLog(t *testing.T) {
+	enginetest.RunLog(t, engines)
+}

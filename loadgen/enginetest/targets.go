@@ -27,13 +27,17 @@ const TargetsN = 200
 
 // RunTargets runs the many-targets row on every engine but the transport
 // variants (Via: the row is about the request source, not the route).
-func RunTargets(t *testing.T, engines []Engine) {
+func RunTargets(t *testing.T, engines []Engine) { runEach(t, engines, runTargets) }
+
+// runEach runs row on every engine but the transport variants (Via), each
+// as a subtest named by the engine.
+func runEach(t *testing.T, engines []Engine, row func(*testing.T, *env)) {
 	ca, leaf := testserver.LoopbackCert(t)
 	for _, e := range engines {
 		if e.Via != "" {
 			continue
 		}
-		t.Run(e.Name, func(t *testing.T) { runTargets(t, newEnv(e, ca, leaf)) })
+		t.Run(e.Name, func(t *testing.T) { row(t, newEnv(e, ca, leaf)) })
 	}
 }
 
