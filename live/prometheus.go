@@ -49,6 +49,9 @@ type Prometheus struct {
 	quic      *loadgen.QUICInfo // HTTP/3's figures, from the stop (SetQUIC)
 	// phases are the phases of a request, from the stop (SetPhases).
 	phases loadgen.Phases
+	// tgtLat are the targets' figures (--targets), from the stop
+	// (SetTargetLatency): their latency histograms.
+	tgtLat []loadgen.TargetFigures
 }
 
 // PromBuckets are the classic histogram buckets, in seconds.
@@ -132,6 +135,16 @@ func (p *Prometheus) SetPhases(ph loadgen.Phases) {
 	p.mu.Unlock()
 }
 
+// SetTargetLatency gives the figures of each --targets target, known at
+// the stop; /metrics serves their latency from then on as
+// gowrk_target_latency_seconds{target=...}, one histogram per target that
+// completed a request.
+func (p *Prometheus) SetTargetLatency(ts []loadgen.TargetFigures) {
+	p.mu.Lock()
+	p.tgtLat = ts
+	p.mu.Unlock()
+}
+
 // Finish marks the run done (gowrk_run_finished 1) and keeps serving until
 // a scrape's response has carried the final figures, for at most linger,
 // then stops (letting scrapes under way finish, for at most a second).
@@ -173,6 +186,7 @@ var (
 	descQUICRTT  = prometheus.NewDesc("gowrk_quic_rtt_seconds", "quic-go's smoothed RTT at each connection's close: mean over connections and max.", []string{"stat"}, nil)
 	descQUICPkt  = prometheus.NewDesc("gowrk_quic_packets_total", "QUIC packets gowrk sent, and those declared lost (retransmitted).", []string{"outcome"}, nil)
 	descQUICLost = prometheus.NewDesc("gowrk_quic_lost_bytes_total", "Bytes of the QUIC packets declared lost.", nil, nil)
+	descTgtLat   = prometheus.NewDesc("gowrk_target_latency_seconds", "Latency of each --targets target's completed requests (filled at the stop; 2 significant digits, as the report's per-target figures).", []string{"target"}, nil)
 	descPhase    = prometheus.NewDesc("gowrk_phase_seconds", "The phases of a request (filled at the stop): dns (the one lookup), connect, tls and quic (handshakes), one value per connection opened; first_byte (send to the response's first byte) and body (first byte to end), one per completed request.", []string{"phase"}, nil)
 	descUDPBuf   = prometheus.NewDesc("gowrk_udp_buffer_bytes", "UDP socket buffers in effect as the kernel reports them (recv, send), and what QUIC asks for (wanted).", []string{"direction"}, nil)
 	descHist     = [4]*prometheus.Desc{
@@ -186,7 +200,7 @@ var (
 // Describe implements prometheus.Collector.
 func (p *Prometheus) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRequests, descSent, descOpened, descBytes, descErrors, descTimeouts, descStatus, descCodes, descInFlight, descTarget, descAchieved, descFinished, descTargets,
-		descQUIC, descQUICHs, descQUICRTT, descQUICPkt, descQUICLost, descUDPBuf, descPhase} {
+		descQUIC, descQUICHs, descQUICRTT, descQUICPkt, descQUICLost, descUDPBuf, descPhase, descTgtLat} {
 		ch <- d
 	}
 	for _, d := range descHist {
@@ -248,6 +262,11 @@ func (p *Prometheus) Collect(ch chan<- prometheus.Metric) {
 	for i, h := range p.phases.Hists() {
 		if h != nil && h.TotalCount() > 0 {
 			ch <- histogramMetric(descPhase, h, p.start, loadgen.PhaseKeys[i])
+		}
+	}
+	for _, f := range p.tgtLat {
+		if f.Latency != nil && f.Latency.TotalCount() > 0 {
+			ch <- histogramMetric(descTgtLat, f.Latency, p.start, f.Name)
 		}
 	}
 }

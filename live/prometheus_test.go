@@ -96,7 +96,8 @@ func scrape(t *testing.T, p *Prometheus) map[string]float64 {
 }
 
 // TestPrometheusTargets: each target's requests are labelled by its name,
-// summed over the intervals.
+// summed over the intervals, and from the stop its latency is a histogram
+// labelled the same way.
 func TestPrometheusTargets(t *testing.T) {
 	ts, err := loadgen.NewTargets([]string{"home", "search"}, [][]byte{[]byte("GET / HTTP/1.1\r\n\r\n"), []byte("GET /s HTTP/1.1\r\n\r\n")}, []uint32{1, 1}, loadgen.OrderRoundRobin, 0)
 	if err != nil {
@@ -111,8 +112,17 @@ func TestPrometheusTargets(t *testing.T) {
 		p.Update(loadgen.Interval{Duration: time.Second, Latency: loadgen.NewHistogram(), Service: loadgen.NewHistogram(),
 			SendLag: loadgen.NewHistogram(), Targets: tc})
 	}
+	// At the stop, each target's latency: home's 5 completed requests, 1
+	// to 5 ms; search's histogram holds none, so it is not served.
+	home := loadgen.NewTargetHistogram()
+	for ms := int64(1); ms <= 5; ms++ {
+		home.RecordValue(ms * 1000)
+	}
+	p.SetTargetLatency([]loadgen.TargetFigures{{Name: "home", Completed: 5, Latency: home}, {Name: "search", Completed: 6}})
 	got := scrape(t, p)
 	for k, want := range map[string]float64{
+		`gowrk_target_latency_seconds_count{target="home"}`:                5,
+		`gowrk_target_latency_seconds_bucket{target="home",le="0.0025"}`:   2,
 		`gowrk_target_requests_total{outcome="completed",target="home"}`:   5,
 		`gowrk_target_requests_total{outcome="failed",target="home"}`:      1,
 		`gowrk_target_requests_total{outcome="completed",target="search"}`: 6,
@@ -121,6 +131,12 @@ func TestPrometheusTargets(t *testing.T) {
 		if got[k] != want {
 			t.Errorf("%s = %v, want %v", k, got[k], want)
 		}
+	}
+	if sum := got[`gowrk_target_latency_seconds_sum{target="home"}`]; math.Abs(sum-0.015) > 0.015/100 {
+		t.Errorf("home's latency sum %v s, want 0.015 s (1+2+3+4+5 ms)", sum)
+	}
+	if _, ok := got[`gowrk_target_latency_seconds_count{target="search"}`]; ok {
+		t.Error("a target that completed nothing has a latency histogram served")
 	}
 }
 
