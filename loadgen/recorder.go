@@ -30,7 +30,7 @@ const (
 	// each, so that its batches stay small in all.
 	batchSize = 64
 	// minBatch and batchSamples bound that: at least minBatch samples per
-	// slot, and about batchSamples per thread (6 MB at 96 bytes each).
+	// slot, and about batchSamples per thread (7 MB at 112 bytes each).
 	minBatch     = 8
 	batchSamples = 1 << 16
 	// flushEvery bounds how stale a worker's batch may get, so that the

@@ -55,6 +55,12 @@ type LogRecord struct {
 	// LogUnsent has no Send (-1). FirstByte is the offset from Send to the
 	// first response byte; <0 unknown.
 	Due, Send, End, FirstByte int64
+	// BytesIn and BytesOut are the bytes its connection read and wrote for
+	// it: since the connection's previous request ended (a new
+	// connection's handshake goes with its first request); <0 unknown,
+	// where a connection carries several requests at once (HTTP/2's
+	// streams, pipelining) or none was sent.
+	BytesIn, BytesOut int64
 	// Status is the HTTP status (LogCompleted); Class the error (LogFailed).
 	Status int
 	Class  ErrorClass
@@ -114,7 +120,7 @@ func (r *Recorder) logBatch(batch []sample) {
 			continue
 		}
 		r.logRec = LogRecord{Kind: LogKind(s.kind), Seq: s.seq, Scheduled: s.sched, Due: s.due, Send: s.send, End: s.end,
-			FirstByte: s.firstByte, Status: int(s.status), Class: s.class, Late: s.late, Thread: r.thread, Slot: int(s.slot),
+			FirstByte: s.firstByte, BytesIn: s.bytesIn, BytesOut: s.bytesOut, Status: int(s.status), Class: s.class, Late: s.late, Thread: r.thread, Slot: int(s.slot),
 			Target: int(s.target) - 1, Step: int(s.step)}
 		r.log.Write(&r.logRec)
 	}
@@ -127,7 +133,7 @@ func (r *Recorder) logUnsent(s *Slot, n uint64, due, at int64, step int32) {
 	if r.logKeep != math.MaxUint64 && mix(seq) >= r.logKeep {
 		return
 	}
-	r.logRec = LogRecord{Kind: LogUnsent, Seq: seq, Scheduled: true, Due: due, Send: -1, End: at, FirstByte: -1,
+	r.logRec = LogRecord{Kind: LogUnsent, Seq: seq, Scheduled: true, Due: due, Send: -1, End: at, FirstByte: -1, BytesIn: -1, BytesOut: -1,
 		Thread: r.thread, Slot: int(s.index), Target: -1, Step: int(step)}
 	r.log.Write(&r.logRec)
 }

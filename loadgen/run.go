@@ -87,6 +87,15 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 
 	state := &runState{cancel: cancel, host: cfg.Target.Route.Describe(cfg.Target.URL)}
 	threads := buildThreads(&cfg, start, end, state)
+	// A request's own bytes are known where its connection carries it
+	// alone: HTTP/1.1 unpipelined, one stream a connection, and every
+	// ConnEngine (its Do reports each request's).
+	perRequest := cfg.Pipeline <= 1 && (!threaded || cfg.Streams <= 1)
+	for _, th := range threads {
+		for _, s := range th.Slots {
+			s.reqBytes = perRequest
+		}
+	}
 	openLog(&cfg, start, threads)
 	recs := make([]*Recorder, len(threads))
 	for i, th := range threads {

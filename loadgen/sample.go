@@ -12,16 +12,19 @@ type sample struct {
 	// due, send and end are offsets from the run's start (its warm-up
 	// included); end is the stop for kindInFlight.
 	due, send, end int64
-	firstByte      int64  // µs from send to the first response byte; <0 unknown
-	seq            uint64 // the request's number in the slot's order of ends (sampling, the log)
-	status         int32  // HTTP status; 0 when the request failed
-	step           int32  // the rate shape's step it was due in; <0: none
-	slot           uint32 // the slot's index in its thread (the connection id, with the thread)
-	kind           uint8  // kindCompleted, kindFailed or kindInFlight
-	class          ErrorClass
-	sched          bool   // on a schedule: due is its own time, not send's
-	late           bool   // waited past Config.Timeout (Counts.Late, LateInFlight)
-	target         uint16 // its target (Targets) + 1; 0 without
+	firstByte      int64 // µs from send to the first response byte; <0 unknown
+	// bytesIn and bytesOut are the bytes its connection read and wrote
+	// for it (Slot.reqBytes); <0 unknown.
+	bytesIn, bytesOut int64
+	seq               uint64 // the request's number in the slot's order of ends (sampling, the log)
+	status            int32  // HTTP status; 0 when the request failed
+	step              int32  // the rate shape's step it was due in; <0: none
+	slot              uint32 // the slot's index in its thread (the connection id, with the thread)
+	kind              uint8  // kindCompleted, kindFailed or kindInFlight
+	class             ErrorClass
+	sched             bool   // on a schedule: due is its own time, not send's
+	late              bool   // waited past Config.Timeout (Counts.Late, LateInFlight)
+	target            uint16 // its target (Targets) + 1; 0 without
 }
 
 const (
@@ -35,7 +38,7 @@ const (
 // end offsets in whole microseconds (kindInFlight: end is the stop).
 // timer, status, step, target and the log's fields are the caller's.
 func sampleOf(kind uint8, class ErrorClass, sched bool, due, send, end int64) sample {
-	sm := sample{latency: -1, service: -1, lag: -1, timer: -1, firstByte: -1, due: due, send: send, end: end, kind: kind, class: class, sched: sched}
+	sm := sample{latency: -1, service: -1, lag: -1, timer: -1, firstByte: -1, bytesIn: -1, bytesOut: -1, due: due, send: send, end: end, kind: kind, class: class, sched: sched}
 	if sched {
 		sm.lag = send - due
 	}

@@ -92,6 +92,11 @@ type Slot struct {
 	// seqStride and seqBase number the slot's requests in the run's plan:
 	// request n is seqBase + n*seqStride over every slot and shard.
 	seqStride, seqBase uint64
+	// reqBytes: the slot's connection carries one request at a time, so
+	// the bytes it read and wrote (in, out) since the slot's last request
+	// ended are the next one's, for the request log (Run sets it).
+	reqBytes bool
+	in, out  int64
 	// origin is the origin (Targets) + 1 whose requests alone the slot
 	// sends, the others' going on its twins (origins.go); 0: every one.
 	origin  uint16
@@ -222,11 +227,13 @@ func (s *Slot) None() bool { return s.none }
 func (s *Slot) Scheduled() bool { return s.sched }
 
 // Bytes adds bytes read and written on the wire at now (during the
-// warm-up they are the warm-up's).
+// warm-up they are the warm-up's), and to the slot's request's (reqBytes).
 func (s *Slot) Bytes(in, out int64, now time.Duration) {
 	_, d, _ := s.target(now)
 	d.BytesRead += uint64(in)
 	d.BytesWritten += uint64(out)
+	s.in += in
+	s.out += out
 }
 
 // Completed records a whole response: due and send are when the request
@@ -348,6 +355,10 @@ func (s *Slot) Dialed() {
 // with the fields every outcome shares.
 func (s *Slot) add(b *[]sample, d *Counts, sm sample, due, now time.Duration) {
 	sm.step, sm.target, sm.slot = s.stepOf(due), s.cur, s.index
+	if s.reqBytes {
+		sm.bytesIn, sm.bytesOut = s.in, s.out
+	}
+	s.in, s.out = 0, 0
 	sm.seq = s.seqBase + s.ended*s.seqStride
 	s.ended++
 	d.tally(&sm)

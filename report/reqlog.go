@@ -37,7 +37,7 @@ func LogFormatOf(name string) string {
 }
 
 // logColumns are the CSV log's columns, in order; the JSON lines' keys.
-var logColumns = []string{"kind", "seq", "thread", "slot", "target", "step", "due_us", "send_us", "first_byte_us", "end_us", "status", "error", "late"}
+var logColumns = []string{"kind", "seq", "thread", "slot", "target", "step", "due_us", "send_us", "first_byte_us", "end_us", "status", "error", "late", "bytes_in", "bytes_out"}
 
 // logKinds name loadgen's LogKinds, by value.
 var logKinds = []string{"completed", "failed", "in_flight", "unsent"}
@@ -297,6 +297,10 @@ func (l *RequestLog) appendRecord(b []byte, r *loadgen.LogRecord) []byte {
 			}
 		case 12:
 			b = strconv.AppendBool(b, r.Late)
+		case 13:
+			b = num(b, r.BytesIn, r.BytesIn >= 0)
+		case 14:
+			b = num(b, r.BytesOut, r.BytesOut >= 0)
 		}
 	}
 	if jsonl {

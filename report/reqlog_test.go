@@ -14,12 +14,12 @@ import (
 // logRecords are one of each kind a log writes: scheduled and not, a
 // target, a first byte, a late answer, a rate step.
 var logRecords = []loadgen.LogRecord{
-	{Kind: loadgen.LogCompleted, Seq: 0, Scheduled: true, Due: 1000, Send: 1003, FirstByte: 400, End: 1500, Status: 200, Target: 1, Step: 0, Slot: 1},
-	{Kind: loadgen.LogCompleted, Seq: 1, Due: 2000, Send: 2000, FirstByte: -1, End: 2600, Status: 503, Late: true, Target: 0, Step: -1, Thread: 1},
-	{Kind: loadgen.LogFailed, Seq: 2, Scheduled: true, Due: 3000, Send: 3100, FirstByte: -1, End: 5000, Class: loadgen.ClassTimeout, Target: -1, Step: 1},
-	{Kind: loadgen.LogFailed, Seq: 3, Due: 3000, Send: 3000, FirstByte: -1, End: 3010, Class: loadgen.ClassRead, Target: -1, Step: -1},
-	{Kind: loadgen.LogInFlight, Seq: 4, Scheduled: true, Due: 9000, Send: 9500, FirstByte: -1, End: 10000, Late: true, Target: -1, Step: -1},
-	{Kind: loadgen.LogUnsent, Seq: 5, Scheduled: true, Due: 9800, Send: -1, FirstByte: -1, End: 10000, Target: -1, Step: 2},
+	{Kind: loadgen.LogCompleted, Seq: 0, Scheduled: true, Due: 1000, Send: 1003, FirstByte: 400, End: 1500, BytesIn: 187, BytesOut: 62, Status: 200, Target: 1, Step: 0, Slot: 1},
+	{Kind: loadgen.LogCompleted, Seq: 1, Due: 2000, Send: 2000, FirstByte: -1, End: 2600, BytesIn: -1, BytesOut: -1, Status: 503, Late: true, Target: 0, Step: -1, Thread: 1},
+	{Kind: loadgen.LogFailed, Seq: 2, Scheduled: true, Due: 3000, Send: 3100, FirstByte: -1, End: 5000, BytesIn: 0, BytesOut: 62, Class: loadgen.ClassTimeout, Target: -1, Step: 1},
+	{Kind: loadgen.LogFailed, Seq: 3, Due: 3000, Send: 3000, FirstByte: -1, End: 3010, BytesIn: 40, BytesOut: 62, Class: loadgen.ClassRead, Target: -1, Step: -1},
+	{Kind: loadgen.LogInFlight, Seq: 4, Scheduled: true, Due: 9000, Send: 9500, FirstByte: -1, End: 10000, BytesIn: 0, BytesOut: 62, Late: true, Target: -1, Step: -1},
+	{Kind: loadgen.LogUnsent, Seq: 5, Scheduled: true, Due: 9800, Send: -1, FirstByte: -1, End: 10000, BytesIn: -1, BytesOut: -1, Target: -1, Step: 2},
 }
 
 // writeLog writes logRecords and res as a log of format.

@@ -20,6 +20,10 @@ type LogInfo struct {
 	Records uint64
 	// Sample is the fraction of requests the log kept (1: every one).
 	Sample float64
+	// BytesIn and BytesOut add up the bytes of the records that know
+	// theirs; BytesUnknown counts the sent ones that do not.
+	BytesIn, BytesOut int64
+	BytesUnknown      uint64
 }
 
 // ReadLog reads a request log (CSV or JSON lines, told apart by its first
@@ -78,6 +82,13 @@ func ReadLog(r io.Reader) (*loadgen.Result, LogInfo, error) {
 			return nil, info, fmt.Errorf("line %d: %v", n, err)
 		}
 		info.Records++
+		switch {
+		case rec.BytesIn >= 0 && rec.BytesOut >= 0:
+			info.BytesIn += rec.BytesIn
+			info.BytesOut += rec.BytesOut
+		case rec.Kind != loadgen.LogUnsent:
+			info.BytesUnknown++
+		}
 	}
 	if err := sc.Err(); err != nil {
 		return nil, info, err
@@ -147,7 +158,7 @@ func parseRecord(line, format string) (loadgen.LogRecord, error) {
 // recordOf builds a record from its fields as text, in logColumns' order
 // ("" for none).
 func recordOf(f []string) (loadgen.LogRecord, error) {
-	rec := loadgen.LogRecord{Kind: loadgen.LogKind(len(logKinds)), Target: -1, Step: -1, FirstByte: -1}
+	rec := loadgen.LogRecord{Kind: loadgen.LogKind(len(logKinds)), Target: -1, Step: -1, FirstByte: -1, BytesIn: -1, BytesOut: -1}
 	for i, k := range logKinds {
 		if f[0] == k {
 			rec.Kind = loadgen.LogKind(i)
@@ -177,6 +188,7 @@ func recordOf(f []string) (loadgen.LogRecord, error) {
 		rec.FirstByte = first - rec.Send
 	}
 	rec.Status = int(num(10, rec.Kind == loadgen.LogCompleted))
+	rec.BytesIn, rec.BytesOut = num(13, false), num(14, false)
 	rec.Scheduled = rec.Due >= 0
 	if !rec.Scheduled {
 		rec.Due = rec.Send

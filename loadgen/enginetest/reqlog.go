@@ -60,6 +60,7 @@ func runLog(t *testing.T, en *env) {
 	if n := uint64(pc.count("/")); n < c.Completed || n > c.Completed+c.InFlight+c.Failed() {
 		t.Errorf("the server counted %d requests; the log %d answered, %d in flight, %d failed", n, got.Counts.Completed, got.Counts.InFlight, got.Counts.Failed())
 	}
+	checkLogBytes(t, en, res, info)
 	var want, rebuilt bytes.Buffer
 	if err := report.JSON(&want, res, report.Options{}); err != nil {
 		t.Fatal(err)
@@ -69,5 +70,23 @@ func runLog(t *testing.T, en *env) {
 	}
 	if !bytes.Equal(want.Bytes(), rebuilt.Bytes()) {
 		t.Errorf("the log rebuilds another report:\n%s\nthe run's:\n%s", rebuilt.Bytes(), want.Bytes())
+	}
+}
+
+// checkLogBytes: where a connection carries one request at a time (HTTP/1.1,
+// and HTTP/3, whose engine reports each request's bytes), every byte the
+// run read and wrote is in exactly one record, and every sent record
+// knows its own; over HTTP/2's streams none does.
+func checkLogBytes(t *testing.T, en *env, res *loadgen.Result, info report.LogInfo) {
+	t.Helper()
+	c := &res.Counts
+	if en.eng.Proto == HTTP2 {
+		if info.BytesIn != 0 || info.BytesOut != 0 {
+			t.Errorf("HTTP/2 with %d streams: records hold %d bytes in, %d out; want none known", Streams, info.BytesIn, info.BytesOut)
+		}
+		return
+	}
+	if info.BytesUnknown != 0 || info.BytesIn != int64(c.BytesRead) || info.BytesOut != int64(c.BytesWritten) {
+		t.Errorf("records hold %d bytes in and %d out (%d sent records without), the run read %d and wrote %d", info.BytesIn, info.BytesOut, info.BytesUnknown, c.BytesRead, c.BytesWritten)
 	}
 }
