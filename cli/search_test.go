@@ -342,8 +342,9 @@ func TestFindMaxRateFastAPISync1(t *testing.T) {
 	step, _ := strconv.Atoi(m[1])
 	// 200 completions with the margin at the app's 40/s: 6.25 s; a short
 	// step's first second answers nothing (each request takes 1 s), and a
-	// loaded machine's app is a little slower: a little more.
-	if step < 7 || step > 12 {
+	// loaded machine's app answers fewer in a 4 s step (19/s seen, where
+	// its 6 s closed loop still gave 33/s or more): up to 20 s.
+	if step < 7 || step > 20 {
 		premise(t, base)
 		t.Fatalf("the answer asks for steps of %d s; 40/s needs 7 s for 200 completions", step)
 	}
