@@ -120,7 +120,7 @@ func TestRequestLogBadInput(t *testing.T) {
 }
 
 // logColumnsForTest are the CSV log's column names as a reader sees them.
-var logColumnsForTest = []string{"kind", "seq", "thread", "slot", "target", "step", "due_us", "send_us", "first_byte_us", "end_us", "status", "error", "late"}
+var logColumnsForTest = []string{"kind", "seq", "thread", "slot", "target", "step", "due_us", "send_us", "first_byte_us", "end_us", "status", "error", "late", "bytes_in", "bytes_out"}
 
 // TestMergeLogs: gowrk merge takes request logs as it takes reports: two
 // shards' logs merge into the report their JSON reports merge into.
