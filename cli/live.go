@@ -145,7 +145,7 @@ func (w *watchers) fileWatchers(o *options, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "gowrk: metrics on http://%s/metrics\n", p.Addr())
 		linger := o.promLinger
 		w.observe = append(w.observe, p.Update)
-		w.ended = append(w.ended, func(r *loadgen.Result) { p.SetQUIC(r.Conn.QUIC); p.SetPhases(r.Phases); p.SetTargetLatency(r.Targets) })
+		w.ended = append(w.ended, p.SetEnd)
 		w.done = append(w.done, func() error { p.Finish(linger); return nil })
 	}
 	return nil

@@ -46,12 +46,9 @@ type Prometheus struct {
 	hist      [4]*hdrhistogram.Histogram // latency, service, send lag, censored lower bounds (microseconds)
 	tgt       []loadgen.TargetCounts     // requests by target (--targets), by number
 	start     time.Time
-	quic      *loadgen.QUICInfo // HTTP/3's figures, from the stop (SetQUIC)
-	// phases are the phases of a request, from the stop (SetPhases).
-	phases loadgen.Phases
-	// tgtLat are the targets' figures (--targets), from the stop
-	// (SetTargetLatency): their latency histograms.
-	tgtLat []loadgen.TargetFigures
+	// end is the run's Result, from the stop (SetEnd): the figures known
+	// only then (QUIC's, the phases, each target's latency).
+	end *loadgen.Result
 }
 
 // PromBuckets are the classic histogram buckets, in seconds.
@@ -118,30 +115,15 @@ func (p *Prometheus) Update(iv loadgen.Interval) {
 	}
 }
 
-// SetQUIC gives the run's QUIC figures under HTTP/3, known at the stop;
-// /metrics serves them (gowrk_quic_*, gowrk_udp_buffer_bytes) from then on.
-func (p *Prometheus) SetQUIC(q *loadgen.QUICInfo) {
+// SetEnd gives the run's Result at the stop; /metrics serves from then on
+// what is known only then: under HTTP/3 QUIC's figures (gowrk_quic_*,
+// gowrk_udp_buffer_bytes), the phases of a request
+// (gowrk_phase_seconds{phase=...}, one histogram per phase measured) and
+// under --targets each target's latency (gowrk_target_latency_seconds
+// {target=...}, one histogram per target that completed a request).
+func (p *Prometheus) SetEnd(r *loadgen.Result) {
 	p.mu.Lock()
-	p.quic = q
-	p.mu.Unlock()
-}
-
-// SetPhases gives the run's phases of a request (connect, TLS, first
-// byte...), known at the stop; /metrics serves them from then on as
-// gowrk_phase_seconds{phase=...}, one histogram per phase measured.
-func (p *Prometheus) SetPhases(ph loadgen.Phases) {
-	p.mu.Lock()
-	p.phases = ph
-	p.mu.Unlock()
-}
-
-// SetTargetLatency gives the figures of each --targets target, known at
-// the stop; /metrics serves their latency from then on as
-// gowrk_target_latency_seconds{target=...}, one histogram per target that
-// completed a request.
-func (p *Prometheus) SetTargetLatency(ts []loadgen.TargetFigures) {
-	p.mu.Lock()
-	p.tgtLat = ts
+	p.end = r
 	p.mu.Unlock()
 }
 
@@ -258,15 +240,23 @@ func (p *Prometheus) Collect(ch chan<- prometheus.Metric) {
 	for i, h := range p.hist {
 		ch <- histogramMetric(descHist[i], h, p.start)
 	}
-	collectQUIC(ch, p.quic)
-	for i, h := range p.phases.Hists() {
+	if p.end != nil {
+		collectEnd(ch, p.end, p.start)
+	}
+}
+
+// collectEnd sends the figures of the run's Result known at the stop:
+// QUIC's, the phases, each target's latency.
+func collectEnd(ch chan<- prometheus.Metric, r *loadgen.Result, start time.Time) {
+	collectQUIC(ch, r.Conn.QUIC)
+	for i, h := range r.Phases.Hists() {
 		if h != nil && h.TotalCount() > 0 {
-			ch <- histogramMetric(descPhase, h, p.start, loadgen.PhaseKeys[i])
+			ch <- histogramMetric(descPhase, h, start, loadgen.PhaseKeys[i])
 		}
 	}
-	for _, f := range p.tgtLat {
+	for _, f := range r.Targets {
 		if f.Latency != nil && f.Latency.TotalCount() > 0 {
-			ch <- histogramMetric(descTgtLat, f.Latency, p.start, f.Name)
+			ch <- histogramMetric(descTgtLat, f.Latency, start, f.Name)
 		}
 	}
 }

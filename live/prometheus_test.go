@@ -55,15 +55,15 @@ func TestPrometheusQUIC(t *testing.T) {
 	defer p.Finish(0)
 	before := scrape(t, p)
 	if len(before) == 0 {
-		t.Fatal("before SetQUIC: no metrics served")
+		t.Fatal("before SetEnd: no metrics served")
 	}
 	for name := range before {
 		if strings.HasPrefix(name, "gowrk_quic_") || strings.HasPrefix(name, "gowrk_udp_") {
 			t.Errorf("%s served without QUIC", name)
 		}
 	}
-	p.SetQUIC(&loadgen.QUICInfo{Handshakes: 4, HandshakeMeanUs: 1500, HandshakeMaxUs: 3000, SmoothedRTTUs: 250, MaxRTTUs: 400,
-		PacketsSent: 1000, PacketsLost: 3, BytesLost: 3600, UDPRecvBuffer: 425984, UDPSendBuffer: 425984, UDPBufferWanted: 7 << 20})
+	p.SetEnd(&loadgen.Result{Conn: loadgen.ConnInfo{QUIC: &loadgen.QUICInfo{Handshakes: 4, HandshakeMeanUs: 1500, HandshakeMaxUs: 3000, SmoothedRTTUs: 250, MaxRTTUs: 400,
+		PacketsSent: 1000, PacketsLost: 3, BytesLost: 3600, UDPRecvBuffer: 425984, UDPSendBuffer: 425984, UDPBufferWanted: 7 << 20}}})
 	got := scrape(t, p)
 	for name, want := range map[string]float64{
 		"gowrk_quic_handshakes_total": 4, `gowrk_quic_handshake_seconds{stat="mean"}`: 0.0015, `gowrk_quic_handshake_seconds{stat="max"}`: 0.003,
@@ -118,7 +118,7 @@ func TestPrometheusTargets(t *testing.T) {
 	for ms := int64(1); ms <= 5; ms++ {
 		home.RecordValue(ms * 1000)
 	}
-	p.SetTargetLatency([]loadgen.TargetFigures{{Name: "home", Completed: 5, Latency: home}, {Name: "search", Completed: 6}})
+	p.SetEnd(&loadgen.Result{Targets: []loadgen.TargetFigures{{Name: "home", Completed: 5, Latency: home}, {Name: "search", Completed: 6}}})
 	got := scrape(t, p)
 	for k, want := range map[string]float64{
 		`gowrk_target_latency_seconds_count{target="home"}`:                5,
@@ -156,7 +156,7 @@ func TestPrometheusPhases(t *testing.T) {
 		ph.Connect.RecordValue(250) // 4 connections of 250 us
 	}
 	ph.FirstByte.RecordValue(20000) // one request, 20 ms to its first byte
-	p.SetPhases(ph)
+	p.SetEnd(&loadgen.Result{Phases: ph})
 	got := scrape(t, p)
 	for name, want := range map[string]float64{
 		`gowrk_phase_seconds_count{phase="connect"}`: 4, `gowrk_phase_seconds_sum{phase="connect"}`: 0.001,
