@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gowrk/gowrk/loadgen"
+	"github.com/gowrk/gowrk/loadgen/poll"
 	"golang.org/x/sys/unix"
 )
 
@@ -28,11 +29,6 @@ type LoopEngine struct {
 }
 
 var _ loadgen.ThreadEngine = (*LoopEngine)(nil)
-
-// TimerSlack bounds how often a loop wakes for due requests: at most once
-// per TimerSlack, so that at 50,000 requests/s a wake sends a few requests
-// rather than one. It is the most a timer adds to a request's send lag.
-const TimerSlack = 100 * time.Microsecond
 
 // ReadChunk is the loop's per-thread read buffer: one read takes up to this
 // much from a connection.
@@ -53,7 +49,7 @@ func NewLoop(ctx context.Context, t loadgen.Target, dialTimeout time.Duration) (
 	if err != nil {
 		return nil, err
 	}
-	return &LoopEngine{Engine: e, sa: sa, family: family, coarseTimer: !havePwait2()}, nil
+	return &LoopEngine{Engine: e, sa: sa, family: family, coarseTimer: poll.Coarse()}, nil
 }
 
 // Info implements loadgen.ThreadEngine.
@@ -71,7 +67,7 @@ func (e *LoopEngine) RunThread(ctx context.Context, th *loadgen.Thread) {
 		return
 	}
 	defer l.close()
-	stop := context.AfterFunc(ctx, l.wakeUp)
+	stop := context.AfterFunc(ctx, l.poller.Wake)
 	defer stop()
 	l.run()
 }
@@ -120,8 +116,8 @@ type loop struct {
 	sa       unix.Sockaddr // the loop's own copy: x/sys caches the raw form inside it
 	family   int
 	th       *loadgen.Thread
-	epfd     int
-	wakeFd   int
+	poller   *poll.Poller
+	epfd     int // poller.Fd
 	events   []unix.EpollEvent
 	rbuf     []byte
 	reqs     []byte // Pipeline copies of the request
@@ -141,31 +137,24 @@ type loop struct {
 }
 
 func (e *LoopEngine) newLoop(th *loadgen.Thread) (*loop, error) {
-	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	p, err := poll.New()
 	if err != nil {
 		return nil, fmt.Errorf("epoll: %w", err)
 	}
-	wfd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
-	if err != nil {
-		unix.Close(epfd)
-		return nil, fmt.Errorf("eventfd: %w", err)
-	}
-	unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: 0})
-	l := &loop{e: e, sa: cloneSockaddr(e.sa), th: th, epfd: epfd, wakeFd: wfd, events: make([]unix.EpollEvent, 512), rbuf: make([]byte, ReadChunk), end: -1, hooks: th.Hooks, family: e.family}
+	l := &loop{e: e, sa: cloneSockaddr(e.sa), th: th, poller: p, epfd: p.Fd, events: make([]unix.EpollEvent, 512), rbuf: make([]byte, ReadChunk), end: -1, hooks: th.Hooks, family: e.family}
 	if err := l.scriptAddr(); err != nil {
-		unix.Close(wfd)
-		unix.Close(epfd)
+		p.Close()
 		return nil, err
 	}
-	p := max(th.Pipeline, 1)
-	for range p {
+	depth := max(th.Pipeline, 1)
+	for range depth {
 		l.reqs = append(l.reqs, e.request...)
 	}
 	l.end = th.EndOffset()
 	l.local = newLocals(e.dial, l.family, th.Index)
 	l.sweep = min(100*time.Millisecond, max(time.Millisecond, th.Timeout/10), max(time.Millisecond, e.timeout/10))
 	for _, s := range th.Slots {
-		c := &lconn{slot: s, idx: len(l.conns), fd: -1, ring: make([]inflight, p), timerAt: -1, heapIdx: -1}
+		c := &lconn{slot: s, idx: len(l.conns), fd: -1, ring: make([]inflight, depth), timerAt: -1, heapIdx: -1}
 		c.parser.head, c.parser.noKeep = e.head, e.noKeep
 		if l.hooks != nil {
 			c.sc = &connScript{feed: loadgen.ScriptFeed{Hooks: l.hooks}}
@@ -182,11 +171,6 @@ func (e *LoopEngine) newLoop(th *loadgen.Thread) (*loop, error) {
 	return l, nil
 }
 
-func (l *loop) wakeUp() {
-	var one = [8]byte{1}
-	unix.Write(l.wakeFd, one[:])
-}
-
 func (l *loop) close() {
 	for _, c := range l.conns {
 		if c.fd >= 0 {
@@ -194,8 +178,7 @@ func (l *loop) close() {
 			c.fd = -1
 		}
 	}
-	unix.Close(l.wakeFd)
-	unix.Close(l.epfd)
+	l.poller.Close()
 }
 
 // run is the loop: wait for readiness or the next timer, handle it, until
@@ -209,13 +192,13 @@ func (l *loop) run() {
 		}
 	}
 	for !l.stopped && l.active > 0 {
-		n, err := epollWait(l.epfd, l.events, l.waitFor(), l.e.coarseTimer)
+		n, err := poll.Wait(l.epfd, l.events, l.waitFor(), l.e.coarseTimer)
 		l.now = time.Since(l.th.Start)
 		if err != nil && err != unix.EINTR {
 			break
 		}
 		if l.end >= 0 && l.now >= l.end {
-			break // (a stop before the end wakes the loop through wakeFd)
+			break // (a stop before the end wakes the loop through its poller)
 		}
 		for i := range n {
 			ev := &l.events[i]
@@ -254,7 +237,7 @@ func (l *loop) waitFor() time.Duration {
 		// Timer wakes are at most one per TimerSlack: requests due within
 		// it go out together (send lag at most TimerSlack), instead of a
 		// wake-up per request at high rates.
-		at(max(l.timers[0].timerAt, l.lastFire+TimerSlack))
+		at(max(l.timers[0].timerAt, l.lastFire+poll.TimerSlack))
 	}
 	if l.nextSw > 0 {
 		at(l.nextSw)
@@ -389,7 +372,7 @@ func (l *loop) write(idx int, c *lconn) {
 		buf = c.sc.wbuf // a script's requests, as taken
 	}
 	for c.wleft > 0 {
-		n, err := rawWrite(c.fd, buf[len(buf)-c.wleft:])
+		n, err := poll.Write(c.fd, buf[len(buf)-c.wleft:])
 		if n > 0 {
 			c.wleft -= n
 			c.slot.Bytes(0, int64(n), l.now)
@@ -427,7 +410,7 @@ func (l *loop) setOut(idx int, c *lconn, on bool) {
 
 // read reads what the connection has and parses it.
 func (l *loop) read(idx int, c *lconn) {
-	n, err := rawRead(c.fd, l.rbuf)
+	n, err := poll.Read(c.fd, l.rbuf)
 	switch {
 	case n > 0:
 		c.slot.Bytes(int64(n), 0, l.now)

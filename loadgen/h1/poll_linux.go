@@ -5,48 +5,9 @@ package h1
 import (
 	"net"
 	"strconv"
-	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
-
-// epollWait waits for events for at most d (d < 0: forever) with
-// epoll_pwait2's nanosecond timeout, or, with coarse (kernels before
-// 5.11), epoll_wait's milliseconds rounded up.
-func epollWait(epfd int, events []unix.EpollEvent, d time.Duration, coarse bool) (int, error) {
-	if !coarse {
-		var ts *unix.Timespec
-		if d >= 0 {
-			t := unix.NsecToTimespec(int64(d))
-			ts = &t
-		}
-		n, _, errno := unix.Syscall6(unix.SYS_EPOLL_PWAIT2, uintptr(epfd), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)),
-			uintptr(unsafe.Pointer(ts)), 0, 0)
-		if errno == 0 {
-			return int(n), nil
-		}
-		return 0, errno
-	}
-	ms := -1
-	if d >= 0 {
-		ms = int((d + time.Millisecond - 1) / time.Millisecond)
-	}
-	return unix.EpollWait(epfd, events, ms)
-}
-
-// havePwait2 reports whether the kernel has epoll_pwait2 (Linux 5.11).
-func havePwait2() bool {
-	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
-	if err != nil {
-		return false
-	}
-	defer unix.Close(epfd)
-	ev := make([]unix.EpollEvent, 1)
-	var ts unix.Timespec
-	_, _, errno := unix.Syscall6(unix.SYS_EPOLL_PWAIT2, uintptr(epfd), uintptr(unsafe.Pointer(&ev[0])), 1, uintptr(unsafe.Pointer(&ts)), 0, 0)
-	return errno != unix.ENOSYS
-}
 
 // sockaddr converts "ip:port" to a socket address and its family.
 func sockaddr(addr string) (unix.Sockaddr, int, error) {
@@ -117,23 +78,4 @@ func connectResult(fd int) error {
 		return unix.Errno(v)
 	}
 	return nil
-}
-
-// rawRead and rawWrite are read(2) and write(2) on a non-blocking socket
-// without the runtime's entersyscall/exitsyscall: they never block, and
-// the pair was 3% of the loop's CPU time in the profile.
-func rawRead(fd int, p []byte) (int, error) {
-	n, _, errno := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-	if errno != 0 {
-		return -1, errno
-	}
-	return int(n), nil
-}
-
-func rawWrite(fd int, p []byte) (int, error) {
-	n, _, errno := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-	if errno != 0 {
-		return -1, errno
-	}
-	return int(n), nil
 }
