@@ -58,6 +58,13 @@ type conn struct {
 	proven  bool            // a session of the connection has carried a request
 	wakes   uint64          // reads that ended at their deadline (timer wakes)
 
+	// The event loop's (loop_linux.go): the connection's place in the
+	// loop, in its wake heap (-1: none) with the wake it is there for,
+	// and whether EPOLLOUT is asked.
+	idx, heapIdx int
+	hw           time.Duration
+	out          bool
+
 	feed    *loadgen.ScriptFeed // a script's requests; nil without
 	capture bool                // the script has response(): keep headers and bodies
 	fields  []hpack.HeaderField // a script request's fields, reused
@@ -126,55 +133,34 @@ func (c *conn) run(ctx context.Context) {
 	c.drop()
 }
 
+// turnResult is what a turn of a session leaves to its driver.
+type turnResult uint8
+
+const (
+	turnWait   turnResult = iota // wait for the server, or the wake (c.wake)
+	turnRedial                   // the session ended (dropped): dial another
+	turnOver                     // the connection is done, or the run is
+)
+
 // serve drives the session until it ends (true: dial another) or the run
-// does (false).
+// does (false): the goroutine's driver, a blocking read with the wake as
+// its deadline between turns.
 func (c *conn) serve() bool {
 	s := c.s
 	fromTimer := false
 	if s.rpos < s.rend { // frames that came with the server's SETTINGS
 		c.now = c.since()
-		if err := c.parse(); err != nil {
-			c.connFailed(err)
+		if !c.parsed() {
 			return true
 		}
-		c.compact()
 	}
 	for {
 		c.now = c.since()
-		if c.end >= 0 && c.now >= c.end {
+		switch c.turn(fromTimer) {
+		case turnRedial:
+			return true
+		case turnOver:
 			return false
-		}
-		c.wake = -1
-		if c.feed != nil {
-			c.scriptEncoder()
-		} else if s.reencode {
-			s.prepare(c.e.fields)
-		}
-		c.expire() // first: a slot it frees sends again in this turn
-		c.fill(fromTimer)
-		c.credit()
-		if err := s.flush(); err != nil {
-			if c.stop.Load() {
-				return false // a write cut by the stop: its streams are in flight there
-			}
-			c.broken(loadgen.ClassWrite, err)
-			return true
-		}
-		if c.active == 0 && s.open == 0 {
-			return false
-		}
-		if s.goingAway && s.open == 0 {
-			if s.refusedFresh() {
-				c.refused(goAwayFresh(s.goAwayCode))
-			}
-			c.drop()
-			return true
-		}
-		if c.noStreams() {
-			return true
-		}
-		if c.end >= 0 {
-			c.wakeAt(c.end)
 		}
 		var dl time.Time
 		if c.wake >= 0 {
@@ -184,27 +170,12 @@ func (c *conn) serve() bool {
 			s.deadline = dl
 			s.nc.SetReadDeadline(dl)
 		}
-		if c.stop.Load() {
-			return false
-		}
-		if s.rend == len(s.rbuf) {
-			c.compact()
-			s.grow()
-		}
+		c.room()
 		n, err := s.nc.Read(s.rbuf[s.rend:])
 		c.now = c.since()
 		fromTimer = false
-		if n > 0 {
-			s.rend += n
-			s.in += int64(n)
-			if s.rend == len(s.rbuf) {
-				s.grow() // the read filled the buffer: there is more
-			}
-			if perr := c.parse(); perr != nil {
-				c.connFailed(perr)
-				return true
-			}
-			c.compact()
+		if n > 0 && !c.received(n) {
+			return true
 		}
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) && !c.stop.Load() {
@@ -219,6 +190,83 @@ func (c *conn) serve() bool {
 			return true
 		}
 	}
+}
+
+// turn is one turn of the session at c.now, whichever driver runs it:
+// timeouts, then every due request within the server's stream limit, then
+// one write of the frames gathered; it sets c.wake, when the connection
+// must next wake without a word from the server.
+func (c *conn) turn(fromTimer bool) turnResult {
+	s := c.s
+	if c.end >= 0 && c.now >= c.end {
+		return turnOver
+	}
+	c.wake = -1
+	if c.feed != nil {
+		c.scriptEncoder()
+	} else if s.reencode {
+		s.prepare(c.e.fields)
+	}
+	c.expire() // first: a slot it frees sends again in this turn
+	c.fill(fromTimer)
+	c.credit()
+	if err := s.flush(); err != nil {
+		if c.stop.Load() {
+			return turnOver // a write cut by the stop: its streams are in flight there
+		}
+		c.broken(loadgen.ClassWrite, err)
+		return turnRedial
+	}
+	if c.active == 0 && s.open == 0 {
+		return turnOver
+	}
+	if s.goingAway && s.open == 0 {
+		if s.refusedFresh() {
+			c.refused(goAwayFresh(s.goAwayCode))
+		}
+		c.drop()
+		return turnRedial
+	}
+	if c.noStreams() {
+		return turnRedial
+	}
+	if c.end >= 0 {
+		c.wakeAt(c.end)
+	}
+	if c.stop.Load() {
+		return turnOver
+	}
+	return turnWait
+}
+
+// room makes room for the next read in the session's buffer.
+func (c *conn) room() {
+	if s := c.s; s.rend == len(s.rbuf) {
+		c.compact()
+		s.grow()
+	}
+}
+
+// received parses the n bytes a read just put after s.rend; false: the
+// session failed (connFailed dropped it).
+func (c *conn) received(n int) bool {
+	s := c.s
+	s.rend += n
+	s.in += int64(n)
+	if s.rend == len(s.rbuf) {
+		s.grow() // the read filled the buffer: there is more
+	}
+	return c.parsed()
+}
+
+// parsed parses the buffered frames; false: the session failed.
+func (c *conn) parsed() bool {
+	if err := c.parse(); err != nil {
+		c.connFailed(err)
+		return false
+	}
+	c.compact()
+	return true
 }
 
 // credit hands the wire bytes counted by the session to the connection's

@@ -1,8 +1,9 @@
 // Package h2 is gowrk's HTTP/2 engine, built on golang.org/x/net/http2's
 // Framer (every frame gowrk writes) and hpack (both directions). It runs
-// whole threads (loadgen.ThreadEngine): one goroutine per connection drives
-// all of that connection's streams, one Slot per stream, with no hand-off
-// between goroutines per response. The request's header block is
+// whole threads (loadgen.ThreadEngine): h2c on one epoll loop per thread
+// (Linux), TLS on one goroutine per connection, each driving all of that
+// connection's streams, one Slot per stream, with no hand-off between
+// goroutines per response. The request's header block is
 // HPACK-encoded twice per connection (the second time every field is in
 // the dynamic table) and the second block is sent for every later request;
 // responses are parsed in place from one read buffer per connection, DATA
@@ -52,6 +53,9 @@ type Options struct {
 	// DialTimeout bounds each dial, TLS handshake and the wait for the
 	// server's SETTINGS.
 	DialTimeout time.Duration
+	// Goroutines runs h2c on a goroutine per connection, as TLS runs,
+	// instead of an event loop per thread (for comparisons).
+	Goroutines bool
 }
 
 // Engine runs HTTP/2 load against one target. It is safe for concurrent
@@ -191,12 +195,14 @@ func (e *Engine) DialFirst(ctx context.Context) (any, error) {
 	return s, nil
 }
 
-// RunThread implements loadgen.ThreadEngine: one goroutine per connection.
+// RunThread implements loadgen.ThreadEngine. h2c runs the thread's
+// connections on one event loop (loop_linux.go) where it can; TLS, which
+// crypto/tls drives over a blocking net.Conn, one goroutine per connection.
 func (e *Engine) RunThread(ctx context.Context, th *loadgen.Thread) {
-	var wg sync.WaitGroup
 	first, _ := th.First.(*session)
 	n := th.Streams
 	conns := make([]*conn, 0, th.Connections())
+	var live []*conn
 	for i := range th.Connections() {
 		c := newConn(e, th, th.Slots[i*n:(i+1)*n])
 		if h := th.HooksFor(i); h != nil {
@@ -212,16 +218,22 @@ func (e *Engine) RunThread(ctx context.Context, th *loadgen.Thread) {
 			c.finish()
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c.run(ctx)
-		}()
+		live = append(live, c)
 	}
 	if first != nil {
 		first.close()
 	}
-	wg.Wait()
+	if e.tls != nil || e.opts.Goroutines || !e.runLoop(ctx, th, live) {
+		var wg sync.WaitGroup
+		for _, c := range live {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c.run(ctx)
+			}()
+		}
+		wg.Wait()
+	}
 	var wakes uint64
 	for _, c := range conns {
 		wakes += c.wakes

@@ -108,6 +108,12 @@ type session struct {
 	in, out0 int64 // wire bytes not yet credited to a slot
 	deadline time.Time
 	closed   bool
+	// raw: an event loop owns the session (loop_linux.go): it reads and
+	// writes the socket fd itself, registered in the epoll set ep, and
+	// wpos is where the frames not yet written start in out.
+	raw    bool
+	fd, ep int
+	wpos   int
 	// phases is how long the session's connection took to open (dial).
 	phases loadgen.ConnPhases
 }
@@ -429,8 +435,12 @@ func (s *session) block() []byte {
 	return s.again
 }
 
-// flush writes the frames gathered since the last flush.
+// flush writes the frames gathered since the last flush; under an event
+// loop, as much as the socket takes now (the rest when it is writable).
 func (s *session) flush() error {
+	if s.raw {
+		return s.flushRaw()
+	}
 	if len(s.out.b) == 0 {
 		return nil
 	}
@@ -443,6 +453,7 @@ func (s *session) flush() error {
 func (s *session) close() {
 	if s != nil && !s.closed {
 		s.closed = true
+		s.release()
 		s.nc.Close()
 	}
 }
