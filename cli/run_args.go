@@ -86,7 +86,7 @@ func newFlagSet(o *options, p *parsed) *pflag.FlagSet {
 	fs.BoolVarP(&o.uLatency, "u_latency", "U", false, "print the uncorrected latency (service time) distribution, with or without -L (wrk2)")
 	fs.StringVarP(&o.format, "format", "f", "text", "report `FORMAT`: "+strings.Join(report.Names(), ", "))
 	fs.StringVarP(&o.output, "output", "o", "", "write the report to `FILE` instead of stdout (csv appends)")
-	fs.StringVar(&o.engine, "engine", "auto", "HTTP/1.1 `ENGINE`: loop (one event loop per thread over epoll; http:// only), goroutine (a goroutine per connection; TLS), or auto (loop for http://, goroutine for https://)")
+	fs.StringVar(&o.engine, "engine", "auto", "`ENGINE` of HTTP/1.1 and h2c: loop (one event loop per thread over epoll; http:// only), goroutine (a goroutine per connection; TLS), or auto (loop for http://, goroutine for https://)")
 	fs.VarP(metricValue{&p.pipeline}, "pipeline", "P", "HTTP/1.1 pipelining: N requests in flight per connection (wrk's pipeline.lua); --engine loop")
 	fs.BoolVar(&o.http2, "http2", false, "speak HTTP/2: h2c (prior knowledge) for http://, TLS with ALPN h2 for https://")
 	fs.BoolVar(&o.http3, "http3", false, "speak HTTP/3 over QUIC (UDP) to an https:// URL; --streams requests per connection")

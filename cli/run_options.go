@@ -178,6 +178,9 @@ func engineOptions(o *options, p *parsed) error {
 		return fmt.Errorf("--engine %q: want loop, goroutine or auto", o.engine)
 	}
 	if o.http2 {
+		// h2c runs on the event loop too, unless told goroutine; TLS
+		// always runs on goroutines.
+		o.h2.Goroutines = o.engine == "goroutine"
 		o.engine = "h2"
 	}
 	if o.http3 {

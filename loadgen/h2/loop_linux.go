@@ -84,13 +84,21 @@ func (lp *loop) run(ctx context.Context) {
 		n, err := poll.Wait(lp.p.Fd, lp.events, lp.waitFor(), lp.coarse)
 		lp.now = lp.since()
 		if err != nil && err != unix.EINTR {
+			// (epoll_pwait2 fails only on a bad set: end what the loop
+			// holds, and take the dials back as they end.)
 			lp.stop()
+			time.Sleep(time.Millisecond)
+			lp.takeDialed(ctx)
+			continue
 		}
 		for i := range n {
 			ev := &lp.events[i]
-			if ev.Fd == 0 {
+			if ev.Fd == 0 { // a dial ended, or the run stopped (ctx: the stop and an abort)
 				lp.p.Drain()
 				lp.takeDialed(ctx)
+				if !lp.stopped && ctx.Err() != nil {
+					lp.stop()
+				}
 				continue
 			}
 			c := lp.conns[ev.Fd-1]
@@ -100,9 +108,6 @@ func (lp *loop) run(ctx context.Context) {
 			lp.ready(ctx, c, ev.Events)
 		}
 		lp.timersDue(ctx)
-		if !lp.stopped && (ctx.Err() != nil || lp.th.Aborted()) {
-			lp.stop()
-		}
 	}
 }
 
