@@ -18,7 +18,8 @@ import (
 var engines = []enginetest.Engine{
 	{Name: "goroutine", Proto: enginetest.HTTP1, New: newH1},
 	{Name: "goroutine/tls", Proto: enginetest.HTTP1, TLS: true, New: newH1},
-	{Name: "h2c", Proto: enginetest.HTTP2, New: newH2},
+	{Name: "h2c", Proto: enginetest.HTTP2, New: newH2}, // the event loop (Linux; goroutines elsewhere)
+	{Name: "h2c/goroutine", Proto: enginetest.HTTP2, New: newH2Goroutines},
 	{Name: "h2/tls", Proto: enginetest.HTTP2, TLS: true, New: newH2},
 	{Name: "h3", Proto: enginetest.HTTP3, TLS: true, New: newH3},
 	// The transports: the table again over a unix socket, a --connect-to
@@ -36,6 +37,10 @@ func newH1(ctx context.Context, t loadgen.Target, dial time.Duration) (loadgen.E
 
 func newH2(ctx context.Context, t loadgen.Target, dial time.Duration) (loadgen.Engine, error) {
 	return h2.New(ctx, t, h2.Options{DialTimeout: dial})
+}
+
+func newH2Goroutines(ctx context.Context, t loadgen.Target, dial time.Duration) (loadgen.Engine, error) {
+	return h2.New(ctx, t, h2.Options{DialTimeout: dial, Goroutines: true})
 }
 
 func newH3(ctx context.Context, t loadgen.Target, dial time.Duration) (loadgen.Engine, error) {

@@ -60,10 +60,11 @@ type conn struct {
 
 	// The event loop's (loop_linux.go): the connection's place in the
 	// loop, in its wake heap (-1: none) with the wake it is there for,
-	// and whether EPOLLOUT is asked.
+	// whether EPOLLOUT is asked, and whether a dial goroutine owns the
+	// connection (the loop touches nothing else of it meanwhile).
 	idx, heapIdx int
 	hw           time.Duration
-	out          bool
+	out, dialing bool
 
 	feed    *loadgen.ScriptFeed // a script's requests; nil without
 	capture bool                // the script has response(): keep headers and bodies

@@ -102,7 +102,7 @@ func (lp *loop) run(ctx context.Context) {
 				continue
 			}
 			c := lp.conns[ev.Fd-1]
-			if c.s == nil || !c.s.raw {
+			if c.dialing || c.s == nil || !c.s.raw {
 				continue // its session ended earlier in this wake
 			}
 			lp.ready(ctx, c, ev.Events)
@@ -116,7 +116,7 @@ func (lp *loop) run(ctx context.Context) {
 func (lp *loop) stop() {
 	lp.stopped = true
 	for _, c := range lp.conns {
-		if c.s != nil && c.s.raw {
+		if !c.dialing && c.s != nil && c.s.raw {
 			lp.over(c)
 		}
 	}
@@ -134,6 +134,10 @@ func (lp *loop) waitFor() time.Duration {
 // ready handles a socket's readiness: the rest of a write, then a read.
 func (lp *loop) ready(ctx context.Context, c *conn, events uint32) {
 	s := c.s
+	// The clock per ready socket, not per wake: a wake that reads many
+	// sockets would otherwise time the last one's responses at the
+	// first one's read (a read of the vDSO clock is ~1% of a read(2)).
+	lp.now = lp.since()
 	c.now = lp.now
 	if events&unix.EPOLLOUT != 0 && s.wpos < len(s.out.b) {
 		if err := s.flush(); err != nil {
@@ -214,6 +218,7 @@ func (lp *loop) dial(ctx context.Context, c *conn) {
 		lp.over(c)
 		return
 	}
+	c.dialing = true
 	go func() {
 		for c.s == nil && !c.stop.Load() && c.active > 0 && !c.th.Aborted() {
 			if !c.connect(ctx) {
@@ -235,6 +240,7 @@ func (lp *loop) takeDialed(ctx context.Context) {
 	lp.dialed, lp.taken = lp.taken[:0], list
 	lp.mu.Unlock()
 	for _, c := range list {
+		c.dialing = false
 		if c.s == nil || lp.stopped {
 			lp.over(c)
 			continue
@@ -312,7 +318,7 @@ func (lp *loop) timersDue(ctx context.Context) {
 		lp.due = append(lp.due, heap.Pop(&lp.timers).(*conn))
 	}
 	for _, c := range lp.due {
-		if c.s == nil || !c.s.raw {
+		if c.dialing || c.s == nil || !c.s.raw {
 			continue
 		}
 		c.wakes++
