@@ -18,7 +18,9 @@ import (
 
 // TestAllocs locks in the zero-allocation hot path: runs of 2,000 and
 // 40,000 requests in closed loop with 4 streams per connection allocate
-// the same, up to a small constant. Under -R the connection's goroutine
+// the same, up to a small constant, on both of h2c's drivers. Under -R the
+// event loop wakes for a due request from epoll's timeout and allocates
+// nothing; the goroutine driver's connection goroutine
 // wakes for a due request through its read deadline, and Go's net.Conn
 // returns a new *net.OpError for each deadline that passes: one
 // allocation per timer wake (not per request: responses wake it too),
@@ -27,8 +29,8 @@ import (
 // process's); the race detector allocates, so this file is built without it.
 func TestAllocs(t *testing.T) {
 	url := rawH2(t)
-	mallocs := func(cfg loadgen.Config) (mallocs, wakes uint64) {
-		eng, err := h2.New(context.Background(), cfg.Target, h2.Options{DialTimeout: time.Second})
+	mallocs := func(cfg loadgen.Config, goroutines bool) (mallocs, wakes uint64) {
+		eng, err := h2.New(context.Background(), cfg.Target, h2.Options{DialTimeout: time.Second, Goroutines: goroutines})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,10 +48,12 @@ func TestAllocs(t *testing.T) {
 		return after.Mallocs - before.Mallocs, eng.TimerWakes()
 	}
 	for _, tc := range []struct {
-		name    string
-		rate    float64
-		targets bool
-	}{{"closed loop", 0, false}, {"rate", 20000, false}, {"targets", 0, true}} {
+		name       string
+		rate       float64
+		targets    bool
+		goroutines bool
+	}{{"closed loop", 0, false, false}, {"rate", 20000, false, false}, {"targets", 0, true, false},
+		{"goroutine driver, closed loop", 0, false, true}, {"goroutine driver, rate", 20000, false, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := config(t, url)
 			cfg.Threads, cfg.Connections, cfg.Streams, cfg.Duration, cfg.Rate = 1, 2, 4, 0, tc.rate
@@ -57,11 +61,16 @@ func TestAllocs(t *testing.T) {
 				cfg.Targets = twoTargets(t, cfg.Target)
 			}
 			cfg.Requests = 2000
-			small, smallWakes := mallocs(cfg)
+			small, smallWakes := mallocs(cfg, tc.goroutines)
 			cfg.Requests = 40000
-			large, largeWakes := mallocs(cfg)
-			// One allocation per timer wake, none per request.
-			if wakes := largeWakes - min(largeWakes, smallWakes); large > small+wakes+60 {
+			large, largeWakes := mallocs(cfg, tc.goroutines)
+			// None per request; the goroutine driver's one per timer wake
+			// (the event loop's timer wakes allocate nothing).
+			wakes := largeWakes - min(largeWakes, smallWakes)
+			if !tc.goroutines {
+				wakes = 0
+			}
+			if large > small+wakes+60 {
 				t.Errorf("40000 requests allocate %d times (%d timer wakes), 2000 requests %d (%d wakes): the engine allocates per request", large, largeWakes, small, smallWakes)
 			}
 			t.Logf("40000 requests: %d allocations, %d timer wakes", large, largeWakes)
