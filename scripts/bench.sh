@@ -179,3 +179,38 @@ echo
 echo "## 6. HTTP/3 beside HTTP/2 over TLS, against Caddy (Caddy's count per generator CPU-second)"
 bash "$here/scripts/bench-h3.sh" "$g" "$rounds"
 fi
+
+# The headline table (issue 28's shape): one row per workload, gowrk's
+# median beside the peer's from the sections that ran, as ratios.
+echo
+echo "## Summary: gowrk beside the peer, medians over $rounds rounds (ratios from this run only)"
+echo "| workload | peer | gowrk | ratio |"
+echo "|---|---|---|---|"
+awk -F'\t' '
+  function median(list,   a, i, j, m, x) { m = split(list, a, " ")
+    for (i = 2; i <= m; i++) { x = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+    return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2 }
+  function has(k) { return (k in cnt) }
+  function m(arr, k) { return median(arr[k]) }
+  { k = $1 SUBSEP $2 SUBSEP $3; cnt[k] = cnt[k] " " $5; cpu[k] = cpu[k] " " $6; rss[k] = rss[k] " " $7
+    pcs[k] = pcs[k] " " ($6 > 0 ? $5 / $6 : 0) }
+  # row LABEL SEC WL PEER GOWRK: per CPU-s and peak RSS
+  function row(label, sec, wl, peer, g,   kp, kg, a, b) {
+    kp = sec SUBSEP wl SUBSEP peer; kg = sec SUBSEP wl SUBSEP g
+    if (!has(kp) || !has(kg)) return
+    a = m(pcs, kp); b = m(pcs, kg)
+    printf "| %s, per CPU-s; peak RSS | %s %.0f; %.0f MB | %.0f; %.0f MB | %.2fx; %.2fx |\n", label, peer, a, m(rss, kp), b, m(rss, kg), (a > 0 ? b / a : 0), (m(rss, kp) > 0 ? m(rss, kg) / m(rss, kp) : 0)
+  }
+  END {
+    row("HTTP/1.1 -t1 -c50", 1, "c50", "wrk", "gowrk-loop")
+    row("HTTP/1.1 -t1 -c10000", 1, "c10000", "wrk", "gowrk-loop")
+    row("h2c -c50 x 10 streams", 4, "h2c-c50m10", "h2load", "gowrk")
+    row("h2c -c1000 x 10 streams", 4, "h2c-c1000m10", "h2load", "gowrk")
+    row("TLS -c50 x 10 streams", 4, "tls-c50m10", "h2load", "gowrk")
+    row("TLS -c1000 x 10 streams", 4, "tls-c1000m10", "h2load", "gowrk")
+    kp = 2 SUBSEP "R50k" SUBSEP "wrk2"; kg = 2 SUBSEP "R50k" SUBSEP "gowrk-loop"
+    if (has(kp) && has(kg)) {
+      a = m(cnt, kp); b = m(cnt, kg); ca = m(cpu, kp); cb = m(cpu, kg)
+      printf "| -t1 -c100 -R 50k 10 s: delivered (of 500,000), CPU s | wrk2 %.0f (%.1f%%), %.2f s | %.0f (%.1f%%), %.2f s | %.2fx CPU (%.2fx per delivered request) |\n", a, a / 5000, ca, b, b / 5000, cb, (ca > 0 ? cb / ca : 0), ((ca > 0 && b > 0) ? (cb / b) / (ca / a) : 0)
+    }
+  }' "$out/results.tsv"
