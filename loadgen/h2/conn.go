@@ -155,23 +155,21 @@ func (c *conn) serve() bool {
 			return true
 		}
 	}
-	for more := false; ; {
-		if !more {
-			c.now = c.since()
-			switch c.turn(fromTimer) {
-			case turnRedial:
-				return true
-			case turnOver:
-				return false
-			}
-			var dl time.Time
-			if c.wake >= 0 {
-				dl = c.th.Start.Add(c.wake)
-			}
-			if !dl.Equal(s.deadline) {
-				s.deadline = dl
-				s.nc.SetReadDeadline(dl)
-			}
+	for {
+		c.now = c.since()
+		switch c.turn(fromTimer) {
+		case turnRedial:
+			return true
+		case turnOver:
+			return false
+		}
+		var dl time.Time
+		if c.wake >= 0 {
+			dl = c.th.Start.Add(c.wake)
+		}
+		if !dl.Equal(s.deadline) {
+			s.deadline = dl
+			s.nc.SetReadDeadline(dl)
 		}
 		c.room()
 		n, err := s.nc.Read(s.rbuf[s.rend:])
@@ -180,9 +178,6 @@ func (c *conn) serve() bool {
 		if n > 0 && !c.received(n) {
 			return true
 		}
-		// A whole TLS record waits with streams open: read it before the
-		// turn, so that one write answers both (the read cannot block).
-		more = err == nil && s.rec != nil && s.open > 0 && s.rec.whole()
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) && !c.stop.Load() {
 				c.wakes++

@@ -20,12 +20,6 @@ func pending(c net.Conn) bool {
 	if tc, ok := c.(*tls.Conn); ok {
 		c = tc.NetConn()
 	}
-	if rc, ok := c.(*records); ok {
-		if rc.w > rc.r {
-			return true
-		}
-		c = rc.Conn
-	}
 	sc, ok := c.(syscall.Conn)
 	if !ok {
 		return false

@@ -56,7 +56,6 @@ const maxStreamID = 1<<31 - 1
 // interrupt a read at the stop).
 type session struct {
 	nc   net.Conn
-	rec  *records // under nc over TLS, else nil
 	fr   *http2.Framer
 	out  outBuf // frames written, flushed once per loop turn
 	enc  *hpack.Encoder
@@ -156,8 +155,7 @@ func (e *Engine) dial(ctx context.Context, s *session, addr string) (*session, e
 	defer cancel()
 	if e.tls != nil {
 		t0 := time.Now()
-		s.rec = newRecords(raw)
-		tc, err := netdial.Handshake(hctx, s.rec, e.tls)
+		tc, err := netdial.Handshake(hctx, raw, e.tls)
 		s.phases.TLS = time.Since(t0)
 		if err != nil {
 			raw.Close()
