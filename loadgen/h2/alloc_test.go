@@ -4,6 +4,7 @@ package h2_test
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"io"
 	"net"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/gowrk/gowrk/loadgen"
 	"github.com/gowrk/gowrk/loadgen/h2"
+	"github.com/gowrk/gowrk/loadgen/testserver"
 	"golang.org/x/net/http2"
 )
 
@@ -27,8 +29,14 @@ import (
 // which the engine counts, and the test allows exactly that. The server is a raw h2c
 // answerer that allocates nothing per request either (the count is the
 // process's); the race detector allocates, so this file is built without it.
+// Over TLS crypto/tls allocates an atLeastReader each time it reads from
+// the socket (readFromUntil), on both sides: about half a time per request
+// here, and the TLS case allows at most one per request; the engine's own
+// code allocates nothing there either.
 func TestAllocs(t *testing.T) {
 	url := rawH2(t)
+	ca, leaf := testserver.LoopbackCert(t)
+	tlsURL := rawH2TLS(t, leaf)
 	mallocs := func(cfg loadgen.Config, goroutines bool) (mallocs, wakes uint64) {
 		eng, err := h2.New(context.Background(), cfg.Target, h2.Options{DialTimeout: time.Second, Goroutines: goroutines})
 		if err != nil {
@@ -52,10 +60,16 @@ func TestAllocs(t *testing.T) {
 		rate       float64
 		targets    bool
 		goroutines bool
-	}{{"closed loop", 0, false, false}, {"rate", 20000, false, false}, {"targets", 0, true, false},
-		{"goroutine driver, closed loop", 0, false, true}, {"goroutine driver, rate", 20000, false, true}} {
+		tls        bool // over TLS (the goroutine driver)
+	}{{"closed loop", 0, false, false, false}, {"rate", 20000, false, false, false}, {"targets", 0, true, false, false},
+		{"goroutine driver, closed loop", 0, false, true, false}, {"goroutine driver, rate", 20000, false, true, false},
+		{"TLS, closed loop", 0, false, true, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := config(t, url)
+			if tc.tls {
+				cfg = config(t, tlsURL)
+				cfg.Target.TLS = &tls.Config{RootCAs: ca.Pool()}
+			}
 			cfg.Threads, cfg.Connections, cfg.Streams, cfg.Duration, cfg.Rate = 1, 2, 4, 0, tc.rate
 			if tc.targets {
 				cfg.Targets = twoTargets(t, cfg.Target)
@@ -70,6 +84,9 @@ func TestAllocs(t *testing.T) {
 			if !tc.goroutines {
 				wakes = 0
 			}
+			if tc.tls {
+				wakes = 40000 - 2000 // crypto/tls's, at most one per request
+			}
 			if large > small+wakes+60 {
 				t.Errorf("40000 requests allocate %d times (%d timer wakes), 2000 requests %d (%d wakes): the engine allocates per request", large, largeWakes, small, smallWakes)
 			}
@@ -78,14 +95,19 @@ func TestAllocs(t *testing.T) {
 	}
 }
 
-// rawH2 serves h2c with prior knowledge from fixed buffers: SETTINGS, its
-// ACK, and for each request's HEADERS a fixed response (":status: 200"
-// from the static table, then DATA "ok").
-func rawH2(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// rawH2TLS serves rawH2's answers over TLS with ALPN h2.
+func rawH2TLS(t *testing.T, leaf tls.Certificate) string {
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{leaf}, NextProtos: []string{"h2"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	acceptRaw(t, ln)
+	return "https://" + ln.Addr().String() + "/"
+}
+
+// acceptRaw serves each connection ln accepts with serveRaw until the
+// test ends.
+func acceptRaw(t *testing.T, ln net.Listener) {
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
@@ -96,6 +118,17 @@ func rawH2(t *testing.T) string {
 			go serveRaw(c)
 		}
 	}()
+}
+
+// rawH2 serves h2c with prior knowledge from fixed buffers: SETTINGS, its
+// ACK, and for each request's HEADERS a fixed response (":status: 200"
+// from the static table, then DATA "ok").
+func rawH2(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	acceptRaw(t, ln)
 	return "http://" + ln.Addr().String() + "/"
 }
 
