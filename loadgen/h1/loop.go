@@ -3,10 +3,10 @@
 package h1
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/gowrk/gowrk/loadgen"
@@ -26,6 +26,9 @@ type LoopEngine struct {
 	sa          unix.Sockaddr
 	family      int
 	coarseTimer bool // no epoll_pwait2: millisecond timeouts
+
+	mu    sync.Mutex // guards fired
+	fired poll.Fired // the timer firings of the threads that ended
 }
 
 var _ loadgen.ThreadEngine = (*LoopEngine)(nil)
@@ -70,6 +73,17 @@ func (e *LoopEngine) RunThread(ctx context.Context, th *loadgen.Thread) {
 	stop := context.AfterFunc(ctx, l.poller.Wake)
 	defer stop()
 	l.run()
+	e.mu.Lock()
+	e.fired.Add(l.slack.Fired)
+	e.mu.Unlock()
+}
+
+// Fired is how often the threads that ended fired their timers, and the
+// shortest time between two firings of one thread.
+func (e *LoopEngine) Fired() poll.Fired {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.fired
 }
 
 // inflight is one request sent on a connection and not yet answered.
@@ -112,28 +126,28 @@ const (
 )
 
 type loop struct {
-	e        *LoopEngine
-	sa       unix.Sockaddr // the loop's own copy: x/sys caches the raw form inside it
-	family   int
-	th       *loadgen.Thread
-	poller   *poll.Poller
-	epfd     int // poller.Fd
-	events   []unix.EpollEvent
-	rbuf     []byte
-	reqs     []byte // Pipeline copies of the request
-	conns    []*lconn
-	timers   timerHeap
-	now      time.Duration
-	end      time.Duration // offset of the end; -1: none
-	sweep    time.Duration // interval of the timeout sweep
-	nextSw   time.Duration
-	active   int           // connections whose slot is not done
-	lastFire time.Duration // when timers last fired
-	stopped  bool
-	done     func(int, bool) // the parser's callback, bound once
-	cur      *lconn          // the connection being parsed
-	hooks    loadgen.Hooks   // the thread's script; nil without
-	local    locals          // source addresses to bind, in turn (the route's)
+	e       *LoopEngine
+	sa      unix.Sockaddr // the loop's own copy: x/sys caches the raw form inside it
+	family  int
+	th      *loadgen.Thread
+	poller  *poll.Poller
+	epfd    int // poller.Fd
+	events  []unix.EpollEvent
+	rbuf    []byte
+	reqs    []byte // Pipeline copies of the request
+	conns   []*lconn
+	timers  timerHeap
+	now     time.Duration
+	end     time.Duration // offset of the end; -1: none
+	sweep   time.Duration // interval of the timeout sweep
+	nextSw  time.Duration
+	active  int        // connections whose slot is not done
+	slack   poll.Slack // paces the timers
+	stopped bool
+	done    func(int, bool) // the parser's callback, bound once
+	cur     *lconn          // the connection being parsed
+	hooks   loadgen.Hooks   // the thread's script; nil without
+	local   locals          // source addresses to bind, in turn (the route's)
 }
 
 func (e *LoopEngine) newLoop(th *loadgen.Thread) (*loop, error) {
@@ -222,30 +236,6 @@ func (l *loop) run() {
 		l.timersDue()
 	}
 	l.finish()
-}
-
-// waitFor is how long the next wait may last: until the next timer, the
-// next sweep or the end of the run.
-func (l *loop) waitFor() time.Duration {
-	d := time.Duration(-1)
-	at := func(t time.Duration) {
-		if w := max(t-l.now, 0); d < 0 || w < d {
-			d = w
-		}
-	}
-	if len(l.timers) > 0 {
-		// Timer wakes are at most one per TimerSlack: requests due within
-		// it go out together (send lag at most TimerSlack), instead of a
-		// wake-up per request at high rates.
-		at(max(l.timers[0].timerAt, l.lastFire+poll.TimerSlack))
-	}
-	if l.nextSw > 0 {
-		at(l.nextSw)
-	}
-	if l.end >= 0 {
-		at(l.end)
-	}
-	return d
 }
 
 // dial starts a non-blocking connect for c. consume says whether a failure
@@ -540,29 +530,6 @@ func (l *loop) slotDone(c *lconn) {
 	l.active--
 }
 
-// timersDue runs the timers that are due: sends on idle connections,
-// redials after a backoff, and the timeout sweep.
-func (l *loop) timersDue() {
-	if len(l.timers) > 0 && l.timers[0].timerAt <= l.now {
-		l.lastFire = l.now
-	}
-	for len(l.timers) > 0 && l.timers[0].timerAt <= l.now {
-		c := l.timers.pop()
-		c.timerAt = -1
-		idx := c.idx
-		switch {
-		case c.state == stDone:
-		case c.redial && c.state == stClosed:
-			l.dial(idx, c, true)
-		case c.timerOn:
-			l.fill(idx, c, true)
-		}
-	}
-	if l.nextSw > 0 && l.now >= l.nextSw {
-		l.sweepAges()
-	}
-}
-
 // armSweep makes sure the timeout sweep is scheduled.
 func (l *loop) armSweep() {
 	if l.nextSw == 0 {
@@ -619,21 +586,4 @@ func (l *loop) finish() {
 		}
 		c.slot.Finish(now)
 	}
-}
-
-// setTimer sets c's one timer to at.
-func (l *loop) setTimer(c *lconn, at time.Duration) {
-	c.timerAt = at
-	if c.heapIdx >= 0 {
-		heap.Fix(&l.timers, c.heapIdx)
-		return
-	}
-	heap.Push(&l.timers, c)
-}
-
-func (l *loop) clearTimer(c *lconn) {
-	if c.heapIdx >= 0 {
-		heap.Remove(&l.timers, c.heapIdx)
-	}
-	c.timerAt = -1
 }

@@ -2,7 +2,10 @@
 
 package h1
 
-import "container/heap"
+import (
+	"container/heap"
+	"time"
+)
 
 // timerHeap orders a loop's connections by their timer (timerAt, an offset
 // from the start of the run): the next due send or redial is at the top.
@@ -30,3 +33,63 @@ func (h *timerHeap) Pop() any {
 
 // pop removes and returns the connection with the earliest timer.
 func (h *timerHeap) pop() *lconn { return heap.Pop(h).(*lconn) }
+
+// waitFor is how long the next wait may last: until the next timer, the
+// next sweep or the end of the run.
+func (l *loop) waitFor() time.Duration {
+	d := time.Duration(-1)
+	at := func(t time.Duration) {
+		if w := max(t-l.now, 0); d < 0 || w < d {
+			d = w
+		}
+	}
+	if len(l.timers) > 0 {
+		at(l.now + l.slack.Wait(l.now, l.timers[0].timerAt))
+	}
+	if l.nextSw > 0 {
+		at(l.nextSw)
+	}
+	if l.end >= 0 {
+		at(l.end)
+	}
+	return d
+}
+
+// timersDue runs the timers that are due, at most once per TimerSlack
+// (l.slack): sends on idle connections, redials after a backoff; then the
+// timeout sweep.
+func (l *loop) timersDue() {
+	if len(l.timers) > 0 && l.slack.Fire(l.now, l.timers[0].timerAt) {
+		for len(l.timers) > 0 && l.timers[0].timerAt <= l.now {
+			c := l.timers.pop()
+			c.timerAt = -1
+			switch {
+			case c.state == stDone:
+			case c.redial && c.state == stClosed:
+				l.dial(c.idx, c, true)
+			case c.timerOn:
+				l.fill(c.idx, c, true)
+			}
+		}
+	}
+	if l.nextSw > 0 && l.now >= l.nextSw {
+		l.sweepAges()
+	}
+}
+
+// setTimer sets c's one timer to at.
+func (l *loop) setTimer(c *lconn, at time.Duration) {
+	c.timerAt = at
+	if c.heapIdx >= 0 {
+		heap.Fix(&l.timers, c.heapIdx)
+		return
+	}
+	heap.Push(&l.timers, c)
+}
+
+func (l *loop) clearTimer(c *lconn) {
+	if c.heapIdx >= 0 {
+		heap.Remove(&l.timers, c.heapIdx)
+	}
+	c.timerAt = -1
+}

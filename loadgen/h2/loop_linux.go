@@ -30,19 +30,19 @@ import (
 // whose dial ended is handed back through dialed and the poller's wake.
 // While a connection dials, its goroutine owns it; otherwise the loop does.
 type loop struct {
-	e        *Engine
-	th       *loadgen.Thread
-	p        *poll.Poller
-	coarse   bool
-	events   []unix.EpollEvent
-	conns    []*conn
-	timers   wakeHeap
-	due      []*conn       // timers firing in this wake (scratch)
-	now      time.Duration // the wake's time, an offset from the start of the run
-	lastFire time.Duration // when timers last fired
-	live     int           // connections not yet over (served, dialing, or on a goroutine)
-	stopped  bool          // the run stopped: what ends is over, nothing dials
-	wg       sync.WaitGroup
+	e       *Engine
+	th      *loadgen.Thread
+	p       *poll.Poller
+	coarse  bool
+	events  []unix.EpollEvent
+	conns   []*conn
+	timers  wakeHeap
+	due     []*conn       // timers firing in this wake (scratch)
+	now     time.Duration // the wake's time, an offset from the start of the run
+	slack   poll.Slack    // paces the wakes (timers)
+	live    int           // connections not yet over (served, dialing, or on a goroutine)
+	stopped bool          // the run stopped: what ends is over, nothing dials
+	wg      sync.WaitGroup
 
 	mu     sync.Mutex
 	dialed []*conn // connections whose dial goroutine has ended; under mu
@@ -123,12 +123,12 @@ func (lp *loop) stop() {
 }
 
 // waitFor is how long the next wait may last: until the earliest wake, at
-// most one timer wake per poll.TimerSlack (as HTTP/1.1's loop).
+// most one firing per poll.TimerSlack (lp.slack, as HTTP/1.1's loop).
 func (lp *loop) waitFor() time.Duration {
 	if lp.stopped || len(lp.timers) == 0 {
 		return -1
 	}
-	return max(max(lp.timers[0].hw, lp.lastFire+poll.TimerSlack)-lp.now, 0)
+	return lp.slack.Wait(lp.now, lp.timers[0].hw)
 }
 
 // ready handles a socket's readiness: the rest of a write, then a read.
@@ -307,12 +307,12 @@ func (lp *loop) setOut(c *conn) {
 	c.out = want
 }
 
-// timersDue runs the turn of every connection whose wake has come.
+// timersDue runs the turn of every connection whose wake has come, at
+// most once per poll.TimerSlack (lp.slack).
 func (lp *loop) timersDue(ctx context.Context) {
-	if len(lp.timers) == 0 || lp.timers[0].hw > lp.now {
+	if len(lp.timers) == 0 || !lp.slack.Fire(lp.now, lp.timers[0].hw) {
 		return
 	}
-	lp.lastFire = lp.now
 	lp.due = lp.due[:0]
 	for len(lp.timers) > 0 && lp.timers[0].hw <= lp.now {
 		lp.due = append(lp.due, heap.Pop(&lp.timers).(*conn))
