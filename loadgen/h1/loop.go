@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/gowrk/gowrk/loadgen"
@@ -26,9 +25,6 @@ type LoopEngine struct {
 	sa          unix.Sockaddr
 	family      int
 	coarseTimer bool // no epoll_pwait2: millisecond timeouts
-
-	mu    sync.Mutex // guards fired
-	fired poll.Fired // the timer firings of the threads that ended
 }
 
 var _ loadgen.ThreadEngine = (*LoopEngine)(nil)
@@ -73,17 +69,6 @@ func (e *LoopEngine) RunThread(ctx context.Context, th *loadgen.Thread) {
 	stop := context.AfterFunc(ctx, l.poller.Wake)
 	defer stop()
 	l.run()
-	e.mu.Lock()
-	e.fired.Add(l.slack.Fired)
-	e.mu.Unlock()
-}
-
-// Fired is how often the threads that ended fired their timers, and the
-// shortest time between two firings of one thread.
-func (e *LoopEngine) Fired() poll.Fired {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.fired
 }
 
 // inflight is one request sent on a connection and not yet answered.

@@ -55,9 +55,9 @@ func (l *loop) waitFor() time.Duration {
 	return d
 }
 
-// timersDue runs the timers that are due, at most once per TimerSlack
-// (l.slack): sends on idle connections, redials after a backoff; then the
-// timeout sweep.
+// timersDue runs the timers that are due (l.slack notes the firing):
+// sends on idle connections, redials after a backoff; then the timeout
+// sweep.
 func (l *loop) timersDue() {
 	if len(l.timers) > 0 && l.slack.Fire(l.now, l.timers[0].timerAt) {
 		for len(l.timers) > 0 && l.timers[0].timerAt <= l.now {

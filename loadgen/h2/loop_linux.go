@@ -307,8 +307,8 @@ func (lp *loop) setOut(c *conn) {
 	c.out = want
 }
 
-// timersDue runs the turn of every connection whose wake has come, at
-// most once per poll.TimerSlack (lp.slack).
+// timersDue runs the turn of every connection whose wake has come (lp.slack
+// notes the firing).
 func (lp *loop) timersDue(ctx context.Context) {
 	if len(lp.timers) == 0 || !lp.slack.Fire(lp.now, lp.timers[0].hw) {
 		return
