@@ -12,7 +12,6 @@ import (
 	"github.com/gowrk/gowrk/loadgen"
 	"github.com/gowrk/gowrk/loadgen/h1"
 	"github.com/gowrk/gowrk/loadgen/h2"
-	"github.com/gowrk/gowrk/loadgen/h3"
 	"github.com/gowrk/gowrk/report"
 )
 
@@ -173,7 +172,7 @@ func newEngine(ctx context.Context, o *options) (loadgen.Engine, error) {
 		opts.DialTimeout = o.cfg.ConnectTimeout
 		return h2.New(ctx, o.cfg.Target, opts)
 	case "h3":
-		return h3.New(ctx, o.cfg.Target, h3.Options{DialTimeout: o.cfg.ConnectTimeout})
+		return newH3Engine(ctx, o)
 	case "loop":
 		return newLoopEngine(ctx, o)
 	}

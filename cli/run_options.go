@@ -45,10 +45,17 @@ func protocolOptions(o *options, p *parsed) error {
 	return nil
 }
 
-// http3Options checks --http3 against the URL and the other protocols.
+// errNoH3 is --http3 in a gowrk built with -tags noh3 (engine_noh3.go).
+var errNoH3 = errors.New("this gowrk was built without HTTP/3 (-tags noh3); build without the tag to use --http3")
+
+// http3Options checks --http3 against the build, the URL and the other
+// protocols.
 func http3Options(o *options, p *parsed) error {
 	if !o.http3 {
 		return nil
+	}
+	if !h3Available {
+		return errNoH3
 	}
 	if o.http2 || p.h2c {
 		return errors.New("--http3 and --http2/--h2c: give one protocol")
