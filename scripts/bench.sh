@@ -39,21 +39,42 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 out=$(mktemp -d /tmp/gowrk-bench-XXXX)
 echo "# $(date -u +%FT%TZ) $(nproc) CPUs; gowrk $("$g" --version 2>&1 | head -1); $(wrk -v 2>&1 | head -1 | cut -c1-30); $(h2load --version 2>&1 | head -1); $(nginx -v 2>&1); raw results in $out"
 
+# median_awk defines median(list) for awk: the median of a space-separated
+# list of numbers (every table below takes its medians with it).
+median_awk='
+  function median(list,   a, i, j, m, x) { m = split(list, a, " ")
+    for (i = 2; i <= m; i++) { x = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+    return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2 }'
+# sendlag FILE: the send lag p50 and p99 (us, tab apart) of gowrk's JSON
+# report in FILE (stderr lines around it are skipped).
+sendlag() {
+  python3 -c 'import json, sys
+t = open(sys.argv[1]).read(); d, _ = json.JSONDecoder().raw_decode(t[t.index("{"):])
+p = d["send_lag"]["percentiles_us"]; print(p["50"], p["99"], sep="\t")' "$1" 2>/dev/null || printf -- '-\t-'
+}
 stub() { curl -s http://127.0.0.1:18089/ | awk 'NR==3{print $3}'; }
+# sleeps: the nginx worker's voluntary context switches so far, the times
+# it went to sleep with nothing to read (few per request: they came in
+# bursts).
+sleeps() { awk '/^voluntary_ctxt_switches/{print $2}' "/proc/$(pgrep -P "$(cat /tmp/gowrk-bench/nginx/nginx.pid)" | head -1)/status" 2>/dev/null || echo 0; }
 # counted SECTION WORKLOAD TOOL ROUND CMD...: runs CMD on CPU 0 under the
 # bench lock (30 s at most), sets n (requests nginx counted during it, less
-# the stub_status request itself), c (CPU seconds) and rss (peak MB), and
-# appends them to $out/results.tsv.
+# the stub_status request itself), c (CPU seconds), rss (peak MB) and z
+# (the nginx worker's sleeps), all read inside the lock so that no other
+# run is counted, and appends them to $out/results.tsv.
 counted() {
-  local sec=$1 wl=$2 tool=$3 round=$4 a b
+  local sec=$1 wl=$2 tool=$3 round=$4 a b s0
   shift 4
-  a=$(stub)
-  flock /tmp/bench.lock taskset -c 0 /usr/bin/time -f "%U %S %M" -o "$out/time" timeout 30 "$@" >"$out/$sec-$wl-$tool-$round.out" 2>&1 || true
-  b=$(stub)
+  {
+    flock 9
+    a=$(stub); s0=$(sleeps)
+    taskset -c 0 /usr/bin/time -f "%U %S %M" -o "$out/time" timeout 30 "$@" >"$out/$sec-$wl-$tool-$round.out" 2>&1 || true
+    b=$(stub); z=$(($(sleeps) - s0))
+  } 9>/tmp/bench.lock
   n=$((b - a - 1))
   c=$(awk '{printf "%.2f", $1 + $2}' "$out/time")
   rss=$(awk '{printf "%.0f", $3/1024}' "$out/time")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$sec" "$wl" "$tool" "$round" "$n" "$c" "$rss" >>"$out/results.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$sec" "$wl" "$tool" "$round" "$n" "$c" "$rss" "$z" >>"$out/results.tsv"
   echo "| $wl | $tool | $round | $n | $c | $(awk -v c="$c" -v n="$n" 'BEGIN{if (c > 0) printf "%.0f", n/c; else print "-"}') | $rss |"
 }
 runs_header() {
@@ -68,10 +89,7 @@ summary() {
   echo "Medians over $rounds rounds, as ratios to $2 on the same workload:"
   echo "| workload | tool | per CPU-s | x $2 | requests counted | peak RSS MB | RSS x $2 |"
   echo "|---|---|---|---|---|---|---|"
-  awk -F'\t' -v sec="$1" -v peer="$2" '
-    function median(list,   a, i, j, m, x) { m = split(list, a, " ")
-      for (i = 2; i <= m; i++) { x = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
-      return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2 }
+  awk -F'\t' -v sec="$1" -v peer="$2" "$median_awk"'
     function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
     $1 == sec { k = $2 SUBSEP $3; if (!(k in seen)) { seen[k] = 1; order[++nk] = k }
       pcs[k] = pcs[k] " " ($6 > 0 ? $5 / $6 : 0); cnt[k] = cnt[k] " " $5; rss[k] = rss[k] " " $7 }
@@ -108,10 +126,19 @@ if command -v wrk2 >/dev/null 2>&1; then
   runs_header
   for r in $(seq 1 "$rounds"); do
     counted 2 R50k wrk2 "$r" wrk2 -t1 -c100 -d10s -R50000 http://127.0.0.1:18080/
-    counted 2 R50k gowrk-loop "$r" "$g" -q --engine loop -t1 -c100 -d10s -R50k http://127.0.0.1:18080/
+    printf 'wrk2\t%s\t%s\t-\t-\n' "$n" "$z" >>"$out/rate.tsv"
+    counted 2 R50k gowrk-loop "$r" "$g" -q -f json --engine loop -t1 -c100 -d10s -R50k http://127.0.0.1:18080/
+    printf 'gowrk-loop\t%s\t%s\t%s\n' "$n" "$z" "$(sendlag "$out/2-R50k-gowrk-loop-$r.out")" >>"$out/rate.tsv"
   done
   summary 2 wrk2
   echo "(requests counted over 500,000 is the share of the schedule delivered; per CPU-s is requests nginx counted per generator CPU-second)"
+  echo
+  echo "How the requests came (medians): nginx's sleeps per 1,000 requests (few: they came in bursts), and gowrk's send lag (how late each request went against its schedule; wrk2 does not report its own):"
+  echo "| tool | nginx sleeps per 1,000 requests | send lag p50 us | p99 us |"
+  echo "|---|---|---|---|"
+  awk -F'\t' "$median_awk"'
+    { t[$1] = 1; sl[$1] = sl[$1] " " ($2 > 0 ? 1000 * $3 / $2 : 0); p50[$1] = p50[$1] " " $4; p99[$1] = p99[$1] " " $5 }
+    END { for (k in t) printf "| %s | %.1f | %s | %s |\n", k, median(sl[k]), (k == "wrk2" ? "-" : median(p50[k])), (k == "wrk2" ? "-" : median(p99[k])) }' "$out/rate.tsv"
 else
   echo "wrk2 is missing: scripts/bench/setup.sh builds it from scripts/bench/peers/ (needs build-essential and libssl-dev)"
 fi
@@ -186,10 +213,7 @@ echo
 echo "## Summary: gowrk beside the peer, medians over $rounds rounds (ratios from this run only)"
 echo "| workload | peer | gowrk | ratio |"
 echo "|---|---|---|---|"
-awk -F'\t' '
-  function median(list,   a, i, j, m, x) { m = split(list, a, " ")
-    for (i = 2; i <= m; i++) { x = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
-    return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2 }
+awk -F'\t' "$median_awk"'
   function has(k) { return (k in cnt) }
   function m(arr, k) { return median(arr[k]) }
   { k = $1 SUBSEP $2 SUBSEP $3; cnt[k] = cnt[k] " " $5; cpu[k] = cpu[k] " " $6; rss[k] = rss[k] " " $7
@@ -214,3 +238,7 @@ awk -F'\t' '
       printf "| -t1 -c100 -R 50k 10 s: delivered (of 500,000), CPU s | wrk2 %.0f (%.1f%%), %.2f s | %.0f (%.1f%%), %.2f s | %.2fx CPU (%.2fx per delivered request) |\n", a, a / 5000, ca, b, b / 5000, cb, (ca > 0 ? cb / ca : 0), ((ca > 0 && b > 0) ? (cb / b) / (ca / a) : 0)
     }
   }' "$out/results.tsv"
+if [ -s "$out/rate.tsv" ]; then
+  awk -F'\t' "$median_awk"'$1 == "gowrk-loop" { p50 = p50 " " $4; p99 = p99 " " $5 }
+    END { if (p50 != "") printf "(-R 50k: gowrk sent its requests with a median send lag of %s us, p99 %s us; wrk2 does not report its own)\n", median(p50), median(p99) }' "$out/rate.tsv"
+fi
