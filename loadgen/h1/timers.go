@@ -4,7 +4,11 @@ package h1
 
 import (
 	"container/heap"
+	"errors"
 	"time"
+
+	"github.com/gowrk/gowrk/loadgen"
+	"golang.org/x/sys/unix"
 )
 
 // timerHeap orders a loop's connections by their timer (timerAt, an offset
@@ -93,3 +97,46 @@ func (l *loop) clearTimer(c *lconn) {
 	}
 	c.timerAt = -1
 }
+
+// armSweep makes sure the timeout sweep is scheduled.
+func (l *loop) armSweep() {
+	if l.nextSw == 0 {
+		l.nextSw = l.now + l.sweep
+	}
+}
+
+// sweepAges is the per-thread timeout sweep (as wrk2's): connects older
+// than --connect-timeout fail; under --timeout-action abort, requests older
+// than --timeout are abandoned with their connection (and so are, without
+// a run end, requests older than the wait limit).
+func (l *loop) sweepAges() {
+	l.nextSw = 0
+	limit := l.th.RequestLimit()
+	busy := false
+	for idx, c := range l.conns {
+		switch {
+		case c.state == stConnecting:
+			busy = true
+			if l.now-c.since >= l.e.timeout {
+				consume := c.consume
+				l.closeFd(c)
+				l.dialFailed(idx, c, unix.ETIMEDOUT, consume)
+			}
+		case c.state == stOpen && c.n > 0 && limit >= 0:
+			busy = true
+			if r := c.ring[c.head]; l.now-r.send >= limit {
+				for range c.n {
+					r := c.pop()
+					c.slot.Failed(loadgen.ClassTimeout, errTimedOut, r.due, r.send, l.now)
+				}
+				c.head, c.n = 0, 0
+				l.reopen(idx, c)
+			}
+		}
+	}
+	if busy {
+		l.armSweep()
+	}
+}
+
+var errTimedOut = errors.New("i/o timeout")
