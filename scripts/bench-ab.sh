@@ -13,7 +13,8 @@
 # AFTER_ARGS='--log /tmp/x.csv' measures a flag on against off
 # (word-split; a path with spaces will not do). BEFORE_GOFLAGS and
 # AFTER_GOFLAGS add go build flags to each side: REF=HEAD with
-# BEFORE_GOFLAGS='-tags noh3' measures HTTP/3's presence.
+# BEFORE_GOFLAGS='-tags noh3' measures HTTP/3's presence (a REF before
+# 49663c2 has no noh3 tag: the tag is then ignored and quic-go linked).
 # Each gowrk run holds flock /tmp/bench.lock, so that benchmarks sharing
 # the machine take turns run by run.
 set -euo pipefail

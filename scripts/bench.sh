@@ -37,6 +37,9 @@ bash "$here/scripts/bench/setup.sh"
 export PATH="${PEERS_BIN:-/tmp/peers/bin}:$PATH:/usr/sbin"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 out=$(mktemp -d /tmp/gowrk-bench-XXXX)
+# The lock is opened for reading (flock(1)'s way, as bench-ab.sh and
+# bench-h3.sh take it), so a lock file another user made still serves.
+[ -e /tmp/bench.lock ] || : >/tmp/bench.lock
 echo "# $(date -u +%FT%TZ) $(nproc) CPUs; gowrk $("$g" --version 2>&1 | head -1); $(wrk -v 2>&1 | head -1 | cut -c1-30); $(h2load --version 2>&1 | head -1); $(nginx -v 2>&1); raw results in $out"
 
 # median_awk defines median(list) for awk: the median of a space-separated
@@ -55,8 +58,19 @@ p = d["send_lag"]["percentiles_us"]; print(p["50"], p["99"], sep="\t")' "$1" 2>/
 stub() { curl -s http://127.0.0.1:18089/ | awk 'NR==3{print $3}'; }
 # sleeps: the nginx worker's voluntary context switches so far, the times
 # it went to sleep with nothing to read (few per request: they came in
-# bursts).
-sleeps() { awk '/^voluntary_ctxt_switches/{print $2}' "/proc/$(pgrep -P "$(cat /tmp/gowrk-bench/nginx/nginx.pid)" | head -1)/status" 2>/dev/null || echo 0; }
+# bursts), as "PID COUNT"; "- -" when it cannot be read.
+sleeps() {
+  local w
+  w=$(pgrep -P "$(cat "${GOWRK_BENCH_RUN:-/tmp/gowrk-bench}/nginx/nginx.pid" 2>/dev/null)" 2>/dev/null | head -1) &&
+    awk -v w="$w" '/^voluntary_ctxt_switches/{print w, $2; found = 1} END{if (!found) print "- -"}' "/proc/$w/status" 2>/dev/null ||
+    echo "- -"
+}
+# slept BEFORE AFTER: the worker's sleeps between two readings of sleeps;
+# "-" when either failed or the worker was replaced between them.
+slept() {
+  set -- $1 $2
+  if [ "$1" != - ] && [ "$1" = "$3" ]; then echo $(($4 - $2)); else echo -; fi
+}
 # counted SECTION WORKLOAD TOOL ROUND CMD...: runs CMD on CPU 0 under the
 # bench lock (30 s at most), sets n (requests nginx counted during it, less
 # the stub_status request itself), c (CPU seconds), rss (peak MB) and z
@@ -69,8 +83,8 @@ counted() {
     flock 9
     a=$(stub); s0=$(sleeps)
     taskset -c 0 /usr/bin/time -f "%U %S %M" -o "$out/time" timeout 30 "$@" >"$out/$sec-$wl-$tool-$round.out" 2>&1 || true
-    b=$(stub); z=$(($(sleeps) - s0))
-  } 9>/tmp/bench.lock
+    b=$(stub); z=$(slept "$s0" "$(sleeps)")
+  } 9</tmp/bench.lock
   n=$((b - a - 1))
   c=$(awk '{printf "%.2f", $1 + $2}' "$out/time")
   rss=$(awk '{printf "%.0f", $3/1024}' "$out/time")
@@ -137,8 +151,12 @@ if command -v wrk2 >/dev/null 2>&1; then
   echo "| tool | nginx sleeps per 1,000 requests | send lag p50 us | p99 us |"
   echo "|---|---|---|---|"
   awk -F'\t' "$median_awk"'
-    { t[$1] = 1; sl[$1] = sl[$1] " " ($2 > 0 ? 1000 * $3 / $2 : 0); p50[$1] = p50[$1] " " $4; p99[$1] = p99[$1] " " $5 }
-    END { for (k in t) printf "| %s | %.1f | %s | %s |\n", k, median(sl[k]), (k == "wrk2" ? "-" : median(p50[k])), (k == "wrk2" ? "-" : median(p99[k])) }' "$out/rate.tsv"
+    function num(x) { return x ~ /^[0-9.]+$/ }
+    { if ($2 > 0 && num($3)) sl[$1] = sl[$1] " " 1000 * $3 / $2
+      if (num($4)) { p50[$1] = p50[$1] " " $4; p99[$1] = p99[$1] " " $5 } }
+    function cell(list) { return list == "" ? "-" : median(list) }
+    END { split("wrk2 gowrk-loop", k, " ")
+      for (i = 1; i <= 2; i++) printf "| %s | %s | %s | %s |\n", k[i], (sl[k[i]] == "" ? "-" : sprintf("%.1f", median(sl[k[i]]))), cell(p50[k[i]]), cell(p99[k[i]]) }' "$out/rate.tsv"
 else
   echo "wrk2 is missing: scripts/bench/setup.sh builds it from scripts/bench/peers/ (needs build-essential and libssl-dev)"
 fi
@@ -239,6 +257,6 @@ awk -F'\t' "$median_awk"'
     }
   }' "$out/results.tsv"
 if [ -s "$out/rate.tsv" ]; then
-  awk -F'\t' "$median_awk"'$1 == "gowrk-loop" { p50 = p50 " " $4; p99 = p99 " " $5 }
+  awk -F'\t' "$median_awk"'$1 == "gowrk-loop" && $4 ~ /^[0-9.]+$/ { p50 = p50 " " $4; p99 = p99 " " $5 }
     END { if (p50 != "") printf "(-R 50k: gowrk sent its requests with a median send lag of %s us, p99 %s us; wrk2 does not report its own)\n", median(p50), median(p99) }' "$out/rate.tsv"
 fi

@@ -122,8 +122,9 @@ func (lp *loop) stop() {
 	}
 }
 
-// waitFor is how long the next wait may last: until the earliest wake, at
-// most one firing per poll.TimerSlack (lp.slack, as HTTP/1.1's loop).
+// waitFor is how long the next wait may last: until the earliest wake, and
+// a wake for timers alone at most once per poll.TimerSlack (lp.slack, as
+// HTTP/1.1's loop).
 func (lp *loop) waitFor() time.Duration {
 	if lp.stopped || len(lp.timers) == 0 {
 		return -1
