@@ -53,7 +53,13 @@ median_awk='
 sendlag() {
   python3 -c 'import json, sys
 t = open(sys.argv[1]).read(); d, _ = json.JSONDecoder().raw_decode(t[t.index("{"):])
-p = d["send_lag"]["percentiles_us"]; print(p["50"], p["99"], sep="\t")' "$1" 2>/dev/null || printf -- '-\t-'
+p = d["send_lag"]["percentiles_us"]; print(p["50"], p["99"], sep="\t")' "$1" 2>/dev/null || printf -- '-\t-\n'
+}
+# lagmedians: the medians of section 2's send lag p50 and p99 over the
+# rounds ($out/lag.tsv, a line a round), or "- -" when none was read.
+lagmedians() {
+  awk -F'\t' "$median_awk"'$1 ~ /^[0-9]+$/ { p50 = p50 " " $1; p99 = p99 " " $2 }
+    END { if (p50 == "") print "- -"; else print median(p50), median(p99) }' "$out/lag.tsv" 2>/dev/null || echo "- -"
 }
 stub() { curl -s http://127.0.0.1:18089/ | awk 'NR==3{print $3}'; }
 # sleeps: the nginx worker's voluntary context switches so far, the times
@@ -140,9 +146,8 @@ if command -v wrk2 >/dev/null 2>&1; then
   runs_header
   for r in $(seq 1 "$rounds"); do
     counted 2 R50k wrk2 "$r" wrk2 -t1 -c100 -d10s -R50000 http://127.0.0.1:18080/
-    printf 'wrk2\t%s\t%s\t-\t-\n' "$n" "$z" >>"$out/rate.tsv"
     counted 2 R50k gowrk-loop "$r" "$g" -q -f json --engine loop -t1 -c100 -d10s -R50k http://127.0.0.1:18080/
-    printf 'gowrk-loop\t%s\t%s\t%s\n' "$n" "$z" "$(sendlag "$out/2-R50k-gowrk-loop-$r.out")" >>"$out/rate.tsv"
+    sendlag "$out/2-R50k-gowrk-loop-$r.out" >>"$out/lag.tsv"
   done
   summary 2 wrk2
   echo "(requests counted over 500,000 is the share of the schedule delivered; per CPU-s is requests nginx counted per generator CPU-second)"
@@ -150,13 +155,11 @@ if command -v wrk2 >/dev/null 2>&1; then
   echo "How the requests came (medians): nginx's sleeps per 1,000 requests (few: they came in bursts), and gowrk's send lag (how late each request went against its schedule; wrk2 does not report its own):"
   echo "| tool | nginx sleeps per 1,000 requests | send lag p50 us | p99 us |"
   echo "|---|---|---|---|"
-  awk -F'\t' "$median_awk"'
-    function num(x) { return x ~ /^[0-9.]+$/ }
-    { if ($2 > 0 && num($3)) sl[$1] = sl[$1] " " 1000 * $3 / $2
-      if (num($4)) { p50[$1] = p50[$1] " " $4; p99[$1] = p99[$1] " " $5 } }
-    function cell(list) { return list == "" ? "-" : median(list) }
+  read -r p50 p99 <<<"$(lagmedians)"
+  awk -F'\t' -v p50="$p50" -v p99="$p99" "$median_awk"'
+    $1 == 2 && $5 > 0 && $8 ~ /^[0-9]+$/ { sl[$3] = sl[$3] " " 1000 * $8 / $5 }
     END { split("wrk2 gowrk-loop", k, " ")
-      for (i = 1; i <= 2; i++) printf "| %s | %s | %s | %s |\n", k[i], (sl[k[i]] == "" ? "-" : sprintf("%.1f", median(sl[k[i]]))), cell(p50[k[i]]), cell(p99[k[i]]) }' "$out/rate.tsv"
+      for (i = 1; i <= 2; i++) printf "| %s | %s | %s | %s |\n", k[i], (sl[k[i]] == "" ? "-" : sprintf("%.1f", median(sl[k[i]]))), (i == 1 ? "-" : p50), (i == 1 ? "-" : p99) }' "$out/results.tsv"
 else
   echo "wrk2 is missing: scripts/bench/setup.sh builds it from scripts/bench/peers/ (needs build-essential and libssl-dev)"
 fi
@@ -256,7 +259,5 @@ awk -F'\t' "$median_awk"'
       printf "| -t1 -c100 -R 50k 10 s: delivered (of 500,000), CPU s | wrk2 %.0f (%.1f%%), %.2f s | %.0f (%.1f%%), %.2f s | %.2fx CPU (%.2fx per delivered request) |\n", a, a / 5000, ca, b, b / 5000, cb, (ca > 0 ? cb / ca : 0), ((ca > 0 && b > 0) ? (cb / b) / (ca / a) : 0)
     }
   }' "$out/results.tsv"
-if [ -s "$out/rate.tsv" ]; then
-  awk -F'\t' "$median_awk"'$1 == "gowrk-loop" && $4 ~ /^[0-9.]+$/ { p50 = p50 " " $4; p99 = p99 " " $5 }
-    END { if (p50 != "") printf "(-R 50k: gowrk sent its requests with a median send lag of %s us, p99 %s us; wrk2 does not report its own)\n", median(p50), median(p99) }' "$out/rate.tsv"
-fi
+read -r p50 p99 <<<"$(lagmedians)"
+[ "$p50" = - ] || echo "(-R 50k: gowrk sent its requests with a median send lag of $p50 us, p99 $p99 us; wrk2 does not report its own)"

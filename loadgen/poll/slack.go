@@ -12,17 +12,15 @@ import "time"
 // CPU (docs/speed.md). A Slack belongs to one loop and is not safe for
 // concurrent use.
 type Slack struct {
-	last  time.Duration // when the timers last fired (offset from the run's start)
-	fired bool
+	// earliest is the soonest the timers may wake the loop again:
+	// TimerSlack after they last fired (an offset from the run's start).
+	earliest time.Duration
 }
 
 // Wait is how long a loop may wait at now when its earliest timer is at
 // next: until next, and no sooner than TimerSlack after the last firing.
 func (s *Slack) Wait(now, next time.Duration) time.Duration {
-	if s.fired {
-		next = max(next, s.last+TimerSlack)
-	}
-	return max(next-now, 0)
+	return max(max(next, s.earliest)-now, 0)
 }
 
 // Fire reports whether timers are due at now (next: the earliest) and, if
@@ -31,6 +29,6 @@ func (s *Slack) Fire(now, next time.Duration) bool {
 	if next > now {
 		return false
 	}
-	s.last, s.fired = now, true
+	s.earliest = now + TimerSlack
 	return true
 }
