@@ -29,7 +29,7 @@ type options struct {
 	format   string
 	output   string
 	version  bool
-	engine   string   // the engine that runs: loop, goroutine or h2 once parsed
+	engine   string   // the engine that runs: loop, goroutine, h2 or h3 once parsed (engineName names it in reports)
 	origins  []origin // the targets' origins, when more than one (targets_origins.go)
 	h2       h2.Options
 	script   *luascript.Script // -s, loaded; nil without
@@ -283,7 +283,7 @@ func parseArgs(ctx context.Context, args []string) (*options, error) {
 	if err := targetOptions(o, p, fs, ts); err != nil {
 		return nil, err
 	}
-	cfg.Engine = o.engine
+	cfg.Engine = engineNames(o)
 	o.intervalAuto = !fs.Changed("interval")
 	if err := liveOptions(o, p, fs.Changed("interval") || cfg.Shape != nil); err != nil {
 		return nil, err

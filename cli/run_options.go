@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gowrk/gowrk/loadgen"
+	"github.com/gowrk/gowrk/loadgen/h2"
 	"github.com/gowrk/gowrk/report"
 	"github.com/spf13/pflag"
 )
@@ -203,4 +205,26 @@ func engineOptions(o *options, p *parsed) error {
 		o.cfg.Pipeline = int(p.pipeline)
 	}
 	return nil
+}
+
+// engineNames names, for the reports, what runs the run's connections:
+// the engine, HTTP/2 by its driver (h2.Driver: "loop" or "goroutine"),
+// several origins' names joined by "+".
+func engineNames(o *options) string {
+	name := func(eng, scheme string) string {
+		if eng == "h2" {
+			return h2.Driver(scheme == "https", o.h2)
+		}
+		return eng
+	}
+	if len(o.origins) == 0 {
+		return name(o.engine, o.cfg.Target.URL.Scheme)
+	}
+	var names []string
+	for _, or := range o.origins {
+		if n := name(or.engine, or.target.URL.Scheme); !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return strings.Join(names, "+")
 }

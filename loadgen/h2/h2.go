@@ -58,6 +58,17 @@ type Options struct {
 	Goroutines bool
 }
 
+// Driver names what runs a thread's connections, for the reports: "loop",
+// one epoll loop per thread (h2c on Linux unless opts.Goroutines), or
+// "goroutine", a goroutine per connection (TLS, whose crypto/tls wants a
+// blocking connection; h2c elsewhere or when told).
+func Driver(tls bool, opts Options) string {
+	if tls || opts.Goroutines || !loopSupported {
+		return "goroutine"
+	}
+	return "loop"
+}
+
 // Engine runs HTTP/2 load against one target. It is safe for concurrent
 // use by all threads; its connections are each owned by one goroutine.
 type Engine struct {
@@ -223,16 +234,10 @@ func (e *Engine) RunThread(ctx context.Context, th *loadgen.Thread) {
 	if first != nil {
 		first.close()
 	}
-	if e.tls != nil || e.opts.Goroutines || !e.runLoop(ctx, th, live) {
-		var wg sync.WaitGroup
-		for _, c := range live {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				c.run(ctx)
-			}()
-		}
-		wg.Wait()
+	if Driver(e.tls != nil, e.opts) == "loop" {
+		e.runLoop(ctx, th, live)
+	} else {
+		runGoroutines(ctx, live)
 	}
 	var wakes uint64
 	for _, c := range conns {
@@ -241,6 +246,20 @@ func (e *Engine) RunThread(ctx context.Context, th *loadgen.Thread) {
 	e.mu.Lock()
 	e.wakes += wakes
 	e.mu.Unlock()
+}
+
+// runGoroutines runs each connection on a goroutine of its own until all
+// are over.
+func runGoroutines(ctx context.Context, conns []*conn) {
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.run(ctx)
+		}()
+	}
+	wg.Wait()
 }
 
 // TimerWakes is how many times the engine's connections woke from a read

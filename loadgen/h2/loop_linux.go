@@ -5,6 +5,7 @@ package h2
 import (
 	"container/heap"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -49,13 +50,18 @@ type loop struct {
 	taken  []*conn // the loop's spare for dialed
 }
 
-// runLoop runs the thread's connections on an event loop; false when it
-// cannot (no epoll: the descriptor limit), and the caller runs them on
-// goroutines.
-func (e *Engine) runLoop(ctx context.Context, th *loadgen.Thread, conns []*conn) bool {
+// loopSupported: h2c runs on the event loop here (Driver).
+const loopSupported = true
+
+// runLoop runs the thread's connections on an event loop. Without one (no
+// epoll instance: the descriptor limit) the thread fails, as HTTP/1.1's
+// loop engine's does, rather than run on goroutines under the loop's name.
+func (e *Engine) runLoop(ctx context.Context, th *loadgen.Thread, conns []*conn) {
 	p, err := poll.New()
 	if err != nil {
-		return false
+		th.Abort(fmt.Errorf("epoll: %w", err))
+		runGoroutines(ctx, conns) // each sees the abort and finishes its slots
+		return
 	}
 	defer p.Close()
 	lp := &loop{e: e, th: th, p: p, coarse: poll.Coarse(), events: make([]unix.EpollEvent, 256), conns: conns, live: len(conns)}
@@ -66,7 +72,6 @@ func (e *Engine) runLoop(ctx context.Context, th *loadgen.Thread, conns []*conn)
 	defer stop()
 	lp.run(ctx)
 	lp.wg.Wait()
-	return true
 }
 
 func (lp *loop) since() time.Duration { return time.Since(lp.th.Start) }

@@ -9,8 +9,13 @@ import (
 	"github.com/gowrk/gowrk/loadgen"
 )
 
-// runLoop: the event loop needs epoll; elsewhere h2c runs on goroutines.
-func (e *Engine) runLoop(context.Context, *loadgen.Thread, []*conn) bool { return false }
+// loopSupported: the event loop needs epoll; elsewhere h2c runs on
+// goroutines (Driver).
+const loopSupported = false
+
+func (e *Engine) runLoop(ctx context.Context, _ *loadgen.Thread, conns []*conn) {
+	runGoroutines(ctx, conns)
+}
 
 func (s *session) flushRaw() error { return errors.New("no event loop on this system") }
 
