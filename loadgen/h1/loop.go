@@ -93,13 +93,12 @@ type lconn struct {
 	parser  parser
 	backoff time.Duration
 	since   time.Duration // connecting since
-	timerAt time.Duration // the connection's timer (-1: none)
-	heapIdx int
-	timerOn bool         // the timer is for a due send on an idle connection
-	redial  bool         // the timer is for a redial
-	consume bool         // a failure of the connect in progress takes a request
-	sc      *connScript  // a script's requests; nil without hooks
-	step    loadgen.Step // the pre-send step's last word
+	timer   poll.Timer    // the connection's one timer, in loop.timers
+	timerOn bool          // the timer is for a due send on an idle connection
+	redial  bool          // the timer is for a redial
+	consume bool          // a failure of the connect in progress takes a request
+	sc      *connScript   // a script's requests; nil without hooks
+	step    loadgen.Step  // the pre-send step's last word
 }
 
 const (
@@ -120,13 +119,12 @@ type loop struct {
 	rbuf    []byte
 	reqs    []byte // Pipeline copies of the request
 	conns   []*lconn
-	timers  timerHeap
+	timers  poll.Timers[lconn] // the connections' timers, paced
 	now     time.Duration
 	end     time.Duration // offset of the end; -1: none
 	sweep   time.Duration // interval of the timeout sweep
 	nextSw  time.Duration
-	active  int        // connections whose slot is not done
-	slack   poll.Slack // paces the timers
+	active  int // connections whose slot is not done
 	stopped bool
 	done    func(int, bool) // the parser's callback, bound once
 	cur     *lconn          // the connection being parsed
@@ -152,7 +150,7 @@ func (e *LoopEngine) newLoop(th *loadgen.Thread) (*loop, error) {
 	l.local = newLocals(e.dial, l.family, th.Index)
 	l.sweep = min(100*time.Millisecond, max(time.Millisecond, th.Timeout/10), max(time.Millisecond, e.timeout/10))
 	for _, s := range th.Slots {
-		c := &lconn{slot: s, idx: len(l.conns), fd: -1, ring: make([]inflight, depth), timerAt: -1, heapIdx: -1}
+		c := &lconn{slot: s, idx: len(l.conns), fd: -1, ring: make([]inflight, depth)}
 		c.parser.head, c.parser.noKeep = e.head, e.noKeep
 		if l.hooks != nil {
 			c.sc = &connScript{feed: loadgen.ScriptFeed{Hooks: l.hooks}}

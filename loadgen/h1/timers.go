@@ -3,40 +3,12 @@
 package h1
 
 import (
-	"container/heap"
 	"errors"
 	"time"
 
 	"github.com/gowrk/gowrk/loadgen"
 	"golang.org/x/sys/unix"
 )
-
-// timerHeap orders a loop's connections by their timer (timerAt, an offset
-// from the start of the run): the next due send or redial is at the top.
-// A connection has at most one timer; heapIdx is its place (-1: none).
-type timerHeap []*lconn
-
-func (h timerHeap) Len() int           { return len(h) }
-func (h timerHeap) Less(i, j int) bool { return h[i].timerAt < h[j].timerAt }
-func (h timerHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].heapIdx, h[j].heapIdx = i, j
-}
-func (h *timerHeap) Push(x any) {
-	c := x.(*lconn)
-	c.heapIdx = len(*h)
-	*h = append(*h, c)
-}
-func (h *timerHeap) Pop() any {
-	old := *h
-	c := old[len(old)-1]
-	*h = old[:len(old)-1]
-	c.heapIdx = -1
-	return c
-}
-
-// pop removes and returns the connection with the earliest timer.
-func (h *timerHeap) pop() *lconn { return heap.Pop(h).(*lconn) }
 
 // waitFor is how long the next wait may last: until the next timer, the
 // next sweep or the end of the run.
@@ -47,8 +19,8 @@ func (l *loop) waitFor() time.Duration {
 			d = w
 		}
 	}
-	if len(l.timers) > 0 {
-		at(l.now + l.slack.Wait(l.now, l.timers[0].timerAt))
+	if w, ok := l.timers.Wait(l.now); ok {
+		at(l.now + w)
 	}
 	if l.nextSw > 0 {
 		at(l.nextSw)
@@ -59,14 +31,12 @@ func (l *loop) waitFor() time.Duration {
 	return d
 }
 
-// timersDue runs the timers that are due (l.slack notes the firing):
+// timersDue runs the timers that are due, as their slack lets them fire:
 // sends on idle connections, redials after a backoff; then the timeout
 // sweep.
 func (l *loop) timersDue() {
-	if len(l.timers) > 0 && l.slack.Fire(l.now, l.timers[0].timerAt) {
-		for len(l.timers) > 0 && l.timers[0].timerAt <= l.now {
-			c := l.timers.pop()
-			c.timerAt = -1
+	if l.timers.Fire(l.now) {
+		for c, ok := l.timers.Pop(l.now); ok; c, ok = l.timers.Pop(l.now) {
 			switch {
 			case c.state == stDone:
 			case c.redial && c.state == stClosed:
@@ -82,21 +52,9 @@ func (l *loop) timersDue() {
 }
 
 // setTimer sets c's one timer to at.
-func (l *loop) setTimer(c *lconn, at time.Duration) {
-	c.timerAt = at
-	if c.heapIdx >= 0 {
-		heap.Fix(&l.timers, c.heapIdx)
-		return
-	}
-	heap.Push(&l.timers, c)
-}
+func (l *loop) setTimer(c *lconn, at time.Duration) { l.timers.Set(&c.timer, c, at) }
 
-func (l *loop) clearTimer(c *lconn) {
-	if c.heapIdx >= 0 {
-		heap.Remove(&l.timers, c.heapIdx)
-	}
-	c.timerAt = -1
-}
+func (l *loop) clearTimer(c *lconn) { l.timers.Clear(&c.timer) }
 
 // armSweep makes sure the timeout sweep is scheduled.
 func (l *loop) armSweep() {

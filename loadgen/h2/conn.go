@@ -59,11 +59,11 @@ type conn struct {
 	wakes   uint64          // reads that ended at their deadline (timer wakes)
 
 	// The event loop's (loop_linux.go): the connection's place in the
-	// loop, in its wake heap (-1: none) with the wake it is there for,
-	// whether EPOLLOUT is asked, and whether a dial goroutine owns the
-	// connection (the loop touches nothing else of it meanwhile).
-	idx, heapIdx int
-	hw           time.Duration
+	// loop, its wake among the loop's timers, whether EPOLLOUT is asked,
+	// and whether a dial goroutine owns the connection (the loop touches
+	// nothing else of it meanwhile).
+	idx          int
+	timer        loopTimer
 	out, dialing bool
 
 	feed    *loadgen.ScriptFeed // a script's requests; nil without

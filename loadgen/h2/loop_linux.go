@@ -3,7 +3,6 @@
 package h2
 
 import (
-	"container/heap"
 	"context"
 	"fmt"
 	"io"
@@ -37,12 +36,11 @@ type loop struct {
 	coarse  bool
 	events  []unix.EpollEvent
 	conns   []*conn
-	timers  wakeHeap
-	due     []*conn       // timers firing in this wake (scratch)
-	now     time.Duration // the wake's time, an offset from the start of the run
-	slack   poll.Slack    // paces the wakes (timers)
-	live    int           // connections not yet over (served, dialing, or on a goroutine)
-	stopped bool          // the run stopped: what ends is over, nothing dials
+	timers  poll.Timers[conn] // the connections' wakes, paced
+	due     []*conn           // timers firing in this wake (scratch)
+	now     time.Duration     // the wake's time, an offset from the start of the run
+	live    int               // connections not yet over (served, dialing, or on a goroutine)
+	stopped bool              // the run stopped: what ends is over, nothing dials
 	wg      sync.WaitGroup
 
 	mu     sync.Mutex
@@ -52,6 +50,9 @@ type loop struct {
 
 // loopSupported: h2c runs on the event loop here (Driver).
 const loopSupported = true
+
+// loopTimer is a connection's wake among the loop's timers.
+type loopTimer = poll.Timer
 
 // runLoop runs the thread's connections on an event loop. Without one (no
 // epoll instance: the descriptor limit) the thread fails, as HTTP/1.1's
@@ -66,7 +67,7 @@ func (e *Engine) runLoop(ctx context.Context, th *loadgen.Thread, conns []*conn)
 	defer p.Close()
 	lp := &loop{e: e, th: th, p: p, coarse: poll.Coarse(), events: make([]unix.EpollEvent, 256), conns: conns, live: len(conns)}
 	for i, c := range conns {
-		c.idx, c.heapIdx = i, -1
+		c.idx, c.timer = i, loopTimer{}
 	}
 	stop := context.AfterFunc(ctx, p.Wake)
 	defer stop()
@@ -128,13 +129,13 @@ func (lp *loop) stop() {
 }
 
 // waitFor is how long the next wait may last: until the earliest wake, and
-// a wake for timers alone at most once per poll.TimerSlack (lp.slack, as
+// a wake for timers alone at most once per poll.TimerSlack (poll.Timers, as
 // HTTP/1.1's loop).
 func (lp *loop) waitFor() time.Duration {
-	if lp.stopped || len(lp.timers) == 0 {
-		return -1
+	if w, ok := lp.timers.Wait(lp.now); ok && !lp.stopped {
+		return w
 	}
-	return lp.slack.Wait(lp.now, lp.timers[0].hw)
+	return -1
 }
 
 // ready handles a socket's readiness: the rest of a write, then a read.
@@ -313,15 +314,15 @@ func (lp *loop) setOut(c *conn) {
 	c.out = want
 }
 
-// timersDue runs the turn of every connection whose wake has come (lp.slack
-// notes the firing).
+// timersDue runs the turn of every connection whose wake has come, as the
+// timers' slack lets them fire.
 func (lp *loop) timersDue(ctx context.Context) {
-	if len(lp.timers) == 0 || !lp.slack.Fire(lp.now, lp.timers[0].hw) {
+	if !lp.timers.Fire(lp.now) {
 		return
 	}
 	lp.due = lp.due[:0]
-	for len(lp.timers) > 0 && lp.timers[0].hw <= lp.now {
-		lp.due = append(lp.due, heap.Pop(&lp.timers).(*conn))
+	for c, ok := lp.timers.Pop(lp.now); ok; c, ok = lp.timers.Pop(lp.now) {
+		lp.due = append(lp.due, c)
 	}
 	for _, c := range lp.due {
 		if c.dialing || c.s == nil || !c.s.raw {
@@ -333,49 +334,16 @@ func (lp *loop) timersDue(ctx context.Context) {
 	}
 }
 
-// setWake puts the connection's wake (c.wake; -1: none) in the heap.
+// setWake puts the connection's wake (c.wake; -1: none) among the timers.
 func (lp *loop) setWake(c *conn) {
-	switch {
-	case c.wake < 0:
+	if c.wake < 0 {
 		lp.unwake(c)
-	case c.heapIdx >= 0:
-		if c.hw != c.wake {
-			c.hw = c.wake
-			heap.Fix(&lp.timers, c.heapIdx)
-		}
-	default:
-		c.hw = c.wake
-		heap.Push(&lp.timers, c)
+		return
 	}
+	lp.timers.Set(&c.timer, c, c.wake)
 }
 
-func (lp *loop) unwake(c *conn) {
-	if c.heapIdx >= 0 {
-		heap.Remove(&lp.timers, c.heapIdx)
-	}
-}
-
-// wakeHeap orders the loop's connections by their wake (hw).
-type wakeHeap []*conn
-
-func (h wakeHeap) Len() int           { return len(h) }
-func (h wakeHeap) Less(i, j int) bool { return h[i].hw < h[j].hw }
-func (h wakeHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].heapIdx, h[j].heapIdx = i, j
-}
-func (h *wakeHeap) Push(x any) {
-	c := x.(*conn)
-	c.heapIdx = len(*h)
-	*h = append(*h, c)
-}
-func (h *wakeHeap) Pop() any {
-	old := *h
-	c := old[len(old)-1]
-	*h = old[:len(old)-1]
-	c.heapIdx = -1
-	return c
-}
+func (lp *loop) unwake(c *conn) { lp.timers.Clear(&c.timer) }
 
 // flushRaw writes what the socket takes of the gathered frames; the rest
 // stays for EPOLLOUT.

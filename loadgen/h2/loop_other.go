@@ -13,6 +13,8 @@ import (
 // goroutines (Driver).
 const loopSupported = false
 
+type loopTimer struct{}
+
 func (e *Engine) runLoop(ctx context.Context, _ *loadgen.Thread, conns []*conn) {
 	runGoroutines(ctx, conns)
 }
