@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"crypto/tls"
 	"encoding/json"
 	"runtime"
@@ -64,5 +65,45 @@ func TestEngineName(t *testing.T) {
 				t.Errorf("exit %d, text report lacks %q:\n%s%s", code, tc.text, out, errs)
 			}
 		})
+	}
+}
+
+// TestEngineNames: what each command line names as its engine, and which
+// driver its h2c connections get, parsed without a run: one URL or several
+// origins (--targets), each named by what runs it; an https:// URL or
+// first target does not put the h2c origins on goroutines.
+func TestEngineNames(t *testing.T) {
+	loop := "loop"
+	if runtime.GOOS != "linux" {
+		loop = "goroutine"
+	}
+	dir := t.TempDir()
+	mixed := writeFile(t, dir, "mixed.txt", "GET https://127.0.0.1:1/a\n\nGET http://127.0.0.1:2/b\n")
+	plain := writeFile(t, dir, "plain.txt", "GET http://127.0.0.1:1/a\n\nGET http://127.0.0.1:2/b\n")
+	for _, tc := range []struct {
+		args       []string
+		want       string
+		goroutines bool // o.h2.Goroutines
+	}{
+		{[]string{"http://127.0.0.1:1/"}, loop, false},
+		{[]string{"https://127.0.0.1:1/"}, "goroutine", false},
+		{[]string{"--engine", "goroutine", "http://127.0.0.1:1/"}, "goroutine", false},
+		{[]string{"--h2c", "http://127.0.0.1:1/"}, loop, false},
+		{[]string{"--h2c", "--engine", "goroutine", "http://127.0.0.1:1/"}, "goroutine", true},
+		{[]string{"--http2", "https://127.0.0.1:1/"}, "goroutine", false},
+		{[]string{"--http3", "https://127.0.0.1:1/"}, "h3", false},
+		{[]string{"--targets", plain}, loop, false},
+		{[]string{"--targets", mixed}, "goroutine+" + loop, false},
+		{[]string{"--http2", "--targets", mixed}, "goroutine+" + loop, false},
+		{[]string{"--http2", "--engine", "goroutine", "--targets", mixed}, "goroutine", true},
+	} {
+		o, err := parseArgs(context.Background(), append([]string{"-n", "1"}, tc.args...))
+		if err != nil {
+			t.Errorf("%v: %v", tc.args, err)
+			continue
+		}
+		if got := engineNames(o); got != tc.want || o.cfg.Engine != tc.want || o.h2.Goroutines != tc.goroutines {
+			t.Errorf("%v: engine %q (config %q), h2c on goroutines %v; want %q, %v", tc.args, got, o.cfg.Engine, o.h2.Goroutines, tc.want, tc.goroutines)
+		}
 	}
 }

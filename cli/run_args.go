@@ -29,7 +29,7 @@ type options struct {
 	format   string
 	output   string
 	version  bool
-	engine   string   // the engine that runs: loop, goroutine, h2 or h3 once parsed (engineName names it in reports)
+	engine   string   // the engine that runs: loop, goroutine, h2 or h3 once parsed; several origins' joined by "+" (engineNames names them in reports)
 	origins  []origin // the targets' origins, when more than one (targets_origins.go)
 	h2       h2.Options
 	script   *luascript.Script // -s, loaded; nil without

@@ -169,6 +169,7 @@ func searchOptions(o *options, p *parsed, fs *pflag.FlagSet) error {
 // engineOptions checks --engine and -P against the protocol and scheme.
 func engineOptions(o *options, p *parsed) error {
 	https := o.cfg.Target.URL.Scheme == "https"
+	asked := o.engine
 	switch o.engine {
 	case "auto":
 		o.engine = "loop"
@@ -188,8 +189,9 @@ func engineOptions(o *options, p *parsed) error {
 	}
 	if o.http2 {
 		// h2c runs on the event loop too, unless told goroutine; TLS
-		// always runs on goroutines.
-		o.h2.Goroutines = o.engine == "goroutine"
+		// always runs on goroutines (h2.Driver): what auto made of an
+		// https:// URL is not asked of the h2c origins of --targets.
+		o.h2.Goroutines = asked == "goroutine"
 		o.engine = "h2"
 	}
 	if o.http3 {

@@ -33,8 +33,10 @@ type Config struct {
 	// the request's number (LogKeeps). 0 keeps every request.
 	Log       RequestLog
 	LogSample float64
-	// Engine names the engine that ran ("loop", "goroutine", "h2"), for
-	// the reports; the caller sets it.
+	// Engine names what ran the connections, for the reports: "loop" (an
+	// epoll loop per thread: HTTP/1.1, h2c), "goroutine" (a goroutine per
+	// connection), "h3", or several origins' joined by "+"; the caller
+	// sets it.
 	Engine string
 	// Pipeline is how many requests an HTTP/1.1 connection keeps in flight
 	// (wrk's pipelining); 0 or 1 for none. Engines that cannot pipeline

@@ -51,23 +51,31 @@ type loop struct {
 // loopSupported: h2c runs on the event loop here (Driver).
 const loopSupported = true
 
+// newPoller makes a loop's poller (a test makes it fail).
+var newPoller = poll.New
+
 // loopTimer is a connection's wake among the loop's timers.
 type loopTimer = poll.Timer
 
 // runLoop runs the thread's connections on an event loop. Without one (no
-// epoll instance: the descriptor limit) the thread fails, as HTTP/1.1's
-// loop engine's does, rather than run on goroutines under the loop's name.
+// epoll instance: the descriptor limit) each connection fails its first
+// dial, as HTTP/1.1's loop engine's do, rather than run on goroutines
+// under the loop's name.
 func (e *Engine) runLoop(ctx context.Context, th *loadgen.Thread, conns []*conn) {
-	p, err := poll.New()
+	p, err := newPoller()
 	if err != nil {
-		th.Abort(fmt.Errorf("epoll: %w", err))
-		runGoroutines(ctx, conns) // each sees the abort and finishes its slots
+		err = fmt.Errorf("epoll: %w", err)
+		for _, c := range conns {
+			c.drop() // the run's first session, dialed before the loop
+			c.dialFailed(err)
+			c.finish()
+		}
 		return
 	}
 	defer p.Close()
 	lp := &loop{e: e, th: th, p: p, coarse: poll.Coarse(), events: make([]unix.EpollEvent, 256), conns: conns, live: len(conns)}
 	for i, c := range conns {
-		c.idx, c.timer = i, loopTimer{}
+		c.idx = i
 	}
 	stop := context.AfterFunc(ctx, p.Wake)
 	defer stop()
@@ -263,6 +271,9 @@ func (lp *loop) adopt(ctx context.Context, c *conn) {
 	s := c.s
 	fd, ok := socketFd(s.nc)
 	if !ok || unix.EpollCtl(lp.p.Fd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(c.idx + 1)}) != nil {
+		// A socket the loop cannot poll (no descriptor under it, or
+		// epoll refused it): the connection runs on a goroutine of its
+		// own, the one exception to the loop's name in the reports.
 		lp.live--
 		lp.wg.Add(1)
 		go func() {

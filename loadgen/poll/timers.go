@@ -4,14 +4,14 @@ package poll
 
 import "time"
 
-// Timer is an item's place among a loop's Timers: embed one in each item
-// (a connection), which has at most one timer. The zero value is none set.
+// Timer is an item's place among a loop's Timers: a field of each item (a
+// connection), which has at most one timer. The zero value is none set.
 type Timer struct {
 	idx int // place in the heap + 1; 0: not in it
 }
 
-// Set reports whether the timer is set.
-func (t *Timer) Set() bool { return t.idx > 0 }
+// Armed reports whether the timer is set.
+func (t *Timer) Armed() bool { return t.idx > 0 }
 
 // Timers are an event loop's timers (due sends, redials, timeouts), each
 // at an offset from the start of the run, in a heap ordered by when they
@@ -34,7 +34,7 @@ type timed[T any] struct {
 // Len is how many timers are set.
 func (q *Timers[T]) Len() int { return len(q.h) }
 
-// Set sets the item v's timer t (embedded in v) to at, or moves it there.
+// Set sets the item v's timer t (a field of v) to at, or moves it there.
 func (q *Timers[T]) Set(t *Timer, v *T, at time.Duration) {
 	if i := t.idx - 1; i >= 0 {
 		if q.h[i].at == at {

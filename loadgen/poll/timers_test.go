@@ -43,8 +43,8 @@ func TestTimers(t *testing.T) {
 				if !ok {
 					break
 				}
-				if v.at < 0 || v.at > now || v.at < last || v.timer.Set() {
-					t.Fatalf("step %d: popped item %d due at %s (now %s, the one before at %s, still set %v)", step, v.n, v.at, now, last, v.timer.Set())
+				if v.at < 0 || v.at > now || v.at < last || v.timer.Armed() {
+					t.Fatalf("step %d: popped item %d due at %s (now %s, the one before at %s, still set %v)", step, v.n, v.at, now, last, v.timer.Armed())
 				}
 				last, v.at = v.at, -1
 			}
@@ -54,8 +54,8 @@ func TestTimers(t *testing.T) {
 			if items[i].at >= 0 {
 				set++
 			}
-			if items[i].timer.Set() != (items[i].at >= 0) {
-				t.Fatalf("step %d: item %d set %v, want %v", step, i, items[i].timer.Set(), items[i].at >= 0)
+			if items[i].timer.Armed() != (items[i].at >= 0) {
+				t.Fatalf("step %d: item %d set %v, want %v", step, i, items[i].timer.Armed(), items[i].at >= 0)
 			}
 		}
 		if q.Len() != set {
@@ -71,7 +71,7 @@ func TestTimers(t *testing.T) {
 		} else {
 			// Pop took one: put it back where it was, and the reference is unchanged.
 			for i := range items {
-				if a := items[i].at; a >= 0 && !items[i].timer.Set() {
+				if a := items[i].at; a >= 0 && !items[i].timer.Armed() {
 					q.Set(&items[i].timer, &items[i], a)
 				}
 			}
