@@ -21,7 +21,7 @@ func startTinyproxy(t *testing.T) (port int, logFile string) {
 	bin, err := exec.LookPath("tinyproxy")
 	if err != nil {
 		if _, err = os.Stat("/usr/bin/tinyproxy"); err != nil {
-			t.Skip("tinyproxy is not installed (apt-get install tinyproxy; scripts/install-test-deps.sh installs it)")
+			t.Skip("tinyproxy is not installed (apt-get install tinyproxy); scripts/install-test-deps.sh installs it")
 		}
 		bin = "/usr/bin/tinyproxy"
 	}

@@ -132,7 +132,9 @@ func skipReason(lines []string) string {
 	return strings.Join(msg, " ")
 }
 
-var installHint = regexp.MustCompile(`\(apt-get install ([^)]+)\)`)
+// installHint finds the Debian packages a skip names: "(apt-get install
+// a b)" or "(apt-get install a; more words)", the names alone.
+var installHint = regexp.MustCompile(`\(apt-get install ([a-z0-9][a-z0-9.+ -]*)[);]`)
 
 // summary is one line: how many tests skipped, grouped by reason, and the
 // Debian packages that would let them run.
@@ -141,6 +143,7 @@ func summary(skips []skip) string {
 	pkgs := map[string]bool{}
 	for _, s := range skips {
 		reason, _, _ := strings.Cut(s.reason, "; .ci/run installs")
+		reason, _, _ = strings.Cut(reason, "; scripts/install-test-deps.sh installs")
 		byReason[reason] = append(byReason[reason], s.test)
 		for _, m := range installHint.FindAllStringSubmatch(s.reason, -1) {
 			for _, p := range strings.Fields(m[1]) {
