@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"io"
+	"log"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gowrk/gowrk/report"
+)
+
+// TestUntrustedSelfSigned: a self-signed certificate is untrusted in one
+// whole line that keeps its fix, also where the trusted roots hold a
+// certificate of the same name that may not sign (as a system's store may
+// hold a host's snakeoil certificate): crypto/x509 then adds a hint
+// ("invalid signature: ..."), which must not read as a secret header and
+// blank the rest of the line.
+func TestUntrustedSelfSigned(t *testing.T) {
+	selfSigned := func(ca bool) ([]byte, *ecdsa.PrivateKey) {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl := &x509.Certificate{
+			SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+			BasicConstraintsValid: true, IsCA: ca,
+			DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return der, key
+	}
+	der, key := selfSigned(true) // as openssl req -x509 makes it
+	decoy, _ := selfSigned(false)
+	roots := filepath.Join(t.TempDir(), "roots.pem")
+	if err := os.WriteFile(roots, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: decoy}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+	ts.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	ts.StartTLS()
+	defer ts.Close()
+	for _, args := range [][]string{nil, {"--cacert", roots}} {
+		code, out, errs := gowrk(t, append(args, "-t1", "-c1", "-n", "5", ts.URL+"/")...)
+		line := strings.TrimSpace(errs)
+		if code != 1 || out != "" || strings.Count(line, "\n") > 0 || strings.Contains(line, report.Redacted) ||
+			!strings.Contains(line, "not trusted (x509: certificate signed by unknown authority)") || !strings.Contains(line, "-k/--insecure") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and one whole line naming -k/--insecure", args, code, out, errs)
+		}
+	}
+}
