@@ -17,6 +17,10 @@ const (
 	// CPUSaturated: gowrk using more than this share of its threads' CPU
 	// time means the generator itself may be the bottleneck.
 	CPUSaturated = 0.9
+	// CPUEvidence: a window shorter than this says nothing of saturation:
+	// the dials and the threads' start weigh on it (a 5 ms -n run showed
+	// 111% of its one thread).
+	CPUEvidence = 500 * time.Millisecond
 	// MachineBusyShare: the machine's CPUs (every process's, gowrk's and
 	// the server's included) busy more than this share of the run mean
 	// gowrk's lateness came from waiting for a CPU, not from its own work.
@@ -195,8 +199,8 @@ func (r *Result) generatorFinding() (Finding, bool) {
 	if r.Config.Rate > 0 || r.Counts.Completed == 0 {
 		return Finding{}, false
 	}
-	if busy := r.CPUBusy(); busy > CPUSaturated {
-		return Finding{Kind: GeneratorCPU, CPUBusy: busy, MachineBusy: r.MachineBusy}, true
+	if r.cpuSaturated() {
+		return Finding{Kind: GeneratorCPU, CPUBusy: r.CPUBusy(), MachineBusy: r.MachineBusy}, true
 	}
 	return Finding{}, false
 }

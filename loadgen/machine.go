@@ -1,8 +1,10 @@
 package loadgen
 
+import "time"
+
 // ticks are the machine's CPU time counters (all cores), in clock ticks:
-// busy and total; zero where they are not measured.
-type ticks struct{ busy, total uint64 }
+// busy and total, and how many CPUs; zero where they are not measured.
+type ticks struct{ busy, total, cpus uint64 }
 
 // busySince is the share of the CPU time between t0 and t that was busy,
 // from 0 to 1; 0 when either was not measured.
@@ -11,6 +13,19 @@ func (t ticks) busySince(t0 ticks) float64 {
 		return 0
 	}
 	return min(1, float64(t.busy-t0.busy)/float64(t.total-t0.total))
+}
+
+// busyWith is busySince for a window of length d in which gowrk alone
+// used cpu: never less than gowrk's own share of the machine. The kernel
+// counts CPU time in ticks, which a process that runs in bursts between
+// sleeps can fall between (a -R run of gowrk using 19% of a 2-CPU machine
+// read 4% busy); 0 when the machine was not measured.
+func (t ticks) busyWith(t0 ticks, cpu, d time.Duration) float64 {
+	b := t.busySince(t0)
+	if b == 0 || t.cpus == 0 || d <= 0 {
+		return b
+	}
+	return min(1, max(b, cpu.Seconds()/(d.Seconds()*float64(t.cpus))))
 }
 
 // readMachine reads the machine's counters (machineTicks); the package's

@@ -10,13 +10,14 @@ import (
 
 // machineTicks reads the machine's CPU counters from /proc/stat's first
 // line: user nice system idle iowait irq softirq steal (guest time is
-// already in user). Idle and iowait are idle; the rest busy.
+// already in user). Idle and iowait are idle; the rest busy. The lines
+// after it count the CPUs.
 func machineTicks() ticks {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		return ticks{}
 	}
-	line, _, _ := bytes.Cut(b, []byte{'\n'})
+	line, rest, _ := bytes.Cut(b, []byte{'\n'})
 	f := bytes.Fields(line)
 	if len(f) < 5 || string(f[0]) != "cpu" {
 		return ticks{}
@@ -31,6 +32,12 @@ func machineTicks() ticks {
 		if i != 3 && i != 4 { // idle, iowait
 			t.busy += n
 		}
+	}
+	for line := range bytes.Lines(rest) { // cpu0, cpu1, ...: one per CPU
+		if !bytes.HasPrefix(line, []byte("cpu")) {
+			break
+		}
+		t.cpus++
 	}
 	return t
 }

@@ -127,13 +127,29 @@ type MergeInfo struct {
 // ReqRateScale is how many ReqRate units make one request per second.
 const ReqRateScale = 1000
 
-// CPUBusy is the share of the threads' available CPU time that gowrk used:
-// 1 means every thread was busy all the time.
+// CPUBusy is the share of the threads' available CPU time that gowrk used
+// over the window CPU was measured in (CPUWindow): 1 means every thread was
+// busy all the time.
 func (r *Result) CPUBusy() float64 {
-	if r.Duration <= 0 || r.Config.Threads <= 0 {
+	w := r.CPUWindow()
+	if w <= 0 || r.Config.Threads <= 0 {
 		return 0
 	}
-	return r.CPU.Seconds() / (r.Duration.Seconds() * float64(r.Config.Threads))
+	return r.CPU.Seconds() / (w.Seconds() * float64(r.Config.Threads))
+}
+
+// CPUWindow is the time CPU was measured over: the run and its warm-up.
+func (r *Result) CPUWindow() time.Duration {
+	if r.Warmup != nil {
+		return r.Duration + r.Warmup.Duration
+	}
+	return r.Duration
+}
+
+// cpuSaturated reports whether gowrk's own CPU was saturated
+// (CPUSaturated), over a window long enough to say so (CPUEvidence).
+func (r *Result) cpuSaturated() bool {
+	return r.CPUBusy() > CPUSaturated && r.CPUWindow() >= CPUEvidence
 }
 
 // RequestsPerSec is completed responses per second (wrk's Requests/sec).

@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"math"
 	"net/url"
 	"reflect"
 	"testing"
@@ -94,6 +95,46 @@ func TestVerdictsAndHints(t *testing.T) {
 	}
 	if f, ok := mk(0, Counts{Sent: 1000, Completed: 1000}, 100, 0, time.Second).generatorFinding(); ok {
 		t.Errorf("generatorFinding() = %+v for an idle generator", f)
+	}
+	// The CPU time was measured over the warm-up too: 19 s of CPU over
+	// 10 s of warm-up and 10 s of run on 2 threads is 47.5% busy.
+	warm := func(r *Result) { r.Warmup = &Result{Duration: 10 * time.Second} }
+	if r := mk(0, Counts{Sent: 1000, Completed: 1000}, 100, 0, 19*time.Second, warm); r.CPUBusy() != 0.475 {
+		t.Errorf("CPUBusy() = %v over a run and its warm-up, want 0.475", r.CPUBusy())
+	} else if f, ok := r.generatorFinding(); ok {
+		t.Errorf("generatorFinding() = %+v for a generator busy 47.5%%", f)
+	}
+	// Over a window too short to say (CPUEvidence), no saturation, busy as
+	// the threads were: not in closed loop, nor as the rate verdict's cause.
+	short := took(CPUEvidence - time.Millisecond)
+	if f, ok := mk(0, Counts{Sent: 100, Completed: 100}, 100, 0, 2*CPUEvidence, short).generatorFinding(); ok {
+		t.Errorf("generatorFinding() = %+v over %s", f, CPUEvidence-time.Millisecond)
+	}
+	if f, _ := mk(100, Counts{Sent: 5, Completed: 5, Unsent: 45}, 5_000, 0, 2*CPUEvidence, short).RateFinding(); f.Kind == RateGeneratorCPU {
+		t.Errorf("RateFinding() = %+v over %s", f, CPUEvidence-time.Millisecond)
+	}
+	if f, ok := mk(0, Counts{Sent: 100, Completed: 100}, 100, 0, 2*CPUEvidence, took(CPUEvidence)).generatorFinding(); !ok || f.Kind != GeneratorCPU {
+		t.Errorf("generatorFinding() = %+v over %s with both threads busy", f, CPUEvidence)
+	}
+}
+
+// TestMachineBusyWith: the machine's busy share is never below gowrk's own
+// share of its CPUs, whatever the tick counts say; unmeasured stays 0.
+func TestMachineBusyWith(t *testing.T) {
+	t0 := ticks{busy: 1000, total: 10000, cpus: 2}
+	for _, tc := range []struct {
+		t    ticks
+		cpu  time.Duration
+		want float64
+	}{
+		{ticks{busy: 1040, total: 10400, cpus: 2}, 760 * time.Millisecond, 0.19}, // ticks say 10%, gowrk alone used 19% of 2 CPUs over 2 s
+		{ticks{busy: 1200, total: 10400, cpus: 2}, 760 * time.Millisecond, 0.5},  // ticks say more: theirs
+		{ticks{busy: 1040, total: 10400, cpus: 2}, 8 * time.Second, 1},           // never above 1
+		{ticks{}, 760 * time.Millisecond, 0},                                     // not measured
+	} {
+		if got := tc.t.busyWith(t0, tc.cpu, 2*time.Second); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("busyWith(%+v, cpu %s) = %v, want %v", tc.t, tc.cpu, got, tc.want)
+		}
 	}
 }
 

@@ -174,7 +174,7 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 		res.Shard = &ShardInfo{Index: cfg.Shard.Index, Count: cfg.Shard.Count, StartAt: cfg.StartAt, Late: late.Truncate(time.Microsecond)}
 	}
 	res.CPU = (processCPU() - cpu0).Truncate(time.Microsecond)
-	res.MachineBusy = readMachine().busySince(mach0)
+	res.MachineBusy = readMachine().busyWith(mach0, res.CPU, done.Sub(began))
 	res.BodyBytes = len(cfg.Target.Body)
 	// Reports keep microseconds: a result holds no finer time, so that
 	// what a report says is all there is (report.Decode is lossless).

@@ -31,7 +31,7 @@ func (r *Result) RateFinding() (Finding, bool) {
 	switch {
 	case c.Errors() > 0 && c.Completed == 0:
 		f.Kind, f.Count, f.Of = RateNoCompletion, c.Errors(), 0
-	case behind && f.CPUBusy > CPUSaturated:
+	case behind && r.cpuSaturated():
 		f.Kind = RateGeneratorCPU
 	case r.generatorLate(f.TimerP99, f.Service) && f.MachineBusy > MachineBusyShare:
 		// gowrk's timer ran late (its evidence of its own delay) while the
