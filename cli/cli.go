@@ -1,5 +1,5 @@
 // Package cli is gowrk's command line: Main parses the arguments, runs
-// the subcommand they name (run, serve, merge, completion) and returns
+// the subcommand they name (run, serve, merge, report, completion) and returns
 // the exit code. The top-level package main only sets the process up
 // (GOGC, signals) and exits with Main's code.
 //
@@ -36,23 +36,52 @@ const (
 // first cancellation of ctx ends a run with its report.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	stderr = report.RedactWriter{W: stderr} // no message prints a secret
-	if len(args) > 1 && (args[0] == "-q" || args[0] == "--quiet") && (args[1] == "merge" || args[1] == "serve" || args[1] == "report") {
-		fmt.Fprintf(stderr, "gowrk: %s %s: %s has no -q (it prints no progress line); drop -q\n", args[0], args[1], args[1])
-		return exitBadInput
+	if len(args) > 1 && (args[0] == "-q" || args[0] == "--quiet") {
+		if sc := subcommandOf(args[1]); sc != nil && sc.noQuiet {
+			fmt.Fprintf(stderr, "gowrk: %s %s: %s has no -q (it prints no progress line); drop -q\n", args[0], args[1], args[1])
+			return exitBadInput
+		}
 	}
 	if len(args) > 0 {
-		switch args[0] {
-		case "serve":
-			return runServe(ctx, args[1:], stdout, stderr)
-		case "merge":
-			return runMerge(args[1:], stdout, stderr)
-		case "report":
-			return runReport(args[1:], stdout, stderr)
-		case "completion":
-			return runCompletion(args[1:], stdout, stderr)
+		if sc := subcommandOf(args[0]); sc != nil {
+			return sc.run(ctx, args[1:], stdout, stderr)
 		}
 	}
 	return runLoad(ctx, args, stdout, stderr)
+}
+
+// subcommand is one of gowrk's subcommands: its name, what follows it and
+// what it does (--help's usage lines), whether a -q before it is refused,
+// and what runs it.
+type subcommand struct {
+	name, args, what string
+	noQuiet          bool
+	run              func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+}
+
+// subcommandList is gowrk's subcommands, in --help's order: Main runs them,
+// --help lists them, completion completes them (TestSubcommands).
+func subcommandList() []subcommand {
+	return []subcommand{
+		{"serve", "[flags]", "a built-in target", true, runServe},
+		{"merge", "[flags] REPORT.json...", "one report of many runs or shards", true, noCtx(runMerge)},
+		{"report", "[flags] LOG", "a run's report rebuilt from its --log file", true, noCtx(runReport)},
+		{"completion", "bash|zsh|fish", "shell completion", false, noCtx(runCompletion)},
+	}
+}
+
+func noCtx(run func(args []string, stdout, stderr io.Writer) int) func(context.Context, []string, io.Writer, io.Writer) int {
+	return func(_ context.Context, args []string, stdout, stderr io.Writer) int { return run(args, stdout, stderr) }
+}
+
+// subcommandOf is the subcommand named name; nil: none.
+func subcommandOf(name string) *subcommand {
+	for _, sc := range subcommandList() {
+		if sc.name == name {
+			return &sc
+		}
+	}
+	return nil
 }
 
 // getVersion is the version -ldflags set, else the module's version, else

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -50,10 +51,10 @@ func usage() string {
 	var p parsed
 	fs := newFlagSet(&o, &p)
 	var b strings.Builder
-	b.WriteString("Usage: gowrk [flags] URL\n" +
-		"       gowrk serve [flags]                  a built-in target (gowrk serve --help)\n" +
-		"       gowrk merge [flags] REPORT.json...   one report of many runs or shards (gowrk merge --help)\n" +
-		"       gowrk completion bash|zsh|fish       shell completion (gowrk completion --help)\n")
+	b.WriteString("Usage: gowrk [flags] URL\n")
+	for _, sc := range subcommandList() {
+		fmt.Fprintf(&b, "       %-36s %s (gowrk %s --help)\n", "gowrk "+sc.name+" "+sc.args, sc.what, sc.name)
+	}
 	width := 0
 	fs.VisitAll(func(f *pflag.Flag) { width = max(width, len(flagLeft(f))) })
 	seen := map[string]bool{}

@@ -151,6 +151,36 @@ func TestHelpAndVersion(t *testing.T) {
 	}
 }
 
+// TestSubcommands: every subcommand Main runs has its usage line in
+// --help, its own --help, and its place in the shell completions.
+func TestSubcommands(t *testing.T) {
+	_, help, _ := gowrk(t, "--help")
+	usage, _, _ := strings.Cut(help, "\n\n")
+	var completed []string
+	for _, c := range completionCommands() {
+		if c.sub != "" {
+			completed = append(completed, c.sub)
+		}
+	}
+	var names []string
+	for _, sc := range subcommandList() {
+		names = append(names, sc.name)
+		if !strings.Contains(usage, "gowrk "+sc.name+" "+sc.args) {
+			t.Errorf("--help's usage lacks gowrk %s:\n%s", sc.name, usage)
+		}
+		code, out, errs := gowrk(t, sc.name, "--help")
+		if code != 0 || !strings.HasPrefix(out, "Usage: gowrk "+sc.name) {
+			t.Errorf("gowrk %s --help: exit %d, %q %q", sc.name, code, out, errs)
+		}
+	}
+	if strings.Join(completed, " ") != strings.Join(names, " ") {
+		t.Errorf("completions for %v, subcommands %v", completed, names)
+	}
+	if n := strings.Count(usage, "\n       gowrk "); n != len(names) {
+		t.Errorf("--help's usage has %d subcommand lines, want %d:\n%s", n, len(names), usage)
+	}
+}
+
 // TestTextReport: wrk's layout, and -n exact against the server's count.
 func TestTextReport(t *testing.T) {
 	s := server(t, testserver.Behaviour{})
