@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"encoding/json"
 	"flag"
 	"net/url"
@@ -188,6 +189,24 @@ func TestUnits(t *testing.T) {
 	} {
 		if got := padUnits(tc.msg, tc.width); got != tc.want {
 			t.Errorf("padUnits(%q, %d) = %q, want %q", tc.msg, tc.width, got, tc.want)
+		}
+	}
+}
+
+// TestNoSamples: a run too short for one Req/Sec sample, or with no
+// completed request, prints "-" in the row, not figures of 0.
+func TestNoSamples(t *testing.T) {
+	r := fixedResult(0)
+	r.ReqRate.Reset()
+	r.Latency.Reset()
+	var b bytes.Buffer
+	if err := Text(&b, r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range []string{"Latency", "Req/Sec"} {
+		want := fmt.Sprintf("    %-10s     -         -        -          -\n", row)
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("no %q row of dashes:\n%s", row, b.String())
 		}
 	}
 }

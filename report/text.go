@@ -111,7 +111,14 @@ func statsRow(b *bufio.Writer, name string, s summary, f func(float64) string) {
 	statsRowF(b, name, s, float64(s.Max), f)
 }
 
+// statsRowF prints one row of wrk's Thread Stats; a row with no sample (no
+// completed request, or Req/Sec of a run shorter than its sampling
+// interval) prints "-" in each column, not figures of 0.
 func statsRowF(b *bufio.Writer, name string, s summary, maxV float64, f func(float64) string) {
+	if s.Count == 0 {
+		fmt.Fprintf(b, "    %-10s%s%s%s%9s\n", name, padUnits("-", 8), padUnits("-", 10), padUnits("-", 9), "-")
+		return
+	}
 	fmt.Fprintf(b, "    %-10s%s%s%s%8.2f%%\n", name, padUnits(f(s.Mean), 8), padUnits(f(s.Stdev), 10), padUnits(f(maxV), 9), s.WithinStdev)
 }
 
