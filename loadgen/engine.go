@@ -198,6 +198,11 @@ const (
 	FixDropH2C
 	// FixHTTPS: the port speaks TLS; use an https:// URL.
 	FixHTTPS
+	// FixHTTP: the port speaks plain HTTP; use an http:// URL.
+	FixHTTP
+	// FixTLSMin: the server speaks no TLS version as new as --tls-min
+	// asks; lower it.
+	FixTLSMin
 	// FixTrust: the certificate is not trusted; skip verification, or
 	// trust its issuer.
 	FixTrust

@@ -15,6 +15,8 @@ var remedies = [...]string{
 	loadgen.FixTryHTTP1:         "drop --http2 if it speaks HTTP/1.1",
 	loadgen.FixDropH2C:          "drop --http2/--h2c to use HTTP/1.1, or use https:// for HTTP/2 over TLS",
 	loadgen.FixHTTPS:            "use an https:// URL",
+	loadgen.FixHTTP:             "use an http:// URL",
+	loadgen.FixTLSMin:           "lower --tls-min, or leave it out",
 	loadgen.FixTrust:            "use -k/--insecure to skip verification, or --cacert to trust its issuer",
 	loadgen.FixInsecure:         "use -k/--insecure to skip verification",
 	loadgen.FixSNI:              "pass --sni %s (or use that name in the URL), or -k/--insecure to skip verification",

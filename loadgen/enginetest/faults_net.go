@@ -2,6 +2,7 @@ package enginetest
 
 import (
 	"crypto/tls"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,7 @@ var netFaults = []Fault{
 		s.url = strings.Replace(s.url, "http://", "https://", 1)
 		return s
 	})},
+	{Name: "TLS to a plain HTTP server (it answers 400)", Only: onlyTLS, Class: Refused, Msg: "answered the TLS handshake in plain HTTP", Server: plainHTTP},
 	{Name: "cleartext to a TLS server", Proto: HTTP1, Only: onlyPlain, Class: Connect, Server: cleartextToTLS},
 	{Name: "h2: cleartext to a TLS server", Proto: HTTP2, Only: onlyPlain, Class: Refused, Server: cleartextToTLS},
 }
@@ -132,6 +134,31 @@ func cleartextToTLS(t *testing.T, en *env) served {
 	s := either(t, en, cfg)
 	s.url = strings.Replace(s.url, "https://", "http://", 1)
 	return s
+}
+
+// plainHTTP is a plain HTTP port, as nginx's: it answers a TLS ClientHello
+// with 400 Bad Request and closes.
+func plainHTTP(t *testing.T, en *env) served {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				c.Read(make([]byte, 1024))
+				c.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+			}()
+		}
+	}()
+	return served{url: en.scheme() + ln.Addr().String() + "/", parsed: func() int64 { return 0 }}
 }
 
 // everyConnectCounted: each connection's dial against a full backlog is

@@ -92,6 +92,13 @@ func TLSFailure(err error, cfg *tls.Config, asked *bool) error {
 	if noProtocol(err) {
 		return &loadgen.FatalError{Err: &NoProtocolError{Server: cfg.ServerName, Offered: cfg.NextProtos}}
 	}
+	if cfg.MinVersion > tls.VersionTLS12 && remoteAlert(err, 70, "tls: protocol version not supported") {
+		return &loadgen.FatalError{Err: fmt.Errorf("%s refused TLS %s and later (alert protocol_version): it speaks an older TLS", cfg.ServerName, tls.VersionName(cfg.MinVersion)[4:]), Fix: loadgen.FixTLSMin}
+	}
+	var rh tls.RecordHeaderError
+	if errors.As(err, &rh) && string(rh.RecordHeader[:]) == "HTTP/" {
+		return &loadgen.FatalError{Err: errors.New("the server answered the TLS handshake in plain HTTP: it is an HTTP port, not HTTPS"), Fix: loadgen.FixHTTP}
+	}
 	if errors.As(err, &cv) {
 		return &loadgen.FatalError{Err: fmt.Errorf("TLS certificate of %s is not trusted (%v)", cfg.ServerName, untrusted(cv.Err)), Fix: loadgen.FixTrust}
 	}
@@ -146,13 +153,18 @@ func (e *NoProtocolError) Error() string {
 // (no_application_protocol). crypto/tls reports a received alert as a
 // *net.OpError "remote error" around an unexported type: only its text
 // tells which alert it is.
-func noProtocol(err error) bool {
+func noProtocol(err error) bool { return remoteAlert(err, 120, "tls: no application protocol") }
+
+// remoteAlert reports whether err is the server's TLS alert code, which
+// crypto/tls reports as a "remote error" with the alert's text, or (QUIC)
+// as a tls.AlertError.
+func remoteAlert(err error, code tls.AlertError, text string) bool {
 	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "remote error" && op.Err != nil && op.Err.Error() == "tls: no application protocol" {
+	if errors.As(err, &op) && op.Op == "remote error" && op.Err != nil && op.Err.Error() == text {
 		return true
 	}
 	var alert tls.AlertError
-	return errors.As(err, &alert) && alert == 120
+	return errors.As(err, &alert) && alert == code
 }
 
 // hostnameError says that the certificate c names other hosts than

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -65,5 +66,36 @@ func TestUntrustedSelfSigned(t *testing.T) {
 			!strings.Contains(line, "not trusted (x509: certificate signed by unknown authority)") || !strings.Contains(line, "-k/--insecure") {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and one whole line naming -k/--insecure", args, code, out, errs)
 		}
+	}
+}
+
+// TestTLSWrongPort: https:// to a plain HTTP port, and --tls-min above
+// what the server speaks, are one line each that names the fix, exit 1,
+// and no request served.
+func TestTLSWrongPort(t *testing.T) {
+	var served atomic.Int64
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { served.Add(1) })
+	plain := httptest.NewServer(h)
+	defer plain.Close()
+	old := httptest.NewUnstartedServer(h)
+	old.Config.ErrorLog = log.New(io.Discard, "", 0)
+	old.TLS = &tls.Config{MaxVersion: tls.VersionTLS12}
+	old.StartTLS()
+	defer old.Close()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-k", strings.Replace(plain.URL, "http://", "https://", 1) + "/"}, "the server answered the TLS handshake in plain HTTP: it is an HTTP port, not HTTPS; use an http:// URL"},
+		{[]string{"-k", "--http2", strings.Replace(plain.URL, "http://", "https://", 1) + "/"}, "in plain HTTP: it is an HTTP port, not HTTPS; use an http:// URL"},
+		{[]string{"-k", "--tls-min", "1.3", old.URL + "/"}, "127.0.0.1 refused TLS 1.3 and later (alert protocol_version): it speaks an older TLS; lower --tls-min, or leave it out"},
+	} {
+		code, out, errs := gowrk(t, append([]string{"-t1", "-c1", "-n", "5"}, tc.args...)...)
+		if code != 1 || out != "" || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 1 and one line with %q", tc.args, code, out, errs, tc.want)
+		}
+	}
+	if n := served.Load(); n != 0 {
+		t.Errorf("the servers answered %d requests", n)
 	}
 }
