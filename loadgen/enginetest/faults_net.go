@@ -139,26 +139,16 @@ func cleartextToTLS(t *testing.T, en *env) served {
 // plainHTTP is a plain HTTP port, as nginx's: it answers a TLS ClientHello
 // with 400 Bad Request and closes.
 func plainHTTP(t *testing.T, en *env) served {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := testserver.StartRaw(func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		c.Read(make([]byte, 1024))
+		c.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				c.Read(make([]byte, 1024))
-				c.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
-			}()
-		}
-	}()
-	return served{url: en.scheme() + ln.Addr().String() + "/", parsed: func() int64 { return 0 }}
+	t.Cleanup(srv.Close)
+	return served{url: en.scheme() + srv.Addr() + "/", parsed: func() int64 { return 0 }}
 }
 
 // everyConnectCounted: each connection's dial against a full backlog is
