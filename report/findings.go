@@ -21,6 +21,12 @@ func Warnings(r *loadgen.Result) []string {
 	return append(out, FindingWarnings(r)...)
 }
 
+// InterruptedText is the sentence of a run that was interrupted (Ctrl-C,
+// SIGTERM) before its end.
+func InterruptedText(r *loadgen.Result) string {
+	return fmt.Sprintf("Interrupted after %s: figures cover the run so far.", r.Duration.Round(time.Millisecond))
+}
+
 // FindingWarnings are the sentences of the run's findings (FindingText),
 // redacted (a script's error may quote a secret).
 func FindingWarnings(r *loadgen.Result) []string {

@@ -135,7 +135,7 @@ func HTML(w io.Writer, r *loadgen.Result, parts []*loadgen.Result, o Options) er
 	d.Config = [][2]string{
 		{"url", RedactURL(cfg.Target.URL)}, {"method", cfg.Target.Method}, {"headers", strings.Join(headerLines(cfg.Target.Headers), "; ")},
 		{"protocol", r.Conn.Protocol}, {"engine", cfg.Engine}, {"threads / connections / streams", fmt.Sprintf("%d / %d / %d", cfg.Threads, cfg.Connections, max(cfg.Streams, 1))},
-		{"duration / requests", fmt.Sprintf("%s / %d", cfg.Duration, cfg.Requests)}, {"rate", htmlRate(cfg)},
+		{"duration / requests", htmlBounds(cfg)}, {"rate", htmlRate(cfg)},
 		{"timeout", fmt.Sprintf("%s (%s)", cfg.Timeout, cfg.TimeoutAction)}, {"gowrk", o.Version},
 	}
 	if q := r.Conn.QUIC; q != nil {
@@ -153,6 +153,9 @@ func HTML(w io.Writer, r *loadgen.Result, parts []*loadgen.Result, o Options) er
 		if e.n > 0 {
 			d.Errors = append(d.Errors, [2]string{e.name, strconv.FormatUint(e.n, 10)})
 		}
+	}
+	if r.Interrupted {
+		d.Notes = append(d.Notes, InterruptedText(r))
 	}
 	d.Notes = append(d.Notes, Warnings(r)...)
 	if m := r.Merged; m != nil {
@@ -203,6 +206,19 @@ func dueSummary(r *loadgen.Result) string {
 
 func ms(h *hdrhistogram.Histogram, p float64) string {
 	return formatTimeUs(float64(h.ValueAtQuantile(p)))
+}
+
+// htmlBounds is what bounds the run, as configured: -d and -n, "none"
+// where one is not given.
+func htmlBounds(cfg *loadgen.Config) string {
+	d, n := "none", "none"
+	if cfg.Duration > 0 {
+		d = cfg.Duration.String()
+	}
+	if cfg.Requests > 0 {
+		n = strconv.FormatUint(cfg.Requests, 10)
+	}
+	return d + " / " + n
 }
 
 func htmlRate(cfg *loadgen.Config) string {

@@ -132,3 +132,20 @@ func TestHTMLDueSpectrumRule(t *testing.T) {
 		t.Errorf("nothing censored: due series %d of %d", sp.Due, len(sp.Series))
 	}
 }
+
+// TestHTMLInterrupted: an interrupted run's page says so, as the text
+// report does, and its configured bounds read "none" where not given.
+func TestHTMLInterrupted(t *testing.T) {
+	r := fixedResult(0)
+	r.Interrupted = true
+	var b strings.Builder
+	if err := HTML(&b, r, nil, Options{Version: "v0.0.0-test"}); err != nil {
+		t.Fatal(err)
+	}
+	page := html.UnescapeString(b.String())
+	for _, want := range []string{InterruptedText(r), "Interrupted after 10.02s: figures cover the run so far.", `"10s / none"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+}

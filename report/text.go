@@ -198,7 +198,7 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 		fmt.Fprintf(b, "Warm-up: %s, %d requests, %d errors (left out of every figure here)\n", formatRunFor(w.Duration), w.Counts.Completed, w.Counts.Errors())
 	}
 	if r.Interrupted {
-		fmt.Fprintf(b, "Interrupted after %s: figures cover the run so far.\n", r.Duration.Round(time.Millisecond))
+		fmt.Fprintln(b, InterruptedText(r))
 	}
 	if r.Aborted != "" {
 		fmt.Fprintf(b, "Stopped early after %s: %s\n", r.Duration.Round(time.Millisecond), Aborted(r))
