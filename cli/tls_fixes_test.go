@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"io"
 	"log"
@@ -21,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gowrk/gowrk/loadgen/testserver"
 	"github.com/gowrk/gowrk/report"
 )
 
@@ -97,5 +101,42 @@ func TestTLSWrongPort(t *testing.T) {
 	}
 	if n := served.Load(); n != 0 {
 		t.Errorf("the servers answered %d requests", n)
+	}
+}
+
+// TestInterruptedHandshake: a run interrupted while every connection waits
+// on a TLS handshake the server never answers counts them pending at the
+// stop, not as failed connects: the interrupt is the user's, no error of
+// the server's.
+func TestInterruptedHandshake(t *testing.T) {
+	_, leaf := testserver.LoopbackCert(t)
+	s, err := testserver.StartTLS(testserver.Behaviour{NoRead: true}, &tls.Config{Certificates: []tls.Certificate{leaf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, proto := range [][]string{nil, {"--http2"}} {
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			for s.Accepted() < 1 { // the run's first dial is waiting on its handshake
+				time.Sleep(10 * time.Millisecond)
+			}
+			time.Sleep(100 * time.Millisecond)
+			cancel()
+		}()
+		var out, errb bytes.Buffer
+		code := Main(ctx, append(proto, "-k", "-t1", "-c4", "-d", "30s", "-f", "json", s.URL()), &out, &errb)
+		cancel()
+		var doc struct {
+			Interrupted bool
+			Errors      struct{ Connect uint64 }
+			Pending     uint64 `json:"connects_pending_at_stop"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+			t.Fatalf("%v: exit %d: %v: %s%s", proto, code, err, out.String(), errb.String())
+		}
+		if !doc.Interrupted || doc.Errors.Connect != 0 || doc.Pending == 0 {
+			t.Errorf("%v: interrupted %v, %d connect errors (want 0), %d pending at the stop (want some); stderr %q", proto, doc.Interrupted, doc.Errors.Connect, doc.Pending, errb.String())
+		}
 	}
 }

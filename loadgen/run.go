@@ -105,10 +105,10 @@ func Run(ctx context.Context, cfg Config, eng Engine) (*Result, error) {
 		if err == nil {
 			// (the engine marks its slots dialled: Slot.Dialed)
 			threads[0].First = first
-		} else if end.IsZero() || time.Now().Before(end) {
+		} else if ctx.Err() == nil && (end.IsZero() || time.Now().Before(end)) {
 			// The run's first dial is an attempt like any other. (One cut
-			// off by the run's end is thread 0's to count, as pending: its
-			// own dial finds the run over.)
+			// off by the run's end, or by an interrupt, is thread 0's to
+			// count, as pending: its own dial finds the run over.)
 			threads[0].Slots[0].countDialError(err)
 		}
 	}

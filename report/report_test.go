@@ -210,3 +210,23 @@ func TestNoSamples(t *testing.T) {
 		}
 	}
 }
+
+// TestPendingCause: connections pending at the stop name what can hold
+// them: the connect alone in cleartext HTTP/1.1, a handshake too over TLS.
+func TestPendingCause(t *testing.T) {
+	for _, tc := range []struct{ url, want string }{
+		{"http://127.0.0.1:8080/", "(connections still being opened when the run ended: listen backlog full?)"},
+		{"https://127.0.0.1:8443/", "a full listen backlog, or a server that accepted and never answered the handshake?)"},
+	} {
+		r := fixedResult(0)
+		r.Counts.ConnectPending = 4
+		r.Config.Target.URL, _ = url.Parse(tc.url)
+		var b bytes.Buffer
+		if err := Text(&b, r, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), "Connects pending at stop: 4 ") || !strings.Contains(b.String(), tc.want) {
+			t.Errorf("%s: no %q:\n%s", tc.url, tc.want, b.String())
+		}
+	}
+}

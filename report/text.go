@@ -111,6 +111,16 @@ func statsRow(b *bufio.Writer, name string, s summary, f func(float64) string) {
 	statsRowF(b, name, s, float64(s.Max), f)
 }
 
+// pendingCause is what may hold connections in the opening at the stop:
+// the TCP connect alone in cleartext HTTP/1.1; a handshake too over TLS or
+// HTTP/2, which a server can accept and never answer.
+func pendingCause(r *loadgen.Result) string {
+	if r.Config.Target.URL != nil && r.Config.Target.URL.Scheme == "https" || isH2(r) {
+		return "a full listen backlog, or a server that accepted and never answered the handshake?"
+	}
+	return "listen backlog full?"
+}
+
 // statsRowF prints one row of wrk's Thread Stats; a row with no sample (no
 // completed request, or Req/Sec of a run shorter than its sampling
 // interval) prints "-" in each column, not figures of 0.
@@ -213,7 +223,7 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 		fmt.Fprintln(b, l)
 	}
 	if c.ConnectPending > 0 {
-		fmt.Fprintf(b, "Connects pending at stop: %d (connections still being opened when the run ended: listen backlog full?)\n", c.ConnectPending)
+		fmt.Fprintf(b, "Connects pending at stop: %d (connections still being opened when the run ended: %s)\n", c.ConnectPending, pendingCause(r))
 	}
 	if to := c.TimedOut(); to > 0 {
 		fmt.Fprintf(b, "Timeouts: %d passed --timeout %s: %d answered late (in the latency figures), %d still waiting at the stop, %d abandoned\n",
