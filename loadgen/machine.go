@@ -21,8 +21,11 @@ func (t ticks) busySince(t0 ticks) float64 {
 // sleeps can fall between (a -R run of gowrk using 19% of a 2-CPU machine
 // read 4% busy); 0 when the machine was not measured.
 func (t ticks) busyWith(t0 ticks, cpu, d time.Duration) float64 {
+	if t0.total == 0 || t.total <= t0.total {
+		return 0 // not measured
+	}
 	b := t.busySince(t0)
-	if b == 0 || t.cpus == 0 || d <= 0 {
+	if t.cpus == 0 || d <= 0 {
 		return b
 	}
 	return min(1, max(b, cpu.Seconds()/(d.Seconds()*float64(t.cpus))))

@@ -130,6 +130,8 @@ func TestMachineBusyWith(t *testing.T) {
 		{ticks{busy: 1040, total: 10400, cpus: 2}, 760 * time.Millisecond, 0.19}, // ticks say 10%, gowrk alone used 19% of 2 CPUs over 2 s
 		{ticks{busy: 1200, total: 10400, cpus: 2}, 760 * time.Millisecond, 0.5},  // ticks say more: theirs
 		{ticks{busy: 1040, total: 10400, cpus: 2}, 8 * time.Second, 1},           // never above 1
+		{ticks{busy: 1000, total: 10400, cpus: 2}, 760 * time.Millisecond, 0.19}, // no busy tick at all: gowrk's share still
+		{ticks{busy: 1040, total: 10400}, 760 * time.Millisecond, 0.1},           // no per-CPU lines: the ticks alone
 		{ticks{}, 760 * time.Millisecond, 0},                                     // not measured
 	} {
 		if got := tc.t.busyWith(t0, tc.cpu, 2*time.Second); math.Abs(got-tc.want) > 1e-9 {

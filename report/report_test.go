@@ -200,8 +200,11 @@ func TestNoSamples(t *testing.T) {
 	r.ReqRate.Reset()
 	r.Latency.Reset()
 	var b bytes.Buffer
-	if err := Text(&b, r, Options{}); err != nil {
+	if err := Text(&b, r, Options{Latency: true}); err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "  Latency Distribution\n     50%       -  \n") {
+		t.Errorf("no dash for the median of no latency:\n%s", b.String())
 	}
 	for _, row := range []string{"Latency", "Req/Sec"} {
 		want := fmt.Sprintf("    %-10s     -         -        -          -\n", row)

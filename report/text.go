@@ -35,7 +35,11 @@ func Text(w io.Writer, r *loadgen.Result, o Options) error {
 	if o.Latency {
 		fmt.Fprintf(b, "  Latency Distribution\n")
 		for _, p := range []float64{50, 75, 90, 99} {
-			fmt.Fprintf(b, "%7.0f%%%s\n", p, padUnits(formatTimeUs(float64(r.Latency.ValueAtQuantile(p))), 10))
+			v := "-" // no request completed
+			if r.Latency.TotalCount() > 0 {
+				v = formatTimeUs(float64(r.Latency.ValueAtQuantile(p)))
+			}
+			fmt.Fprintf(b, "%7.0f%%%s\n", p, padUnits(v, 10))
 		}
 		hdrBlock(b, r.Latency, "Recorded Latency", o.percentiles())
 	}

@@ -133,8 +133,9 @@ func skipReason(lines []string) string {
 }
 
 // installHint finds the Debian packages a skip names: "(apt-get install
-// a b)" or "(apt-get install a; more words)", the names alone.
-var installHint = regexp.MustCompile(`\(apt-get install ([a-z0-9][a-z0-9.+ -]*)[);]`)
+// a b)", "(Debian: apt-get install a)" or "(apt-get install a; more
+// words)", the names alone.
+var installHint = regexp.MustCompile(`\((?:Debian: )?apt-get install ([a-z0-9][a-z0-9.+ -]*)[);]`)
 
 // summary is one line: how many tests skipped, grouped by reason, and the
 // Debian packages that would let them run.

@@ -92,8 +92,8 @@ func TLSFailure(err error, cfg *tls.Config, asked *bool) error {
 	if noProtocol(err) {
 		return &loadgen.FatalError{Err: &NoProtocolError{Server: cfg.ServerName, Offered: cfg.NextProtos}}
 	}
-	if cfg.MinVersion > tls.VersionTLS12 && remoteAlert(err, 70, "tls: protocol version not supported") {
-		return &loadgen.FatalError{Err: fmt.Errorf("%s refused TLS %s and later (alert protocol_version): it speaks an older TLS", cfg.ServerName, tls.VersionName(cfg.MinVersion)[4:]), Fix: loadgen.FixTLSMin}
+	if cfg.MinVersion > tls.VersionTLS12 && olderTLS(err) {
+		return &loadgen.FatalError{Err: fmt.Errorf("%s speaks no TLS as new as %s: it speaks an older version", cfg.ServerName, tls.VersionName(cfg.MinVersion)), Fix: loadgen.FixTLSMin}
 	}
 	var rh tls.RecordHeaderError
 	if errors.As(err, &rh) && string(rh.RecordHeader[:]) == "HTTP/" {
@@ -154,6 +154,14 @@ func (e *NoProtocolError) Error() string {
 // *net.OpError "remote error" around an unexported type: only its text
 // tells which alert it is.
 func noProtocol(err error) bool { return remoteAlert(err, 120, "tls: no application protocol") }
+
+// olderTLS reports whether err says the server speaks only older TLS
+// versions than the client offered: its alert protocol_version, or (a
+// server that ignores the versions offered) a ServerHello of an older one.
+func olderTLS(err error) bool {
+	return remoteAlert(err, 70, "tls: protocol version not supported") ||
+		strings.Contains(err.Error(), "tls: server selected unsupported protocol version")
+}
 
 // remoteAlert reports whether err is the server's TLS alert code, which
 // crypto/tls reports as a "remote error" with the alert's text, or (QUIC)

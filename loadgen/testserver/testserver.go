@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -200,17 +201,26 @@ func (s *Server) wait(got time.Time) {
 	}
 }
 
+var errNotHTTP = errors.New("not an HTTP/1.x request")
+
 // requestHead is what the server keeps of a request.
 type requestHead struct {
 	method string
 	header textproto.MIMEHeader
 }
 
-// readRequest reads one request and its body; n is its size in bytes.
+// readRequest reads one request and its body; n is its size in bytes. A
+// first line that is not an HTTP/1.x request line (a TLS ClientHello,
+// whose random bytes can hold a blank line) is read to the end of the
+// connection and never answered, as a server that waits for a request.
 func readRequest(br *bufio.Reader) (requestHead, int, error) {
 	line, err := br.ReadString('\n')
 	if err != nil {
 		return requestHead{}, 0, err
+	}
+	if f := strings.Fields(line); len(f) != 3 || !strings.HasPrefix(f[2], "HTTP/1.") {
+		io.Copy(io.Discard, br)
+		return requestHead{}, 0, errNotHTTP
 	}
 	n := len(line)
 	var h requestHead
