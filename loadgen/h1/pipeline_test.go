@@ -17,44 +17,34 @@ import (
 // once (the server finds 4 request heads in its first read), every request
 // is answered and counted once, and -n stays exact.
 func TestPipeline(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	var firstRead, answered atomic.Int64
-	go func() {
+	srv, err := testserver.StartRaw(func(c net.Conn) {
+		time.Sleep(50 * time.Millisecond) // let the pipeline fill
+		buf := make([]byte, 64<<10)
+		first := true
+		pending := 0
 		for {
-			c, err := ln.Accept()
+			n, err := c.Read(buf)
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				time.Sleep(50 * time.Millisecond) // let the pipeline fill
-				buf := make([]byte, 64<<10)
-				first := true
-				pending := 0
-				for {
-					n, err := c.Read(buf)
-					if err != nil {
-						return
-					}
-					heads := bytes.Count(buf[:n], []byte("\r\n\r\n"))
-					if first {
-						firstRead.Store(int64(heads))
-						first = false
-					}
-					pending += heads
-					for ; pending > 0; pending-- {
-						answered.Add(1) // before the write: the client may count it at once
-						c.Write([]byte(helloResponse))
-					}
-				}
-			}()
+			heads := bytes.Count(buf[:n], []byte("\r\n\r\n"))
+			if first {
+				firstRead.Store(int64(heads))
+				first = false
+			}
+			pending += heads
+			for ; pending > 0; pending-- {
+				answered.Add(1) // before the write: the client may count it at once
+				c.Write([]byte(helloResponse))
+			}
 		}
-	}()
-	cfg := config(t, "http://"+ln.Addr().String()+"/")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cfg := config(t, srv.URL())
 	cfg.Threads, cfg.Connections, cfg.Duration, cfg.Requests, cfg.Pipeline = 1, 1, 0, 1001, 4
 	eng, err := h1.NewLoop(context.Background(), cfg.Target, time.Second)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gowrk/gowrk/loadgen"
+	"github.com/gowrk/gowrk/loadgen/testserver"
 )
 
 // rawProxy listens on loopback and answers each connection's request
@@ -20,36 +21,26 @@ import (
 // the request heads it read.
 func rawProxy(t *testing.T, answer, after string) (*url.URL, <-chan string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	heads := make(chan string, 16)
+	srv, err := testserver.StartRaw(func(c net.Conn) {
+		br := bufio.NewReader(c)
+		var head strings.Builder
+		for {
+			l, err := br.ReadString('\n')
+			head.WriteString(l)
+			if err != nil || l == "\r\n" {
+				break
+			}
+		}
+		heads <- head.String()
+		io.WriteString(c, answer+after)
+		io.Copy(io.Discard, br)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	heads := make(chan string, 16)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				var head strings.Builder
-				for {
-					l, err := br.ReadString('\n')
-					head.WriteString(l)
-					if err != nil || l == "\r\n" {
-						break
-					}
-				}
-				heads <- head.String()
-				io.WriteString(c, answer+after)
-				io.Copy(io.Discard, br)
-			}()
-		}
-	}()
-	return &url.URL{Scheme: "http", Host: ln.Addr().String(), User: url.UserPassword("u", "p4ss")}, heads
+	t.Cleanup(srv.Close)
+	return &url.URL{Scheme: "http", Host: srv.Addr(), User: url.UserPassword("u", "p4ss")}, heads
 }
 
 func target(t *testing.T, raw string, r loadgen.Route) loadgen.Target {
