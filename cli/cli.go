@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 
 	"github.com/gowrk/gowrk/report"
+	"github.com/spf13/pflag"
 )
 
 // version is set at build time with
@@ -57,16 +58,17 @@ type subcommand struct {
 	name, args, what string
 	noQuiet          bool
 	run              func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+	flags            func() *pflag.FlagSet // the flag set that parses it (completion); nil: none
 }
 
 // subcommandList is gowrk's subcommands, in --help's order: Main runs them,
-// --help lists them, completion completes them (TestSubcommands).
+// --help lists them, completion completes them.
 func subcommandList() []subcommand {
 	return []subcommand{
-		{"serve", "[flags]", "a built-in target", true, runServe},
-		{"merge", "[flags] REPORT.json...", "one report of many runs or shards", true, noCtx(runMerge)},
-		{"report", "[flags] LOG", "a run's report rebuilt from its --log file", true, noCtx(runReport)},
-		{"completion", "bash|zsh|fish", "shell completion", false, noCtx(runCompletion)},
+		{"serve", "[flags]", "a built-in target", true, runServe, func() *pflag.FlagSet { return newServeFlagSet(&serveOptions{}) }},
+		{"merge", "[flags] REPORT.json...", "one report of many runs or shards", true, noCtx(runMerge), func() *pflag.FlagSet { return newMergeFlagSet(&mergeOptions{}) }},
+		{"report", "[flags] LOG", "a run's report rebuilt from its --log file", true, noCtx(runReport), func() *pflag.FlagSet { return newReportFlagSet(&reportOptions{}) }},
+		{"completion", "bash|zsh|fish", "shell completion", false, noCtx(runCompletion), nil},
 	}
 }
 

@@ -38,21 +38,22 @@ type compCommand struct {
 func completionCommands() []compCommand {
 	var o options
 	var p parsed
-	var so serveOptions
-	var mo mergeOptions
-	var ro reportOptions
 	all := func(fs *pflag.FlagSet) []*pflag.Flag {
 		var fl []*pflag.Flag
-		fs.VisitAll(func(f *pflag.Flag) { fl = append(fl, f) })
+		if fs != nil {
+			fs.VisitAll(func(f *pflag.Flag) { fl = append(fl, f) })
+		}
 		return fl
 	}
-	return []compCommand{
-		{"", all(newFlagSet(&o, &p))},
-		{"serve", all(newServeFlagSet(&so))},
-		{"merge", all(newMergeFlagSet(&mo))},
-		{"report", all(newReportFlagSet(&ro))},
-		{"completion", nil},
+	cmds := []compCommand{{"", all(newFlagSet(&o, &p))}}
+	for _, sc := range subcommandList() {
+		var fs *pflag.FlagSet
+		if sc.flags != nil {
+			fs = sc.flags()
+		}
+		cmds = append(cmds, compCommand{sc.name, all(fs)})
 	}
+	return cmds
 }
 
 // flagKind says what a flag's value completes to: "" (a boolean: no

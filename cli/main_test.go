@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/gowrk/gowrk/loadgen/testserver"
+	"github.com/spf13/pflag"
 )
 
 func gowrk(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -152,16 +153,13 @@ func TestHelpAndVersion(t *testing.T) {
 }
 
 // TestSubcommands: every subcommand Main runs has its usage line in
-// --help, its own --help, and its place in the shell completions.
+// --help, its own --help, and its place, with its flags, in the shell
+// completions.
 func TestSubcommands(t *testing.T) {
 	_, help, _ := gowrk(t, "--help")
 	usage, _, _ := strings.Cut(help, "\n\n")
-	var completed []string
-	for _, c := range completionCommands() {
-		if c.sub != "" {
-			completed = append(completed, c.sub)
-		}
-	}
+	_, bash, _ := gowrk(t, "completion", "bash")
+	subs := regexp.MustCompile(`case "\$\{COMP_WORDS\[1\]\}" in ([a-z|]+)\)`).FindStringSubmatch(bash)
 	var names []string
 	for _, sc := range subcommandList() {
 		names = append(names, sc.name)
@@ -172,9 +170,16 @@ func TestSubcommands(t *testing.T) {
 		if code != 0 || !strings.HasPrefix(out, "Usage: gowrk "+sc.name) {
 			t.Errorf("gowrk %s --help: exit %d, %q %q", sc.name, code, out, errs)
 		}
+		if sc.flags != nil {
+			sc.flags().VisitAll(func(f *pflag.Flag) {
+				if !strings.Contains(bash, "--"+f.Name) {
+					t.Errorf("bash completion lacks gowrk %s --%s", sc.name, f.Name)
+				}
+			})
+		}
 	}
-	if strings.Join(completed, " ") != strings.Join(names, " ") {
-		t.Errorf("completions for %v, subcommands %v", completed, names)
+	if subs == nil || subs[1] != strings.Join(names, "|") {
+		t.Errorf("bash completion's subcommands %v, want %v", subs, names)
 	}
 	if n := strings.Count(usage, "\n       gowrk "); n != len(names) {
 		t.Errorf("--help's usage has %d subcommand lines, want %d:\n%s", n, len(names), usage)
