@@ -51,6 +51,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"ftp://127.0.0.1/"}, `scheme "ftp" is not supported`},
 		{[]string{"http://"}, "missing host"},
 		{[]string{"http://[::1"}, "invalid URL"},
+		{[]string{"http://127.0.0.1:1/a b"}, `invalid URL "http://127.0.0.1:1/a b": a space in it; write %20 for a space in a path or query`},
 		{[]string{"--bogus", "http://127.0.0.1/"}, "unknown flag: --bogus"},
 		{[]string{"-t4", "-c2", "http://127.0.0.1/"}, "--connections 2 is less than --threads 4"},
 		{[]string{"-c0", "http://127.0.0.1/"}, "--connections"},

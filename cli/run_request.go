@@ -46,6 +46,10 @@ func parseURL(s string) (*url.URL, error) {
 	if !strings.Contains(s, "://") {
 		return nil, fmt.Errorf("invalid URL %q: missing scheme; want http:// or https://", shown)
 	}
+	if strings.ContainsAny(s, " \t") {
+		// (curl refuses it too; net/url would send it as %20)
+		return nil, fmt.Errorf("invalid URL %q: a space in it; write %%20 for a space in a path or query", shown)
+	}
 	u, err := url.Parse(s)
 	if err != nil {
 		return nil, fmt.Errorf("invalid URL %q: %s", shown, report.RedactURLText(errors.Unwrap(err).Error()))
