@@ -30,7 +30,11 @@ func checkFormat(name string) error {
 // csvHeader (a CSV report of a run), an existing, non-empty file is
 // appended to instead, without a second header line (noHeader), and
 // refused when its header is not csvHeader (its rows would be shifted).
-// closeFn closes the file; the caller calls it once the report is written.
+// The path is checked writable now and opened at the report's first
+// write: a run that ends without a report (a refused handshake, a name
+// that does not resolve) leaves an existing file as it was and creates
+// none. closeFn closes the file; the caller calls it once the report is
+// written.
 func openOutput(path string, stdout io.Writer, csvHeader []string) (w io.Writer, closeFn func(), noHeader bool, err error) {
 	if path == "" || path == "-" {
 		return stdout, func() {}, false, nil
@@ -42,11 +46,49 @@ func openOutput(path string, stdout io.Writer, csvHeader []string) (w io.Writer,
 			return nil, nil, false, err
 		}
 	}
-	f, err := os.OpenFile(path, flags, 0o644)
-	if err != nil {
+	if err := checkWritable("", path); err != nil {
 		return nil, nil, false, err
 	}
-	return f, func() { f.Close() }, noHeader, nil
+	lf := &lazyFile{path: path, flags: flags}
+	return lf, lf.close, noHeader, nil
+}
+
+// lazyFile opens its file at the first Write, with flags.
+type lazyFile struct {
+	path  string
+	flags int
+	f     *os.File
+	err   error
+}
+
+func (l *lazyFile) Write(p []byte) (int, error) {
+	if l.f == nil && l.err == nil {
+		l.f, l.err = os.OpenFile(l.path, l.flags, 0o644)
+	}
+	if l.err != nil {
+		return 0, l.err
+	}
+	return l.f.Write(p)
+}
+
+func (l *lazyFile) close() {
+	if l.f != nil {
+		l.f.Close()
+	}
+}
+
+// notAnInput refuses an -o that names one of the command's inputs (a
+// report merged, a log read): the report would replace what it was made of.
+func notAnInput(output string, inputs []string) error {
+	if output == "" || output == "-" {
+		return nil
+	}
+	for _, in := range inputs {
+		if samePath(output, in) {
+			return fmt.Errorf("--output %q is also an input: the report would replace it; write to another file", output)
+		}
+	}
+	return nil
 }
 
 // outputFile is a file an output flag names.
@@ -91,6 +133,9 @@ func checkWritable(flag, path string) error {
 	}
 	_, statErr := os.Stat(path)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil && flag == "" {
+		return fmt.Errorf("%q: cannot write it: %v", path, pathReason(err))
+	}
 	if err != nil {
 		return fmt.Errorf("%s %q: cannot write it: %v", flag, path, pathReason(err))
 	}

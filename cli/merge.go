@@ -67,6 +67,10 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "gowrk merge: no report to merge: give the JSON reports as arguments")
 		return exitBadInput
 	}
+	if err := notAnInput(o.output, o.files); err != nil {
+		fmt.Fprintf(stderr, "gowrk merge: %v\n", err)
+		return exitBadInput
+	}
 	if code, ok := mergeHdrLogs(&o, fs, stdout, stderr); ok {
 		return code
 	}

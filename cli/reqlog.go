@@ -148,6 +148,10 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		return exitBadInput
 	}
 	name := fs.Arg(0)
+	if err := notAnInput(o.output, []string{name}); err != nil {
+		fmt.Fprintf(stderr, "gowrk report: %v\n", err)
+		return exitBadInput
+	}
 	f, err := os.Open(name)
 	if err != nil {
 		fmt.Fprintf(stderr, "gowrk report: %v\n", err)
