@@ -131,6 +131,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"-R", "1e-300", "http://127.0.0.1/"}, "below the smallest rate, 0.001 requests per second"},
 		{[]string{"--fail-on", "errors=1.5", "http://127.0.0.1/"}, "errors without % is a count, a whole number"},
 		{[]string{"merge", "--fail-on", "timeouts<0.5", "a.json"}, "a whole number"},
+		{[]string{"--fail-on", "rate_achieved>=99%", "http://127.0.0.1/"}, `--fail-on "rate_achieved>=99%": rate_achieved is a share of the -R target, and this run has none (closed loop); give -R, or drop it`},
 		{[]string{"-H", "X-A: b\x01c", "http://127.0.0.1/"}, `--header starting "X-A"`},
 		{[]string{"-H", "X-A\x7f: b", "http://127.0.0.1/"}, "--header"},
 		{[]string{"-H", "X-A: b\rInjected: s3cr3t", "http://127.0.0.1/"}, "(value not shown)"},

@@ -101,6 +101,10 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gowrk merge: %s\n", userError(err))
 		return exitBadInput
 	}
+	if err := report.ThresholdsApply(thresholds, &res.Config, "the merged run"); err != nil {
+		fmt.Fprintf(stderr, "gowrk merge: %v\n", err)
+		return exitBadInput
+	}
 	out, closeOut, _, err := openOutput(o.output, stdout, nil) // a merge replaces -o, CSV too
 	if err != nil {
 		fmt.Fprintf(stderr, "gowrk merge: --output: %v\n", err)

@@ -53,6 +53,10 @@ func TestOutputKept(t *testing.T) {
 		t.Fatalf("run --log: exit %d: %s", code, errs)
 	}
 	logBefore, _ := os.ReadFile(logFile)
+	// A closed-loop report has no -R for rate_achieved to be a share of.
+	if code, out, errs := gowrk(t, "merge", "--fail-on", "rate_achieved>=99%", a); code != 2 || out != "" || !strings.Contains(errs, "and the merged run has none (closed loop)") {
+		t.Errorf("merge --fail-on rate_achieved of a closed loop: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
 	for _, args := range [][]string{{"merge", "-o", a, a, a}, {"report", "-f", "json", "-o", logFile, logFile}} {
 		code, out, errs := gowrk(t, args...)
 		if code != 2 || out != "" || !strings.Contains(errs, "is also an input: the report would replace it") {

@@ -128,6 +128,18 @@ func ParseThreshold(expr string) (Threshold, error) {
 // the run's figures.
 func (t Threshold) Target() string { return t.target }
 
+// ThresholdsApply refuses a threshold that cannot be measured on what
+// (a run, the reports merged) of configuration cfg: rate_achieved without
+// a schedule (-R, a rate shape), which would read 0% and fail.
+func ThresholdsApply(ths []Threshold, cfg *loadgen.Config, what string) error {
+	for _, t := range ths {
+		if t.metric == "rate_achieved" && cfg.Rate <= 0 {
+			return fmt.Errorf("--fail-on %q: rate_achieved is a share of the -R target, and %s has none (closed loop); give -R, or drop it", t.Expr, what)
+		}
+	}
+	return nil
+}
+
 // Quantile is the share of requests the threshold's metric sits above:
 // 0.99 for p99, 1 for max, 0 for a mean, a count, a share or a rate.
 func (t Threshold) Quantile() float64 {
