@@ -39,12 +39,16 @@ func Decode(r io.Reader) (*loadgen.Result, error) {
 	var version struct {
 		Tool          string `json:"tool"`
 		SchemaVersion *int   `json:"schema_version"`
+		StepUs        *int64 `json:"step_duration_us"` // a capacity search's (search.go)
 	}
 	if err := json.Unmarshal(b, &version); err != nil {
 		return nil, fmt.Errorf("not a JSON report: %w", jsonErr(err))
 	}
 	if version.Tool != "gowrk" || version.SchemaVersion == nil {
 		return nil, errors.New("not a gowrk JSON report (no tool \"gowrk\" and schema_version)")
+	}
+	if version.StepUs != nil {
+		return nil, errors.New("a --find-max-rate report (a capacity search), not the report of a run")
 	}
 	if *version.SchemaVersion != SchemaVersion {
 		return nil, fmt.Errorf("schema_version %d: this gowrk reads %d", *version.SchemaVersion, SchemaVersion)

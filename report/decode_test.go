@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -187,4 +189,17 @@ func FuzzHdrLog(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		MergeHdrLogs(io.Discard, []io.Reader{bytes.NewReader(good), bytes.NewReader(in)}, []string{"good", "in"}, true)
 	})
+}
+
+// TestDecodeSearchReport: a capacity search's JSON report is refused by
+// name, not with a decoding error about its fields.
+func TestDecodeSearchReport(t *testing.T) {
+	f, err := os.Open(filepath.Join("testdata", "search_json.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := Decode(f); err == nil || err.Error() != "a --find-max-rate report (a capacity search), not the report of a run" {
+		t.Errorf("Decode(a search report) = %v", err)
+	}
 }
