@@ -36,6 +36,7 @@ type Prometheus struct {
 	codes map[int]uint64
 	fly   uint64
 	rate  float64
+	seen  bool // an interval has set the gauges
 	done  bool
 	// collected is set by a scrape that collected the final figures (done
 	// set); final is closed once such a scrape's response is written,
@@ -106,7 +107,12 @@ func (p *Prometheus) Update(iv loadgen.Interval) {
 		p.tgt[i].Completed += n.Completed
 		p.tgt[i].Failed += n.Failed
 	}
-	p.fly, p.rate = iv.InFlight, iv.RequestsPerSec()
+	if !p.seen || !iv.Sliver(p.cfg.Interval) {
+		// (the stop's sliver gives no rate: the gauges keep the last
+		// whole interval's, as the HTML report's charts end on it)
+		p.fly, p.rate = iv.InFlight, iv.RequestsPerSec()
+	}
+	p.seen = true
 	p.hist[0].Merge(iv.Latency)
 	p.hist[1].Merge(iv.Service)
 	p.hist[2].Merge(iv.SendLag)

@@ -195,3 +195,29 @@ func TestPrometheusLingerEndsOnFinalScrape(t *testing.T) {
 		t.Fatal("Finish still lingering a minute after the final figures were scraped")
 	}
 }
+
+// TestPrometheusSliver: the stop's sliver of an interval adds its requests
+// to the counters but leaves the rate and in-flight gauges at the last
+// whole interval's (no false drop to 0 at the end of a dashboard).
+func TestPrometheusSliver(t *testing.T) {
+	p, err := StartPrometheus("127.0.0.1:0", &loadgen.Config{Interval: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Finish(0)
+	iv := func(d time.Duration, completed, inFlight uint64) loadgen.Interval {
+		v := loadgen.Interval{Duration: d, InFlight: inFlight, Latency: loadgen.NewHistogram(), Service: loadgen.NewHistogram(), SendLag: loadgen.NewHistogram()}
+		v.Counts.Completed = completed
+		return v
+	}
+	p.Update(iv(time.Second, 1000, 4))
+	p.Update(iv(900*time.Microsecond, 0, 0))
+	got := scrape(t, p)
+	if got["gowrk_achieved_rate"] != 1000 || got["gowrk_in_flight"] != 4 || got["gowrk_requests_total"] != 1000 {
+		t.Errorf("after a sliver: achieved_rate %v, in_flight %v, requests_total %v; want 1000, 4, 1000", got["gowrk_achieved_rate"], got["gowrk_in_flight"], got["gowrk_requests_total"])
+	}
+	p.Update(iv(time.Second, 500, 2)) // a whole interval after it sets them again
+	if got := scrape(t, p); got["gowrk_achieved_rate"] != 500 || got["gowrk_requests_total"] != 1500 {
+		t.Errorf("after a whole interval: achieved_rate %v, requests_total %v; want 500, 1500", got["gowrk_achieved_rate"], got["gowrk_requests_total"])
+	}
+}

@@ -44,6 +44,12 @@ type TargetCounts struct {
 // RequestsPerSec is the interval's completed responses per second.
 func (iv *Interval) RequestsPerSec() float64 { return perSec(iv.Counts.Completed, iv.Duration) }
 
+// Sliver reports whether iv is the stop's sliver of an interval: shorter
+// than a tenth of the run's interval (every). Its counts belong to the
+// run's totals, but its few milliseconds give no rate (a closed-loop run
+// completes none in it), so a chart or a gauge leaves it out.
+func (iv *Interval) Sliver(every time.Duration) bool { return iv.Duration < every/10 }
+
 // intervalFigures is a Recorder's figures since its last snapshot.
 type intervalFigures struct {
 	latency, service, lag, censored *hdrhistogram.Histogram

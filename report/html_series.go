@@ -8,12 +8,11 @@ import (
 )
 
 // htmlIntervals fills the page's time series from r's intervals. The
-// stop's sliver of an interval (under a tenth of one) is left out: its
-// few requests over a few milliseconds say nothing, and a closed-loop run
-// has none in it at all (a false drop to 0 at the end of the chart).
+// stop's sliver of an interval (Interval.Sliver) is left out: a false drop
+// to 0 at the end of the chart.
 func htmlIntervals(d *htmlData, r *loadgen.Result) {
 	ivs := r.Intervals
-	if n := len(ivs); n > 1 && ivs[n-1].Duration < r.Config.Interval/10 {
+	if n := len(ivs); n > 1 && ivs[n-1].Sliver(r.Config.Interval) {
 		ivs = ivs[:n-1]
 	}
 	d.Interval = r.Config.Interval.Seconds()
