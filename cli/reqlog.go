@@ -103,9 +103,8 @@ func (l *requestLog) close(res *loadgen.Result, stderr io.Writer) error {
 // run's requests, and what that means for the figures; nothing for a
 // whole log.
 func noteSampled(cmd, name string, info report.LogInfo, stderr io.Writer) {
-	if info.Sample < 1 {
-		fmt.Fprintf(stderr, "%s: %s keeps %g%% of the requests (--log-sample %g): the counts of ended requests, status codes and latencies are the sample's, the rest the whole run's\n",
-			cmd, name, info.Sample*100, info.Sample)
+	if info.Sample > 0 && info.Sample < 1 {
+		fmt.Fprintf(stderr, "%s: %s: %s\n", cmd, name, report.SampleText(info.Sample))
 	}
 }
 

@@ -86,6 +86,23 @@ func TestRequestLogSampled(t *testing.T) {
 	if !strings.Contains(out, "requests in") {
 		t.Fatalf("no report:\n%s", out)
 	}
+	// The reports themselves say so, and the JSON carries the fraction
+	// through a merge.
+	if !strings.Contains(out, "\nSampled: rebuilt from a log that keeps 10% of the requests") {
+		t.Errorf("the text report does not say it is a sample's:\n%s", out)
+	}
+	rebuilt := filepath.Join(t.TempDir(), "rebuilt.json")
+	if code, _, errs := gowrk(t, "report", "-f", "json", "-o", rebuilt, log); code != 0 {
+		t.Fatalf("report -f json: exit %d: %s", code, errs)
+	}
+	_, merged, _ := gowrk(t, "merge", "-f", "json", rebuilt)
+	var doc struct {
+		Sample   float64
+		Warnings []string
+	}
+	if err := json.Unmarshal([]byte(merged), &doc); err != nil || doc.Sample != 0.1 || len(doc.Warnings) == 0 || !strings.Contains(doc.Warnings[0], "keeps 10% of the requests") {
+		t.Errorf("merged JSON: sample %v, warnings %q (%v)", doc.Sample, doc.Warnings, err)
+	}
 	b, _ := os.ReadFile(log)
 	if n := countKind(b, "completed"); n < 130 || n > 270 {
 		t.Fatalf("%d of 2000 requests logged at 10%%", n)

@@ -93,6 +93,9 @@ func Merge(parts []*Result, o MergeOptions) (*Result, error) {
 			seen[s.Index] = i
 		}
 		res.Add(p)
+		if p.Sampled() && (!res.Sampled() || p.Sample < res.Sample) {
+			res.Sample = p.Sample // a part's sample makes the whole one, at most its share
+		}
 		res.Config.Threads += p.Config.Threads
 		res.Config.Connections += p.Config.Connections
 		res.Config.Requests += p.Config.Requests

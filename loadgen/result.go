@@ -92,7 +92,15 @@ type Result struct {
 	// Merged describes the parts of a merged result (gowrk merge); nil
 	// for a run's own.
 	Merged *MergeInfo
+	// Sample, when in (0, 1), is the fraction of the run's requests whose
+	// counts of ended requests, status codes and latencies this result
+	// holds: a report rebuilt from a --log-sample log; the rest are the
+	// whole run's. 0 (or 1): every request's.
+	Sample float64
 }
+
+// Sampled reports whether r's request figures are a sample's (Sample).
+func (r *Result) Sampled() bool { return r.Sample > 0 && r.Sample < 1 }
 
 // ShardInfo is one shard of a run split over N processes (--shard I/N).
 type ShardInfo struct {

@@ -157,6 +157,7 @@ func fromJSON(rep *jsonReport) (*loadgen.Result, error) {
 		}
 		r.Shard = &s
 	}
+	r.Sample = rep.Sample
 	if m := rep.Merged; m != nil {
 		mi := &loadgen.MergeInfo{Parts: m.Parts, Count: m.Count, Missing: m.Missing, Failed: m.Failed, Incomplete: m.Incomplete, StartSpread: us(m.StartSpreadUs)}
 		if len(mi.Missing) == 0 {

@@ -18,7 +18,16 @@ func Warnings(r *loadgen.Result) []string {
 	if r.Aborted != "" {
 		out = append(out, Aborted(r))
 	}
+	if r.Sampled() {
+		out = append(out, SampleText(r.Sample))
+	}
 	return append(out, FindingWarnings(r)...)
+}
+
+// SampleText says that a report's request figures are a sample's: it was
+// rebuilt from a log that kept the share sample of the requests.
+func SampleText(sample float64) string {
+	return fmt.Sprintf("rebuilt from a log that keeps %g%% of the requests (--log-sample %g): the counts of ended requests, the status codes and the latencies are the sample's, the rest (sent, bytes, connections) the whole run's", sample*100, sample)
 }
 
 // InterruptedText is the sentence of a run that was interrupted (Ctrl-C,

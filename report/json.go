@@ -72,6 +72,8 @@ type jsonReport struct {
 	Conn     loadgen.ConnInfo  `json:"conn"`
 	Shard    *jsonShard        `json:"shard,omitempty"`
 	Merged   *jsonMerged       `json:"merged,omitempty"`
+	// Sample is Result.Sample: a report rebuilt from a sampled log.
+	Sample float64 `json:"sample,omitempty"`
 }
 
 // jsonH2Traffic splits HTTP/2's bytes as h2load's "traffic" line does.
@@ -298,6 +300,9 @@ func buildJSON(r *loadgen.Result, o Options) (*jsonReport, error) {
 		rep.StatusCodes[strconv.Itoa(code)] = n
 	}
 	rep.Shard, rep.Merged = shardOf(r), mergedOf(r)
+	if r.Sampled() {
+		rep.Sample = r.Sample
+	}
 	var err error
 	for _, d := range []struct {
 		into *jsonDist

@@ -97,6 +97,9 @@ func ReadLog(r io.Reader) (*loadgen.Result, LogInfo, error) {
 		return nil, info, errors.New("the log ends before its report line: its run did not finish (killed, or its disk filled)")
 	}
 	p.Into(res)
+	if info.Sample > 0 && info.Sample < 1 {
+		res.Sample = info.Sample
+	}
 	return res, info, nil
 }
 

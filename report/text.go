@@ -269,6 +269,9 @@ func extraLines(b *bufio.Writer, r *loadgen.Result) {
 			fmt.Fprintf(b, "Latency includes: %d abandoned requests, each at its time waited (at least %s)\n", c.Timeout, r.Config.Timeout)
 		}
 	}
+	if r.Sampled() {
+		fmt.Fprintf(b, "Sampled: %s\n", SampleText(r.Sample))
+	}
 	for _, w := range FindingWarnings(r) { // (why it stopped early is above: an error)
 		fmt.Fprintf(b, "Warning: %s\n", w)
 	}
