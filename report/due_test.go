@@ -26,12 +26,12 @@ func TestThresholdCensored(t *testing.T) {
 		pass     bool
 		measured string
 	}{
-		{fixedResult(0), "p99<995ms", true, "p99 992.25ms"},                 // exact: both waiting sort above rank 992
-		{fixedResult(0), "p99.9<2s", false, "not proven"},                   // >= 1.5s, nothing bounds it above
-		{fixedResult(0), "p99.9<1s", false, "p99.9 >= 1.50s"},               // the lower bound already fails
-		{fixedResult(0), "p99.9>1s", true, "p99.9 >= 1.50s"},                // the lower bound passes a >
-		{fixedResult(0), "p99.9_completed<1s", true, "p99.9_completed 999"}, // the completed alone
-		{fixedResult(0), "max<3s", true, "max of completed 1.00s"},          // mean and max: of completed requests
+		{fixedResult(0), "p99<995ms", true, "p99 992.25ms"},                                                    // exact: both waiting sort above rank 992
+		{fixedResult(0), "p99.9<2s", false, "not proven; p99.9_completed judges the completed requests alone"}, // >= 1.5s, nothing bounds it above
+		{fixedResult(0), "p99.9<1s", false, "p99.9 >= 1.50s"},                                                  // the lower bound already fails
+		{fixedResult(0), "p99.9>1s", true, "p99.9 >= 1.50s"},                                                   // the lower bound passes a >
+		{fixedResult(0), "p99.9_completed<1s", true, "p99.9_completed 999"},                                    // the completed alone
+		{fixedResult(0), "max<3s", true, "max of completed 1.00s"},                                             // mean and max: of completed requests
 		{fixedResult(0), "mean<1s", true, "mean of completed "},
 		{fixedResult(0), "p99.9=1.5s", false, ""},
 		{small, "p90<946ms", true, "at most 945"},
