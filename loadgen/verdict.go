@@ -53,8 +53,10 @@ func (r *Result) RateFinding() (Finding, bool) {
 		// would only lengthen that queue.
 		f.Kind = RateServerShortfall
 		f.Need, f.Have = int(target*f.Service.Seconds()*1.5)+1, r.Config.slots()
-		if int(target*f.ServiceMin.Seconds()*1.5)+1 > f.Have {
-			f.Kind = RateTooFewConnections
+		if need := int(target*f.ServiceMin.Seconds()*1.5) + 1; need > f.Have {
+			// (and the connections to ask for are those the fastest
+			// service time needs: the mean's would only queue more)
+			f.Kind, f.Need = RateTooFewConnections, need
 		}
 	}
 	return f, true

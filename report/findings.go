@@ -129,8 +129,8 @@ func rateVerdictText(r *loadgen.Result, f loadgen.Finding) string {
 			f.Answered, f.Sent, f.InFlight, durText(f.Service))
 	case loadgen.RateTooFewConnections:
 		streams := max(cfg.Streams, 1)
-		return fmt.Sprintf("%s: too few connections for rate x latency (%s/s x %s mean service time needs about %d concurrent requests; have %d); try -c %d",
-			behind, RateText(f.Target), durText(f.Service), f.Need, f.Have, (f.Need+streams-1)/streams)
+		return fmt.Sprintf("%s: too few connections for rate x latency (%s/s x %s fastest service time needs about %d concurrent requests; have %d); try -c %d",
+			behind, RateText(f.Target), durText(f.ServiceMin), f.Need, f.Have, (f.Need+streams-1)/streams)
 	}
 	return fmt.Sprintf("%s: the server could not keep up: it answered %.1f/s with every one of the %d connections waiting on it (mean service time %s, its fastest %s; max send lag %s; gowrk CPU %.0f%% of %d threads); more connections help only if the server has idle workers; the latency figures include the wait",
 		behind, f.Answered, f.Have, durText(f.Service), durText(f.ServiceMin), durText(f.SendLagMax), 100*f.CPUBusy, cfg.Threads)

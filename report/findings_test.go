@@ -36,7 +36,7 @@ func TestFindingText(t *testing.T) {
 		want string // the first warning contains it
 	}{
 		{"too few connections", mk(100, loadgen.Counts{Sent: 500, Completed: 490, InFlight: 10, Unsent: 500}, 200_000, 0),
-			"sent 50.0 of 100 requests/s (500 of 1000 due were not sent): too few connections for rate x latency (100/s x 200ms mean service time needs about 31 concurrent requests; have 10); try -c 31"},
+			"sent 50.0 of 100 requests/s (500 of 1000 due were not sent): too few connections for rate x latency (100/s x 199.94ms fastest service time needs about 30 concurrent requests; have 10); try -c 30"},
 		{"server shortfall despite a late timer", mk(100, loadgen.Counts{Sent: 1000, Completed: 500, InFlight: 500, Unsent: 500}, 200_000, 50_000, conns(1000)),
 			"the server could not keep up: it answered 50.0/s with every one of the 1000 connections waiting on it (mean service time 200ms"},
 		{"queue grew", mk(100, loadgen.Counts{Sent: 1000, Completed: 500, InFlight: 500}, 5_000, 0, conns(1000)),
