@@ -68,8 +68,15 @@ func ParseThreshold(expr string) (Threshold, error) {
 	if t.op == "==" {
 		t.op = "="
 	}
-	if rest == "" {
+	switch {
+	case rest == "":
 		return bad("no bound")
+	case strings.ContainsAny(rest[:1], "<>="):
+		return bad(fmt.Sprintf("%q is no comparison: the operators are < <= > >= =", t.op+rest[:1]))
+	case strings.ContainsAny(rest, ",;"):
+		return bad("one threshold per --fail-on: repeat the flag for another")
+	case strings.HasPrefix(rest, "-"):
+		return bad("a bound is not negative")
 	}
 	if m, ok := strings.CutSuffix(t.metric, "_completed"); ok {
 		t.metric, t.completed = m, true
