@@ -222,6 +222,7 @@ func TestMergeChecks(t *testing.T) {
 	otherTimeout = strings.Replace(otherTimeout, rep.RunID, "00000000000000ff", 1)
 	doc = []byte(otherTimeout)
 	slower := edit("slower.json", `"timeout_us": `+strconv.FormatInt(rep.Config.TimeoutUs, 10), `"timeout_us": 9000000`)
+	rated := edit("rated.json", `"rate_per_sec": 0,`, `"rate_per_sec": 100,`)
 	doc, _ = os.ReadFile(a)
 	damaged := edit("damaged.json", `"completed": 50`, `"completed": 51`)
 	for _, tc := range []struct {
@@ -237,6 +238,7 @@ func TestMergeChecks(t *testing.T) {
 		{[]string{a, damaged}, 2, damaged + ": latency.histogram holds 50 values, but the counts say 51"},
 		{[]string{a, later}, 2, "not at the same time"},
 		{[]string{a, slower}, 2, a + " has --timeout 2s and " + slower + " 9s: runs of different load settings"},
+		{[]string{a, rated}, 2, a + " has -R none (closed loop) and " + rated + " "},
 		{[]string{"--allow-mixed", a, later}, 0, ""},
 	} {
 		code, out, errs := gowrk(t, append([]string{"merge"}, tc.args...)...)

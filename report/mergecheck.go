@@ -108,7 +108,13 @@ func settingsDiffer(a, b *loadgen.Config) (what, av, bv string) {
 		}
 	}
 	if ra, rb := perConn(a), perConn(b); math.Abs(ra-rb) > 1e-9*max(ra, rb) {
-		return "a -R per connection of", fmt.Sprintf("%.6g/s", ra), fmt.Sprintf("%.6g/s", rb)
+		per := func(r float64) string {
+			if r == 0 {
+				return "none (closed loop)"
+			}
+			return fmt.Sprintf("%.6g/s per connection", r)
+		}
+		return "-R", per(ra), per(rb)
 	}
 	return "", "", ""
 }
