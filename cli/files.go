@@ -124,20 +124,18 @@ func samePath(a, b string) bool {
 	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
 }
 
-// checkWritable checks, before the run, that path can be written: it is
-// opened for writing (and created); a file it created is removed again,
-// so that a run that fails leaves nothing behind.
+// checkWritable checks, before the run, that path (flag's; "" for -o,
+// whose callers name it) can be written: it is opened for writing (and
+// created); a file it created is removed again, so that a run that fails
+// leaves nothing behind.
 func checkWritable(flag, path string) error {
 	if path == "" {
 		return nil
 	}
 	_, statErr := os.Stat(path)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
-	if err != nil && flag == "" {
-		return fmt.Errorf("%q: cannot write it: %v", path, pathReason(err))
-	}
 	if err != nil {
-		return fmt.Errorf("%s %q: cannot write it: %v", flag, path, pathReason(err))
+		return fmt.Errorf("%s: cannot write it: %v", strings.TrimSpace(fmt.Sprintf("%s %q", flag, path)), pathReason(err))
 	}
 	f.Close()
 	if errors.Is(statErr, os.ErrNotExist) {

@@ -170,9 +170,9 @@ func readReport(name string, stderr io.Writer) (*loadgen.Result, error) {
 	defer f.Close()
 	br := bufio.NewReader(f)
 	if head, _ := br.Peek(report.LogMagic); report.IsLog(head) {
-		res, info, err := report.ReadLog(br)
+		res, _, err := report.ReadLog(br)
 		if err == nil {
-			noteSampled("gowrk merge", name, info, stderr)
+			noteSampled("gowrk merge", name, res, stderr)
 		}
 		return res, err
 	}

@@ -99,12 +99,12 @@ func (l *requestLog) close(res *loadgen.Result, stderr io.Writer) error {
 	return nil
 }
 
-// noteSampled says on stderr that a log read by cmd keeps a sample of its
-// run's requests, and what that means for the figures; nothing for a
-// whole log.
-func noteSampled(cmd, name string, info report.LogInfo, stderr io.Writer) {
-	if info.Sample > 0 && info.Sample < 1 {
-		fmt.Fprintf(stderr, "%s: %s: %s\n", cmd, name, report.SampleText(info.Sample))
+// noteSampled says on stderr that the result cmd rebuilt from the log
+// name holds a sample of its run's requests (loadgen.Result.Sampled), and
+// what that means for the figures; nothing for a whole log.
+func noteSampled(cmd, name string, res *loadgen.Result, stderr io.Writer) {
+	if res.Sampled() {
+		fmt.Fprintf(stderr, "%s: %s: %s\n", cmd, name, report.SampleText(res.Sample))
 	}
 }
 
@@ -156,13 +156,13 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gowrk report: %v\n", err)
 		return exitBadInput
 	}
-	res, info, err := report.ReadLog(f)
+	res, _, err := report.ReadLog(f)
 	f.Close()
 	if err != nil {
 		fmt.Fprintf(stderr, "gowrk report: %s: %s\n", name, oneLine(err))
 		return exitBadInput
 	}
-	noteSampled("gowrk report", name, info, stderr)
+	noteSampled("gowrk report", name, res, stderr)
 	out, closeOut, _, err := openOutput(o.output, stdout, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "gowrk report: --output: %v\n", err)

@@ -301,8 +301,10 @@ func parseArgs(ctx context.Context, args []string) (*options, error) {
 	if err := searchOptions(o, p, fs); err != nil {
 		return nil, err
 	}
-	if err := report.ThresholdsApply(o.thresholds, cfg, "this run"); err != nil && !o.findMax {
-		return nil, err // (a capacity search sets a rate per step)
+	if !o.findMax { // (a capacity search sets a rate per step)
+		if err := report.ThresholdsApply(o.thresholds, cfg, "this run"); err != nil {
+			return nil, err
+		}
 	}
 	if p.insecure && u.Scheme == "http" && !anyHTTPS(o) && !o.quiet {
 		o.notes = append(o.notes, "warning: -k (--insecure) ignored: it applies to https:// URLs only, and this one is http://")

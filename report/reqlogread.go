@@ -97,9 +97,7 @@ func ReadLog(r io.Reader) (*loadgen.Result, LogInfo, error) {
 		return nil, info, errors.New("the log ends before its report line: its run did not finish (killed, or its disk filled)")
 	}
 	p.Into(res)
-	if info.Sample > 0 && info.Sample < 1 {
-		res.Sample = info.Sample
-	}
+	res.Sample = info.Sample // (Result.Sampled tells a sample from the whole)
 	return res, info, nil
 }
 
